@@ -1,0 +1,7 @@
+/* commands.h — the khabar subcommands: CMD(name, function, one-line summary).
+** Each layer's file adds its lines here. */
+CMD("normalize", cmd_normalize, "normalize Urdu text (stdin -> stdout)")
+CMD("tokens", cmd_tokens, "tokenize stdin, one token a line (--json)")
+CMD("sentences", cmd_sentences, "split stdin into sentences, one a line")
+CMD("romanize", cmd_romanize, "romanize Urdu text (--skeleton for name keys)")
+CMD("stem", cmd_stem, "stem or lemmatize words, one a line (--lemma)")

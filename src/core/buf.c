@@ -1,0 +1,113 @@
+/*
+** buf.c — growable byte buffer with a hard cap and a sticky error code.
+** A run of appends needs one check at the end (SQLite fts5_buffer.c).
+*/
+#include "core.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void kh__buf_reserve(kh__buf *b, size_t extra, int *rc) {
+  if (*rc) return;
+  size_t max = b->max ? b->max : KH_MAX_TEXT;
+  if (extra > max || b->len > max - extra) {
+    *rc = KH_ETOOBIG;
+    return;
+  }
+  size_t need = b->len + extra + 1;
+  if (need <= b->cap) return;
+  size_t cap = b->cap ? b->cap : 64;
+  while (cap < need) cap *= 2;
+  char *p = kh__realloc(b->data, cap);
+  if (!p) {
+    *rc = KH_ENOMEM;
+    return;
+  }
+  b->data = p;
+  b->cap = cap;
+}
+
+void kh__buf_append(kh__buf *b, const char *s, size_t n, int *rc) {
+  kh__buf_reserve(b, n, rc);
+  if (*rc) return;
+  if (n) memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+void kh__buf_appendc(kh__buf *b, char c, int *rc) { kh__buf_append(b, &c, 1, rc); }
+
+void kh__buf_appends(kh__buf *b, const char *s, int *rc) {
+  kh__buf_append(b, s, strlen(s), rc);
+}
+
+void kh__buf_appendcp(kh__buf *b, uint32_t cp, int *rc) {
+  char tmp[4];
+  int n = kh_utf8_encode(cp, tmp);
+  kh__buf_append(b, tmp, (size_t)n, rc);
+}
+
+void kh__buf_printf(kh__buf *b, int *rc, const char *fmt, ...) {
+  if (*rc) return;
+  va_list ap;
+  va_start(ap, fmt);
+  char small[256];
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    *rc = KH_EINVAL;
+    return;
+  }
+  if ((size_t)n < sizeof small) {
+    kh__buf_append(b, small, (size_t)n, rc);
+    return;
+  }
+  kh__buf_reserve(b, (size_t)n, rc);
+  if (*rc) return;
+  va_start(ap, fmt);
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+void kh__buf_json_str(kh__buf *b, const char *s, size_t n, int *rc) {
+  static const char hex[] = "0123456789abcdef";
+  kh__buf_appendc(b, '"', rc);
+  size_t run = 0; /* start of the current run of plain bytes */
+  for (size_t i = 0; i < n && !*rc; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    kh__buf_append(b, s + run, i - run, rc);
+    run = i + 1;
+    switch (c) {
+      case '"': kh__buf_append(b, "\\\"", 2, rc); break;
+      case '\\': kh__buf_append(b, "\\\\", 2, rc); break;
+      case '\n': kh__buf_append(b, "\\n", 2, rc); break;
+      case '\r': kh__buf_append(b, "\\r", 2, rc); break;
+      case '\t': kh__buf_append(b, "\\t", 2, rc); break;
+      default: {
+        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        kh__buf_append(b, e, 6, rc);
+      }
+    }
+  }
+  kh__buf_append(b, s + run, n - run, rc);
+  kh__buf_appendc(b, '"', rc);
+}
+
+char *kh__buf_detach(kh__buf *b, size_t *len, int *rc) {
+  kh__buf_reserve(b, 0, rc);
+  if (*rc) return NULL;
+  char *p = b->data;
+  p[b->len] = '\0';
+  if (len) *len = b->len;
+  b->data = NULL;
+  b->len = b->cap = 0;
+  return p;
+}
+
+void kh__buf_free(kh__buf *b) {
+  kh_free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
