@@ -105,7 +105,7 @@ fuzz-long: fuzz
 	  tail -n 14 $(BUILD)/fuzz/$$n.log; done
 
 gen:
-	python3 tools/gen_lexicons.py ../shared/data src/text
+	@for g in $(sort $(wildcard tools/gen_*.py)); do echo "== $$g"; python3 $$g ../shared/data || exit 1; done
 
 format:
 	clang-format -i include/*.h src/*/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c fuzz/*.c ext/*.c
