@@ -67,7 +67,7 @@ test: all $(BUILD)/khabar-test
 	KHABAR_BIN=$(CURDIR)/$(BUILD)/khabar KHABAR_EXT=$(CURDIR)/$(BUILD)/khabar_fts5 ./$(BUILD)/khabar-test $(T)
 
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=$(BUILD)-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libkhabar.a
@@ -111,6 +111,6 @@ format:
 	clang-format -i include/*.h src/*/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c fuzz/*.c ext/*.c
 
 clean:
-	rm -rf build build-asan
+	rm -rf $(BUILD) $(BUILD)-asan
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(EXT_OBJ:.o=.d)

@@ -204,8 +204,22 @@ KH_API int kh_romanize(const char *in, size_t len, char **out, size_t *outlen);
 KH_API int kh_skeleton(const char *in, size_t len, char **out, size_t *outlen);
 
 /* ===================================================================== */
-/* store / corpus / analyze / query: declared below by their layers.     */
+/* analyze: entities, quotes, events (src/analyze)                       */
 /* ===================================================================== */
+
+/* (analyze API: section owned by the analyze layer) */
+
+/* ===================================================================== */
+/* store: SQLite database, ingest, full-text search (src/store)          */
+/* ===================================================================== */
+
+/* (store API: section owned by the store layer) */
+
+/* ===================================================================== */
+/* corpus: fingerprints, reuse, duplicates, stories (src/corpus)         */
+/* ===================================================================== */
+
+/* (corpus API: section owned by the corpus layer) */
 
 #ifdef __cplusplus
 }
