@@ -17,14 +17,16 @@
 **   - a word that starts with two consonants gets an 'a' after the first
 **     (وزیر -> wazir), since Urdu never starts a word with a cluster;
 **   - a word-initial ا or ع before ی و ے is a silent carrier (ایران -> iran);
-**   - a word-final ہ not after ا و ی ے reads 'a' (کمرہ -> kamra);
+**   - a word-final ہ not after ا آ و reads 'a' (کمرہ -> kamra, سمیہ -> samia);
 **   - phrases of the word table match across spaces (اسلام آباد).
 ** The skeleton keeps one class letter per consonant (ٹ=ت=ط -> t, ث=س=ص -> s,
-** ذ=ز=ض=ظ -> z, ح=ہ -> h, ں=ن -> n), drops vowel letters, ھ, hamza and ع
-** inside a word and a word-final ہ, keeps word-initial ی/و and و before ا as
-** y/v, removes spaces, and collapses repeats.  Latin names get the same classes (ph -> f,
-** sh -> S, kh -> x, initial x -> S, vowels dropped), so a Latin spelling can
-** find an Urdu one.
+** ذ=ز=ض=ظ -> z, ح=ہ -> h, ں=ن -> n), drops the vowel letters, ھ, hamza and ع
+** inside a word (پیوٹن = پوٹن), keeps word-initial ی/و and و before ا as y/v,
+** marks a word-initial vowel letter or ع as 'a' and a word-final vowel as
+** a (ا ہ ۂ) / i (ی) / e (ے) / o (و), removes spaces, and collapses repeated
+** letters.  Latin names get the same classes (ph -> f, sh -> S, kh -> x,
+** initial x -> S, inner vowels dropped), so a Latin spelling can find an
+** Urdu one (Putin, Xi Jinping).
 */
 #include "../core/core.h"
 
@@ -116,7 +118,7 @@ static void roman_word(kh__buf *b, const char *s, size_t i, size_t j, int *rc) {
         lat = "";
     } else if (!next) {
       lat = r->fin;
-      if (cp == 0x06C1 && prev && !is_vowel_letter(prev)) lat = "a";
+      if (cp == 0x06C1 && prev && prev != 0x0627 && prev != 0x0622 && prev != 0x0648) lat = "a";
     } else if (is_vowel_letter(next)) {
       lat = r->bv;
     } else {
@@ -197,6 +199,9 @@ static void sk_put(kh__buf *b, char c, int *rc) {
 
 /* Skeleton of a Latin word s[i..j) (lower case). */
 static void sk_latin(kh__buf *b, const char *s, size_t i, size_t j, int *rc) {
+  /* the final vowel: "abdullah" and "shah" end in a vowel before h */
+  size_t last = j - 1;
+  if (j - i > 1 && s[last] == 'h' && strchr("aeiou", s[last - 1])) last--;
   for (size_t p = i; p < j; p++) {
     char c = s[p], d = p + 1 < j ? s[p + 1] : 0;
     int two = 1;
@@ -211,9 +216,15 @@ static void sk_latin(kh__buf *b, const char *s, size_t i, size_t j, int *rc) {
     else {
       two = 0;
       switch (c) {
-        case 'a': case 'e': case 'i': case 'o': case 'u': k = 0; break;
-        case 'y': k = p == i ? 'y' : 0; break;
-        case 'w': case 'v': k = p == i ? 'v' : 0; break;
+        case 'a': case 'e': case 'i': case 'o': case 'u':
+          if (p == i) k = 'a'; /* initial vowel, as ا آ ع */
+          else if (p == last) k = c == 'a' ? 'a' : c == 'i' ? 'i' : c == 'e' ? 0 : 'o';
+          break;
+        case 'y': k = p == i ? 'y' : p == last ? 'i' : 0; break;
+        case 'v': k = 'v'; break;
+        case 'w': /* a consonant before a vowel, like و before ا: Nawaz, Edward */
+          k = (p == i || (d && strchr("aeiou", d))) ? 'v' : 0;
+          break;
         case 'h': k = p + 1 == j ? 0 : 'h'; break;
         case 'c': k = (d == 'e' || d == 'i' || d == 'y') ? 's' : 'k'; break;
         case 'x': /* Xi, Xinjiang: initial x is the sound of ش */
@@ -225,6 +236,56 @@ static void sk_latin(kh__buf *b, const char *s, size_t i, size_t j, int *rc) {
     }
     if (k) sk_put(b, k, rc);
     if (two) p++;
+  }
+}
+
+/* Vowel mark of a word's last letter cp (prev before it), or 0. */
+static char final_mark(uint32_t cp, uint32_t prev) {
+  switch (cp) {
+    case 0x0627: case 0x0622: case 0x06C2: return 'a'; /* ا آ ۂ */
+    case 0x06C1: /* کمرہ = کمرا, سمیہ; but شاہ and کوہ end in the consonant h */
+      return prev && prev != 0x0627 && prev != 0x0622 && prev != 0x0648 ? 'a' : 0;
+    case 0x06CC: return 'i';
+    case 0x06D2: case 0x06D3: return 'e';
+    case 0x0648: case 0x0624: return 'o';
+    default: return 0;
+  }
+}
+
+/* Skeleton of one Urdu word s[i..j) of table letters. */
+static void sk_word(kh__buf *b, const char *s, size_t i, size_t j, int *rc) {
+  /* the last letter that is not a hamza (ضیاء ends in ا) */
+  size_t last = j, q = i;
+  uint32_t cp, lastcp = 0, beforelast = 0;
+  while (q < j) {
+    size_t qk = dec(s, j, q, &cp);
+    if (letter(cp)->cls != 5) {
+      beforelast = lastcp;
+      lastcp = cp;
+      last = q;
+    }
+    q += qk;
+  }
+  for (size_t p = i; p < j;) {
+    size_t pk = dec(s, j, p, &cp);
+    const kh__roman_letter *r = letter(cp);
+    const char *c = p == i ? r->sk_ini : r->sk_med;
+    char mark = 0;
+    if (p == i && (cp == 0x0627 || cp == 0x0622 || cp == 0x0639 || cp == 0x0623)) {
+      mark = 'a'; /* initial vowel letter or ع: امینہ is not مینا */
+    } else if (p == last && p != i) {
+      mark = final_mark(cp, beforelast);
+      if (mark || cp == 0x06C1) c = ""; /* final ہ is a vowel: امریکہ = امریکا */
+    }
+    /* و before ا is the consonant w: نواز keeps its v (ناز has none) */
+    if (cp == 0x0648 && p > i && p + pk < j) {
+      uint32_t nx;
+      dec(s, j, p + pk, &nx);
+      if (nx == 0x0627 || nx == 0x0622) c = "v";
+    }
+    for (; *c; c++) sk_put(b, *c, rc);
+    if (mark) sk_put(b, mark, rc);
+    p += pk;
   }
 }
 
@@ -256,23 +317,7 @@ int kh_skeleton(const char *in, size_t len, char **out, size_t *outlen) {
       continue;
     }
     size_t j = word_end(s, n, i);
-    uint32_t prev = 0;
-    for (size_t p = i; p < j;) {
-      size_t pk = dec(s, j, p, &cp);
-      const kh__roman_letter *r = letter(cp);
-      const char *c = p == i ? r->sk_ini : r->sk_med;
-      /* word-final ہ after a consonant is a vowel: امریکہ = امریکا */
-      if (p + pk == j && cp == 0x06C1 && prev && !is_vowel_letter(prev)) c = "";
-      /* و before ا is the consonant w: نواز keeps its v (ناز has none) */
-      if (cp == 0x0648 && p > i && p + pk < j) {
-        uint32_t nx;
-        dec(s, j, p + pk, &nx);
-        if (nx == 0x0627 || nx == 0x0622) c = "v";
-      }
-      for (; *c; c++) sk_put(&b, *c, &rc);
-      prev = cp;
-      p += pk;
-    }
+    sk_word(&b, s, i, j, &rc);
     i = j;
   }
   kh_free(s);
