@@ -213,7 +213,153 @@ KH_API int kh_skeleton(const char *in, size_t len, char **out, size_t *outlen);
 /* store: SQLite database, ingest, full-text search (src/store)          */
 /* ===================================================================== */
 
-/* (store API: section owned by the store layer) */
+/* Owned by the store layer (src/store, docs/store.md).  One SQLite file in
+** WAL mode; articles plus an FTS5 index (title, body) using khabar's own
+** tokenizer.  A kh_db is one connection: use it from one thread at a time.
+**
+**   kh_db *db;
+**   if (kh_db_open("khabar.db", &db) == 0) {
+**     kh_article a = {0};
+**     a.title = "..."; a.title_len = ...; a.body = "..."; a.body_len = ...;
+**     kh_db_put_article(db, &a, NULL);   // 0 stored, KH_DUPLICATE if already there
+**     kh_search(db, "پاکستان", NULL, print_hit, NULL);
+**     kh_db_close(db);                   // commits the open batch
+**   }
+*/
+
+typedef struct kh_db kh_db;
+
+/* Open (creating if absent) the database at path (":memory:" works), switch
+** it to WAL, and migrate an older schema to the current one.  Returns 0,
+** KH_EDB (cannot open / not a database), KH_ESCHEMA (the file was written by
+** a newer khabar) or KH_ENOMEM; *out is NULL on failure. */
+KH_API int kh_db_open(const char *path, kh_db **out);
+/* Commit the open batch and close.  Accepts NULL. */
+KH_API void kh_db_close(kh_db *db);
+/* Commit the open batch of writes now (put_article batches KH_DB_BATCH
+** articles per transaction).  Returns 0 or KH_EDB. */
+KH_API int kh_db_commit(kh_db *db);
+/* Schema version of the open file (PRAGMA user_version) and the version this
+** khabar writes. */
+KH_API int kh_db_schema_version(kh_db *db);
+KH_API int kh_db_schema_latest(void);
+/* Number of stored articles, or a negative code. */
+KH_API int64_t kh_db_count(kh_db *db);
+/* The last SQLite error message of this connection (never NULL). */
+KH_API const char *kh_db_errmsg(kh_db *db);
+
+#define KH_DB_BATCH 500 /* articles per write transaction */
+
+/* One article.  Every field is pointer + length; NULL/0 means absent.  The
+** pointers are only read during kh_db_put_article. */
+typedef struct kh_article {
+  const char *id;        size_t id_len;        /* unique id; absent: "kh-" + content hash */
+  const char *source;    size_t source_len;    /* outlet, e.g. "express" */
+  const char *url;       size_t url_len;
+  const char *published; size_t published_len;/* ISO 8601 date or date-time, "2024-11-05",
+                                                  "2024-11-05T10:30:00+05:00", or unix seconds */
+  const char *title;     size_t title_len;
+  const char *body;      size_t body_len;      /* <= KH_MAX_ARTICLE */
+  const char *extra;     size_t extra_len;     /* JSON object of further fields, or absent */
+} kh_article;
+
+#define KH_DUPLICATE 1 /* kh_db_put_article: already stored (same id or same content) */
+
+/* Store one article, indexing title and body.  Idempotent: an article whose
+** id, or whose content hash (of the normalized token stream of title and
+** body), is already stored is not stored again and KH_DUPLICATE is returned.
+** The published time is normalized to "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ"
+** (UTC); one that cannot be read is stored NULL with the raw text kept in
+** extra as "published_raw".  Writes are batched: they are durable after
+** KH_DB_BATCH articles, kh_db_commit or kh_db_close.  *rowid (may be NULL)
+** gets the article's row id (of the stored copy for a duplicate).  Returns 0,
+** KH_DUPLICATE, KH_EINVAL (no title and no body; extra not a JSON object),
+** KH_ETOOBIG, KH_ENOMEM or KH_EDB. */
+KH_API int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid);
+
+/* ---- search ---- */
+
+typedef struct kh_search_opts {
+  int limit;              /* results; 0 = 10; capped at 10000 */
+  const char *source;     /* only this source (NUL-terminated), or NULL */
+  const char *since;      /* "YYYY-MM-DD[...]": published >= since, or NULL */
+  const char *until;      /* "YYYY-MM-DD[...]": published on or before until, or NULL */
+  const char *hl_open;    /* highlight markers around matched words; NULL = "[" */
+  const char *hl_close;   /* NULL = "]" */
+  int snippet_tokens;     /* words of context in a snippet; 0 = 24 */
+} kh_search_opts;
+
+/* One search result; every pointer is valid only during the callback. */
+typedef struct kh_hit {
+  int64_t rowid;
+  const char *id;        /* article id */
+  double score;          /* BM25, higher is better (title weighted 4x body) */
+  const char *title;     /* original text */
+  const char *source;    /* may be NULL */
+  const char *url;       /* may be NULL */
+  const char *published; /* may be NULL */
+  const char *snippet;   /* a window of the ORIGINAL body (or title) with the
+                            matched words between hl_open/hl_close */
+} kh_hit;
+
+/* Return 0 to go on, non-zero to stop (that value is returned by kh_search). */
+typedef int (*kh_hit_cb)(void *ctx, const kh_hit *hit);
+
+/* Search the articles.  Query syntax (docs/store.md): words (implicitly
+** ANDed), "phrases", AND, OR, NOT, prefix*, parentheses.  Every word goes
+** through kh_tokenize (the same function that indexed the articles), so
+** diacritics, Arabic letters, fused words and Urdu digits find the same
+** articles.  opts may be NULL.  Results best first.  Returns 0, the
+** callback's value, KH_EQUERY (malformed query; kh_query_error explains),
+** KH_EINVAL (bad since/until), KH_ENOMEM or KH_EDB. */
+KH_API int kh_search(kh_db *db, const char *query, const kh_search_opts *opts, kh_hit_cb cb,
+                     void *ctx);
+/* Translate a user query into the FTS5 expression kh_search would run.
+** *out NUL-terminated, owned by the caller (kh_free).  On KH_EQUERY, err
+** (errcap bytes, may be NULL) gets a plain-language reason. */
+KH_API int kh_query_to_fts5(const char *query, size_t len, char **out, char *err, size_t errcap);
+
+/* ---- ingest ---- */
+
+typedef struct kh_ingest_stats {
+  uint64_t records;    /* records read */
+  uint64_t stored;     /* new articles */
+  uint64_t duplicates; /* already stored (same id or content) */
+  uint64_t rejected;   /* bad records, reported through on_error */
+  uint64_t bytes;      /* input bytes consumed so far */
+  uint64_t total;      /* input bytes in all, 0 if unknown (a pipe) */
+} kh_ingest_stats;
+
+typedef struct kh_ingest_opts {
+  const char *format;  /* "jsonl", "csv", "txt" (folder or file), NULL = by name/content */
+  const char *source;  /* source for records without one, or NULL (file name stem) */
+  /* A bad record: where (file name, 1-based line) and why.  May be NULL. */
+  void (*on_error)(void *ctx, const char *file, uint64_t line, const char *reason);
+  /* Called every few hundred records and at the end.  May be NULL. */
+  void (*on_progress)(void *ctx, const kh_ingest_stats *st);
+  void *ctx;
+} kh_ingest_opts;
+
+/* Ingest one input into db: a JSON Lines file (fields id, source, url,
+** published, title, body|text|content; other fields kept as extra JSON), a
+** CSV file with a header row (same column names, case-insensitive; "link"
+** = url, "date" = published, "headline" = title), a folder of .txt files
+** (first line the title; id = file name), or "-" for JSON Lines on stdin.
+** Bad records are reported and skipped; st accumulates (it may hold the
+** counts of earlier inputs).  Returns 0 when the input could be read to the
+** end (even with rejected records), KH_EIO if it could not be opened or
+** read, KH_ENOMEM or KH_EDB. */
+KH_API int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts,
+                          kh_ingest_stats *st);
+
+/* ---- the FTS5 tokenizer ---- */
+
+/* Register the "khabar" FTS5 tokenizer with an SQLite connection (a
+** sqlite3 *, passed as void * so this header needs no sqlite3.h).  Then
+** `CREATE VIRTUAL TABLE t USING fts5(x, tokenize='khabar')` works; options
+** after the name: 'khabar nostem', 'khabar nosplit'.  kh_db_open does this
+** itself; ext/khabar_fts5.c does it for `.load`.  Returns 0 or KH_EDB. */
+KH_API int kh_fts5_register(void *sqlite3_db);
 
 /* ===================================================================== */
 /* corpus: fingerprints, reuse, duplicates, stories (src/corpus)         */

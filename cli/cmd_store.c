@@ -1,0 +1,297 @@
+/*
+** cmd_store.c — store subcommands: ingest and search, thin layers over
+** kh_ingest_path and kh_search.
+**
+**   khabar ingest examples/articles.jsonl news.csv texts/ -
+**   khabar search 'عمران خان' --since 2024-11-01 --limit 5 --json
+*/
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Option with a value: --name VALUE or --name=VALUE; removes nothing. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (!strcmp(argv[*i], name)) {
+    if (*i + 1 >= argc) {
+      cli_error("%s needs a value", name);
+      exit(2);
+    }
+    return argv[++*i];
+  }
+  return NULL;
+}
+
+/* ---- ingest ---- */
+
+typedef struct ing_ui {
+  int tty;
+  double t0, last;
+  uint64_t errors_shown;
+} ing_ui;
+
+#define MAX_ERRORS_SHOWN 1000
+
+static void on_error(void *ctx, const char *file, uint64_t line, const char *reason) {
+  ing_ui *u = ctx;
+  if (u->errors_shown++ < MAX_ERRORS_SHOWN) {
+    if (u->tty) fputs("\r\033[K", stderr);
+    fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, reason);
+  } else if (u->errors_shown == MAX_ERRORS_SHOWN + 1) {
+    fprintf(stderr, "khabar: more bad records; only the first %d are shown\n", MAX_ERRORS_SHOWN);
+  }
+}
+
+static void on_progress(void *ctx, const kh_ingest_stats *st) {
+  ing_ui *u = ctx;
+  double t = now_s();
+  if (!u->tty || t - u->last < 0.2) return;
+  u->last = t;
+  double el = t - u->t0 > 1e-6 ? t - u->t0 : 1e-6;
+  double mbs = (double)st->bytes / 1e6 / el, aps = (double)st->records / el;
+  fprintf(stderr, "\r\033[K%llu articles  %.0f articles/s  %.1f MB/s",
+          (unsigned long long)st->records, aps, mbs);
+  if (st->total && st->bytes <= st->total) {
+    double frac = (double)st->bytes / (double)st->total;
+    int w = 24, fill = (int)(frac * w);
+    double eta = frac > 0 ? el * (1 - frac) / frac : 0;
+    fputs("  [", stderr);
+    for (int i = 0; i < w; i++) fputc(i < fill ? '#' : '.', stderr);
+    fprintf(stderr, "] %3.0f%%  ETA %d:%02d", frac * 100, (int)eta / 60, (int)eta % 60);
+  }
+  fflush(stderr);
+}
+
+int cmd_ingest(int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    puts("usage: khabar ingest [--db PATH] [--format jsonl|csv|txt] [--source S] [--quiet] FILE... | -\n\n"
+         "Stores articles in the database (default ./khabar.db, or $KHABAR_DB) and\n"
+         "indexes them for search.  Inputs:\n"
+         "  FILE.jsonl  JSON Lines: id?, source?, url?, published?, title?, body|text|content;\n"
+         "              other fields are kept as extra JSON\n"
+         "  FILE.csv    CSV with a header row naming the same columns (link = url,\n"
+         "              date = published, headline = title)\n"
+         "  FOLDER      .txt files, first line the title, file name the id\n"
+         "  -           JSON Lines on stdin (CSV with --format csv)\n"
+         "An article already stored (same id, or same normalized text) is skipped.\n"
+         "Bad records are reported as FILE:LINE: reason and skipped.\n"
+         "--source S  source for records that have none (default: the file name)\n"
+         "--quiet     no progress bar and no summary");
+    return 0;
+  }
+  const char *db_path = cli_db_path(&argc, argv);
+  kh_ingest_opts o = {0};
+  int quiet = 0, ninputs = 0;
+  char **inputs = calloc((size_t)argc, sizeof *inputs);
+  if (!inputs) return cli_error("out of memory");
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    if ((v = opt_value(argc, argv, &i, "--format"))) {
+      if (strcmp(v, "jsonl") && strcmp(v, "csv") && strcmp(v, "txt")) {
+        free(inputs);
+        cli_error("ingest: unknown format '%s' (jsonl, csv or txt)", v);
+        return 2;
+      }
+      o.format = v;
+    } else if ((v = opt_value(argc, argv, &i, "--source"))) {
+      o.source = v;
+    } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+      quiet = 1;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      free(inputs);
+      cli_error("ingest: unknown option '%s' (try --help)", argv[i]);
+      return 2;
+    } else {
+      inputs[ninputs++] = argv[i];
+    }
+  }
+  if (!ninputs) {
+    free(inputs);
+    cli_error("ingest: no input (files, folders, or - for stdin; try --help)");
+    return 2;
+  }
+  kh_db *db;
+  int rc = kh_db_open(db_path, &db);
+  if (rc) {
+    free(inputs);
+    return cli_error("cannot open database %s: %s", db_path, kh_strerror(rc));
+  }
+  ing_ui ui = {!quiet && isatty(2), now_s(), 0, 0};
+  o.on_error = on_error;
+  o.on_progress = on_progress;
+  o.ctx = &ui;
+  kh_ingest_stats st = {0};
+  int failed = 0;
+  for (int i = 0; i < ninputs; i++) {
+    rc = kh_ingest_path(db, inputs[i], &o, &st);
+    if (rc == KH_EIO) {
+      if (ui.tty) fputs("\r\033[K", stderr);
+      cli_error("cannot read %s", inputs[i]);
+      failed = 1;
+    } else if (rc) {
+      if (ui.tty) fputs("\r\033[K", stderr);
+      cli_error("%s: %s (%s)", inputs[i], kh_strerror(rc), kh_db_errmsg(db));
+      failed = 1;
+      break;
+    }
+  }
+  kh_db_close(db);
+  free(inputs);
+  if (ui.tty) fputs("\r\033[K", stderr);
+  if (!quiet) {
+    double el = now_s() - ui.t0;
+    fprintf(stderr,
+            "%llu stored, %llu duplicates skipped, %llu rejected  (%llu records, %.1f s, %.0f "
+            "articles/s, %.1f MB/s)\n",
+            (unsigned long long)st.stored, (unsigned long long)st.duplicates,
+            (unsigned long long)st.rejected, (unsigned long long)st.records, el,
+            el > 0 ? (double)st.records / el : 0.0, el > 0 ? (double)st.bytes / 1e6 / el : 0.0);
+  }
+  return failed;
+}
+
+/* ---- search ---- */
+
+typedef struct search_ui {
+  int json, n;
+} search_ui;
+
+static int print_hit(void *ctx, const kh_hit *h) {
+  search_ui *u = ctx;
+  u->n++;
+  if (u->json) {
+    fputs("{\"id\":", stdout);
+    cli_json_str(stdout, h->id, strlen(h->id));
+    printf(",\"score\":%.4f,\"title\":", h->score);
+    cli_json_str(stdout, h->title, strlen(h->title));
+    fputs(",\"source\":", stdout);
+    if (h->source) cli_json_str(stdout, h->source, strlen(h->source));
+    else fputs("null", stdout);
+    fputs(",\"published\":", stdout);
+    if (h->published) cli_json_str(stdout, h->published, strlen(h->published));
+    else fputs("null", stdout);
+    fputs(",\"url\":", stdout);
+    if (h->url) cli_json_str(stdout, h->url, strlen(h->url));
+    else fputs("null", stdout);
+    fputs(",\"snippet\":", stdout);
+    cli_json_str(stdout, h->snippet, strlen(h->snippet));
+    fputs("}\n", stdout);
+    return 0;
+  }
+  printf("%d. %s\n   %s", u->n, h->title, h->id);
+  if (h->source) printf(" | %s", h->source);
+  if (h->published) printf(" | %s", h->published);
+  printf(" | score %.2f\n", h->score);
+  if (*h->snippet) printf("   %s\n", h->snippet);
+  putchar('\n');
+  return 0;
+}
+
+int cmd_search(int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    puts("usage: khabar search QUERY [--db PATH] [--limit N] [--source S] [--since DATE]\n"
+         "                     [--until DATE] [--json]\n\n"
+         "Best matches first (BM25, title above body), each with a snippet of the\n"
+         "article with the matched words highlighted.  Query language:\n"
+         "  words            پاکستان معیشت        all of them\n"
+         "  \"phrase\"         \"وزیر اعظم\"          these words in this order\n"
+         "  OR, AND, NOT     کراچی OR لاہور       (upper case; NOT binds tightest)\n"
+         "  prefix*          پاکس*\n"
+         "  ( )              (کراچی OR لاہور) بارش\n"
+         "Diacritics, Arabic letters, fused words and Urdu digits do not matter.\n"
+         "--limit N   results (default 10)\n"
+         "--source S  only this source\n"
+         "--since D, --until D   published between (YYYY-MM-DD, inclusive)\n"
+         "--json      one object a line: id, score, title, source, published, url, snippet");
+    return 0;
+  }
+  const char *db_path = cli_db_path(&argc, argv);
+  kh_search_opts o = {0};
+  search_ui ui = {0, 0};
+  size_t qcap = 1;
+  for (int i = 1; i < argc; i++) qcap += strlen(argv[i]) + 1;
+  char *query = calloc(1, qcap);
+  size_t qlen = 0;
+  if (!query) return cli_error("out of memory");
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    if ((v = opt_value(argc, argv, &i, "--limit"))) {
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || n <= 0 || n > 10000) {
+        free(query);
+        cli_error("search: --limit wants a number from 1 to 10000");
+        return 2;
+      }
+      o.limit = (int)n;
+    } else if ((v = opt_value(argc, argv, &i, "--source"))) {
+      o.source = v;
+    } else if ((v = opt_value(argc, argv, &i, "--since"))) {
+      o.since = v;
+    } else if ((v = opt_value(argc, argv, &i, "--until"))) {
+      o.until = v;
+    } else if (!strcmp(argv[i], "--json")) {
+      ui.json = 1;
+    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+      free(query);
+      cli_error("search: unknown option '%s' (try --help)", argv[i]);
+      return 2;
+    } else {
+      size_t n = strlen(argv[i]);
+      if (qlen) query[qlen++] = ' ';
+      memcpy(query + qlen, argv[i], n + 1);
+      qlen += n;
+    }
+  }
+  if (!*query) {
+    free(query);
+    cli_error("search: no query (try --help)");
+    return 2;
+  }
+  struct stat sb;
+  if (strcmp(db_path, ":memory:") && stat(db_path, &sb) != 0) {
+    free(query);
+    return cli_error("no database at %s (khabar ingest FILE creates it)", db_path);
+  }
+  if (!ui.json && isatty(1)) {
+    o.hl_open = "\033[1;31m";
+    o.hl_close = "\033[0m";
+  }
+  kh_db *db;
+  int rc = kh_db_open(db_path, &db);
+  if (rc) {
+    free(query);
+    return cli_error("cannot open database %s: %s", db_path, kh_strerror(rc));
+  }
+  char *fts = NULL;
+  char why[200];
+  rc = kh_query_to_fts5(query, strlen(query), &fts, why, sizeof why);
+  kh_free(fts);
+  if (rc == KH_EQUERY) {
+    kh_db_close(db);
+    free(query);
+    cli_error("search: %s", why);
+    return 2;
+  }
+  rc = kh_search(db, query, &o, print_hit, &ui);
+  kh_db_close(db);
+  free(query);
+  if (rc == KH_EINVAL) {
+    cli_error("search: --since/--until want a date such as 2024-11-05");
+    return 2;
+  }
+  if (rc) return cli_error("search: %s", kh_strerror(rc));
+  if (!ui.n && !ui.json) fprintf(stderr, "no articles match\n");
+  return 0;
+}

@@ -1,0 +1,263 @@
+/*
+** db.c — the database connection: open (WAL, tokenizer, migrations), the
+** batched write transaction, and kh_db_put_article with its idempotency
+** rules (same id, or same content hash: not stored again).
+**
+**   kh_db *db; kh_db_open("khabar.db", &db);
+**   int rc = kh_db_put_article(db, &a, &rowid);  // 0 or KH_DUPLICATE
+**   kh_db_close(db);                             // commits
+**
+** Durability: WAL with synchronous=NORMAL; a write batch is one
+** transaction, so a kill at any moment keeps every committed batch and
+** leaves a consistent file (the open batch is rolled back on next open).
+*/
+#include "store.h"
+
+#include <time.h>
+
+static const char *const SQL_FIND_ID = "SELECT rowid FROM article WHERE id = ?1";
+static const char *const SQL_FIND_HASH = "SELECT rowid FROM article WHERE hash = ?1";
+static const char *const SQL_INS =
+    "INSERT INTO article(id, source, url, published, title, body, hash, ingested, extra)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char *const SQL_INS_FTS =
+    "INSERT INTO article_fts(rowid, title, body) VALUES (?1, ?2, ?3)";
+static const char *const SQL_INS_DUP =
+    "INSERT OR IGNORE INTO duplicate(id, of_rowid, source, url, published, ingested)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+int kh__db_exec(kh_db *db, const char *sql) {
+  return sqlite3_exec(db->sql, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : KH_EDB;
+}
+
+static void finalize_all(kh_db *db) {
+  sqlite3_finalize(db->st_find_id);
+  sqlite3_finalize(db->st_find_hash);
+  sqlite3_finalize(db->st_ins);
+  sqlite3_finalize(db->st_ins_fts);
+  sqlite3_finalize(db->st_ins_dup);
+}
+
+int kh_db_open(const char *path, kh_db **out) {
+  if (!out) return KH_EINVAL;
+  *out = NULL;
+  if (!path) return KH_EINVAL;
+  kh_db *db = kh__calloc(1, sizeof *db);
+  if (!db) return KH_ENOMEM;
+  int rc = KH_EDB;
+  int src = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (src == SQLITE_NOMEM) rc = KH_ENOMEM;
+  if (src != SQLITE_OK) goto fail;
+  sqlite3_busy_timeout(db->sql, 10000);
+  if ((rc = kh_fts5_register(db->sql))) goto fail;
+  rc = KH_EDB;
+  if (kh__db_exec(db, "PRAGMA journal_mode = WAL") || kh__db_exec(db, "PRAGMA synchronous = NORMAL"))
+    goto fail;
+  if ((rc = kh__schema_migrate(db->sql, &db->version))) goto fail;
+  rc = KH_EDB;
+  if (sqlite3_prepare_v3(db->sql, SQL_FIND_ID, -1, SQLITE_PREPARE_PERSISTENT, &db->st_find_id, NULL) ||
+      sqlite3_prepare_v3(db->sql, SQL_FIND_HASH, -1, SQLITE_PREPARE_PERSISTENT, &db->st_find_hash, NULL) ||
+      sqlite3_prepare_v3(db->sql, SQL_INS, -1, SQLITE_PREPARE_PERSISTENT, &db->st_ins, NULL) ||
+      sqlite3_prepare_v3(db->sql, SQL_INS_FTS, -1, SQLITE_PREPARE_PERSISTENT, &db->st_ins_fts, NULL) ||
+      sqlite3_prepare_v3(db->sql, SQL_INS_DUP, -1, SQLITE_PREPARE_PERSISTENT, &db->st_ins_dup, NULL))
+    goto fail;
+  *out = db;
+  return 0;
+fail:
+  finalize_all(db);
+  sqlite3_close(db->sql);
+  kh_free(db);
+  return rc;
+}
+
+int kh_db_commit(kh_db *db) {
+  if (!db || !db->in_txn) return 0;
+  if (kh__db_exec(db, "COMMIT")) return KH_EDB;
+  db->in_txn = 0;
+  db->batch = 0;
+  return 0;
+}
+
+void kh_db_close(kh_db *db) {
+  if (!db) return;
+  if (kh_db_commit(db)) kh__db_exec(db, "ROLLBACK");
+  finalize_all(db);
+  sqlite3_close(db->sql);
+  kh_free(db);
+}
+
+int kh__db_begin(kh_db *db) {
+  if (db->in_txn) return 0;
+  if (kh__db_exec(db, "BEGIN IMMEDIATE")) return KH_EDB;
+  db->in_txn = 1;
+  return 0;
+}
+
+int kh__db_on_put(kh_db *db, kh__put_hook fn, void *ctx) {
+  if (db->nhooks >= KH__MAX_HOOKS) return KH_ETOOBIG;
+  db->hooks[db->nhooks].fn = fn;
+  db->hooks[db->nhooks].ctx = ctx;
+  db->nhooks++;
+  return 0;
+}
+
+int kh_db_schema_version(kh_db *db) { return db ? db->version : KH_EINVAL; }
+int kh_db_schema_latest(void) { return kh__schema_latest(); }
+const char *kh_db_errmsg(kh_db *db) { return db ? sqlite3_errmsg(db->sql) : "no database"; }
+
+int64_t kh_db_count(kh_db *db) {
+  if (!db) return KH_EINVAL;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM article", -1, &st, NULL)) return KH_EDB;
+  int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : KH_EDB;
+  sqlite3_finalize(st);
+  return n;
+}
+
+/* Bind pointer + length text, NULL when absent. */
+static int bind_text(sqlite3_stmt *st, int i, const char *s, size_t n) {
+  if (!s || !n) return sqlite3_bind_null(st, i);
+  return sqlite3_bind_text(st, i, s, (int)n, SQLITE_STATIC);
+}
+
+/* Look a key up with a one-column SELECT; 1 found (*rowid set), 0 not, <0 error. */
+static int lookup(sqlite3_stmt *st, const char *key, size_t n, int64_t *rowid) {
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, key, (int)n, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) *rowid = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : KH_EDB;
+}
+
+static int step_done(sqlite3_stmt *st) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? 0 : rc == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+}
+
+static int valid_extra(const char *s, size_t n) {
+  while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) s++, n--;
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) n--;
+  return n >= 2 && s[0] == '{' && s[n - 1] == '}';
+}
+
+/* extra with "published_raw" added (the unreadable published text). */
+static void extra_with_raw(const kh_article *a, kh__buf *b, int *rc) {
+  if (a->extra && a->extra_len && valid_extra(a->extra, a->extra_len)) {
+    size_t n = a->extra_len;
+    while (a->extra[n - 1] != '}') n--;
+    size_t j = n - 1;
+    while (j > 0 && (a->extra[j - 1] == ' ' || a->extra[j - 1] == '\n')) j--;
+    kh__buf_append(b, a->extra, n - 1, rc);
+    if (a->extra[j - 1] != '{') kh__buf_appendc(b, ',', rc);
+  } else {
+    kh__buf_appendc(b, '{', rc);
+  }
+  kh__buf_appends(b, "\"published_raw\":", rc);
+  kh__buf_json_str(b, a->published, a->published_len, rc);
+  kh__buf_appendc(b, '}', rc);
+}
+
+static int insert(kh_db *db, const kh_article *a, const char *id, size_t idlen, const char *date,
+                  int dlen, const char *hash, const char *now, const char *extra, size_t extralen,
+                  int64_t *rowid) {
+  sqlite3_stmt *st = db->st_ins;
+  sqlite3_reset(st);
+  bind_text(st, 1, id, idlen);
+  bind_text(st, 2, a->source, a->source_len);
+  bind_text(st, 3, a->url, a->url_len);
+  bind_text(st, 4, date, dlen > 0 ? (size_t)dlen : 0);
+  sqlite3_bind_text(st, 5, a->title ? a->title : "", (int)(a->title ? a->title_len : 0), SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, a->body ? a->body : "", (int)(a->body ? a->body_len : 0), SQLITE_STATIC);
+  sqlite3_bind_text(st, 7, hash, 32, SQLITE_STATIC);
+  sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+  bind_text(st, 9, extra, extralen);
+  int rc = step_done(st);
+  sqlite3_clear_bindings(st);
+  if (rc) return rc;
+  *rowid = sqlite3_last_insert_rowid(db->sql);
+  st = db->st_ins_fts;
+  sqlite3_bind_int64(st, 1, *rowid);
+  sqlite3_bind_text(st, 2, a->title ? a->title : "", (int)(a->title ? a->title_len : 0), SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, a->body ? a->body : "", (int)(a->body ? a->body_len : 0), SQLITE_STATIC);
+  rc = step_done(st);
+  sqlite3_clear_bindings(st);
+  return rc;
+}
+
+static int note_duplicate(kh_db *db, const kh_article *a, const char *id, size_t idlen,
+                          int64_t of, const char *date, int dlen, const char *now) {
+  sqlite3_stmt *st = db->st_ins_dup;
+  bind_text(st, 1, id, idlen);
+  sqlite3_bind_int64(st, 2, of);
+  bind_text(st, 3, a->source, a->source_len);
+  bind_text(st, 4, a->url, a->url_len);
+  bind_text(st, 5, date, dlen > 0 ? (size_t)dlen : 0);
+  sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+  int rc = step_done(st);
+  sqlite3_clear_bindings(st);
+  return rc;
+}
+
+int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid) {
+  int64_t rid = 0;
+  if (!db || !a) return KH_EINVAL;
+  size_t tlen = a->title ? a->title_len : 0, blen = a->body ? a->body_len : 0;
+  if (tlen + blen == 0) return KH_EINVAL;
+  if (tlen > KH_MAX_ARTICLE || blen > KH_MAX_ARTICLE) return KH_ETOOBIG;
+  if (a->extra && a->extra_len && !valid_extra(a->extra, a->extra_len)) return KH_EINVAL;
+  char hash[33], date[24], idbuf[24], now[24];
+  int rc = kh__content_hash(a->title, tlen, a->body, blen, hash);
+  if (rc) return rc;
+  int dlen = a->published && a->published_len ? kh__date_norm(a->published, a->published_len, date) : 0;
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  const char *id = a->id;
+  size_t idlen = a->id ? a->id_len : 0;
+  if (!idlen) {
+    snprintf(idbuf, sizeof idbuf, "kh-%.16s", hash);
+    id = idbuf;
+    idlen = strlen(idbuf);
+  }
+  if ((rc = kh__db_begin(db))) return rc;
+  /* same id: the same article again */
+  if ((rc = lookup(db->st_find_id, id, idlen, &rid)) != 0) goto done_dup;
+  /* same content under another id: remember where it came from */
+  if ((rc = lookup(db->st_find_hash, hash, 32, &rid)) != 0) {
+    if (rc == 1 && a->id && a->id_len) rc = note_duplicate(db, a, id, idlen, rid, date, dlen, now) ? KH_EDB : 1;
+    goto done_dup;
+  }
+  kh__buf extra = {0};
+  int brc = 0;
+  if (dlen < 0) extra_with_raw(a, &extra, &brc);
+  if (brc) {
+    kh__buf_free(&extra);
+    return brc;
+  }
+  if ((rc = kh__db_exec(db, "SAVEPOINT put"))) goto out;
+  rc = insert(db, a, id, idlen, date, dlen, hash, now, dlen < 0 ? extra.data : a->extra,
+              dlen < 0 ? extra.len : (a->extra ? a->extra_len : 0), &rid);
+  for (int i = 0; !rc && i < db->nhooks; i++) {
+    kh_article stored = *a;
+    stored.id = id;
+    stored.id_len = idlen;
+    stored.published = dlen > 0 ? date : NULL;
+    stored.published_len = dlen > 0 ? (size_t)dlen : 0;
+    rc = db->hooks[i].fn(db->hooks[i].ctx, db, rid, &stored);
+  }
+  if (rc) kh__db_exec(db, "ROLLBACK TO put");
+  if (kh__db_exec(db, "RELEASE put") && !rc) rc = KH_EDB;
+out:
+  kh__buf_free(&extra);
+  if (rc) return rc;
+  if (rowid) *rowid = rid;
+  if (++db->batch >= KH_DB_BATCH) return kh_db_commit(db);
+  return 0;
+done_dup:
+  if (rc < 0) return rc;
+  if (rowid) *rowid = rid;
+  return KH_DUPLICATE;
+}

@@ -1,0 +1,108 @@
+/*
+** schema.c — the database schema and its migrations, in one place.
+**
+** The schema version of a file is `PRAGMA user_version`.  `steps[]` below
+** lists every change ever made, oldest first; step N brings a file from
+** version N-1 to N.  Opening a file runs the steps it has not had, each in
+** its own transaction (so a kill between steps leaves a valid older file),
+** which is how a newer khabar opens a file an older one wrote.  A file whose
+** version is above the last step was written by a newer khabar: KH_ESCHEMA.
+**
+** Adding a table (corpus, analyze, ...): append one step at the END with
+** the next number, never edit a step that has landed; see docs/store.md.
+**
+**   { 3, "corpus: fingerprints", "CREATE TABLE fingerprint(...);" },
+*/
+#include "store.h"
+
+typedef struct step {
+  int version;      /* the version the file has after this step */
+  const char *name; /* what the step does, for messages */
+  const char *sql;  /* one or more statements */
+} step;
+
+/* application_id marks a file as khabar's ('khbr'). */
+#define KH__APP_ID 0x6b686272
+
+static const step steps[] = {
+    {1, "store: articles, full-text index, duplicates",
+     /* articles as given, text kept once: the FTS5 index is external-content */
+     "CREATE TABLE article(\n"
+     "  rowid INTEGER PRIMARY KEY,\n"
+     "  id TEXT NOT NULL UNIQUE,      -- the article's id (input id or kh-HASH)\n"
+     "  source TEXT,                  -- outlet\n"
+     "  url TEXT,\n"
+     "  published TEXT,               -- YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)\n"
+     "  title TEXT NOT NULL DEFAULT '',\n"
+     "  body TEXT NOT NULL DEFAULT '',\n"
+     "  hash TEXT NOT NULL UNIQUE,    -- content hash of the normalized tokens\n"
+     "  ingested TEXT NOT NULL,       -- UTC time it was stored\n"
+     "  extra TEXT                    -- JSON object of further input fields\n"
+     ");\n"
+     "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article',\n"
+     "  content_rowid='rowid', tokenize='khabar');\n"
+     /* BM25 rank with the title weighted above the body */
+     "INSERT INTO article_fts(article_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0)');\n"
+     /* an article that arrived again under another id: kept as a pointer */
+     "CREATE TABLE duplicate(\n"
+     "  id TEXT PRIMARY KEY,\n"
+     "  of_rowid INTEGER NOT NULL REFERENCES article(rowid),\n"
+     "  source TEXT, url TEXT, published TEXT,\n"
+     "  ingested TEXT NOT NULL\n"
+     ");\n"},
+    {2, "store: indexes for source and date filters",
+     "CREATE INDEX article_published ON article(published);\n"
+     "CREATE INDEX article_source ON article(source, published);\n"},
+    /* append new steps here: {3, "layer: what", "SQL"}, */
+};
+
+#define NSTEPS ((int)(sizeof steps / sizeof steps[0]))
+
+int kh__schema_latest(void) { return steps[NSTEPS - 1].version; }
+
+static int get_int(sqlite3 *db, const char *sql, int *out) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return KH_EDB;
+  int rc = sqlite3_step(st);
+  *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : KH_EDB;
+}
+
+static int run_step(sqlite3 *db, const step *s) {
+  char pragma[64];
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return KH_EDB;
+  snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", s->version);
+  if (sqlite3_exec(db, s->sql, NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return KH_EDB;
+  }
+  return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : KH_EDB;
+}
+
+int kh__schema_migrate(sqlite3 *db, int *version) {
+  int v, app, ntables, rc;
+  if ((rc = get_int(db, "PRAGMA user_version", &v)) ||
+      (rc = get_int(db, "PRAGMA application_id", &app)) ||
+      (rc = get_int(db, "SELECT count(*) FROM sqlite_master", &ntables)))
+    return rc;
+  if (app != 0 && app != KH__APP_ID) return KH_EDB; /* someone else's file */
+  if (v == 0 && ntables > 0 && app == 0) return KH_EDB;
+  if (v > kh__schema_latest()) {
+    *version = v;
+    return KH_ESCHEMA;
+  }
+  if (v == 0) {
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA application_id = %d", KH__APP_ID);
+    if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) return KH_EDB;
+  }
+  for (int i = 0; i < NSTEPS; i++) {
+    if (steps[i].version <= v) continue;
+    if ((rc = run_step(db, &steps[i]))) return rc;
+    v = steps[i].version;
+  }
+  *version = v;
+  return 0;
+}

@@ -1,0 +1,133 @@
+/*
+** store.h — internals of the store layer (src/store), in sections named
+** after the file they describe (SQLite fts5Int.h style).  Other layers that
+** keep data in the same database (corpus, analyze) include this header to
+** reach the connection, to add migration steps (schema.c) and to hook into
+** kh_db_put_article (db.c).  Fuzz targets include it for the readers and the
+** query parser.
+*/
+#ifndef KH_STORE_H
+#define KH_STORE_H
+
+#include "../core/core.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+/* ---- Interface to code in db.c ---- */
+
+/* Called inside the write transaction after an article was stored (not for
+** duplicates), with its row id and the stored (normalized) fields.  A
+** non-zero return fails kh_db_put_article with that code. */
+typedef int (*kh__put_hook)(void *ctx, kh_db *db, int64_t rowid, const kh_article *a);
+
+#define KH__MAX_HOOKS 8
+
+struct kh_db {
+  sqlite3 *sql;          /* the connection */
+  int in_txn;            /* a write batch is open */
+  int batch;             /* articles written in the open batch */
+  int version;           /* schema version after migration */
+  sqlite3_stmt *st_find_id, *st_find_hash, *st_ins, *st_ins_fts, *st_ins_dup;
+  struct {
+    kh__put_hook fn;
+    void *ctx;
+  } hooks[KH__MAX_HOOKS];
+  int nhooks;
+};
+
+/* Begin a write batch if none is open.  0 or KH_EDB. */
+int kh__db_begin(kh_db *db);
+/* Run SQL with no results; 0 or KH_EDB. */
+int kh__db_exec(kh_db *db, const char *sql);
+/* Register a put hook (corpus: fingerprints, stories).  0 or KH_ETOOBIG. */
+int kh__db_on_put(kh_db *db, kh__put_hook fn, void *ctx);
+
+/* ---- Interface to code in schema.c ---- */
+
+/* Bring the schema of an open connection to the latest version, each step
+** in its own transaction.  0, KH_ESCHEMA (file newer than us) or KH_EDB. */
+int kh__schema_migrate(sqlite3 *db, int *version);
+/* Number of the latest schema version. */
+int kh__schema_latest(void);
+
+/* ---- Interface to code in article.c ---- */
+
+/* 128-bit content hash of the normalized token stream of title and body,
+** as 32 lowercase hex digits + NUL in out.  0 or a negative code. */
+int kh__content_hash(const char *title, size_t tlen, const char *body, size_t blen, char out[33]);
+/* Normalize a published time into out (>= 21 bytes): "YYYY-MM-DD" or
+** "YYYY-MM-DDTHH:MM:SSZ" (UTC).  Returns the length, or -1 if unreadable. */
+int kh__date_norm(const char *s, size_t n, char *out);
+
+/* ---- Interface to code in fts5.c ---- */
+
+/* Tokenizer options (the words after 'khabar' in tokenize='...'). */
+#define KH__FTS_NOSTEM 0x01
+#define KH__FTS_NOSPLIT 0x02
+
+/* ---- Interface to code in query.c ---- */
+
+/* One query term, for highlighting: a normalized token, maybe a prefix. */
+typedef struct kh__qterm {
+  char *norm;
+  size_t len;
+  int prefix;
+} kh__qterm;
+
+typedef struct kh__query {
+  char *fts;            /* the FTS5 expression (NUL-terminated) */
+  kh__qterm *terms;     /* positive terms (not under NOT) */
+  size_t nterms, cap;
+  char err[160];        /* reason on KH_EQUERY */
+} kh__query;
+
+/* Parse a user query into q (caller frees with kh__query_free even on
+** failure).  0, KH_EQUERY (q->err says why), KH_ETOOBIG or KH_ENOMEM. */
+int kh__query_parse(const char *s, size_t n, kh__query *q);
+void kh__query_free(kh__query *q);
+
+#define KH__MAX_QUERY 4096   /* query text bytes */
+#define KH__MAX_QDEPTH 32    /* parenthesis nesting */
+#define KH__MAX_QTERMS 256   /* words in a query */
+
+/* ---- Interface to code in snippet.c ---- */
+
+/* Append to out a snippet of text (original bytes): the window of ntok words
+** with the most query terms, each matched word between open and close;
+** newlines become spaces.  Returns the number of matched words in the
+** window (0: the text's first words, nothing highlighted).  *rc sticky. */
+int kh__snippet(const char *text, size_t len, const kh__query *q, const char *open,
+                 const char *close, int ntok, kh__buf *out, int *rc);
+
+/* ---- Interface to code in jsonl.c, csv.c, txtdir.c, ingest.c ---- */
+
+/* A reader hands each record to this sink.  line is the 1-based line where
+** the record starts.  a == NULL means a bad record and reason says why.
+** Return non-zero to stop reading (that value is returned by the reader). */
+typedef int (*kh__rec_fn)(void *ctx, uint64_t line, const kh_article *a, const char *reason);
+
+/* Read JSON Lines from f.  Blank lines are skipped.  *bytes (may be NULL)
+** advances as input is consumed.  0, KH_EIO, KH_ENOMEM or the sink's value. */
+int kh__jsonl_read(FILE *f, kh__rec_fn fn, void *ctx, uint64_t *bytes);
+/* Read CSV (RFC 4180, header row) from f; same contract.  Records without
+** a source column get default_source (may be NULL) as source, and their id
+** is prefixed "SOURCE-" so row numbers of different files stay apart. */
+int kh__csv_read(FILE *f, const char *default_source, kh__rec_fn fn, void *ctx, uint64_t *bytes);
+/* Split a .txt article (first non-blank line the title, the rest the body)
+** into a (title and body point into text). */
+void kh__txt_article(const char *text, size_t len, kh_article *a);
+
+/* Low-level CSV: split f into records of fields.  fn gets the fields of
+** each record (pointer + length, unescaped), its first line, or reason !=
+** NULL for a malformed record (then nf == 0). */
+typedef int (*kh__csv_fn)(void *ctx, uint64_t line, size_t nf, const char *const *f,
+                          const size_t *flen, const char *reason);
+int kh__csv_records(FILE *f, kh__csv_fn fn, void *ctx, uint64_t *bytes);
+
+/* 1 if s[0..n) is valid UTF-8 (article.c); else 0 and *bad = offset. */
+int kh__utf8_valid(const char *s, size_t n, size_t *bad);
+
+#define KH__MAX_FIELDS 256 /* CSV fields per record */
+
+#endif

@@ -1,0 +1,795 @@
+/*
+** test_store.c — the store layer: put/search round trips, idempotency,
+** migrations, the query parser (fixtures/store_query.txt), the readers
+** (JSONL, CSV, .txt), bad records, ingest of real data, the loadable
+** extension in a plain sqlite3 shell, the CLI, kill -9 during an ingest,
+** and failing allocations.
+*/
+#include "test.h"
+
+#include "../src/store/store.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- helpers ---- */
+
+static char *db_path(const char *dir, const char *name) {
+  static char p[512];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  return p;
+}
+
+static void rm_rf(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "  (could not remove %s)\n", dir);
+}
+
+static int write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return -1;
+  fputs(text, f);
+  return fclose(f);
+}
+
+static kh_article art(const char *id, const char *source, const char *published, const char *title,
+                      const char *body) {
+  kh_article a = {0};
+  a.id = id, a.id_len = id ? strlen(id) : 0;
+  a.source = source, a.source_len = source ? strlen(source) : 0;
+  a.published = published, a.published_len = published ? strlen(published) : 0;
+  a.title = title, a.title_len = title ? strlen(title) : 0;
+  a.body = body, a.body_len = body ? strlen(body) : 0;
+  return a;
+}
+
+typedef struct hits {
+  int n;
+  char ids[64][64];
+  char snippet[2048];
+  double score[64];
+} hits;
+
+static int collect_hit(void *ctx, const kh_hit *h) {
+  hits *r = ctx;
+  if (r->n == 0) snprintf(r->snippet, sizeof r->snippet, "%s", h->snippet);
+  if (r->n < 64) {
+    snprintf(r->ids[r->n], sizeof r->ids[0], "%s", h->id);
+    r->score[r->n] = h->score;
+  }
+  r->n++;
+  return 0;
+}
+
+static int search(kh_db *db, const char *q, const kh_search_opts *o, hits *r) {
+  memset(r, 0, sizeof *r);
+  return kh_search(db, q, o, collect_hit, r);
+}
+
+static int has_id(const hits *r, const char *id) {
+  for (int i = 0; i < r->n && i < 64; i++)
+    if (!strcmp(r->ids[i], id)) return 1;
+  return 0;
+}
+
+static int64_t sql_int(kh_db *db, const char *sql) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) return -1;
+  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  return v;
+}
+
+static const char *sql_text(kh_db *db, const char *sql) {
+  static char buf[256];
+  sqlite3_stmt *st;
+  snprintf(buf, sizeof buf, "(error)");
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) return buf;
+  if (sqlite3_step(st) == SQLITE_ROW) snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return buf;
+}
+
+/* Does the text layer already strip diacritics?  (The placeholder does not.) */
+static int text_layer_normalizes(void) {
+  char *out;
+  size_t n;
+  if (kh_normalize("پاکِستان", strlen("پاکِستان"), &out, &n, NULL)) return 0;
+  int ok = !strcmp(out, "پاکستان");
+  kh_free(out);
+  return ok;
+}
+
+/* ---- the database ---- */
+
+static const char *B1 = "کراچی میں پیر کی صبح شروع ہونے والی موسلا دھار بارش سے کئی نشیبی علاقوں میں پانی جمع ہو گیا۔";
+static const char *B2 = "لاہور میں اسموگ کی شدت بڑھنے کے بعد پنجاب حکومت نے اسکول ایک ہفتے کیلئے بند کر دیے۔";
+static const char *B3 = "ملتان میں ٹیسٹ میچ کے پہلے روز قومی ٹیم نے ٹاس جیت کر بیٹنگ کا فیصلہ کیا۔";
+
+TEST(store_put_search_roundtrip) {
+  const char *dir = test_tmpdir();
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(db_path(dir, "a.db"), &db), 0);
+  ASSERT_INT_EQ(kh_db_schema_version(db), kh_db_schema_latest());
+  kh_article a = art("a1", "awaz", "2024-07-15T09:30:00+05:00", "کراچی میں بارش", B1);
+  kh_article b = art("b1", "shaam", "2024-11-12", "لاہور میں اسموگ", B2);
+  kh_article c = art("c1", "awaz", "2024-10-15", "ملتان ٹیسٹ", B3);
+  int64_t rid = 0;
+  ASSERT_INT_EQ(kh_db_put_article(db, &a, &rid), 0);
+  ASSERT(rid > 0);
+  ASSERT_INT_EQ(kh_db_put_article(db, &b, NULL), 0);
+  ASSERT_INT_EQ(kh_db_put_article(db, &c, NULL), 0);
+  ASSERT_INT_EQ(kh_db_count(db), 3);
+  hits r;
+  ASSERT_INT_EQ(search(db, "بارش", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 1);
+  ASSERT_STR_EQ(r.ids[0], "a1");
+  /* the snippet is the original text with the match marked */
+  ASSERT(strstr(r.snippet, "[بارش]") != NULL);
+  ASSERT(strstr(r.snippet, "موسلا دھار") != NULL);
+  /* published normalized to UTC */
+  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE id='a1' AND published='2024-07-15T04:30:00Z'"), 1);
+  /* OR, source and date filters */
+  ASSERT_INT_EQ(search(db, "بارش OR اسموگ OR ٹیسٹ", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 3);
+  kh_search_opts o = {0};
+  o.source = "awaz";
+  ASSERT_INT_EQ(search(db, "بارش OR اسموگ OR ٹیسٹ", &o, &r), 0);
+  ASSERT_INT_EQ(r.n, 2);
+  ASSERT(!has_id(&r, "b1"));
+  o.source = NULL;
+  o.since = "2024-10-01";
+  o.until = "2024-10-15";
+  ASSERT_INT_EQ(search(db, "بارش OR اسموگ OR ٹیسٹ", &o, &r), 0);
+  ASSERT_INT_EQ(r.n, 1);
+  ASSERT_STR_EQ(r.ids[0], "c1");
+  o.until = "not a date";
+  ASSERT_INT_EQ(search(db, "بارش", &o, &r), KH_EINVAL);
+  /* NOT and phrase */
+  ASSERT_INT_EQ(search(db, "میں NOT بارش", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 2);
+  ASSERT(!has_id(&r, "a1"));
+  ASSERT_INT_EQ(search(db, "\"ٹاس جیت\"", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 1);
+  ASSERT_INT_EQ(search(db, "\"جیت ٹاس\"", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 0);
+  /* prefix */
+  ASSERT_INT_EQ(search(db, "اسمو*", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 1);
+  ASSERT_STR_EQ(r.ids[0], "b1");
+  /* title above body: the article with the word in its title ranks first */
+  kh_article d = art("d1", "x", NULL, "خبریں", "کراچی میں آج موسم خوشگوار رہا اور بارش نہیں ہوئی مگر شہری بارش کا انتظار کرتے رہے");
+  ASSERT_INT_EQ(kh_db_put_article(db, &d, NULL), 0);
+  ASSERT_INT_EQ(search(db, "بارش", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 2);
+  ASSERT_STR_EQ(r.ids[0], "a1");
+  ASSERT(r.score[0] > r.score[1]);
+  kh_db_close(db);
+  /* reopen: everything committed */
+  ASSERT_INT_EQ(kh_db_open(db_path(dir, "a.db"), &db), 0);
+  ASSERT_INT_EQ(kh_db_count(db), 4);
+  ASSERT_INT_EQ(sql_int(db, "PRAGMA journal_mode = WAL") >= -1, 1);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+TEST(store_idempotent) {
+  const char *dir = test_tmpdir();
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(db_path(dir, "i.db"), &db), 0);
+  kh_article a = art("a1", "awaz", NULL, "کراچی میں بارش", B1);
+  ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+  /* same id */
+  ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), KH_DUPLICATE);
+  /* same content, other id and outlet: a duplicate, remembered */
+  kh_article b = art("z9", "shaam", NULL, "کراچی میں بارش", B1);
+  int64_t of = 0;
+  ASSERT_INT_EQ(kh_db_put_article(db, &b, &of), KH_DUPLICATE);
+  ASSERT(of > 0);
+  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM duplicate WHERE id='z9'"), 1);
+  /* no id: derived from the content, so the same text twice is one article */
+  kh_article c = art(NULL, NULL, NULL, "لاہور میں اسموگ", B2);
+  ASSERT_INT_EQ(kh_db_put_article(db, &c, NULL), 0);
+  ASSERT_INT_EQ(kh_db_put_article(db, &c, NULL), KH_DUPLICATE);
+  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE id LIKE 'kh-%'"), 1);
+  /* different text: stored */
+  kh_article d = art("d1", NULL, NULL, "ملتان", B3);
+  ASSERT_INT_EQ(kh_db_put_article(db, &d, NULL), 0);
+  ASSERT_INT_EQ(kh_db_count(db), 3);
+  /* nothing to store */
+  kh_article e = art("e1", NULL, NULL, NULL, NULL);
+  ASSERT_INT_EQ(kh_db_put_article(db, &e, NULL), KH_EINVAL);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+TEST(store_content_hash_normalized) {
+  /* the hash is of normalized tokens: spacing and line breaks do not matter */
+  char h1[33], h2[33], h3[33];
+  ASSERT_INT_EQ(kh__content_hash("کراچی", 10, "بارش  سے\nپانی", strlen("بارش  سے\nپانی"), h1), 0);
+  ASSERT_INT_EQ(kh__content_hash("کراچی", 10, "بارش سے پانی", strlen("بارش سے پانی"), h2), 0);
+  ASSERT_STR_EQ(h1, h2);
+  ASSERT_INT_EQ(kh__content_hash("کراچی", 10, "بارش سے پانی ", strlen("بارش سے پانی") - 2, h3), 0);
+  ASSERT(strcmp(h1, h3) != 0);
+  /* title and body are kept apart */
+  ASSERT_INT_EQ(kh__content_hash("", 0, "کراچی بارش", strlen("کراچی بارش"), h3), 0);
+  ASSERT_INT_EQ(kh__content_hash("کراچی", 10, "بارش", 8, h1), 0);
+  ASSERT(strcmp(h1, h3) != 0);
+  return 0;
+}
+
+TEST(store_date_norm) {
+  static const struct {
+    const char *in, *out;
+  } cases[] = {
+      {"2024-11-05", "2024-11-05"},
+      {"2024/11/05", "2024-11-05"},
+      {"2024-11-05T10:30:00Z", "2024-11-05T10:30:00Z"},
+      {"2024-11-05 10:30", "2024-11-05T10:30:00Z"},
+      {"2024-11-05T10:30:00+05:00", "2024-11-05T05:30:00Z"},
+      {"2024-11-05T01:30:00.123+0500", "2024-11-04T20:30:00Z"},
+      {"1730800000", "2024-11-05T09:46:40Z"},
+      {"2024-02-30", NULL},
+      {"2023-02-29", NULL},
+      {"5 November 2024", NULL},
+      {"2024-11-05T25:00", NULL},
+      {"", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[24];
+    int n = kh__date_norm(cases[i].in, strlen(cases[i].in), out);
+    if (!cases[i].out) {
+      if (n >= 0) FAIL("'%s' -> '%s', expected unreadable", cases[i].in, out);
+    } else {
+      if (n < 0) FAIL("'%s' unreadable, expected '%s'", cases[i].in, cases[i].out);
+      ASSERT_STR_EQ(out, cases[i].out);
+    }
+  }
+  return 0;
+}
+
+TEST(store_bad_published_kept_raw) {
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
+  kh_article a = art("a1", NULL, "کل شام", "کراچی میں بارش", B1);
+  a.extra = "{\"category\": \"weather\"}";
+  a.extra_len = strlen(a.extra);
+  ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+  ASSERT_INT_EQ(sql_int(db, "SELECT published IS NULL FROM article"), 1);
+  ASSERT_INT_EQ(sql_int(db, "SELECT json_extract(extra, '$.published_raw') = 'کل شام' AND "
+                            "json_extract(extra, '$.category') = 'weather' FROM article"),
+                1);
+  kh_article b = art("b1", NULL, NULL, "x", "y");
+  b.extra = "[1,2]";
+  b.extra_len = 5;
+  ASSERT_INT_EQ(kh_db_put_article(db, &b, NULL), KH_EINVAL);
+  kh_db_close(db);
+  return 0;
+}
+
+/* The schema as version 1 wrote it (src/store/schema.c step 1), by hand. */
+static const char *V1_SQL =
+    "CREATE TABLE article(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT, url TEXT,"
+    " published TEXT, title TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '',"
+    " hash TEXT NOT NULL UNIQUE, ingested TEXT NOT NULL, extra TEXT);"
+    "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article',"
+    " content_rowid='rowid', tokenize='khabar');"
+    "INSERT INTO article_fts(article_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0)');"
+    "CREATE TABLE duplicate(id TEXT PRIMARY KEY, of_rowid INTEGER NOT NULL REFERENCES article(rowid),"
+    " source TEXT, url TEXT, published TEXT, ingested TEXT NOT NULL);"
+    "INSERT INTO article(rowid, id, source, published, title, body, hash, ingested)"
+    " VALUES (1, 'old-1', 'awaz', '2024-07-15', 'کراچی میں بارش', 'شہر میں موسلا دھار بارش ہوئی', "
+    " '00000000000000000000000000000001', '2024-07-15T00:00:00Z');"
+    "INSERT INTO article_fts(rowid, title, body) VALUES (1, 'کراچی میں بارش', 'شہر میں موسلا دھار بارش ہوئی');"
+    "PRAGMA application_id = 1802003058;"
+    "PRAGMA user_version = 1;";
+
+TEST(store_migrates_v1_file) {
+  const char *dir = test_tmpdir();
+  const char *path = db_path(dir, "v1.db");
+  sqlite3 *raw;
+  ASSERT_INT_EQ(sqlite3_open(path, &raw), SQLITE_OK);
+  ASSERT_INT_EQ(kh_fts5_register(raw), 0);
+  char *err = NULL;
+  if (sqlite3_exec(raw, V1_SQL, NULL, NULL, &err) != SQLITE_OK) FAIL("v1 sql: %s", err);
+  sqlite3_close(raw);
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT(kh_db_schema_latest() >= 2);
+  ASSERT_INT_EQ(kh_db_schema_version(db), kh_db_schema_latest());
+  ASSERT_INT_EQ(sql_int(db, "PRAGMA user_version"), kh_db_schema_latest());
+  /* step 2's indexes exist */
+  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('article_published','article_source')"), 2);
+  /* the old article is still found, and new ones go in beside it */
+  hits r;
+  ASSERT_INT_EQ(search(db, "موسلا", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 1);
+  ASSERT_STR_EQ(r.ids[0], "old-1");
+  kh_article a = art("new-1", "shaam", "2024-07-16", "کراچی میں پھر بارش", B1);
+  ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+  kh_search_opts o = {0};
+  o.source = "awaz";
+  ASSERT_INT_EQ(search(db, "بارش", &o, &r), 0);
+  ASSERT_INT_EQ(r.n, 1);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+TEST(store_refuses_newer_and_foreign_files) {
+  const char *dir = test_tmpdir();
+  sqlite3 *raw;
+  ASSERT_INT_EQ(sqlite3_open(db_path(dir, "new.db"), &raw), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(raw);
+  kh_db *db = (kh_db *)1;
+  ASSERT_INT_EQ(kh_db_open(db_path(dir, "new.db"), &db), KH_ESCHEMA);
+  ASSERT(db == NULL);
+  /* someone else's database is left alone */
+  ASSERT_INT_EQ(sqlite3_open(db_path(dir, "other.db"), &raw), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_exec(raw, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(raw);
+  ASSERT_INT_EQ(kh_db_open(db_path(dir, "other.db"), &db), KH_EDB);
+  /* not a database at all */
+  ASSERT_INT_EQ(write_file(db_path(dir, "junk.db"), "this is not an SQLite file, just some text that is long enough to fill a header................................................"), 0);
+  ASSERT_INT_EQ(kh_db_open(db_path(dir, "junk.db"), &db), KH_EDB);
+  rm_rf(dir);
+  return 0;
+}
+
+/* ---- query parser ---- */
+
+static int query_case(void *ctx, int n, char **lines, int lineno) {
+  (void)ctx;
+  (void)lineno;
+  if (n != 2) FAIL("a record is: query line, then expected FTS5 or ERROR: reason");
+  char *out = NULL, err[200];
+  int rc = kh_query_to_fts5(lines[0], strlen(lines[0]), &out, err, sizeof err);
+  if (!strncmp(lines[1], "ERROR", 5)) {
+    if (rc != KH_EQUERY) FAIL("'%s' -> %s, expected an error", lines[0], out ? out : "?");
+    const char *want = lines[1][5] == ':' ? lines[1] + 7 : "";
+    if (*want && !strstr(err, want)) FAIL("'%s': error '%s', expected '%s'", lines[0], err, want);
+    return 0;
+  }
+  if (rc) FAIL("'%s' -> error %s", lines[0], err);
+  int ok = !strcmp(out, lines[1]);
+  if (!ok) fprintf(stderr, "  '%s' -> %s\n  expected  %s\n", lines[0], out, lines[1]);
+  kh_free(out);
+  return ok ? 0 : 1;
+}
+
+TEST(store_query_parser) {
+  int n = 0;
+  int failed = test_fixtures("store_query.txt", query_case, NULL, &n);
+  ASSERT_INT_EQ(failed, 0);
+  ASSERT(n >= 20);
+  return 0;
+}
+
+TEST(store_query_malformed_never_sql_error) {
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
+  kh_article a = art("a1", NULL, NULL, "کراچی", B1);
+  ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+  static const char *bad[] = {"", "   ", "AND", "بارش AND", "OR بارش", "NOT بارش", "(بارش",
+                              "بارش)", "\"بارش", "()", "* *", "((((((((((((((((((((((((((((((((((بارش))))))))))))))))))))))))))))))))))"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    hits r;
+    int rc = search(db, bad[i], NULL, &r);
+    if (rc != KH_EQUERY) FAIL("'%s' -> %d, expected KH_EQUERY", bad[i], rc);
+  }
+  /* FTS5 syntax typed by a user is only text */
+  static const char *odd[] = {"title:بارش", "NEAR(بارش پانی)", "بارش^", "{title} : x", "a\"\"b"};
+  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+    hits r;
+    int rc = search(db, odd[i], NULL, &r);
+    if (rc != 0) FAIL("'%s' -> %d (%s)", odd[i], rc, kh_db_errmsg(db));
+  }
+  kh_db_close(db);
+  return 0;
+}
+
+/* ---- readers ---- */
+
+typedef struct recs {
+  int good, bad;
+  char last_reason[200];
+  uint64_t bad_lines[16];
+  char title[256], body[256], id[64], source[64], extra[256];
+} recs;
+
+static int rec_sink(void *ctx, uint64_t line, const kh_article *a, const char *reason) {
+  recs *r = ctx;
+  if (!a) {
+    if (r->bad < 16) r->bad_lines[r->bad] = line;
+    r->bad++;
+    snprintf(r->last_reason, sizeof r->last_reason, "%s", reason);
+    return 0;
+  }
+  if (r->good++ == 0) {
+    snprintf(r->title, sizeof r->title, "%.*s", (int)a->title_len, a->title ? a->title : "");
+    snprintf(r->body, sizeof r->body, "%.*s", (int)a->body_len, a->body ? a->body : "");
+    snprintf(r->id, sizeof r->id, "%.*s", (int)a->id_len, a->id ? a->id : "");
+    snprintf(r->source, sizeof r->source, "%.*s", (int)a->source_len, a->source ? a->source : "");
+    snprintf(r->extra, sizeof r->extra, "%.*s", (int)a->extra_len, a->extra ? a->extra : "");
+  }
+  return 0;
+}
+
+static int read_mem(int csv, const char *text, recs *r) {
+  memset(r, 0, sizeof *r);
+  FILE *f = fmemopen((void *)text, strlen(text), "r");
+  if (!f) return -1;
+  int rc = csv ? kh__csv_read(f, "geo", rec_sink, r, NULL) : kh__jsonl_read(f, rec_sink, r, NULL);
+  fclose(f);
+  return rc;
+}
+
+TEST(store_jsonl_reader) {
+  recs r;
+  const char *in =
+      "{\"id\": \"g-1\", \"source\": \"geo\", \"title\": \"کراچی\", \"body\": \"بارش\", \"category\": \"weather\"}\n"
+      "\n"
+      "{\"id\": 7, \"text\": \"صرف متن\"}\r\n"
+      "{\"id\": \"x\", \"title\": 5}\n"
+      "not json\n"
+      "[1, 2]\n"
+      "{\"id\": \"y\", \"url\": \"http://a\"}\n"
+      "{\"content\": \"آخری\", \"published\": null}";
+  ASSERT_INT_EQ(read_mem(0, in, &r), 0);
+  ASSERT_INT_EQ(r.good, 3);
+  ASSERT_INT_EQ(r.bad, 4);
+  ASSERT_INT_EQ(r.bad_lines[0], 4);
+  ASSERT_INT_EQ(r.bad_lines[1], 5);
+  ASSERT_INT_EQ(r.bad_lines[2], 6);
+  ASSERT_INT_EQ(r.bad_lines[3], 7);
+  ASSERT(strstr(r.last_reason, "no text") != NULL);
+  ASSERT_STR_EQ(r.title, "کراچی");
+  ASSERT_STR_EQ(r.body, "بارش");
+  ASSERT_STR_EQ(r.extra, "{\"category\":\"weather\"}");
+  return 0;
+}
+
+TEST(store_csv_reader) {
+  recs r;
+  const char *in =
+      "\xEF\xBB\xBF\"ID\",\"Title\",\"Link\",\"Content\",\"Gold Label\"\r\n"
+      "\"0\",\"کراچی، بارش\",\"https://a\",\"پہلی سطر\nدوسری سطر \"\"اقتباس\"\"\",\"sports\"\r\n"
+      "1,لاہور,,اسموگ,health\n"
+      "\"2\",\"x\" y,,z,w\n"
+      "3,only,three\n"
+      "4,\"ملتان\",,ٹیسٹ,sports\n"
+      "\"5\",\"never closed,,x,y\n";
+  ASSERT_INT_EQ(read_mem(1, in, &r), 0);
+  ASSERT_INT_EQ(r.good, 3);
+  ASSERT_INT_EQ(r.bad, 3);
+  ASSERT_INT_EQ(r.bad_lines[0], 5); /* record 2 starts on line 5 (line 3 holds a newline) */
+  ASSERT_INT_EQ(r.bad_lines[1], 6);
+  ASSERT_INT_EQ(r.bad_lines[2], 8);
+  ASSERT(strstr(r.last_reason, "never closed") != NULL);
+  ASSERT_STR_EQ(r.title, "کراچی، بارش");
+  ASSERT_STR_EQ(r.body, "پہلی سطر\nدوسری سطر \"اقتباس\"");
+  ASSERT_STR_EQ(r.id, "geo-0");
+  ASSERT_STR_EQ(r.source, "geo");
+  ASSERT_STR_EQ(r.extra, "{\"Gold Label\":\"sports\"}");
+  return 0;
+}
+
+TEST(store_txt_article) {
+  kh_article a = {0};
+  const char *t = "\n\n  کراچی میں بارش\r\n\nپہلا پیراگراف۔\nدوسرا۔\n\n";
+  kh__txt_article(t, strlen(t), &a);
+  char title[64], body[64];
+  snprintf(title, sizeof title, "%.*s", (int)a.title_len, a.title);
+  snprintf(body, sizeof body, "%.*s", (int)a.body_len, a.body);
+  ASSERT_STR_EQ(title, "کراچی میں بارش");
+  ASSERT_STR_EQ(body, "پہلا پیراگراف۔\nدوسرا۔");
+  return 0;
+}
+
+/* ---- ingest ---- */
+
+typedef struct errs {
+  int n;
+  char first[256];
+} errs;
+
+static void on_err(void *ctx, const char *file, uint64_t line, const char *reason) {
+  errs *e = ctx;
+  if (!e->n++) snprintf(e->first, sizeof e->first, "%s:%llu: %s", file, (unsigned long long)line, reason);
+}
+
+TEST(store_ingest_formats_and_bad_records) {
+  const char *dir = test_tmpdir();
+  char p[512], folder[512];
+  snprintf(p, sizeof p, "%s/in.jsonl", dir);
+  ASSERT_INT_EQ(write_file(p, "{\"id\":\"a\",\"title\":\"کراچی میں بارش\",\"body\":\"شہر میں پانی\"}\n"
+                              "{\"id\":\"b\",\"title\":\n"
+                              "{\"id\":\"c\",\"title\":\"لاہور\",\"body\":\"اسموگ\"}\n"),
+                0);
+  snprintf(folder, sizeof folder, "%s/texts", dir);
+  ASSERT_INT_EQ(mkdir(folder, 0700), 0);
+  snprintf(p, sizeof p, "%s/texts/multan-1.txt", dir);
+  ASSERT_INT_EQ(write_file(p, "ملتان ٹیسٹ\nقومی ٹیم نے ٹاس جیت لیا۔\n"), 0);
+  snprintf(p, sizeof p, "%s/texts/bad.txt", dir);
+  ASSERT_INT_EQ(write_file(p, "\xff\xfe broken"), 0);
+  snprintf(p, sizeof p, "%s/news.csv", dir);
+  ASSERT_INT_EQ(write_file(p, "id,title,body\n1,پشاور,پولیو مہم\n2,\"x\"y,z\n"), 0);
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(db_path(dir, "k.db"), &db), 0);
+  errs e = {0};
+  kh_ingest_opts o = {0};
+  o.on_error = on_err;
+  o.ctx = &e;
+  kh_ingest_stats st = {0};
+  snprintf(p, sizeof p, "%s/in.jsonl", dir);
+  ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st), 0);
+  ASSERT_INT_EQ(st.stored, 2);
+  ASSERT_INT_EQ(st.rejected, 1);
+  ASSERT(strstr(e.first, "in.jsonl:2: invalid JSON") != NULL);
+  ASSERT_INT_EQ(kh_ingest_path(db, folder, &o, &st), 0);
+  ASSERT_INT_EQ(st.stored, 3);
+  ASSERT_INT_EQ(st.rejected, 2);
+  snprintf(p, sizeof p, "%s/news.csv", dir);
+  ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st), 0);
+  ASSERT_INT_EQ(st.stored, 4);
+  ASSERT_INT_EQ(st.rejected, 3);
+  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE id='multan-1' AND source='texts'"), 1);
+  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE id='news-1' AND source='news'"), 1);
+  /* again: all duplicates */
+  kh_ingest_stats st2 = {0};
+  ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st2), 0);
+  snprintf(p, sizeof p, "%s/in.jsonl", dir);
+  ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st2), 0);
+  ASSERT_INT_EQ(st2.stored, 0);
+  ASSERT_INT_EQ(st2.duplicates, 3);
+  ASSERT_INT_EQ(kh_ingest_path(db, "/nonexistent/file.jsonl", &o, &st2), KH_EIO);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+/* Search every n-th article by its own title words: it must come back. */
+static int title_roundtrip(kh_db *db, const char *data_rel, int step, int *checked) {
+  size_t len;
+  char *text = test_read_data(data_rel, &len);
+  if (!text) return -1;
+  int lineno = 0, missing = 0;
+  *checked = 0;
+  for (char *line = text; line && *line; lineno++) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    if (lineno % step == 0) {
+      json_error_t err;
+      json_t *o = json_loads(line, 0, &err);
+      const char *id = json_string_value(json_object_get(o, "id"));
+      const char *title = json_string_value(json_object_get(o, "title"));
+      if (id && title && *title && !strchr(title, '"')) {
+        /* the title's words as a phrase */
+        char q[2048];
+        size_t k = 0;
+        q[k++] = '"';
+        for (const char *c = title; *c && k < sizeof q - 3; c++) q[k++] = *c;
+        q[k++] = '"';
+        q[k] = '\0';
+        hits r;
+        kh_search_opts so = {0};
+        so.limit = 50;
+        int rc = search(db, q, &so, &r);
+        (*checked)++;
+        if (rc == KH_EQUERY) (*checked)--;
+        else if (rc != 0 || !has_id(&r, id)) {
+          /* a duplicate of another stored article is found under that id */
+          char sql[256];
+          snprintf(sql, sizeof sql, "SELECT count(*) FROM duplicate WHERE id='%s'", id);
+          if (sql_int(db, sql) == 0 && r.n == 0) {
+            if (missing++ < 3) fprintf(stderr, "  not found by its title: %s (%d hits)\n", id, r.n);
+          }
+        }
+      }
+      json_decref(o);
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  free(text);
+  return missing;
+}
+
+TEST(store_ingest_real_data_roundtrip) {
+  const char *data = test_data_dir();
+  if (!data) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(db_path(dir, "real.db"), &db), 0);
+  char p[1024];
+  kh_ingest_stats st = {0};
+  errs e = {0};
+  kh_ingest_opts o = {0};
+  o.on_error = on_err;
+  o.ctx = &e;
+  snprintf(p, sizeof p, "%s/pk-news-2024/pk-news-2024.jsonl", data);
+  ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st), 0);
+  snprintf(p, sizeof p, "%s/counter/counter.jsonl", data);
+  ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st), 0);
+  ASSERT_INT_EQ(st.records, 2541 + 1200);
+  ASSERT_INT_EQ(st.rejected, 0);
+  ASSERT_INT_EQ(st.stored + st.duplicates, st.records);
+  ASSERT(st.stored > 3600);
+  ASSERT_INT_EQ(kh_db_count(db), (int64_t)st.stored);
+  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE source='geo'") > 250, 1);
+  /* every 25th article is found by its title */
+  int checked = 0;
+  int missing = title_roundtrip(db, "pk-news-2024/pk-news-2024.jsonl", 25, &checked);
+  ASSERT(checked > 90);
+  ASSERT_INT_EQ(missing, 0);
+  missing = title_roundtrip(db, "counter/counter.jsonl", 20, &checked);
+  ASSERT(checked > 50);
+  ASSERT_INT_EQ(missing, 0);
+  /* the CSV articles, under the CSV's own ids, are content duplicates of the JSONL copies */
+  kh_ingest_stats st2 = {0};
+  snprintf(p, sizeof p, "%s/pk-news-2024/geo_articles.csv", data);
+  ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st2), 0);
+  ASSERT_INT_EQ(st2.records, 300);
+  ASSERT_INT_EQ(st2.rejected, 0);
+  /* the JSONL was made from these CSVs: every one is a duplicate */
+  ASSERT_INT_EQ(st2.duplicates, st2.records);
+  /* source and date filters on real data */
+  hits r;
+  kh_search_opts so = {0};
+  so.source = "APP";
+  so.limit = 50;
+  ASSERT_INT_EQ(search(db, "پاکستان", &so, &r), 0);
+  ASSERT(r.n == 50);
+  so.source = NULL;
+  so.since = "2014-12-01";
+  so.until = "2014-12-31";
+  ASSERT_INT_EQ(search(db, "پاکستان", &so, &r), 0);
+  ASSERT(r.n > 0);
+  ASSERT_STR_EQ(sql_text(db, "PRAGMA integrity_check"), "ok");
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+/* Search forms that must find the same articles once the text layer
+** normalizes (diacritics, Arabic letters, Urdu digits, fused words). */
+TEST(store_query_variants_find_same_articles) {
+  if (!text_layer_normalizes()) SKIP("the text layer does not normalize yet (placeholder)");
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
+  kh_article a = art("a", NULL, NULL, "پاکِستان میں پولیو مہم", "حکومت نے ۲۰۲۴ میں بچوں کیلئے نئی مہم شروع کی۔");
+  kh_article b = art("b", NULL, NULL, "كراچی ميں بارش", "شہر میں 2024 کی سب سے زیادہ بارش ہوئی");
+  ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+  ASSERT_INT_EQ(kh_db_put_article(db, &b, NULL), 0);
+  static const struct {
+    const char *q, *id;
+  } cases[] = {
+      {"پاکستان", "a"}, {"پاکِستان", "a"}, {"کراچی", "b"}, {"كراچی", "b"},
+      {"\"کے لئے\"", "a"}, {"کیلئے", "a"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    hits r;
+    ASSERT_INT_EQ(search(db, cases[i].q, NULL, &r), 0);
+    if (r.n != 1 || strcmp(r.ids[0], cases[i].id))
+      FAIL("'%s' -> %d hits (%s), expected %s", cases[i].q, r.n, r.n ? r.ids[0] : "-", cases[i].id);
+  }
+  hits r;
+  /* punctuation alone is nothing to search for */
+  ASSERT_INT_EQ(search(db, "، ۔", NULL, &r), KH_EQUERY);
+  ASSERT_INT_EQ(search(db, "۲۰۲۴", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 2);
+  ASSERT_INT_EQ(search(db, "2024", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 2);
+  kh_db_close(db);
+  return 0;
+}
+
+/* ---- the extension and the command ---- */
+
+/* Run a shell command, capture its stdout (and stderr with 2>&1 in cmd). */
+static int run_capture(const char *cmd, char *out, size_t cap) {
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  size_t n = fread(out, 1, cap - 1, p);
+  out[n] = '\0';
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The sqlite3 shell command; an extension built with ASan needs its
+** runtime preloaded into the (uninstrumented) shell. */
+static const char *sqlite3_shell(const char *ext) {
+  static char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "LD_PRELOAD=\"$(ldd '%s.so' | awk '/lib(asan|ubsan)/{print $3}' | tr '\\n' ' ')\" "
+           "ASAN_OPTIONS=detect_leaks=0 sqlite3",
+           ext);
+  return cmd;
+}
+
+TEST(store_extension_in_sqlite3_shell) {
+  const char *ext = getenv("KHABAR_EXT");
+  if (!ext) SKIP("KHABAR_EXT not set (make test sets it)");
+  if (system("command -v sqlite3 >/dev/null 2>&1") != 0) SKIP("no sqlite3 shell");
+  char cmd[4096], out[4096];
+  const char *sh = sqlite3_shell(ext);
+  /* a plain sqlite3 shell: .load, create, insert, match, highlight with offsets */
+  snprintf(cmd, sizeof cmd,
+           "%s :memory: '.load %s' "
+           "\"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='khabar')\" "
+           "\"INSERT INTO t VALUES ('کراچی میں موسلا دھار بارش'), ('لاہور میں اسموگ')\" "
+           "\"SELECT highlight(t, 0, '[', ']') FROM t WHERE t MATCH 'بارش'\" "
+           "\"SELECT count(*) FROM t WHERE t MATCH 'میں'\" 2>&1",
+           sh, ext);
+  ASSERT_INT_EQ(run_capture(cmd, out, sizeof out), 0);
+  ASSERT_STR_EQ(out, "کراچی میں موسلا دھار [بارش]\n2\n");
+  /* options; an unknown option is refused */
+  snprintf(cmd, sizeof cmd,
+           "%s :memory: '.load %s' \"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='khabar nostem')\" "
+           "\"INSERT INTO t VALUES ('لاہور میں اسموگ')\" \"SELECT rowid FROM t WHERE t MATCH 'اسموگ'\" 2>&1",
+           sh, ext);
+  ASSERT_INT_EQ(run_capture(cmd, out, sizeof out), 0);
+  ASSERT_STR_EQ(out, "1\n");
+  snprintf(cmd, sizeof cmd,
+           "%s :memory: '.load %s' \"CREATE VIRTUAL TABLE u USING fts5(x, tokenize='khabar bogus')\" 2>&1",
+           sh, ext);
+  ASSERT(run_capture(cmd, out, sizeof out) != 0);
+  ASSERT(strstr(out, "tokenize") != NULL);
+  return 0;
+}
+
+TEST(store_cli_ingest_search) {
+  const char *bin = getenv("KHABAR_BIN");
+  if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
+  const char *dir = test_tmpdir();
+  char cmd[4096], out[16384];
+  /* the examples: several outlets, the same events */
+  snprintf(cmd, sizeof cmd, "%s ingest --db %s/c.db %s/examples/articles.jsonl 2>&1", bin, dir, KH_SOURCE_DIR);
+  ASSERT_INT_EQ(run_capture(cmd, out, sizeof out), 0);
+  ASSERT(strstr(out, " stored, 0 duplicates skipped, 0 rejected") != NULL);
+  snprintf(cmd, sizeof cmd, "%s ingest --db %s/c.db %s/examples/articles.jsonl 2>&1", bin, dir, KH_SOURCE_DIR);
+  ASSERT_INT_EQ(run_capture(cmd, out, sizeof out), 0);
+  ASSERT(strstr(out, "0 stored, ") != NULL);
+  /* --json: one object a line with the fields */
+  snprintf(cmd, sizeof cmd, "%s search --db %s/c.db اسموگ --json --limit 2", bin, dir);
+  ASSERT_INT_EQ(run_capture(cmd, out, sizeof out), 0);
+  int lines = 0;
+  for (char *l = out; *l; lines++) {
+    json_error_t err;
+    char *nl = strchr(l, '\n');
+    ASSERT(nl != NULL);
+    json_t *o = json_loadb(l, (size_t)(nl - l), 0, &err);
+    ASSERT(o != NULL);
+    ASSERT(json_is_string(json_object_get(o, "id")));
+    ASSERT(json_is_real(json_object_get(o, "score")));
+    ASSERT(json_is_string(json_object_get(o, "title")));
+    ASSERT(json_object_get(o, "source") != NULL && json_object_get(o, "published") != NULL);
+    ASSERT(strstr(json_string_value(json_object_get(o, "snippet")), "[اسموگ]") != NULL);
+    json_decref(o);
+    l = nl + 1;
+  }
+  ASSERT_INT_EQ(lines, 2);
+  /* --source and --since */
+  snprintf(cmd, sizeof cmd, "%s search --db %s/c.db 'پولیو OR بارش' --source shaam-times --since 2024-10-01 --json", bin, dir);
+  ASSERT_INT_EQ(run_capture(cmd, out, sizeof out), 0);
+  ASSERT(strstr(out, "shaam-2024-1028-05") != NULL);
+  ASSERT(strstr(out, "awaz-") == NULL && strstr(out, "shaam-2024-0715") == NULL);
+  /* a malformed query: a plain message and a non-zero exit, never SQL */
+  snprintf(cmd, sizeof cmd, "%s search --db %s/c.db '(پولیو OR' 2>&1", bin, dir);
+  ASSERT_INT_EQ(run_capture(cmd, out, sizeof out), 2);
+  ASSERT(strstr(out, "khabar: search: ") != NULL);
+  ASSERT(strstr(out, "SQL") == NULL && strstr(out, "fts5") == NULL && strstr(out, "syntax") == NULL);
+  /* no database: a message, not an empty new file */
+  snprintf(cmd, sizeof cmd, "%s search --db %s/none.db x 2>&1", bin, dir);
+  ASSERT(run_capture(cmd, out, sizeof out) != 0);
+  ASSERT(strstr(out, "no database") != NULL);
+  rm_rf(dir);
+  return 0;
+}
