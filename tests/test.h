@@ -74,6 +74,10 @@ const char *test_fixture_dir(void);
 typedef int (*fixture_fn)(void *ctx, int nlines, char **lines, int lineno);
 int test_fixtures(const char *name, fixture_fn fn, void *ctx, int *nrecords);
 
+/* Decode \u{XXXX} and \xHH escapes of a fixture line into a malloc'd
+** buffer (NUL-terminated; *len gets its length). */
+char *test_unescape(const char *s, size_t *len);
+
 /* Temporary directory for one test (created, unique); caller removes. */
 const char *test_tmpdir(void);
 

@@ -4,6 +4,7 @@
 
 #include "test.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,4 +107,32 @@ const char *test_tmpdir(void) {
   snprintf(path, sizeof path, "%s/khabar-test-XXXXXX", base && *base ? base : "/tmp");
   if (!mkdtemp(path)) return NULL;
   return path;
+}
+
+char *test_unescape(const char *s, size_t *len) {
+  size_t n = strlen(s), o = 0;
+  char *out = malloc(n * 4 + 1);
+  if (!out) return NULL;
+  for (size_t i = 0; i < n;) {
+    if (s[i] == '\\' && s[i + 1] == 'u' && s[i + 2] == '{') {
+      char *end;
+      unsigned long cp = strtoul(s + i + 3, &end, 16);
+      if (*end == '}') {
+        o += (size_t)kh_utf8_encode((uint32_t)cp, out + o);
+        i = (size_t)(end - s) + 1;
+        continue;
+      }
+    }
+    if (s[i] == '\\' && s[i + 1] == 'x' && isxdigit((unsigned char)s[i + 2]) &&
+        isxdigit((unsigned char)s[i + 3])) {
+      char hex[3] = {s[i + 2], s[i + 3], 0};
+      out[o++] = (char)strtoul(hex, NULL, 16);
+      i += 4;
+      continue;
+    }
+    out[o++] = s[i++];
+  }
+  out[o] = '\0';
+  if (len) *len = o;
+  return out;
 }
