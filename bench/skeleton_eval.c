@@ -213,6 +213,29 @@ int main(int argc, char **argv) {
   printf("(pairs: distinct names sharing a key; var.found: mechanical variant pairs sharing a key;\n"
          " other: colliding pairs that are not mechanical variants: true variants or false merges,\n"
          " to be judged by hand with --sample N)\n");
+  /* long keys (>= 4 class letters) are where a collision means most */
+  {
+    long lp = 0, lo = 0;
+    for (size_t t = 0; t < nother; t++) lo += strlen(names[find(other_a[t])].key[0]) >= 4;
+    static ref r2[MAXN];
+    for (size_t i = 0; i < nn; i++) r2[i] = (ref){names[i].key[0], (int)i};
+    qsort(r2, nn, sizeof *r2, cmp_ref);
+    for (size_t i = 0; i < nn;) {
+      size_t j = i;
+      while (j < nn && !strcmp(r2[j].key, r2[i].key)) j++;
+      if (strlen(r2[i].key) >= 4) lp += (long)((j - i) * (j - i - 1) / 2);
+      i = j;
+    }
+    printf("kh_skeleton keys of >= 4 letters: %ld colliding pairs, %ld of them 'other'\n", lp, lo);
+  }
+  if (sample > 0 && nvp) {
+    printf("sample of %ld mechanical variant pairs (key a, key b):\n", sample / 2);
+    for (long s = 0; s < sample / 2; s++) {
+      size_t t = (size_t)(xorshift() % nvp);
+      printf("  %s\t%s\t%s\t%s\n", names[vp[t].a].s, names[vp[t].b].s, names[vp[t].a].key[0],
+             names[vp[t].b].key[0]);
+    }
+  }
   if (sample > 0 && nother) {
     printf("sample of %ld kh_skeleton 'other' pairs:\n", sample);
     for (long s = 0; s < sample; s++) {

@@ -18,11 +18,13 @@ parts, both sorted by bytes of the form:
     and urduhack words.txt) with a plural/oblique or verbal ending whose
     candidate lemma is itself a vocabulary word, choosing the most frequent
     candidate (UNLT counts):
-       یوں -> ی   یاں -> ی   اؤں -> ا   وں -> ا | ہ | ∅   ئیں -> ∅
+       یوں -> ی   یاں -> ی   اؤں -> ا   وں -> ا | ہ | ∅   ئیں -> ∅ | نا
        یں -> ∅ | نا   ے -> ا | ہ | نا   ات -> ∅ | ہ  (stem >= 3 letters)
-       تا تی تے یا ئے ئی -> نا  (verb forms: only when the infinitive is
-       at least a tenth as frequent as the form, so بھائی stays بھائی)
-    Entries whose lemma is the default rule's answer are left out.
+       تا تی تے یا ئے ئی ا ∅ -> نا  (verb forms, tried first: only when the
+       infinitive is at least a tenth as frequent as the form, so بھائی
+       stays بھائی; یں ئیں prefer نا when it is a word: کریں -> کرنا)
+    Entries whose lemma is the default rule's answer are left out; a word
+    the default rule would change wrongly is listed as its own lemma.
 """
 import collections
 import os
@@ -34,11 +36,17 @@ from urdu_norm import load_vocab, read_conllu  # noqa: E402
 # (suffix, replacements) tried longest first; a replacement is kept if the
 # resulting lemma is a vocabulary word.
 NOUN_RULES = [
-    ("یوں", ["ی"]), ("یاں", ["ی"]), ("اؤں", ["ا"]), ("ئیں", [""]),
+    ("یوں", ["ی"]), ("یاں", ["ی"]), ("اؤں", ["ا"]), ("ئیں", ["", "نا"]),
     ("وں", ["ا", "ہ", ""]), ("یں", ["", "نا"]), ("ے", ["ا", "ہ", "نا"]),
     ("ات", ["", "ہ"]),
 ]
-VERB_RULES = [("تا", "نا"), ("تی", "نا"), ("تے", "نا"), ("یا", "نا"), ("ئے", "نا"), ("ئی", "نا")]
+# verb forms -> infinitive, tried before the noun rules: participles تا تی تے,
+# perfectives یا ئے ئی ا, bare stems (∅)
+VERB_RULES = [("تا", "نا"), ("تی", "نا"), ("تے", "نا"), ("یا", "نا"), ("ئے", "نا"), ("ئی", "نا"),
+              ("ا", "نا"), ("ی", "نا"), ("", "نا")]
+# the infinitive must be at least this fraction as frequent as the form
+VERB_RATIO = {"": 0.02, "ی": 0.1}
+VERB_RATIO_DEFAULT = 0.1
 # suffixes the run-time rules act on (stem.c kh_lemma defaults)
 RULE_SUFFIXES = ("یوں", "یاں", "اؤں", "وں", "یں", "ے", "ات", "تا", "تی", "تے", "یا", "ئے", "ئی")
 
@@ -55,8 +63,25 @@ def default_rule(w):
     return w
 
 
+def verb_lemma(w, freq):
+    """Infinitive of a verb form, when the infinitive is a word at least a
+    tenth as frequent as the form (so بھائی stays بھائی, سن stays سن)."""
+    fw = freq.get(w, 0)
+    for suf, rep in VERB_RULES:
+        if w.endswith(suf):
+            x = w[: len(w) - len(suf)]
+            c = x + rep
+            if len(x) >= 1 and c != w and freq.get(c, 0) > 0 and \
+                    freq[c] >= fw * VERB_RATIO.get(suf, VERB_RATIO_DEFAULT):
+                return c
+    return None
+
+
 def dict_lemma(w, freq):
     fw = freq.get(w, 0)
+    v = verb_lemma(w, freq)
+    if v:
+        return v
     for suf, reps in NOUN_RULES:
         if not w.endswith(suf):
             continue
@@ -79,28 +104,42 @@ def dict_lemma(w, freq):
             if c != w and c in freq and freq[c] > bf:
                 if r == "نا" and freq[c] * 10 < fw:
                     continue
+                if r == "نا":  # an infinitive is evidence of a verb: کریں -> کرنا
+                    return c
                 best, bf = c, freq[c]
         if best:
             return best
         break
-    for suf, rep in VERB_RULES:
-        if w.endswith(suf):
-            x = w[: -len(suf)]
-            c = x + rep
-            if len(x) >= 1 and c in freq and freq[c] > 0 and freq[c] * 10 >= fw:
-                return c
     return None
 
 
-def main():
-    data = sys.argv[1] if len(sys.argv) > 1 else "../shared/data"
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    freq = load_vocab(data)
+FUTURE = ("گا", "گی", "گے")
+FUTURE_STEM_ENDS = ("ے", "یں", "ئے", "ئی", "ی", "و", "ؤ", "ں")
+
+
+def lemma_py(w, table):
+    """Python twin of kh_lemma (stem.c), for cross-validation."""
+    def word(x):
+        if x in table:
+            return table[x]
+        return default_rule(x) if len(x) >= 4 else x
+    if w in table:
+        return table[w]
+    if "_" in w:
+        first, _, last = w.rpartition("_")
+        if last in FUTURE:
+            return word(first) if "_" not in first else word(w)
+        return first + "_" + word(last)
+    if w.endswith(FUTURE) and len(w) >= 4 and w[:-2].endswith(FUTURE_STEM_ENDS) and w[:-2] in table:
+        return table[w[:-2]]  # fused future: آئےگا -> lemma of آئے
+    return word(w)
+
+
+def build_table(ud_rows, freq):
+    """form -> lemma from UD rows (form, lemma, upos) and the vocabulary."""
     table = {}
-    # 1. UD dev pairs
     pairs = collections.defaultdict(collections.Counter)
-    dev = os.path.join(data, "ud-urdu-udtb/ur_udtb-ud-dev.conllu")
-    for form, lemma, upos in read_conllu(dev):
+    for form, lemma, upos in ud_rows:
         if form and lemma and " " not in form and " " not in lemma:
             pairs[form][lemma] += 1
     n_ud = 0
@@ -111,17 +150,25 @@ def main():
             if lemma != default_rule(form):
                 table[form] = lemma
                 n_ud += 1
-            elif form in table:
-                del table[form]
-    # 2. dictionary pairs
     n_dict = 0
     for w in sorted(freq):
         if w in pairs or len(w) < 3:
             continue
         lem = dict_lemma(w, freq)
+        if lem is None and default_rule(w) != w:
+            lem = w  # a word the default rule would break: نمایاں is no plural
         if lem and lem != default_rule(w):
             table[w] = lem
             n_dict += 1
+    return table, n_ud, n_dict
+
+
+def main():
+    data = sys.argv[1] if len(sys.argv) > 1 else "../shared/data"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    freq = load_vocab(data)
+    dev = os.path.join(data, "ud-urdu-udtb/ur_udtb-ud-dev.conllu")
+    table, n_ud, n_dict = build_table(read_conllu(dev), freq)
     items = sorted(table.items(), key=lambda kv: kv[0].encode("utf-8"))
     out = os.path.join(root, "src/text/lemma_tab.h")
     with open(out, "w", encoding="utf-8") as f:
