@@ -365,7 +365,116 @@ KH_API int kh_fts5_register(void *sqlite3_db);
 /* corpus: fingerprints, reuse, duplicates, stories (src/corpus)         */
 /* ===================================================================== */
 
-/* (corpus API: section owned by the corpus layer) */
+/* Owned by the corpus layer; see docs/corpus.md.  Everything here works on
+** the text layer's normalized tokens (punctuation dropped, fused words
+** split), so spelling noise (Arabic vs Urdu letters, diacritics, fused
+** words, digits) does not hide a copy.
+**
+**   kh_fingerprint fa, fb;
+**   kh_fingerprint_text(a, alen, &fa); kh_fingerprint_text(b, blen, &fb);
+**   double j = kh_fingerprint_similarity(&fa, &fb);   // ~ Jaccard of shingles
+**
+**   kh_reuse_text *ta, *tb; kh_reuse r;
+**   kh_reuse_text_new(a, alen, &ta); kh_reuse_text_new(b, blen, &tb);
+**   if (kh_reuse_compare(ta, tb, &r) == 0) { ... r.label ...; kh_reuse_clear(&r); }
+**   kh_reuse_text_free(ta); kh_reuse_text_free(tb);
+*/
+
+/* Fingerprint parameters (chosen by measurement, docs/corpus.md).  Stored
+** fingerprints depend on them: changing one needs a store migration. */
+#define KH_MINHASH_K 128 /* MinHash signature length (hash functions) */
+#define KH_SHINGLE_W 3   /* words per shingle */
+#define KH_LSH_BANDS 32  /* LSH bands ... */
+#define KH_LSH_ROWS 4    /* ... of this many signature values each */
+
+typedef struct kh_fingerprint {
+  uint64_t exact;                  /* hash of the normalized token stream; 0 iff no tokens */
+  uint32_t ntokens;                /* tokens in the stream */
+  uint32_t minhash[KH_MINHASH_K];  /* min over shingles of hash k; all ones if no tokens */
+} kh_fingerprint;
+
+/* Fingerprint text[0..len): exact key, token count and MinHash over
+** KH_SHINGLE_W-word shingles (a text shorter than that is one shingle).
+** No allocation escapes.  Returns 0, KH_ENOMEM or KH_ETOOBIG. */
+KH_API int kh_fingerprint_text(const char *text, size_t len, kh_fingerprint *fp);
+
+/* Estimated Jaccard resemblance of two texts' shingle sets: the share of
+** equal MinHash values (0 when either text is empty). */
+KH_API double kh_fingerprint_similarity(const kh_fingerprint *a, const kh_fingerprint *b);
+
+/* The LSH band keys of a fingerprint: band i hashes values
+** [i*KH_LSH_ROWS, (i+1)*KH_LSH_ROWS) together with i.  Two texts are
+** candidates when they share a band key; with resemblance s that happens
+** with probability 1-(1-s^ROWS)^BANDS. */
+KH_API void kh_fingerprint_bands(const kh_fingerprint *fp, uint64_t bands[KH_LSH_BANDS]);
+
+/* A text prepared for reuse scoring: its token hashes and byte spans and
+** its sorted word 1-, 2- and 3-gram sets.  Opaque; immutable once built,
+** so it may be compared from several threads. */
+typedef struct kh_reuse_text kh_reuse_text;
+
+/* Prepare text[0..len) (it need not outlive the object: offsets are kept,
+** not the bytes).  *out owned by the caller (kh_reuse_text_free).
+** Returns 0, KH_ENOMEM or KH_ETOOBIG; on failure *out is NULL. */
+KH_API int kh_reuse_text_new(const char *text, size_t len, kh_reuse_text **out);
+/* Free a prepared text.  Accepts NULL. */
+KH_API void kh_reuse_text_free(kh_reuse_text *t);
+/* Tokens of a prepared text. */
+KH_API size_t kh_reuse_text_ntokens(const kh_reuse_text *t);
+
+/* COUNTER's labels: how much of a text is derived from another. */
+enum {
+  KH_REUSE_ND = 0, /* not derived */
+  KH_REUSE_PD = 1, /* partially derived */
+  KH_REUSE_WD = 2  /* wholly derived */
+};
+/* "ND", "PD", "WD" (or "?"). */
+KH_API const char *kh_reuse_label_name(int label);
+
+/* A passage the two texts share: byte spans in each ORIGINAL text. */
+typedef struct kh_passage {
+  uint32_t a_start, a_end; /* [start, end) in text a */
+  uint32_t b_start, b_end; /* [start, end) in text b */
+  uint32_t ntokens;        /* tokens in the passage */
+} kh_passage;
+
+/* Minimum passage length in tokens (greedy string tiling). */
+#define KH_PASSAGE_MIN 5
+
+typedef struct kh_reuse {
+  uint32_t a_tokens, b_tokens; /* tokens of each text */
+  double resemblance;          /* Jaccard of the word-trigram sets */
+  double containment_ab;       /* share of a's word trigrams found in b */
+  double containment_ba;       /* share of b's word trigrams found in a */
+  double jaccard[3];           /* Jaccard of word n-gram sets, n = 1, 2, 3 */
+  double contain_ab[3];        /* share of a's n-grams found in b, n = 1, 2, 3 */
+  double contain_ba[3];        /* share of b's n-grams found in a, n = 1, 2, 3 */
+  double coverage_a;           /* share of a's tokens inside shared passages */
+  double coverage_b;           /* share of b's tokens inside shared passages */
+  uint32_t longest;            /* tokens in the longest shared passage */
+  double sent_ab;              /* mean over a's sentences of the best share of its
+                               ** words found in one sentence of b (token-weighted) */
+  double sent_ba;              /* the same from b's side */
+  double sent_high_ab;         /* share of a's tokens in sentences at least half found
+                               ** in one sentence of b */
+  double sent_high_ba;         /* the same from b's side */
+  int label;                   /* KH_REUSE_*: how much of b is derived from a */
+  double prob[3];              /* classifier probability of ND, PD, WD for it */
+  int label_rev;               /* KH_REUSE_*: how much of a is derived from b */
+  double prob_rev[3];          /* ... and its probabilities */
+  kh_passage *passages;        /* shared passages in a's order; owned (kh_reuse_clear) */
+  size_t npassages;
+} kh_reuse;
+
+/* Score the reuse between two prepared texts and label the pair in
+** COUNTER's scheme: r->label says how much of b is derived from a (a = the
+** possible source, e.g. the wire or the earlier article), r->label_rev the
+** other way round.  The direction matters: an independent report is often
+** longer than the wire and holds most of its words.  On success
+** r->passages is owned by r (kh_reuse_clear).  Returns 0 or KH_ENOMEM. */
+KH_API int kh_reuse_compare(const kh_reuse_text *a, const kh_reuse_text *b, kh_reuse *r);
+/* Free what kh_reuse_compare allocated in r and zero it.  Accepts NULL. */
+KH_API void kh_reuse_clear(kh_reuse *r);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,117 @@
+/*
+** align.c — sentence alignment between two texts: for each sentence of a,
+** the best share of its distinct words found in any one sentence of b.
+** A rewrite keeps sentence-level overlap; two independent reports of one
+** event share words across the whole text but less within one sentence.
+**
+**   kh__align_stats s;
+**   kh__align(&a, &b, &s);   // s.mean_ab, s.high_ab, s.mean_ba, s.high_ba
+**
+** Sentences come from the token sequence's brk marks.  Cost: one merge of
+** two small sorted arrays per pair of sentences (capped: KH__ALIGN_MAX
+** sentences of each text are looked at).
+*/
+#include "corpus.h"
+
+#include <stdlib.h>
+
+typedef struct sents {
+  uint32_t *off;  /* sentence k's distinct hashes are pool[off[k]..off[k+1]) */
+  uint32_t *ntok; /* tokens (with repeats) of sentence k */
+  uint64_t *pool;
+  uint32_t n;
+} sents;
+
+static int cmp_u64(const void *x, const void *y) {
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return a < b ? -1 : a > b;
+}
+
+static void sents_free(sents *s) {
+  kh__free(s->off);
+  kh__free(s->ntok);
+  kh__free(s->pool);
+}
+
+static int sents_build(const kh__tokseq *q, sents *s) {
+  memset(s, 0, sizeof *s);
+  uint32_t ns = 0;
+  for (uint32_t i = 0; i < q->n; i++) ns += q->brk[i] || i == 0;
+  if (ns > KH__ALIGN_MAX) ns = KH__ALIGN_MAX;
+  s->off = kh__malloc((ns + 1) * sizeof *s->off);
+  s->ntok = kh__malloc((ns + 1) * sizeof *s->ntok);
+  s->pool = kh__malloc(((size_t)q->n + 1) * sizeof *s->pool);
+  if (!s->off || !s->ntok || !s->pool) {
+    sents_free(s);
+    return KH_ENOMEM;
+  }
+  uint32_t i = 0, used = 0;
+  while (i < q->n && s->n < ns) {
+    uint32_t j = i + 1;
+    while (j < q->n && !q->brk[j]) j++;
+    uint64_t *v = s->pool + used;
+    memcpy(v, q->h + i, (j - i) * sizeof *v);
+    qsort(v, j - i, sizeof *v, cmp_u64);
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < j - i; k++)
+      if (m == 0 || v[m - 1] != v[k]) v[m++] = v[k];
+    s->off[s->n] = used;
+    s->ntok[s->n] = j - i;
+    used += m;
+    s->n++;
+    i = j;
+  }
+  s->off[s->n] = used;
+  return 0;
+}
+
+static uint32_t common(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb) {
+  uint32_t i = 0, j = 0, c = 0;
+  while (i < na && j < nb) {
+    if (a[i] < b[j]) i++;
+    else if (a[i] > b[j]) j++;
+    else {
+      c++;
+      i++;
+      j++;
+    }
+  }
+  return c;
+}
+
+/* Best match of each sentence of x in y, aggregated over x's tokens. */
+static void one_way(const sents *x, const sents *y, double *mean, double *high) {
+  double sum = 0, hi = 0, tot = 0;
+  for (uint32_t k = 0; k < x->n; k++) {
+    const uint64_t *a = x->pool + x->off[k];
+    uint32_t na = x->off[k + 1] - x->off[k];
+    double best = 0;
+    for (uint32_t l = 0; l < y->n && na; l++) {
+      double c = (double)common(a, na, y->pool + y->off[l], y->off[l + 1] - y->off[l]) / na;
+      if (c > best) best = c;
+    }
+    sum += best * x->ntok[k];
+    hi += best >= 0.5 ? x->ntok[k] : 0;
+    tot += x->ntok[k];
+  }
+  *mean = tot ? sum / tot : 0;
+  *high = tot ? hi / tot : 0;
+}
+
+int kh__align(const kh__tokseq *a, const kh__tokseq *b, kh__align_stats *st) {
+  memset(st, 0, sizeof *st);
+  if (!a->n || !b->n) return 0;
+  sents sa, sb;
+  int rc = sents_build(a, &sa);
+  if (rc) return rc;
+  rc = sents_build(b, &sb);
+  if (rc) {
+    sents_free(&sa);
+    return rc;
+  }
+  one_way(&sa, &sb, &st->mean_ab, &st->high_ab);
+  one_way(&sb, &sa, &st->mean_ba, &st->high_ba);
+  sents_free(&sa);
+  sents_free(&sb);
+  return 0;
+}

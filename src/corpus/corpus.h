@@ -1,0 +1,115 @@
+/*
+** corpus.h — internals of the corpus layer (src/corpus): token hashing,
+** fingerprints, reuse scoring, the reuse classifier.  Sections are named
+** after the file they describe (SQLite fts5Int.h style).
+**
+** A text enters the layer once as a kh__tokseq: the 64-bit hashes of its
+** normalized tokens (punctuation dropped, fused words split, colocated
+** alternatives skipped) with each token's byte span in the original text.
+** Everything else (exact key, MinHash, n-gram sets, passages) is computed
+** from that sequence, so two texts that normalize alike compare alike.
+*/
+#ifndef KH_CORPUS_H
+#define KH_CORPUS_H
+
+#include "../core/core.h"
+
+/* Hard caps (STYLE 6). */
+#define KH__CORPUS_MAX_TOKENS (4u * 1024u * 1024u) /* tokens of one text */
+#define KH__PASSAGE_WORK (8u * 1024u * 1024u)       /* match-extension steps per pair */
+#define KH__PASSAGE_MAX 4096u                       /* passages kept per pair */
+
+/* ---- Interface to code in tokseq.c ---- */
+
+typedef struct kh__tokseq {
+  uint64_t *h;      /* token hashes, n of them */
+  uint32_t *start;  /* byte offset of token i in the original text */
+  uint32_t *end;    /* one past its last byte */
+  uint8_t *brk;     /* 1 if token i starts a sentence (after ۔ ؟ ! ? .) */
+  uint32_t n;       /* tokens */
+  uint32_t cap;     /* allocated slots */
+} kh__tokseq;
+
+/* Receives one token: its hash, byte span, and 1 if it starts a sentence.
+** Returns 0 to go on or a negative code to stop. */
+typedef int (*kh__token_sink)(void *ctx, uint64_t h, uint32_t start, uint32_t end, int brk);
+/* Tokenize text[0..len) as the corpus layer sees it (normalized word
+** tokens, punctuation split off and dropped) and hand each to sink.
+** Returns 0, the sink's code, or KH_ETOOBIG. */
+int kh__tokens(const char *text, size_t len, kh__token_sink sink, void *ctx);
+/* Tokenize text[0..len) and hash each token's normalized form.  On
+** failure the sequence is freed.  Returns 0, KH_ENOMEM or KH_ETOOBIG. */
+int kh__tokseq_build(const char *text, size_t len, kh__tokseq *seq);
+void kh__tokseq_free(kh__tokseq *seq);
+
+/* 64-bit hash of bytes (FNV-1a, then a 64-bit finalizer). */
+uint64_t kh__hash_bytes(const char *s, size_t n);
+/* MurmurHash3 64-bit finalizer: a bijection that mixes all bits. */
+static inline uint64_t kh__mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+/* Hash of the n-gram of w tokens starting at h[0] (w >= 1). */
+static inline uint64_t kh__ngram_hash(const uint64_t *h, unsigned w) {
+  uint64_t x = h[0];
+  for (unsigned k = 1; k < w; k++) x = kh__mix64(x * 0x9E3779B97F4A7C15ULL + h[k]);
+  return w > 1 ? x : x ^ 0x5bd1e9955bd1e995ULL;
+}
+
+/* ---- Interface to code in minhash.c ---- */
+
+/* Fill fp from a token sequence (exact key, token count, MinHash). */
+void kh__fingerprint_seq(const kh__tokseq *seq, kh_fingerprint *fp);
+
+/* ---- Interface to code in ngrams.c ---- */
+
+/* Sorted, duplicate-free n-gram hash sets of one text, n = 1..3. */
+typedef struct kh__ngramset {
+  uint64_t *v; /* sorted ascending */
+  uint32_t n;  /* distinct n-grams */
+} kh__ngramset;
+
+/* Build the sorted set of w-gram hashes of seq.  Returns 0 or KH_ENOMEM. */
+int kh__ngramset_build(const kh__tokseq *seq, unsigned w, kh__ngramset *out);
+void kh__ngramset_free(kh__ngramset *s);
+/* Number of elements common to two sorted sets. */
+uint32_t kh__ngramset_common(const kh__ngramset *a, const kh__ngramset *b);
+
+/* ---- Interface to code in passages.c ---- */
+
+/* Greedy string tiling between token sequences a and b: maximal common
+** runs of at least minlen tokens, longest first, no token in two tiles.
+** *out (kh__malloc'd, caller frees) receives the tiles sorted by their
+** position in a, with token indexes in start/end fields (not bytes). */
+int kh__tile(const kh__tokseq *a, const kh__tokseq *b, unsigned minlen, kh_passage **out,
+             size_t *nout);
+
+/* ---- Interface to code in align.c ---- */
+
+#define KH__ALIGN_MAX 2048u /* sentences of one text looked at */
+
+typedef struct kh__align_stats {
+  double mean_ab; /* token-weighted mean over a's sentences of the best share
+                  ** of its distinct words found in one sentence of b */
+  double high_ab; /* share of a's tokens in sentences whose best is >= 0.5 */
+  double mean_ba, high_ba; /* the same from b's side */
+} kh__align_stats;
+
+/* Sentence alignment figures of a against b.  Returns 0 or KH_ENOMEM. */
+int kh__align(const kh__tokseq *a, const kh__tokseq *b, kh__align_stats *st);
+
+/* ---- Interface to code in classify.c ---- */
+
+/* Label (KH_REUSE_*) and class probabilities of a scored pair: is b
+** derived from a (b_from_a = 1), or a from b (0)? */
+int kh__reuse_classify(const kh_reuse *r, int b_from_a, double prob[3]);
+/* Feature vector of a scored pair for the classifier (KH__NFEAT values),
+** asking whether b is derived from a (b_from_a = 1) or a from b (0). */
+#define KH__NFEAT 12
+void kh__reuse_features(const kh_reuse *r, int b_from_a, double f[KH__NFEAT]);
+
+#endif

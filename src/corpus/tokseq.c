@@ -1,0 +1,166 @@
+/*
+** tokseq.c — a text as the corpus layer sees it: the 64-bit hashes of its
+** normalized tokens, each with its byte span in the original text.
+**
+**   kh__tokseq s = {0};
+**   if (kh__tokseq_build("وزیر اعظم نے کہا", 29, &s) == 0) { s.n == 4 ...; kh__tokseq_free(&s); }
+**
+** Punctuation is not asked for; colocated alternatives (KH_TOKF_COLOC) are
+** skipped so one position gives one hash; fused words arrive split.
+*/
+#include "corpus.h"
+
+uint64_t kh__hash_bytes(const char *s, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < n; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 0x100000001b3ULL;
+  }
+  return kh__mix64(h ^ n);
+}
+
+typedef struct build_ctx {
+  kh__token_sink sink; /* receives each token */
+  void *ctx;
+  int rc;   /* the sink's error */
+  int brk;  /* the next token starts a sentence */
+  int first;
+} build_ctx;
+
+static int grow(kh__tokseq *s) {
+  if (s->cap >= KH__CORPUS_MAX_TOKENS) return KH_ETOOBIG;
+  uint32_t cap = s->cap ? s->cap * 2 : 256;
+  if (cap > KH__CORPUS_MAX_TOKENS) cap = KH__CORPUS_MAX_TOKENS;
+  uint64_t *h = kh__realloc(s->h, (size_t)cap * sizeof *h);
+  if (!h) return KH_ENOMEM;
+  s->h = h;
+  uint32_t *st = kh__realloc(s->start, (size_t)cap * sizeof *st);
+  if (!st) return KH_ENOMEM;
+  s->start = st;
+  uint32_t *en = kh__realloc(s->end, (size_t)cap * sizeof *en);
+  if (!en) return KH_ENOMEM;
+  s->end = en;
+  uint8_t *bk = kh__realloc(s->brk, (size_t)cap);
+  if (!bk) return KH_ENOMEM;
+  s->brk = bk;
+  s->cap = cap;
+  return 0;
+}
+
+static int push(build_ctx *b, const char *norm, size_t n, uint32_t start, uint32_t end) {
+  int rc = b->sink(b->ctx, kh__hash_bytes(norm, n), start, end, b->brk || b->first);
+  b->brk = b->first = 0;
+  if (rc) {
+    b->rc = rc;
+    return 1;
+  }
+  return 0;
+}
+
+/* Bytes of punctuation at norm[i]: ASCII punctuation (except . , between
+** digits), Urdu/Arabic ۔ ، ؛ ؟ ٪, quotes, dashes, ellipsis; else 0. */
+static size_t punct_at(const char *s, size_t i, size_t n) {
+  unsigned char c = (unsigned char)s[i];
+  if (c < 0x80) {
+    if (!strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c) || c == 0) return 0;
+    if ((c == '.' || c == ',') && i > 0 && i + 1 < n && s[i - 1] >= '0' && s[i - 1] <= '9' &&
+        s[i + 1] >= '0' && s[i + 1] <= '9')
+      return 0;
+    return 1;
+  }
+  uint32_t cp;
+  int k = kh_utf8_decode(s + i, n - i, &cp);
+  switch (cp) {
+  case 0x06D4: case 0x060C: case 0x061B: case 0x061F: case 0x066A: case 0x066B: case 0x066C:
+  case 0x2018: case 0x2019: case 0x201C: case 0x201D: case 0x00AB: case 0x00BB: case 0x2013:
+  case 0x2014: case 0x2026: case 0xFD3E: case 0xFD3F:
+    return (size_t)k;
+  default:
+    return 0;
+  }
+}
+
+/* 1 if the punctuation at s[0..n) ends a sentence. */
+static int ends_sentence(const char *s, size_t n) {
+  const unsigned char *u = (const unsigned char *)s;
+  if (n == 1) return s[0] == '.' || s[0] == '!' || s[0] == '?';
+  if (n != 2) return 0;
+  return (u[0] == 0xDB && u[1] == 0x94) /* ۔ */ || (u[0] == 0xD8 && u[1] == 0x9F); /* ؟ */
+}
+
+/* A word token keeps no punctuation: the parts between punctuation marks
+** become tokens of their own (a no-op for a tokenizer that already splits
+** there; it makes matching independent of how punctuation was glued). */
+static int on_token(void *ctx, const kh_token *t) {
+  build_ctx *b = ctx;
+  if (t->flags & KH_TOKF_COLOC) return 0;
+  if (t->kind == KH_TOK_PUNCT) {
+    for (size_t i = 0; i < t->norm_len;) {
+      size_t p = punct_at(t->norm, i, t->norm_len);
+      if (!p) p = 1;
+      if (ends_sentence(t->norm + i, p)) b->brk = 1;
+      i += p;
+    }
+    return 0;
+  }
+  if (t->kind != KH_TOK_WORD && t->kind != KH_TOK_LATIN && t->kind != KH_TOK_NUMBER)
+    return push(b, t->norm, t->norm_len, t->start, t->end);
+  const char *s = t->norm;
+  size_t n = t->norm_len, i = 0, from = 0;
+  /* offsets of parts are exact only when norm and the original span have
+  ** the same length; otherwise every part gets the whole span */
+  int exact = n == (size_t)(t->end - t->start);
+  while (i <= n) {
+    size_t p = i < n ? punct_at(s, i, n) : 1;
+    if (!p) {
+      i++;
+      continue;
+    }
+    if (i > from) {
+      uint32_t st = exact ? t->start + (uint32_t)from : t->start;
+      uint32_t en = exact ? t->start + (uint32_t)i : t->end;
+      if (push(b, s + from, i - from, st, en)) return 1;
+    }
+    if (i < n && ends_sentence(s + i, p)) b->brk = 1;
+    i += p;
+    from = i;
+  }
+  return 0;
+}
+
+int kh__tokens(const char *text, size_t len, kh__token_sink sink, void *ctx) {
+  if (len > KH_MAX_TEXT) return KH_ETOOBIG;
+  build_ctx b = {sink, ctx, 0, 0, 1};
+  int rc = kh_tokenize(text, len, KH_TOKENIZE_PUNCT, on_token, &b);
+  if (b.rc) return b.rc;
+  return rc > 0 ? KH_EINVAL : rc;
+}
+
+static int seq_sink(void *ctx, uint64_t h, uint32_t start, uint32_t end, int brk) {
+  kh__tokseq *s = ctx;
+  if (s->n == s->cap) {
+    int rc = grow(s);
+    if (rc) return rc;
+  }
+  s->h[s->n] = h;
+  s->start[s->n] = start;
+  s->end[s->n] = end;
+  s->brk[s->n] = (uint8_t)brk;
+  s->n++;
+  return 0;
+}
+
+int kh__tokseq_build(const char *text, size_t len, kh__tokseq *seq) {
+  memset(seq, 0, sizeof *seq);
+  int rc = kh__tokens(text, len, seq_sink, seq);
+  if (rc) kh__tokseq_free(seq);
+  return rc;
+}
+
+void kh__tokseq_free(kh__tokseq *seq) {
+  kh__free(seq->h);
+  kh__free(seq->start);
+  kh__free(seq->end);
+  kh__free(seq->brk);
+  memset(seq, 0, sizeof *seq);
+}

@@ -1,0 +1,242 @@
+/*
+** test_corpus.c — the corpus layer on real Urdu: fingerprints (exact key,
+** MinHash, LSH bands), reuse scores and passages, the COUNTER classifier,
+** and failure of every allocation.
+*/
+#include "test.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+/* ---- COUNTER pairs from ../shared/data ---- */
+
+typedef struct cpair {
+  char *src, *der;
+  int cls;
+} cpair;
+
+static cpair CP[600];
+static int CN = -1;
+
+/* Load COUNTER once; returns the number of pairs (0 if the data is absent). */
+static int counter_load(void) {
+  if (CN >= 0) return CN;
+  CN = 0;
+  size_t len;
+  char *all = test_read_data("counter/counter.jsonl", &len);
+  if (!all) return 0;
+  char *line = all;
+  while (line && *line) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = 0;
+    json_t *o = json_loads(line, 0, NULL);
+    if (o) {
+      int id = atoi(json_string_value(json_object_get(o, "counter_pair")));
+      const char *role = json_string_value(json_object_get(o, "counter_role"));
+      const char *body = json_string_value(json_object_get(o, "body"));
+      const char *cl = json_string_value(json_object_get(o, "counter_class"));
+      if (id >= 1 && id <= 600 && role && body && cl) {
+        cpair *p = &CP[id - 1];
+        if (!strcmp(role, "source")) p->src = strdup(body);
+        else p->der = strdup(body);
+        p->cls = !strcmp(cl, "WD") ? KH_REUSE_WD : !strcmp(cl, "PD") ? KH_REUSE_PD : KH_REUSE_ND;
+        if (id > CN) CN = id;
+      }
+      json_decref(o);
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  free(all);
+  return CN;
+}
+
+static int compare_texts(const char *a, size_t na, const char *b, size_t nb, kh_reuse *r) {
+  kh_reuse_text *ta = NULL, *tb = NULL;
+  int rc = kh_reuse_text_new(a, na, &ta);
+  if (!rc) rc = kh_reuse_text_new(b, nb, &tb);
+  if (!rc) rc = kh_reuse_compare(ta, tb, r);
+  kh_reuse_text_free(ta);
+  kh_reuse_text_free(tb);
+  return rc;
+}
+
+/* ---- fingerprints ---- */
+
+TEST(corpus_exact_key) {
+  /* the same words, glued to punctuation differently (ہے۔ہم vs ہے ۔ ہم) */
+  const char *a = "وزیر اعظم نے کہا ہے۔ہم ملک کو آگے لے جائیں گے";
+  const char *b = "وزیر اعظم نے کہا ہے ۔ ہم ملک کو آگے لے جائیں گے۔";
+  const char *c = "وزیر اعظم نے کہا ہے ۔ ہم ملک کو پیچھے لے جائیں گے";
+  kh_fingerprint fa, fb, fc, fe;
+  ASSERT_INT_EQ(kh_fingerprint_text(a, strlen(a), &fa), 0);
+  ASSERT_INT_EQ(kh_fingerprint_text(b, strlen(b), &fb), 0);
+  ASSERT_INT_EQ(kh_fingerprint_text(c, strlen(c), &fc), 0);
+  ASSERT_INT_EQ(fa.ntokens, 12);
+  ASSERT(fa.exact != 0);
+  ASSERT(fa.exact == fb.exact);
+  ASSERT(fa.exact != fc.exact);
+  ASSERT(kh_fingerprint_similarity(&fa, &fb) == 1.0);
+  /* one word changed: 3 of the 10 shingles differ */
+  double s = kh_fingerprint_similarity(&fa, &fc);
+  ASSERT(s > 0.3 && s < 0.95);
+  ASSERT_INT_EQ(kh_fingerprint_text("", 0, &fe), 0);
+  ASSERT_INT_EQ(fe.exact, 0);
+  ASSERT_INT_EQ(fe.ntokens, 0);
+  ASSERT(kh_fingerprint_similarity(&fe, &fe) == 0.0);
+  ASSERT_INT_EQ(kh_fingerprint_text(NULL, 3, &fe), KH_EINVAL);
+  return 0;
+}
+
+/* Jaccard of two texts' trigram sets from kh_reuse_compare (exact). */
+static double exact_jaccard(const char *a, size_t na, const char *b, size_t nb) {
+  kh_reuse r;
+  if (compare_texts(a, na, b, nb, &r)) return -1;
+  double j = r.resemblance;
+  kh_reuse_clear(&r);
+  return j;
+}
+
+TEST(corpus_minhash_estimates_jaccard) {
+  if (counter_load() == 0) SKIP("COUNTER data absent");
+  /* MinHash with K=128 has standard error <= 0.045; allow 4 sigma */
+  int checked = 0;
+  for (int i = 0; i < CN; i += 7) {
+    const char *a = CP[i].src, *b = CP[i].der;
+    kh_fingerprint fa, fb;
+    ASSERT_INT_EQ(kh_fingerprint_text(a, strlen(a), &fa), 0);
+    ASSERT_INT_EQ(kh_fingerprint_text(b, strlen(b), &fb), 0);
+    double j = exact_jaccard(a, strlen(a), b, strlen(b));
+    double est = kh_fingerprint_similarity(&fa, &fb);
+    if (fabs(est - j) > 0.18) FAIL("pair %d: minhash %.3f vs jaccard %.3f", i + 1, est, j);
+    checked++;
+  }
+  ASSERT(checked > 80);
+  return 0;
+}
+
+TEST(corpus_lsh_bands) {
+  if (counter_load() == 0) SKIP("COUNTER data absent");
+  /* a copy with its first sentence dropped shares a band with the original;
+  ** two different agency stories share none */
+  const char *a = CP[0].src, *other = CP[300].src;
+  const char *cut = strstr(a, "۔");
+  ASSERT(cut);
+  cut += strlen("۔");
+  kh_fingerprint fa, fc, fo;
+  ASSERT_INT_EQ(kh_fingerprint_text(a, strlen(a), &fa), 0);
+  ASSERT_INT_EQ(kh_fingerprint_text(cut, strlen(cut), &fc), 0);
+  ASSERT_INT_EQ(kh_fingerprint_text(other, strlen(other), &fo), 0);
+  uint64_t ba[KH_LSH_BANDS], bc[KH_LSH_BANDS], bo[KH_LSH_BANDS];
+  kh_fingerprint_bands(&fa, ba);
+  kh_fingerprint_bands(&fc, bc);
+  kh_fingerprint_bands(&fo, bo);
+  int shared_c = 0, shared_o = 0;
+  for (int i = 0; i < KH_LSH_BANDS; i++) {
+    shared_c += ba[i] == bc[i];
+    shared_o += ba[i] == bo[i];
+  }
+  ASSERT(shared_c >= 5);
+  ASSERT_INT_EQ(shared_o, 0);
+  return 0;
+}
+
+/* ---- reuse ---- */
+
+TEST(corpus_reuse_copy_and_passages) {
+  if (counter_load() == 0) SKIP("COUNTER data absent");
+  /* pair 3 (WD): the derived text against itself and against its source */
+  const char *a = CP[2].src, *b = CP[2].der;
+  kh_reuse r;
+  ASSERT_INT_EQ(compare_texts(b, strlen(b), b, strlen(b), &r), 0);
+  ASSERT(r.resemblance == 1.0 && r.containment_ab == 1.0 && r.containment_ba == 1.0);
+  ASSERT(r.coverage_a == 1.0 && r.coverage_b == 1.0);
+  ASSERT_INT_EQ(r.npassages, 1);
+  ASSERT_INT_EQ(r.passages[0].a_start, r.passages[0].b_start);
+  ASSERT_INT_EQ(r.label, KH_REUSE_WD);
+  kh_reuse_clear(&r);
+
+  ASSERT_INT_EQ(compare_texts(a, strlen(a), b, strlen(b), &r), 0);
+  ASSERT(r.npassages > 0);
+  /* every passage: the two byte spans read the same words */
+  for (size_t k = 0; k < r.npassages; k++) {
+    kh_passage *p = &r.passages[k];
+    ASSERT(p->a_end > p->a_start && p->a_end <= strlen(a));
+    ASSERT(p->b_end > p->b_start && p->b_end <= strlen(b));
+    ASSERT(p->ntokens >= KH_PASSAGE_MIN);
+    kh_fingerprint fa, fb;
+    ASSERT_INT_EQ(kh_fingerprint_text(a + p->a_start, p->a_end - p->a_start, &fa), 0);
+    ASSERT_INT_EQ(kh_fingerprint_text(b + p->b_start, p->b_end - p->b_start, &fb), 0);
+    if (fa.exact != fb.exact)
+      FAIL("passage %zu differs: '%.*s' vs '%.*s'", k, (int)(p->a_end - p->a_start), a + p->a_start,
+           (int)(p->b_end - p->b_start), b + p->b_start);
+    ASSERT_INT_EQ(fa.ntokens, p->ntokens);
+  }
+  /* passages are disjoint and in a's order */
+  for (size_t k = 1; k < r.npassages; k++) ASSERT(r.passages[k].a_start >= r.passages[k - 1].a_end);
+  kh_reuse r2;
+  ASSERT_INT_EQ(compare_texts(b, strlen(b), a, strlen(a), &r2), 0);
+  ASSERT(r2.containment_ab == r.containment_ba && r2.contain_ba[0] == r.contain_ab[0]);
+  ASSERT_INT_EQ(r2.label_rev, r.label);
+  ASSERT_INT_EQ(r2.label, r.label_rev);
+  kh_reuse_clear(&r);
+  kh_reuse_clear(&r2);
+  return 0;
+}
+
+TEST(corpus_counter_labels) {
+  if (counter_load() == 0) SKIP("COUNTER data absent");
+  /* The shipped classifier on all 600 pairs (it was fitted on them; its
+  ** 10-fold CV estimate is lower, see docs/corpus.md).  Clear cases: a
+  ** wholly derived text is never called ND, and a derived text padded with
+  ** a second, unrelated story drops from WD. */
+  int right = 0, bin_right = 0, wd_as_nd = 0;
+  for (int i = 0; i < CN; i++) {
+    kh_reuse r;
+    ASSERT_INT_EQ(compare_texts(CP[i].src, strlen(CP[i].src), CP[i].der, strlen(CP[i].der), &r), 0);
+    right += r.label == CP[i].cls;
+    bin_right += (r.label == KH_REUSE_ND) == (CP[i].cls == KH_REUSE_ND);
+    wd_as_nd += CP[i].cls == KH_REUSE_WD && r.label == KH_REUSE_ND;
+    kh_reuse_clear(&r);
+  }
+  if (right < CN * 70 / 100) FAIL("3-class accuracy %d/%d", right, CN);
+  if (bin_right < CN * 75 / 100) FAIL("binary accuracy %d/%d", bin_right, CN);
+  ASSERT(wd_as_nd <= 2);
+  return 0;
+}
+
+/* ---- allocation failures ---- */
+
+static int fail_at, alloc_count;
+static void *failing_realloc(void *ud, void *p, size_t n) {
+  (void)ud;
+  if (n == 0) {
+    free(p);
+    return NULL;
+  }
+  if (++alloc_count == fail_at) return NULL;
+  return realloc(p, n);
+}
+
+TEST(corpus_alloc_failures) {
+  const char *a = "اسلام آباد (اے پی پی) وزیر اعظم نے کہا ہے کہ ملک ترقی کرے گا۔ انہوں نے یہ بات آج کہی۔";
+  const char *b = "وزیر اعظم نے کہا ہے کہ ملک ترقی کرے گا۔ یہ بات انہوں نے اسلام آباد میں کہی۔";
+  int ok = 0;
+  for (fail_at = 1; fail_at < 500 && !ok; fail_at++) {
+    alloc_count = 0;
+    kh_set_allocator(failing_realloc, NULL);
+    kh_reuse r;
+    int rc = compare_texts(a, strlen(a), b, strlen(b), &r);
+    kh_set_allocator(NULL, NULL);
+    if (rc == 0) {
+      ASSERT(r.npassages >= 1);
+      kh_reuse_clear(&r);
+      ok = 1;
+    } else {
+      ASSERT_INT_EQ(rc, KH_ENOMEM);
+    }
+  }
+  ASSERT(ok);
+  ASSERT(fail_at > 5); /* several allocations were failed on the way */
+  return 0;
+}
