@@ -148,6 +148,8 @@ typedef struct kh_token {
 #define KH_TOKENIZE_PUNCT 0x01 /* also emit punctuation tokens */
 #define KH_TOKENIZE_NOSPLIT 0x02 /* do not split fused words */
 #define KH_TOKENIZE_STEM 0x04  /* emit stems (light stemmer) as norm */
+#define KH_TOKENIZE_MWE 0x08   /* multiword units (وزیر اعظم) as one token whose
+                                  norm has one space between the words */
 
 /* Called once per token, in text order.  Return 0 to go on; any other
 ** value stops tokenization and is returned by kh_tokenize. */

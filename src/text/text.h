@@ -47,18 +47,21 @@ void kh__norm_span(const char *s, size_t n, kh__sink *sink, uint32_t base,
 
 /* ---- Interface to code in fused.c ---- */
 
-/* A fused (space-omitted) form and how it splits: parts[i] is the
-** normalized text of part i, cut[i] the byte offset in the fused
-** normalized form where part i+1 begins. */
-typedef struct kh__fused {
-  const char *form;        /* normalized fused form, e.g. "کیلئے" */
-  uint8_t nparts;          /* 2..4 */
-  const char *parts[4];    /* "کے", "لئے" */
-  uint8_t cut[3];          /* byte offsets in form */
-} kh__fused;
+/* A fused (space-omitted) form and its parts, all normalized.  kind: 0 a
+** space omitted after a word ending in a non-joining letter or after کے/سے
+** written with a medial ی (کیلئے = کے + لئے); 1 a multiword unit written
+** fused (وزیراعظم = وزیر + اعظم); 2 a light-verb compound split only in
+** context (بلالی = بلا + لی before punctuation or an auxiliary).  The parts'
+** byte lengths add up to the form's, so part k starts at the sum of the
+** lengths before it. */
+typedef struct kh__fused_row {
+  const char *form;
+  int kind;
+  const char *part[4]; /* NULL-padded */
+} kh__fused_row;
 
 /* The split of a normalized word, or NULL if it is not a known fused form. */
-const kh__fused *kh__fused_find(const char *norm, size_t len);
+const kh__fused_row *kh__fused_find(const char *norm, size_t len);
 
 /* 1 if "w1 w2 ..." (normalized, one space between words) is a multiword
 ** unit, like "وزیر اعظم".  Used by KH_TOKENIZE_MWE. */

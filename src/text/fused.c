@@ -1,0 +1,40 @@
+/*
+** fused.c — lookups in the generated space-omission and multiword tables
+** (fused_tab.h, written by tools/gen_fused.py).  The tables are constant
+** open-addressing hash tables, so lookups are O(1) and need no set-up.
+**
+**   const kh__fused_row *r = kh__fused_find("کیلئے", 10);  // کے + لئے
+*/
+#include "text.h"
+#include "fused_tab.h"
+
+static int key_eq(const char *row, const char *s, size_t n) {
+  return strncmp(row, s, n) == 0 && row[n] == '\0';
+}
+
+const kh__fused_row *kh__fused_find(const char *norm, size_t len) {
+  uint64_t h = kh__hash64(norm, len);
+  for (size_t j = h & KH__FUSED_HASH_MASK;; j = (j + 1) & KH__FUSED_HASH_MASK) {
+    unsigned v = kh__fused_hash[j];
+    if (!v) return NULL;
+    if (key_eq(kh__fused_rows[v - 1].form, norm, len)) return &kh__fused_rows[v - 1];
+  }
+}
+
+int kh__mwe_find(const char *norm, size_t len) {
+  uint64_t h = kh__hash64(norm, len);
+  for (size_t j = h & KH__MWE_HASH_MASK;; j = (j + 1) & KH__MWE_HASH_MASK) {
+    unsigned v = kh__mwe_hash[j];
+    if (!v) return 0;
+    if (key_eq(kh__mwe_rows[v - 1], norm, len)) return 1;
+  }
+}
+
+int kh__mwe_first(const char *norm, size_t len) {
+  uint64_t h = kh__hash64(norm, len);
+  for (size_t j = h & KH__MWE_FIRST_HASH_MASK;; j = (j + 1) & KH__MWE_FIRST_HASH_MASK) {
+    unsigned v = kh__mwe_first_hash[j];
+    if (!v) return 0;
+    if (key_eq(kh__mwe_first_rows[v - 1], norm, len)) return 1;
+  }
+}
