@@ -2,51 +2,70 @@
 
 Generators (tools/gen_*.py) read lexicons from ../shared/data and must key
 their tables by the same normalized form that kh_normalize() produces at run
-time.  This module mirrors the rules documented in include/khabar.h:
-
-  - Arabic letters to Urdu: ي ى -> ی, ك -> ک, ة -> ۃ, ه -> ھ inside a word
-    (joined on both sides), ہ otherwise;
-  - presentation forms (U+FB50-U+FDFF, U+FE70-U+FEFF) to base letters (NFKC);
-  - hamza/madda composed: ی+ٔ -> ئ, ہ+ٔ -> ۂ, و+ٔ -> ؤ, ا+ٓ -> آ, ے+ٔ -> ۓ;
-  - diacritics (U+064B-065F, U+0670, U+06D6-06ED), tatweel, ZWNJ/ZWJ, BOM
-    and controls dropped; Urdu and Arabic-Indic digits to ASCII;
-  - Latin lower-cased; any run of white space to one ' ', trimmed.
+time.  norm() applies the same rule table, src/text/norm_rules.tsv (Arabic
+letters to Urdu, ه and ں by position, hamza/madda composed, marks, tatweel,
+ZWNJ and controls dropped, digits to ASCII), after mapping presentation
+forms to base letters (NFKC) and before case-folding Latin; white space runs
+become one space.  Also: load_vocab() and read_conllu() shared by the
+generators.
 
 Example:  norm("پاکِستان") == "پاکستان"
 """
+import os
 import unicodedata
 
-_MAP = {
-    "\u064A": "\u06CC", "\u0649": "\u06CC",  # Arabic yeh / alef maksura -> Farsi yeh
-    "\u0643": "\u06A9",                      # Arabic kaf -> keheh
-    "\u0629": "\u06C3",                      # teh marbuta -> teh marbuta goal
-}
-for _i in range(10):
-    _MAP[chr(0x06F0 + _i)] = str(_i)
-    _MAP[chr(0x0660 + _i)] = str(_i)
-
-_COMPOSE = {
-    ("\u06CC", "\u0654"): "\u0626", ("\u064A", "\u0654"): "\u0626",
-    ("\u06C1", "\u0654"): "\u06C2", ("\u0648", "\u0654"): "\u0624",
-    ("\u0627", "\u0653"): "\u0622", ("\u06D2", "\u0654"): "\u06D3",
-    ("\u0627", "\u0654"): "\u0623",
-}
+RULES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                     "src", "text", "norm_rules.tsv")
+_ops = None      # code point -> ("drop"|"sp"|"digit"|"map"|"pos", value...)
+_compose = None  # (base, mark) -> replacement string
 
 
-def _is_drop(c):
-    o = ord(c)
-    return (0x064B <= o <= 0x065F or o == 0x0670 or 0x06D6 <= o <= 0x06ED
-            or o in (0x0640, 0x200C, 0x200D, 0xFEFF, 0x200E, 0x200F)
-            or (o < 0x20 and c not in "\t\n\r") or 0x7F <= o < 0xA0)
+def _cp(x):
+    return int(x[2:], 16)
 
 
-def _is_letter(c):
-    return c != "" and unicodedata.category(c).startswith("L")
+def _load():
+    """Read src/text/norm_rules.tsv, the table kh_normalize is generated from."""
+    global _ops, _compose
+    _ops, _compose = {}, {}
+    with open(RULES, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            frm, to, when = line.split("\t")[:3]
+            if when == "compose":
+                base, mark = frm.split("+U+")
+                mark = "U+" + mark
+                _compose[(chr(_cp(base)), chr(_cp(mark)))] = "".join(chr(_cp(t)) for t in to.split())
+                continue
+            lo, hi = (frm.split("..") + [frm])[:2] if ".." in frm else (frm, frm)
+            lo, hi = _cp(lo), _cp(hi)
+            for c in range(lo, hi + 1):
+                if when == "drop" or to == "-":
+                    _ops[c] = ("drop",)
+                elif to == "sp":
+                    _ops[c] = ("sp",)
+                elif to == "digit":
+                    _ops[c] = ("map", str(c - lo))
+                elif when == "always":
+                    _ops[c] = ("map", "".join(chr(_cp(t)) for t in to.split()))
+                elif when in ("nonfinal", "final"):
+                    e = _ops.get(c)
+                    e = list(e[1:]) if e and e[0] == "pos" else [None, None]
+                    e[0 if when == "nonfinal" else 1] = chr(_cp(to))
+                    _ops[c] = ("pos", e[0], e[1])
+
+
+def _letter(c):
+    return unicodedata.category(c).startswith("L")
 
 
 def norm(s):
-    """Normalize one string the way kh_normalize does."""
-    out = []
+    """Normalize one string the way kh_normalize does (rules from
+    src/text/norm_rules.tsv; white space runs become one space, trimmed)."""
+    if _ops is None:
+        _load()
     chars = []
     for c in s:
         o = ord(c)
@@ -54,24 +73,27 @@ def norm(s):
             chars.extend(unicodedata.normalize("NFKC", c))
         else:
             chars.append(c)
+    out = []
     n = len(chars)
     for i, c in enumerate(chars):
-        if (c == "\u0654" or c == "\u0653") and out and (out[-1], c) in _COMPOSE:
-            out[-1] = _COMPOSE[(out[-1], c)]
+        if out and (out[-1], c) in _compose:
+            out[-1] = _compose[(out[-1], c)]
             continue
-        if _is_drop(c):
+        op = _ops.get(ord(c))
+        if op is None:
+            out.append(c.lower() if ord(c) < 0x250 else c)
+        elif op[0] == "drop":
             continue
-        if c == "\u0647":  # Arabic heh: by its place in the word
+        elif op[0] == "sp":
+            out.append(" ")
+        elif op[0] == "map":
+            out.append(op[1])
+        else:  # position rule: does the letter join a following letter?
             j = i + 1
-            while j < n and _is_drop(chars[j]):
+            while j < n and chars[j] != "\u200c" and _ops.get(ord(chars[j]), ("",))[0] == "drop":
                 j += 1
-            nxt = chars[j] if j < n else ""
-            prev = out[-1] if out else ""
-            c = "\u06BE" if _is_letter(prev) and _is_letter(nxt) else "\u06C1"
-        c = _MAP.get(c, c)
-        if c.isspace() or c == "\u00A0":
-            c = " "
-        out.append(c.lower() if c.isascii() else c)
+            joins = j < n and _letter(chars[j]) and chars[j] != "\u200c"
+            out.append((op[1] if joins else op[2]) or c)
     return " ".join("".join(out).split())
 
 
