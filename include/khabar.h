@@ -209,7 +209,156 @@ KH_API int kh_skeleton(const char *in, size_t len, char **out, size_t *outlen);
 /* analyze: entities, quotes, events (src/analyze)                       */
 /* ===================================================================== */
 
-/* (analyze API: section owned by the analyze layer) */
+/* Owned by the analyze layer.  An analyzer holds the compiled-in lexicons
+** (gazetteer, function words, tagger model), normalized once by the text
+** layer when it is created; after that it is read-only, so one analyzer may
+** be shared by threads.  kh_analyze is a pure function of the analyzer and
+** one article: no I/O, no mutable globals.
+**
+**   kh_analyzer *a; kh_analysis *r;
+**   kh_analyzer_new(0, &a);
+**   kh_article art = {title, tlen, body, blen, "2024-07-04", 10};
+**   if (kh_analyze(a, &art, 0, &r) == 0) { ... r->entities[i].name ...; kh_analysis_free(r); }
+**   kh_analyzer_free(a);
+*/
+
+typedef enum kh_ent_type { KH_ENT_PER = 1, KH_ENT_LOC, KH_ENT_ORG } kh_ent_type;
+
+/* "PER", "LOC", "ORG" ("?" otherwise). */
+KH_API const char *kh_ent_type_name(int type);
+/* KH_ENT_* for "PER"/"LOC"/"ORG" (any case), or 0. */
+KH_API int kh_ent_type_parse(const char *s);
+
+#define KH_FIELD_TITLE 0
+#define KH_FIELD_BODY 1
+
+/* One article.  Texts need not be NUL-terminated; NULL with length 0 is an
+** empty field.  published: "YYYY-MM-DD" optionally followed by a time, or
+** NULL; it anchors relative dates (منگل کو -> that Tuesday). */
+typedef struct kh_article {
+  const char *title;
+  size_t title_len;
+  const char *body;
+  size_t body_len;
+  const char *published;
+  size_t published_len;
+} kh_article;
+
+/* How a mention was found (kh_mention.source). */
+#define KH_MSRC_GAZ 1     /* a gazetteer name */
+#define KH_MSRC_TAGGER 2  /* the statistical tagger */
+#define KH_MSRC_VARIANT 3 /* a spelling variant (skeleton / edit distance) of a named entity */
+#define KH_MSRC_ROLE 4    /* a title phrase (روسی صدر) for a holder named in the article */
+#define KH_MSRC_CONTEXT 5 /* a weak or context-gated alias (شی، الیون next to Putin/China) */
+#define KH_MSRC_PATTERN 6 /* a name found by a speech frame ("X نے کہا") */
+
+typedef struct kh_mention {
+  uint32_t start, end; /* byte offsets [start, end) in the field's ORIGINAL text */
+  uint8_t field;       /* KH_FIELD_TITLE or KH_FIELD_BODY */
+  uint8_t type;        /* kh_ent_type */
+  uint8_t source;      /* KH_MSRC_* */
+  int32_t entity;      /* index into kh_analysis.entities */
+  int32_t sentence;    /* index into kh_analysis.sentences */
+} kh_mention;
+
+typedef struct kh_entity {
+  const char *id;       /* stable id, e.g. "per:vladimir-putin"; names not in the
+                           gazetteer get "per:~" + their romanized key */
+  const char *name;     /* canonical Latin name */
+  const char *urdu;     /* canonical Urdu form (gazetteer's, else the most frequent here) */
+  const char *country;  /* ISO 3166 alpha-2 or NULL */
+  uint8_t type;         /* kh_ent_type */
+  uint8_t known;        /* 1 if the entity is in the gazetteer */
+  uint32_t n_mentions;  /* mentions in this article */
+  const char **variants; /* distinct spellings in this article (original text), n_variants */
+  uint32_t n_variants;
+} kh_entity;
+
+typedef struct kh_quote {
+  int32_t speaker;         /* entity index, or -1 if not resolved */
+  int32_t speaker_mention; /* mention index, or -1 */
+  const char *speaker_text; /* the speaker phrase as written when no entity (else NULL) */
+  const char *verb;        /* normalized speech verb: "کہا", "بتایا", "کہنا" ... */
+  uint8_t field;           /* KH_FIELD_* */
+  uint8_t direct;          /* 1 direct (in quotation marks), 0 indirect (کہ ...) */
+  uint32_t start, end;     /* the quoted text, without the marks */
+  int32_t sentence;        /* sentence of the speech verb */
+} kh_quote;
+
+#define KH_EVENT_MAX_ACTORS 8
+#define KH_EVT_MEET 1    /* meeting, talks */
+#define KH_EVT_VISIT 2   /* visit, arrival */
+#define KH_EVT_HOST 3    /* reception, hosting */
+
+typedef struct kh_event {
+  uint8_t type;        /* KH_EVT_* */
+  uint16_t cameo;      /* CAMEO code: 40 consult, 42 make a visit, 43 host a visit,
+                          44 meet at a third place (print as "%03u") */
+  int32_t actors[KH_EVENT_MAX_ACTORS]; /* entity indices; actors[0] is the subject */
+  uint32_t n_actors;
+  int32_t place;       /* entity index of the place, or -1 */
+  char date[11];       /* "YYYY-MM-DD" when the article date anchors it, else "" */
+  const char *when;    /* the date phrase as normalized ("منگل"), or NULL */
+  const char *trigger; /* normalized trigger ("ملاقات", "پہنچے"...) */
+  uint8_t field;
+  int32_t sentence;    /* index into kh_analysis.sentences */
+} kh_event;
+
+typedef struct kh_sentence {
+  uint32_t start, end; /* byte offsets in the field's original text */
+  uint8_t field;
+} kh_sentence;
+
+/* The result of kh_analyze; free with kh_analysis_free.  Strings point into
+** the result or into the analyzer: keep the analyzer alive while using it. */
+typedef struct kh_analysis {
+  kh_entity *entities;
+  size_t n_entities;
+  kh_mention *mentions;
+  size_t n_mentions;
+  kh_quote *quotes;
+  size_t n_quotes;
+  kh_event *events;
+  size_t n_events;
+  kh_sentence *sentences;
+  size_t n_sentences;
+  void *priv_; /* owned storage */
+} kh_analysis;
+
+typedef struct kh_analyzer kh_analyzer;
+
+/* Analyzer flags */
+#define KH_ANALYZE_NO_TAGGER 0x01 /* gazetteer and rules only (the baseline) */
+
+/* Create an analyzer from the compiled-in lexicons and model.  flags: KH_ANALYZE_*
+** defaults for kh_analyze.  Returns 0 or KH_ENOMEM; *out is NULL on failure. */
+KH_API int kh_analyzer_new(unsigned flags, kh_analyzer **out);
+/* Free an analyzer (NULL is fine). */
+KH_API void kh_analyzer_free(kh_analyzer *a);
+
+/* Analyze one article: entities (with spelling variants merged), quotes and
+** meeting/visit events.  flags are ORed with the analyzer's.  *out is owned by
+** the caller (kh_analysis_free).  Returns 0, KH_ENOMEM, KH_ETOOBIG (a field
+** over KH_MAX_ARTICLE) or KH_EINVAL. */
+KH_API int kh_analyze(const kh_analyzer *a, const kh_article *art, unsigned flags,
+                      kh_analysis **out);
+/* Free a result (NULL is fine). */
+KH_API void kh_analysis_free(kh_analysis *r);
+
+/* The result as three JSON members, without braces:
+**   "entities":[...],"quotes":[...],"events":[...]
+** so a caller can splice them into an article object.  *out NUL-terminated,
+** owned by the caller (kh_free). */
+KH_API int kh_analysis_json(const kh_analysis *r, const kh_article *art, char **out,
+                            size_t *outlen);
+
+/* Look a name up in the gazetteer, any spelling (Urdu or Latin, canonical or
+** variant).  On success fills what is non-NULL: canonical id, Latin name, Urdu
+** name, type (strings owned by the analyzer) and returns 0; KH_ENOTFOUND if
+** unknown. */
+KH_API int kh_analyzer_lookup(const kh_analyzer *a, const char *name, size_t len,
+                              const char **id, const char **latin, const char **urdu,
+                              int *type);
 
 /* ===================================================================== */
 /* store: SQLite database, ingest, full-text search (src/store)          */

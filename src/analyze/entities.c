@@ -1,0 +1,379 @@
+/*
+** entities.c — finding the people, places and organisations of one article.
+**
+**  1. gazetteer: the longest alias at each token (sequence hashes, pruned by
+**     a prefix map);
+**  2. gating: strong and lexicon aliases count at once; weak aliases (شی),
+**     role phrases (روسی صدر) and context-gated ones (الیون next to Putin or
+**     China: a machine-translation slip for Xi) count only when the article
+**     also names the entity or the context;
+**  3. the tagger's spans (ner.c) where the gazetteer found nothing;
+**  4. spelling variants of a named person (پیوٹں for پیوٹن): one edit that
+**     transliteration makes (ن/ں، ت/ٹ، a vowel letter in or out) or the same
+**     consonant skeleton (kh_skeleton);
+**  5. names found by speech frames (kh__name_before / kh__name_after, used
+**     by quotes.c).
+** Entities of the result are assembled in analyze.c.
+*/
+#include "analyze.h"
+
+/* ---- 1. gazetteer ---- */
+
+static void gaz_match(kh__doc *d) {
+  const kh_analyzer *a = d->a;
+  for (size_t i = 0; i < d->ntok && !d->rc;) {
+    if (!kh__is_word(d, i)) {
+      i++;
+      continue;
+    }
+    uint64_t seq = KH__SEQ0;
+    int32_t best = -1;
+    size_t bestn = 0;
+    for (size_t n = 1; n <= KH__MAX_ALIAS_TOKENS && i + n <= d->ntok; n++) {
+      size_t j = i + n - 1;
+      if (!kh__is_word(d, j) || d->toks[j].field != d->toks[i].field) break;
+      seq = kh__seq(seq, d->toks[j].h);
+      int32_t al = kh__map_get(&a->gaz, seq);
+      if (al >= 0) {
+        best = al;
+        bestn = n;
+      }
+      if (kh__map_get(&a->prefix, seq) < 0) break;
+    }
+    if (best >= 0) {
+      kh__add_ment(d, (int32_t)i, (int32_t)(i + bestn), a->ents[a->aliases[best].entity].type,
+                   KH_MSRC_GAZ, -1, best, 0);
+      i += bestn;
+    } else {
+      i++;
+    }
+  }
+}
+
+/* ---- 2. gating ---- */
+
+static int doc_has_word(const kh__doc *d, uint64_t h) {
+  for (size_t i = 0; i < d->ntok; i++)
+    if (d->toks[i].h == h) return 1;
+  return 0;
+}
+
+static int ctx_ok(const kh__doc *d, const kh__alias *al) {
+  if (d->present[al->entity]) return 1;
+  if (al->ctx_ents)
+    for (const int32_t *e = al->ctx_ents; *e >= 0; e++)
+      if (d->present[*e]) return 1;
+  if (al->ctx_words)
+    for (const uint64_t *w = al->ctx_words; *w; w++)
+      if (doc_has_word(d, *w)) return 1;
+  return 0;
+}
+
+static void accept(kh__doc *d, kh__ment *m, int32_t ai, int source) {
+  const kh__alias *al = &d->a->aliases[ai];
+  m->gent = al->entity;
+  m->alias = ai;
+  m->flag = al->flag;
+  m->type = d->a->ents[al->entity].type;
+  m->source = (uint8_t)source;
+}
+
+static void gate(kh__doc *d) {
+  const kh_analyzer *a = d->a;
+  /* pass 1: strong names, then lexicon entries */
+  for (size_t i = 0; i < d->nment; i++) {
+    kh__ment *m = &d->ments[i];
+    if (m->source != KH_MSRC_GAZ || m->gent >= 0) continue;
+    int32_t lex = -1;
+    for (int32_t j = m->alias; j >= 0; j = a->aliases[j].next) {
+      if (a->aliases[j].flag == KH__AL_STRONG) {
+        accept(d, m, j, KH_MSRC_GAZ);
+        d->present[m->gent] = 1;
+        break;
+      }
+      if (a->aliases[j].flag == KH__AL_LEX && lex < 0) lex = j;
+    }
+    if (m->gent < 0 && lex >= 0) accept(d, m, lex, KH_MSRC_GAZ);
+  }
+  /* pass 2: weak, role and context-gated aliases */
+  for (size_t i = 0; i < d->nment; i++) {
+    kh__ment *m = &d->ments[i];
+    if (m->source != KH_MSRC_GAZ || m->gent >= 0) continue;
+    for (int32_t j = m->alias; j >= 0; j = a->aliases[j].next) {
+      const kh__alias *al = &a->aliases[j];
+      int ok = al->flag == KH__AL_CTX ? ctx_ok(d, al)
+               : (al->flag == KH__AL_WEAK || al->flag == KH__AL_ROLE) ? d->present[al->entity]
+                                                                       : 0;
+      if (ok) {
+        accept(d, m, j, al->flag == KH__AL_ROLE ? KH_MSRC_ROLE : KH_MSRC_CONTEXT);
+        break;
+      }
+    }
+    if (m->gent < 0) m->dead = 1;
+  }
+  /* a role phrase right before a person's name is that person's title */
+  for (size_t i = 0; i < d->nment; i++) {
+    kh__ment *m = &d->ments[i];
+    if (m->dead || m->flag != KH__AL_ROLE) continue;
+    int32_t n = kh__ment_at(d, m->t1);
+    if (n >= 0 && d->ments[n].type == KH_ENT_PER) m->dead = 1;
+  }
+  /* a lexicon-only single word that is a cue word is not a name */
+  for (size_t i = 0; i < d->nment; i++) {
+    kh__ment *m = &d->ments[i];
+    if (!m->dead && m->flag == KH__AL_LEX && m->t1 - m->t0 == 1 && d->toks[m->t0].wcls) m->dead = 1;
+  }
+  for (size_t t = 0; t < d->ntok; t++)
+    if (d->toks[t].ment >= 0 && d->ments[d->toks[t].ment].dead) d->toks[t].ment = -1;
+}
+
+/* ---- 3. tagger ---- */
+
+static int name_like(const kh__doc *d, size_t t);
+
+static int ner_type(uint8_t l) {
+  return l == KH__NER_O ? 0 : l <= KH__NER_I_PER ? KH_ENT_PER : l <= KH__NER_I_LOC ? KH_ENT_LOC : KH_ENT_ORG;
+}
+
+/* Lexicon-only words (urduhack lists: many are fragments of longer names or
+** common words) count when the tagger agrees, or for a given name that
+** starts a two-word name before a postposition (الیگزینڈر گابیو نے). */
+static void lexicon(kh__doc *d, int tagged) {
+  for (size_t i = 0; i < d->nment; i++) {
+    kh__ment *m = &d->ments[i];
+    if (m->dead || m->flag != KH__AL_LEX || m->source != KH_MSRC_GAZ) continue;
+    if (d->flags & KH__ANALYZE_ALL_LEX) continue;
+    int32_t n = m->t1;
+    if (m->type == KH_ENT_PER && m->t1 - m->t0 == 1 && (size_t)n + 1 < d->ntok && d->toks[n].ment < 0 &&
+        name_like(d, (size_t)n) &&
+        ((d->toks[n + 1].wcls & (KH__W_NE | KH__W_GEN | KH__W_KO | KH__W_SE)) || d->toks[n + 1].punct)) {
+      m->t1 = n + 1;
+      m->gent = -1;
+      m->alias = -1;
+      m->source = KH_MSRC_PATTERN;
+      d->toks[n].ment = (int32_t)i;
+      continue;
+    }
+    int agree = 0;
+    for (int32_t t = m->t0; t < m->t1 && tagged; t++) agree |= ner_type(d->toks[t].ner) == m->type;
+    if (!agree) {
+      m->dead = 1;
+      for (int32_t t = m->t0; t < m->t1; t++) d->toks[t].ment = -1;
+    }
+  }
+}
+
+static void tagger(kh__doc *d) {
+  if (!d->a->ner || (d->flags & KH_ANALYZE_NO_TAGGER)) {
+    lexicon(d, 0);
+    return;
+  }
+  uint8_t stack[256];
+  for (size_t s = 0; s < d->nsent && !d->rc; s++) {
+    int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
+    if (t1 <= t0) continue;
+    uint8_t *lab = (size_t)(t1 - t0) <= sizeof stack ? stack : kh__malloc((size_t)(t1 - t0));
+    if (!lab) {
+      d->rc = KH_ENOMEM;
+      return;
+    }
+    kh__ner_tag(d, t0, t1, lab);
+    for (int32_t i = t0; i < t1; i++) d->toks[i].ner = lab[i - t0];
+    if (lab != stack) kh__free(lab);
+  }
+  lexicon(d, 1);
+  for (size_t s = 0; s < d->nsent && !d->rc; s++) {
+    int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
+    if (t1 <= t0) continue;
+    uint8_t *lab = (size_t)(t1 - t0) <= sizeof stack ? stack : kh__malloc((size_t)(t1 - t0));
+    if (!lab) {
+      d->rc = KH_ENOMEM;
+      return;
+    }
+    for (int32_t i = t0; i < t1; i++) lab[i - t0] = d->toks[i].ner;
+    for (int32_t i = t0; i < t1;) {
+      uint8_t l = lab[i - t0];
+      if (l == KH__NER_O || !(l & 1)) { /* O or a stray I- */
+        i++;
+        continue;
+      }
+      int32_t j = i + 1;
+      while (j < t1 && lab[j - t0] == l + 1) j++;
+      int type = l == KH__NER_B_PER ? KH_ENT_PER : l == KH__NER_B_LOC ? KH_ENT_LOC : KH_ENT_ORG;
+      int free_span = 1;
+      for (int32_t k = i; k < j; k++)
+        if (kh__ment_at(d, k) >= 0 || !kh__is_word(d, (size_t)k)) free_span = 0;
+      if (free_span) kh__add_ment(d, i, j, type, KH_MSRC_TAGGER, -1, -1, 0);
+      i = j;
+    }
+    if (lab != stack) kh__free(lab);
+  }
+}
+
+/* ---- 4. spelling variants ---- */
+
+/* letters that transliteration swaps; 0 = none */
+static int letter_class(uint32_t c) {
+  switch (c) {
+  case 0x0646: case 0x06BA: return 1;                     /* ن ں */
+  case 0x062A: case 0x0679: case 0x0637: return 2;        /* ت ٹ ط */
+  case 0x062F: case 0x0688: return 3;                     /* د ڈ */
+  case 0x0631: case 0x0691: return 4;                     /* ر ڑ */
+  case 0x0633: case 0x0635: case 0x062B: return 5;        /* س ص ث */
+  case 0x0632: case 0x0630: case 0x0636: case 0x0638: case 0x0698: return 6; /* ز ذ ض ظ ژ */
+  case 0x06C1: case 0x06BE: case 0x06C3: case 0x0647: return 7; /* ہ ھ ۃ ه */
+  case 0x06CC: case 0x06D2: case 0x0626: case 0x064A: case 0x0649: return 8; /* ی ے ئ */
+  case 0x06A9: case 0x0643: case 0x0642: return 9;        /* ک ك ق */
+  case 0x0627: case 0x0622: case 0x0639: return 10;       /* ا آ ع */
+  case 0x0648: case 0x0624: return 11;                    /* و ؤ */
+  case 0x06AF: case 0x063A: return 12;                    /* گ غ */
+  default: return 0;
+  }
+}
+
+static int is_vowel_letter(uint32_t c) {
+  return c == 0x0627 || c == 0x0648 || c == 0x06CC || c == 0x06D2 || c == 0x0626 || c == 0x0639 ||
+         c == 0x06C1 || c == 0x0621;
+}
+
+static int decode_cps(const char *s, size_t n, uint32_t *out, int cap) {
+  int k = 0;
+  for (size_t i = 0; i < n && k < cap;) {
+    uint32_t cp;
+    i += (size_t)kh_utf8_decode(s + i, n - i, &cp);
+    out[k++] = cp;
+  }
+  return k;
+}
+
+/* 1 if a and b differ by one transliteration edit (or not at all). */
+static int variant_close(const uint32_t *a, int na, const uint32_t *b, int nb) {
+  if (na == nb) {
+    int diff = -1;
+    for (int i = 0; i < na; i++)
+      if (a[i] != b[i]) {
+        if (diff >= 0) return 0;
+        diff = i;
+      }
+    if (diff < 0) return 1;
+    int ca = letter_class(a[diff]);
+    return ca && ca == letter_class(b[diff]);
+  }
+  if (na + 1 == nb) return variant_close(b, nb, a, na);
+  if (na != nb + 1) return 0;
+  /* a has one extra letter, which must be a vowel letter */
+  int i = 0;
+  while (i < nb && a[i] == b[i]) i++;
+  if (!is_vowel_letter(a[i])) return 0;
+  for (int j = i; j < nb; j++)
+    if (a[j + 1] != b[j]) return 0;
+  return 1;
+}
+
+typedef struct cand {
+  int32_t alias;
+  uint32_t cp[32];
+  int ncp;
+} cand;
+
+/* a word that could be a name: not a cue word, not a stopword, 3+ letters */
+static int name_like(const kh__doc *d, size_t t) {
+  const kh__tok *k = &d->toks[t];
+  if (k->kind != KH_TOK_WORD || k->wcls) return 0;
+  if (kh_is_stopword(KH__TOKNORM(d, t), k->nlen)) return 0;
+  return kh__ncp(KH__TOKNORM(d, t), k->nlen) >= 3;
+}
+
+static void variants(kh__doc *d) {
+  const kh_analyzer *a = d->a;
+  cand c[64];
+  int nc = 0;
+  /* single-word aliases of the persons named in this article */
+  for (size_t i = 0; i < a->n_aliases && nc < 64; i++) {
+    const kh__alias *al = &a->aliases[i];
+    if (al->ntok != 1 || !d->present[al->entity] || a->ents[al->entity].type != KH_ENT_PER) continue;
+    if (al->flag != KH__AL_STRONG || al->ncp < 4) continue;
+    c[nc].alias = (int32_t)i;
+    c[nc].ncp = decode_cps(al->norm, al->norm_len, c[nc].cp, 32);
+    nc++;
+  }
+  if (!nc) return;
+  for (size_t t = 0; t < d->ntok && !d->rc; t++) {
+    if (d->toks[t].ment >= 0 || !name_like(d, t)) continue;
+    uint32_t cp[32];
+    int n = decode_cps(KH__TOKNORM(d, t), d->toks[t].nlen, cp, 32);
+    if (n < 4 || n >= 32) continue;
+    int32_t hit = -1;
+    for (int k = 0; k < nc && hit < 0; k++)
+      if (variant_close(cp, n, c[k].cp, c[k].ncp)) hit = c[k].alias;
+    if (hit < 0) {
+      /* same consonant skeleton as a named person's alias */
+      char *sk = NULL;
+      size_t skl = 0;
+      if (kh_skeleton(KH__TOKNORM(d, t), d->toks[t].nlen, &sk, &skl) == 0 && skl >= 3) {
+        uint64_t h = kh__hash(sk, skl);
+        for (int k = 0; k < nc && hit < 0; k++)
+          if (a->aliases[c[k].alias].skel == h) hit = c[k].alias;
+      }
+      kh_free(sk);
+    }
+    if (hit >= 0) {
+      int32_t m = kh__add_ment(d, (int32_t)t, (int32_t)t + 1, KH_ENT_PER, KH_MSRC_VARIANT,
+                               a->aliases[hit].entity, hit, KH__AL_STRONG);
+      (void)m;
+    }
+  }
+  /* tagger names whose last word is a named person's alias or its variant */
+  for (size_t i = 0; i < d->nment; i++) {
+    kh__ment *m = &d->ments[i];
+    if (m->dead || m->gent >= 0 || m->type != KH_ENT_PER) continue;
+    size_t t = (size_t)m->t1 - 1;
+    uint32_t cp[32];
+    int n = decode_cps(KH__TOKNORM(d, t), d->toks[t].nlen, cp, 32);
+    for (int k = 0; k < nc; k++)
+      if (n >= 4 && n < 32 && variant_close(cp, n, c[k].cp, c[k].ncp)) {
+        m->gent = a->aliases[c[k].alias].entity;
+        break;
+      }
+  }
+}
+
+int kh__entities_find(kh__doc *d) {
+  gaz_match(d);
+  if (d->rc) return d->rc;
+  gate(d);
+  tagger(d);
+  if (d->rc) return d->rc;
+  variants(d);
+  return d->rc;
+}
+
+/* ---- 5. names found by speech frames ---- */
+
+static int name_token(const kh__doc *d, int32_t t) {
+  return t >= 0 && (size_t)t < d->ntok && kh__ment_at(d, t) < 0 && name_like(d, (size_t)t);
+}
+
+int32_t kh__name_before(kh__doc *d, int32_t t1, int32_t lo) {
+  int32_t t0 = t1;
+  while (t0 > lo && t1 - t0 < 3 && name_token(d, t0 - 1)) t0--;
+  if (t0 == t1) return -1;
+  /* a lone word is a name only if it is not a common noun phrase head: require
+  ** a title, demonym or comma before it, or a second word */
+  if (t1 - t0 == 1) {
+    int32_t p = t0 - 1;
+    if (p < lo) return -1;
+    if (!(d->toks[p].wcls & (KH__W_TITLE | KH__W_DEMONYM)) && d->toks[p].punct != KH__P_COMMA)
+      return -1;
+  }
+  return kh__add_ment(d, t0, t1, KH_ENT_PER, KH_MSRC_PATTERN, -1, -1, 0);
+}
+
+int32_t kh__name_after(kh__doc *d, int32_t t0, int32_t hi) {
+  int32_t t = t0;
+  while (t < hi && t - t0 < 4 && name_token(d, t)) t++;
+  if (t == t0 || t >= hi) return -1;
+  if (d->toks[t].punct != KH__P_COMMA && !(d->toks[t].wcls & KH__W_NE)) return -1;
+  if (t - t0 < 2) return -1;
+  return kh__add_ment(d, t0, t, KH_ENT_PER, KH_MSRC_PATTERN, -1, -1, 0);
+}

@@ -1,0 +1,340 @@
+/*
+** events.c — meetings, talks, visits and receptions, coded in CAMEO:
+**   040 consult (ملاقات، بات چیت، مذاکرات)          042 make a visit (دورہ، پہنچے)
+**   043 host a visit (استقبال، میزبانی)              044 meet at a third place
+** (a summit's sidelines, کے موقع پر, or a place in neither side's country).
+**
+** For each trigger word the participants come from the frame around it:
+**   X نے Y، Z اور W سے ملاقات کی      subject X, one event with each of Y, Z, W
+**   X اور Y کے درمیان ملاقات           both
+**   X … Y کے ساتھ بات چیت کے لیے بیجنگ پہنچے   talks X–Y, visit X -> Beijing
+**   Y سے ملاقات سے قبل X نے …            the نے subject may follow the trigger
+** The place is a location at the trigger (بیجنگ پہنچے، چین کا دورہ) or with میں in
+** the sentence, else the previous event's place, else the dateline
+** (کراچی، آستانہ (اے ایف پی) -> Astana).  The date: a weekday with کو is the
+** last such day on or before the article's date, or the next one after it
+** when the sentence is in the future tense (گے، والے ہیں); آج is the date itself.
+*/
+#include "analyze.h"
+
+#include <limits.h>
+
+typedef struct list {
+  int32_t m[KH_EVENT_MAX_ACTORS];
+  uint32_t n;
+} list;
+
+static void list_add(const kh__doc *d, list *l, int32_t m) {
+  for (uint32_t i = 0; i < l->n; i++) {
+    const kh__ment *a = &d->ments[l->m[i]], *b = &d->ments[m];
+    if (l->m[i] == m || (a->gent >= 0 && a->gent == b->gent)) return;
+  }
+  if (l->n < KH_EVENT_MAX_ACTORS) l->m[l->n++] = m;
+}
+
+static int actor_ment(const kh__doc *d, int32_t m) {
+  return m >= 0 && (d->ments[m].type == KH_ENT_PER || d->ments[m].type == KH_ENT_ORG);
+}
+
+/* Collect a coordinated list of actors ending at token k (inclusive), going
+** back: names joined by ، and اور, with titles, demonyms and "X کے صدور" in
+** between.  Returns the first token not taken. */
+static int32_t collect_back(const kh__doc *d, int32_t k, int32_t lo, list *out) {
+  int32_t start = k;
+  while (k >= lo && start - k < 40) {
+    const kh__tok *t = &d->toks[k];
+    int32_t m = kh__ment_at(d, k);
+    if (m >= 0) {
+      /* an organisation inside a title (چیئرمین پی سی بی محسن نقوی) is not an actor */
+      int title = d->ments[m].type != KH_ENT_PER && (size_t)d->ments[m].t1 < d->ntok &&
+                  kh__ment_at(d, d->ments[m].t1) >= 0 &&
+                  d->ments[kh__ment_at(d, d->ments[m].t1)].type == KH_ENT_PER;
+      if (actor_ment(d, m) && !title) list_add(d, out, m);
+      k = d->ments[m].t0 - 1;
+      continue;
+    }
+    if (t->punct == KH__P_COMMA ||
+        (t->wcls & (KH__W_AND | KH__W_TITLE | KH__W_DEMONYM | KH__W_GEN | KH__W_ALSO))) {
+      k--;
+      continue;
+    }
+    break;
+  }
+  /* the list is read backwards: restore text order */
+  for (uint32_t i = 0; i < out->n / 2; i++) {
+    int32_t x = out->m[i];
+    out->m[i] = out->m[out->n - 1 - i];
+    out->m[out->n - 1 - i] = x;
+  }
+  return k;
+}
+
+static int32_t dateline(const kh__doc *d) {
+  /* first body sentence: LOC، LOC ( … */
+  int32_t last = -1;
+  for (size_t t = 0; t < d->ntok; t++) {
+    if (d->toks[t].field != KH_FIELD_BODY) continue;
+    int32_t m = kh__ment_at(d, (int32_t)t);
+    if (m >= 0 && d->ments[m].type == KH_ENT_LOC) {
+      last = m;
+      t = (size_t)d->ments[m].t1 - 1;
+      continue;
+    }
+    if (d->toks[t].punct == KH__P_COMMA) continue;
+    if (d->toks[t].punct == KH__P_OPEN) return last;
+    return -1;
+  }
+  return -1;
+}
+
+static const char *country_of(const kh__doc *d, int32_t m) {
+  if (m < 0 || d->ments[m].gent < 0) return NULL;
+  return d->a->ents[d->ments[m].gent].country;
+}
+
+static int in_direct_quote(const kh__doc *d, int32_t t) {
+  for (size_t i = 0; i < d->nquote; i++) {
+    const kh__quote *q = &d->quotes[i];
+    if (q->direct && q->field == d->toks[t].field && d->toks[t].start >= q->start &&
+        d->toks[t].end <= q->end)
+      return 1;
+  }
+  return 0;
+}
+
+static void when(const kh__doc *d, int32_t lo, int32_t hi, kh__event *e) {
+  e->when_tok = -1;
+  e->days = INT32_MIN;
+  int future = 0, wd = -1, rel = INT32_MIN;
+  for (int32_t k = lo; k < hi; k++) {
+    const kh__tok *t = &d->toks[k];
+    if (t->wcls & KH__W_FUT) future = 1;
+    if ((t->wcls & KH__W_FUNC) && t->wval == 1 && k + 1 < hi && (d->toks[k + 1].wcls & KH__W_AUX))
+      future = 1; /* کرنے والے ہیں */
+    if (e->when_tok >= 0) continue;
+    if ((t->wcls & KH__W_WEEKDAY) && k + 1 < hi && (d->toks[k + 1].wcls & KH__W_KO)) {
+      e->when_tok = k;
+      wd = t->wval;
+    } else if (t->wcls & KH__W_TODAY) {
+      e->when_tok = k;
+      rel = 0;
+    } else if ((t->wcls & KH__W_YESTERDAY) && k > lo && (d->toks[k - 1].wcls & KH__W_FUNC)) {
+      e->when_tok = k; /* گزشتہ روز */
+      rel = -1;
+    }
+  }
+  if (d->pub_days == INT32_MIN) return;
+  if (rel != INT32_MIN) {
+    e->days = d->pub_days + rel;
+  } else if (wd >= 0) {
+    int pubwd = (int)(((d->pub_days % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday (3) */
+    int back = (pubwd - wd + 7) % 7;
+    e->days = future ? d->pub_days + ((wd - pubwd + 7) % 7 ? (wd - pubwd + 7) % 7 : 7)
+                     : d->pub_days - back;
+  }
+}
+
+static int push_event(kh__doc *d, const kh__event *e) {
+  /* one event per (type, actors, place, day): an article tells one meeting
+  ** more than once */
+  for (size_t i = 0; i < d->nevent; i++) {
+    const kh__event *o = &d->events[i];
+    if (o->type != e->type || o->n_actors != e->n_actors || o->days != e->days) continue;
+    if (o->place != e->place && (o->place < 0 || e->place < 0 ||
+                                 d->ments[o->place].gent != d->ments[e->place].gent ||
+                                 d->ments[o->place].gent < 0))
+      continue;
+    if (d->toks[o->trig].field != d->toks[e->trig].field) continue;
+    if (o->days == INT32_MIN && (o->when_tok >= 0) == (e->when_tok >= 0) && o->when_tok >= 0 &&
+        d->toks[o->when_tok].h != d->toks[e->when_tok].h)
+      continue; /* منگل and بدھ without an article date: two meetings */
+    int same = 1;
+    for (uint32_t k = 0; k < e->n_actors && same; k++) {
+      int found = 0;
+      for (uint32_t j = 0; j < o->n_actors; j++) {
+        const kh__ment *a = &d->ments[o->actors[j]], *b = &d->ments[e->actors[k]];
+        if (o->actors[j] == e->actors[k] || (a->gent >= 0 && a->gent == b->gent)) found = 1;
+      }
+      same = found;
+    }
+    if (same) return 0;
+  }
+  if (kh__grow((void **)&d->events, &d->capevent, d->nevent + 1, sizeof *d->events, 1u << 20,
+               &d->rc))
+    return d->rc;
+  d->events[d->nevent++] = *e;
+  return 0;
+}
+
+int kh__events_find(kh__doc *d) {
+  int32_t line = dateline(d);
+  int32_t last_place = -1, last_subject = -1;
+  for (int32_t t = 0; t < (int32_t)d->ntok && !d->rc; t++) {
+    const kh__tok *tk = &d->toks[t];
+    uint32_t cls = tk->wcls & (KH__W_MEET | KH__W_VISIT | KH__W_HOST);
+    if (!cls) continue;
+    int type = (cls & KH__W_MEET) ? KH_EVT_MEET : (cls & KH__W_VISIT) ? KH_EVT_VISIT : KH_EVT_HOST;
+    /* چیت only in بات چیت */
+    int32_t trig0 = t;
+    if (!strcmp(KH__TOKNORM(d, t), "چیت")) {
+      if (t == 0 || strcmp(KH__TOKNORM(d, t - 1), "بات")) continue;
+      trig0 = t - 1;
+    }
+    if (in_direct_quote(d, t)) continue;
+    int32_t s = tk->sent, lo, hi;
+    kh__clause(d, t, &lo, &hi);
+    list subj = {{0}, 0}, obj = {{0}, 0};
+    int between = 0;
+    int32_t place = -1;
+    /* the frame before the trigger */
+    int32_t k = trig0 - 1;
+    while (k >= lo && (d->toks[k].wcls & (KH__W_MODIFIER | KH__W_ALSO)) && trig0 - k <= 3) k--;
+    if (k >= lo) {
+      int32_t m = kh__ment_at(d, k);
+      if (m >= 0 && d->ments[m].type == KH_ENT_LOC) { /* بیجنگ پہنچے */
+        place = m;
+      } else if (d->toks[k].wcls & KH__W_SE) {
+        collect_back(d, k - 1, lo, &obj);
+      } else if ((d->toks[k].wcls & KH__W_WITH) && k - 1 >= lo && (d->toks[k - 1].wcls & KH__W_GEN)) {
+        collect_back(d, k - 2, lo, &obj);
+      } else if ((d->toks[k].wcls & KH__W_BETWEEN) && k - 1 >= lo &&
+                 (d->toks[k - 1].wcls & KH__W_GEN)) {
+        collect_back(d, k - 2, lo, &obj);
+        between = 1;
+      } else if (d->toks[k].wcls & KH__W_GEN) {
+        int32_t pm = kh__ment_at(d, k - 1);
+        if (pm >= 0 && d->ments[pm].type == KH_ENT_LOC) place = pm; /* چین کا دورہ */
+        else if (type == KH_EVT_HOST) collect_back(d, k - 1, lo, &obj); /* Y کا استقبال */
+        else collect_back(d, k - 1, lo, &subj);                          /* X کا دورہ */
+      }
+    }
+    /* the subject: a نے list before the trigger, else after it, else the nominative */
+    if (!between && !subj.n) {
+      int32_t ne = -1;
+      for (int32_t j = trig0 - 1; j >= lo; j--) {
+        if (d->toks[j].punct == KH__P_STOP || (d->toks[j].wcls & KH__W_KI)) break;
+        if (d->toks[j].wcls & KH__W_NE) {
+          ne = j;
+          break;
+        }
+      }
+      if (ne < 0)
+        for (int32_t j = t + 1; j < hi; j++) {
+          if (d->toks[j].punct == KH__P_STOP || (d->toks[j].wcls & KH__W_KI)) break;
+          if (d->toks[j].wcls & KH__W_NE) {
+            ne = j;
+            break;
+          }
+        }
+      if (ne >= 0) {
+        collect_back(d, ne - 1, lo, &subj);
+        if (!subj.n && ne - 1 >= lo && (d->toks[ne - 1].wcls & KH__W_PRON) && last_subject >= 0)
+          list_add(d, &subj, last_subject);
+      } else {
+        for (int32_t j = lo; j < trig0; j++) {
+          int32_t m = kh__ment_at(d, j);
+          if (m >= 0 && d->ments[m].type == KH_ENT_PER) {
+            int32_t after = d->ments[m].t1;
+            uint32_t c = after < hi ? d->toks[after].wcls : 0;
+            int in_obj = 0;
+            for (uint32_t q = 0; q < obj.n; q++) in_obj |= obj.m[q] == m;
+            if (!in_obj && !(c & (KH__W_SE | KH__W_KO | KH__W_GEN | KH__W_LOCPOST))) {
+              list_add(d, &subj, m);
+              break;
+            }
+            j = after - 1;
+          } else if (j == lo && (d->toks[j].wcls & KH__W_PRON)) {
+            int32_t ps = last_subject; /* وہ …: the last subject, else the last person named */
+            for (int32_t q = lo - 1; ps < 0 && q >= 0 && d->toks[q].field == tk->field; q--) {
+              int32_t pm = kh__ment_at(d, q);
+              if (pm >= 0 && d->ments[pm].type == KH_ENT_PER) {
+                int in_obj = 0;
+                for (uint32_t z = 0; z < obj.n; z++)
+                  in_obj |= obj.m[z] == pm || (d->ments[obj.m[z]].gent >= 0 && d->ments[obj.m[z]].gent == d->ments[pm].gent);
+                if (!in_obj) ps = pm;
+              }
+            }
+            if (ps >= 0) list_add(d, &subj, ps);
+            break;
+          }
+        }
+        if (!subj.n && !obj.n && type == KH_EVT_VISIT && last_subject >= 0 &&
+            (trig0 > lo && (d->toks[trig0 - 1].wcls & (KH__W_FUNC | KH__W_MODIFIER))))
+          list_add(d, &subj, last_subject); /* اپنے دو روزہ دورے کے دوران */
+      }
+    }
+    /* place: at the trigger, else where a visit in this sentence arrives
+    ** (بات چیت کے لیے بیجنگ پہنچے), else a location with میں in the trigger's
+    ** comma-clause */
+    if (place < 0)
+      for (int32_t j = lo + 1; j < hi && place < 0; j++)
+        if ((d->toks[j].wcls & KH__W_VISIT) && kh__ment_at(d, j - 1) >= 0 &&
+            d->ments[kh__ment_at(d, j - 1)].type == KH_ENT_LOC)
+          place = kh__ment_at(d, j - 1);
+    if (place < 0) {
+      int32_t best = -1, dist = INT32_MAX, clo = t, chi = t;
+      while (clo > lo && d->toks[clo - 1].punct != KH__P_COMMA) clo--;
+      while (chi < hi && d->toks[chi].punct != KH__P_COMMA) chi++;
+      for (int32_t j = clo; j < chi; j++) {
+        int32_t m = kh__ment_at(d, j);
+        if (m < 0 || d->ments[m].type != KH_ENT_LOC) continue;
+        int32_t after = d->ments[m].t1;
+        if (after < hi && (d->toks[after].wcls & KH__W_LOCPOST) && !strcmp(KH__TOKNORM(d, after), "میں")) {
+          int32_t dd = j < t ? t - j : j - t;
+          if (dd < dist) {
+            dist = dd;
+            best = m;
+          }
+        }
+        j = after - 1;
+      }
+      place = best;
+    }
+    if (place < 0) place = last_place;
+    for (int32_t j = lo - 1; place < 0 && j >= 0 && d->toks[j].field == tk->field; j--) {
+      int32_t m = kh__ment_at(d, j); /* the setting: the last "X میں" before */
+      if (m >= 0 && d->ments[m].type == KH_ENT_LOC && d->ments[m].t1 == j + 1 && j + 1 < (int32_t)d->ntok &&
+          !strcmp(KH__TOKNORM(d, j + 1), "میں"))
+        place = m;
+    }
+    if (place < 0) place = line;
+    kh__event e = {0};
+    e.type = (uint8_t)type;
+    e.trig = t;
+    e.sent = s;
+    e.place = place;
+    when(d, lo, hi, &e);
+    int sideline = 0;
+    for (int32_t j = lo; j < hi; j++) sideline |= (d->toks[j].wcls & KH__W_SIDELINE) != 0;
+    list all = subj;
+    for (uint32_t i = 0; i < obj.n; i++) list_add(d, &all, obj.m[i]);
+    if (type == KH_EVT_MEET && all.n < 2) continue;
+    if (all.n < 1) continue;
+    if (subj.n) last_subject = subj.m[0];
+    if (place >= 0) last_place = place;
+    /* CAMEO */
+    const char *pc = country_of(d, place);
+    int third = pc != NULL;
+    for (uint32_t i = 0; i < all.n && third; i++) {
+      const char *ac = country_of(d, all.m[i]);
+      if (!ac || !strcmp(ac, pc)) third = 0;
+    }
+    e.cameo = type == KH_EVT_VISIT ? 42 : type == KH_EVT_HOST ? 43 : (sideline || third) ? 44 : 40;
+    if (type == KH_EVT_MEET && subj.n == 1 && obj.n >= 2) {
+      for (uint32_t i = 0; i < obj.n; i++) { /* one meeting per counterpart */
+        e.actors[0] = subj.m[0];
+        e.actors[1] = obj.m[i];
+        e.n_actors = 2;
+        const char *oc = country_of(d, obj.m[i]), *sc = country_of(d, subj.m[0]);
+        int th = pc && oc && sc && strcmp(pc, oc) && strcmp(pc, sc);
+        e.cameo = (sideline || th) ? 44 : 40;
+        push_event(d, &e);
+      }
+      continue;
+    }
+    for (uint32_t i = 0; i < all.n; i++) e.actors[i] = all.m[i];
+    e.n_actors = all.n;
+    push_event(d, &e);
+  }
+  return d->rc;
+}

@@ -1,0 +1,357 @@
+/*
+** test_analyze.c — the analyze layer: entities with spelling variants merged,
+** quotes and meeting events, on the two seed documents end to end and on the
+** table of real sentences in fixtures/analyze.txt; fail-the-Nth-allocation.
+*/
+#include "test.h"
+
+#include <stdlib.h>
+
+static kh_analyzer *shared_analyzer(void) {
+  static kh_analyzer *a;
+  if (!a && kh_analyzer_new(0, &a) != 0) return NULL;
+  return a;
+}
+
+static int ent_index(const kh_analysis *r, const char *id) {
+  for (size_t i = 0; i < r->n_entities; i++)
+    if (!strcmp(r->entities[i].id, id)) return (int)i;
+  return -1;
+}
+
+static int has_variant(const kh_analysis *r, int e, const char *spelling) {
+  for (uint32_t v = 0; v < r->entities[e].n_variants; v++)
+    if (!strcmp(r->entities[e].variants[v], spelling)) return 1;
+  return 0;
+}
+
+/* number of entities whose variants include the spelling */
+static int entities_with_variant(const kh_analysis *r, const char *spelling) {
+  int n = 0;
+  for (size_t e = 0; e < r->n_entities; e++) n += has_variant(r, (int)e, spelling);
+  return n;
+}
+
+static int find_quote(const kh_analysis *r, const char *speaker_id, const char *verb, int direct) {
+  for (size_t i = 0; i < r->n_quotes; i++) {
+    const kh_quote *q = &r->quotes[i];
+    const char *sid = q->speaker >= 0 ? r->entities[q->speaker].id : "-";
+    if (strcmp(sid, speaker_id)) continue;
+    if (verb && strcmp(q->verb, verb)) continue;
+    if (direct >= 0 && q->direct != direct) continue;
+    return (int)i;
+  }
+  return -1;
+}
+
+/* an event with exactly these actors (any order), place id or NULL, date or NULL */
+static int find_event(const kh_analysis *r, int cameo, const char **actors, int nactors,
+                      const char *place, const char *date) {
+  for (size_t i = 0; i < r->n_events; i++) {
+    const kh_event *e = &r->events[i];
+    if (e->cameo != cameo || (int)e->n_actors != nactors) continue;
+    int ok = 1;
+    for (int k = 0; k < nactors && ok; k++) {
+      int found = 0;
+      for (uint32_t j = 0; j < e->n_actors; j++) found |= !strcmp(r->entities[e->actors[j]].id, actors[k]);
+      ok = found;
+    }
+    if (ok && place && (e->place < 0 || strcmp(r->entities[e->place].id, place))) ok = 0;
+    if (ok && date && strcmp(e->date, date)) ok = 0;
+    if (ok) return (int)i;
+  }
+  return -1;
+}
+
+static void dump(const kh_analysis *r, const kh_article *art) {
+  char *js;
+  size_t n;
+  if (kh_analysis_json(r, art, &js, &n) == 0) {
+    fprintf(stderr, "  got: {%s}\n", js);
+    kh_free(js);
+  }
+}
+
+static kh_analysis *analyze_text(const char *title, const char *body, const char *published,
+                                 kh_article *art) {
+  kh_analyzer *a = shared_analyzer();
+  if (!a) return NULL;
+  memset(art, 0, sizeof *art);
+  art->title = title;
+  art->title_len = title ? strlen(title) : 0;
+  art->body = body;
+  art->body_len = body ? strlen(body) : 0;
+  art->published = published;
+  art->published_len = published ? strlen(published) : 0;
+  kh_analysis *r = NULL;
+  if (kh_analyze(a, art, 0, &r) != 0) return NULL;
+  return r;
+}
+
+TEST(analyze_seed_mt_putin_xi) {
+  size_t len;
+  char *body = test_read_data("seeds/000_399a794aa97989a1.txt", &len);
+  if (!body) SKIP("../shared/data/seeds absent");
+  kh_article art;
+  kh_analysis *r = analyze_text(NULL, body, NULL, &art);
+  ASSERT(r);
+  int putin = ent_index(r, "per:vladimir-putin"), xi = ent_index(r, "per:xi-jinping");
+  if (putin < 0 || xi < 0) dump(r, &art);
+  ASSERT(putin >= 0 && xi >= 0);
+  /* every spelling of each man is one entity */
+  static const char *const putins[] = {"ولادیمیر پیوٹن", "پیوٹن", "پوٹن", "پوتن"};
+  for (size_t i = 0; i < 4; i++) {
+    if (!has_variant(r, putin, putins[i])) FAIL("Putin spelling %s not merged", putins[i]);
+    ASSERT_INT_EQ(entities_with_variant(r, putins[i]), 1);
+  }
+  ASSERT(has_variant(r, xi, "شی جن پنگ"));
+  ASSERT(has_variant(r, xi, "الیون")); /* the machine-translation slip */
+  ASSERT_INT_EQ(entities_with_variant(r, "الیون"), 1);
+  /* quotes: Bondarev and Gabuev, direct, to The Moscow Times */
+  int qb = -1, qg = -1;
+  for (size_t i = 0; i < r->n_quotes; i++) {
+    const kh_quote *q = &r->quotes[i];
+    if (q->speaker < 0) continue;
+    if (!strcmp(r->entities[q->speaker].urdu, "بورس بونڈاریف")) qb = (int)i;
+    if (!strcmp(r->entities[q->speaker].urdu, "الیگزینڈر گابیو")) qg = (int)i;
+  }
+  if (qb < 0 || qg < 0) dump(r, &art);
+  ASSERT(qb >= 0 && qg >= 0);
+  ASSERT_INT_EQ(r->quotes[qb].direct, 1);
+  ASSERT_STR_EQ(r->quotes[qb].verb, "بتایا");
+  /* the quoted text is what stands between the marks */
+  ASSERT(!strncmp(body + r->quotes[qb].start, "خاص طور پر", strlen("خاص طور پر")));
+  ASSERT(!strncmp(body + r->quotes[qg].start, "مثالی طور پر", strlen("مثالی طور پر")));
+  /* the scare quote "عزیز دوست" is not a quote */
+  for (size_t i = 0; i < r->n_quotes; i++)
+    ASSERT(strncmp(body + r->quotes[i].start, "عزیز دوست", strlen("عزیز دوست")) != 0);
+  /* Putin and Xi meet in Beijing */
+  const char *pair[] = {"per:vladimir-putin", "per:xi-jinping"};
+  if (find_event(r, 40, pair, 2, "loc:beijing", NULL) < 0) dump(r, &art);
+  ASSERT(find_event(r, 40, pair, 2, "loc:beijing", NULL) >= 0);
+  /* mention offsets point at the original text */
+  for (size_t i = 0; i < r->n_mentions; i++) {
+    const kh_mention *m = &r->mentions[i];
+    ASSERT(m->end > m->start && m->end <= len);
+  }
+  kh_analysis_free(r);
+  free(body);
+  return 0;
+}
+
+TEST(analyze_seed_afp_astana) {
+  size_t len;
+  char *body = test_read_data("seeds/003_6ecd3cc72cecb00a.txt", &len);
+  if (!body) SKIP("../shared/data/seeds absent");
+  kh_article art;
+  kh_analysis *r = analyze_text(NULL, body, NULL, &art);
+  ASSERT(r);
+  int putin = ent_index(r, "per:vladimir-putin"), xi = ent_index(r, "per:xi-jinping");
+  ASSERT(putin >= 0 && xi >= 0);
+  ASSERT(has_variant(r, putin, "ولادیمیر پیوٹن"));
+  ASSERT(has_variant(r, putin, "پیوٹن"));
+  ASSERT(has_variant(r, putin, "پیوٹں")); /* not in the gazetteer: a variant */
+  ASSERT_INT_EQ(entities_with_variant(r, "پیوٹں"), 1);
+  ASSERT(has_variant(r, xi, "شی چن پنگ"));
+  ASSERT(has_variant(r, xi, "شی جن پنگ"));
+  ASSERT(has_variant(r, xi, "شی"));
+  /* quotes of Putin, Xi and Erdogan (two of them through انہوں نے) */
+  if (find_quote(r, "per:vladimir-putin", "کہنا", 0) < 0 ||
+      find_quote(r, "per:vladimir-putin", "کہا", 1) < 0 || find_quote(r, "per:xi-jinping", "کہا", -1) < 0 ||
+      find_quote(r, "per:recep-tayyip-erdogan", "بتایا", -1) < 0)
+    dump(r, &art);
+  ASSERT(find_quote(r, "per:vladimir-putin", "کہنا", 0) >= 0);
+  ASSERT(find_quote(r, "per:vladimir-putin", "کہا", 1) >= 0); /* کہا کہ "…" */
+  ASSERT(find_quote(r, "per:xi-jinping", "کہا", -1) >= 0);
+  ASSERT(find_quote(r, "per:recep-tayyip-erdogan", "بتایا", -1) >= 0);
+  ASSERT(find_quote(r, "per:recep-tayyip-erdogan", "کہا", -1) >= 0); /* انہوں نے مزید کہا */
+  /* Putin's meetings in Astana, at the summit: CAMEO 044 */
+  static const char *const others[] = {"per:xi-jinping", "per:recep-tayyip-erdogan",
+                                       "per:shehbaz-sharif", "per:ilham-aliyev",
+                                       "per:ukhnaagiin-khurelsukh"};
+  for (size_t i = 0; i < 5; i++) {
+    const char *pair[] = {"per:vladimir-putin", others[i]};
+    if (find_event(r, 44, pair, 2, "loc:astana", NULL) < 0) {
+      dump(r, &art);
+      FAIL("no meeting Putin–%s in Astana", others[i]);
+    }
+  }
+  kh_analysis_free(r);
+  free(body);
+  return 0;
+}
+
+typedef struct fx {
+  int checked;
+} fx;
+
+static int fixture_case(void *ctx, int n, char **lines, int lineno) {
+  fx *f = ctx;
+  const char *text = NULL, *title = NULL, *published = NULL;
+  for (int i = 0; i < n; i++) {
+    if (!strncmp(lines[i], "text: ", 6)) text = lines[i] + 6;
+    else if (!strncmp(lines[i], "title: ", 7)) title = lines[i] + 7;
+    else if (!strncmp(lines[i], "published: ", 11)) published = lines[i] + 11;
+  }
+  if (!text) FAIL("record at line %d has no text:", lineno);
+  kh_article art;
+  kh_analysis *r = analyze_text(title, text, published, &art);
+  if (!r) FAIL("kh_analyze failed");
+  int bad = 0;
+  for (int i = 0; i < n && !bad; i++) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", lines[i]);
+    char *sp;
+    if (!strncmp(buf, "entity: ", 8)) {
+      if (ent_index(r, buf + 8) < 0) bad = fprintf(stderr, "  no entity %s\n", buf + 8);
+    } else if (!strncmp(buf, "noentity: ", 10)) {
+      if (ent_index(r, buf + 10) >= 0) bad = fprintf(stderr, "  unexpected entity %s\n", buf + 10);
+    } else if (!strncmp(buf, "variant: ", 9) && (sp = strchr(buf + 9, ' '))) {
+      *sp = 0;
+      int e = ent_index(r, buf + 9);
+      if (e < 0 || !has_variant(r, e, sp + 1)) bad = fprintf(stderr, "  %s lacks spelling %s\n", buf + 9, sp + 1);
+    } else if (!strncmp(buf, "quote: ", 7) && (sp = strchr(buf + 7, ' '))) {
+      *sp = 0;
+      if (find_quote(r, buf + 7, sp + 1, -1) < 0) bad = fprintf(stderr, "  no quote by %s (%s)\n", buf + 7, sp + 1);
+    } else if (!strncmp(buf, "quotes: ", 8)) {
+      if ((int)r->n_quotes != atoi(buf + 8)) bad = fprintf(stderr, "  %zu quotes, expected %s\n", r->n_quotes, buf + 8);
+    } else if (!strncmp(buf, "events: ", 8)) {
+      if ((int)r->n_events != atoi(buf + 8)) bad = fprintf(stderr, "  %zu events, expected %s\n", r->n_events, buf + 8);
+    } else if (!strncmp(buf, "event: ", 7)) {
+      /* event: CAMEO ID,ID [@PLACE] [DATE] */
+      char *words[8];
+      int nw = 0;
+      for (char *w = strtok(buf + 7, " "); w && nw < 8; w = strtok(NULL, " ")) words[nw++] = w;
+      int cameo = nw ? atoi(words[0]) : -1;
+      const char *actors[KH_EVENT_MAX_ACTORS];
+      int na = 0;
+      const char *place = NULL, *date = NULL;
+      for (int w = 2; w < nw; w++) {
+        if (words[w][0] == '@') place = words[w] + 1;
+        else date = words[w];
+      }
+      if (nw > 1)
+        for (char *a = strtok(words[1], ","); a && na < KH_EVENT_MAX_ACTORS; a = strtok(NULL, ",")) actors[na++] = a;
+      if (find_event(r, cameo, actors, na, place, date) < 0)
+        bad = fprintf(stderr, "  no event %s\n", lines[i] + 7);
+    }
+  }
+  if (bad) dump(r, &art);
+  kh_analysis_free(r);
+  f->checked++;
+  return bad ? 1 : 0;
+}
+
+TEST(analyze_fixtures) {
+  if (!shared_analyzer()) FAIL("kh_analyzer_new failed");
+  fx f = {0};
+  int records = 0;
+  int failed = test_fixtures("analyze.txt", fixture_case, &f, &records);
+  ASSERT_INT_EQ(failed, 0);
+  ASSERT(records >= 15);
+  return 0;
+}
+
+TEST(analyze_lookup_any_spelling) {
+  kh_analyzer *a = shared_analyzer();
+  ASSERT(a);
+  const char *id, *latin, *urdu;
+  int type;
+  ASSERT_INT_EQ(kh_analyzer_lookup(a, "پوتن", strlen("پوتن"), &id, &latin, &urdu, &type), 0);
+  ASSERT_STR_EQ(id, "per:vladimir-putin");
+  ASSERT_INT_EQ(type, KH_ENT_PER);
+  ASSERT_INT_EQ(kh_analyzer_lookup(a, "Xi Jinping", 10, &id, &latin, &urdu, &type), 0);
+  ASSERT_STR_EQ(urdu, "شی جن پنگ");
+  ASSERT_INT_EQ(kh_analyzer_lookup(a, "per:xi-jinping", 14, &id, NULL, NULL, NULL), 0);
+  ASSERT_STR_EQ(id, "per:xi-jinping");
+  ASSERT_INT_EQ(kh_analyzer_lookup(a, "آستانہ", strlen("آستانہ"), &id, NULL, NULL, &type), 0);
+  ASSERT_STR_EQ(id, "loc:astana");
+  ASSERT_INT_EQ(kh_analyzer_lookup(a, "zzzz", 4, &id, NULL, NULL, NULL), KH_ENOTFOUND);
+  ASSERT_INT_EQ(kh_ent_type_parse("org"), KH_ENT_ORG);
+  ASSERT_STR_EQ(kh_ent_type_name(KH_ENT_LOC), "LOC");
+  return 0;
+}
+
+TEST(analyze_hostile_input) {
+  kh_analyzer *a = shared_analyzer();
+  ASSERT(a);
+  static const char *const inputs[] = {
+      "", "\xff\xfe\xfd", "\"", "\"\"\"\"", "“", "نے", "نے کہا کہ", "کہا کہ \"", "سے ملاقات",
+      "پیوٹن \xd9", "۔۔۔۔،،،", "\"ا\" نے کہا", "منگل کو", "(", "پیوٹن نے کہا کہ"};
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+    kh_article art = {inputs[i], strlen(inputs[i]), inputs[i], strlen(inputs[i]), "2024-13-99", 10};
+    kh_analysis *r;
+    ASSERT_INT_EQ(kh_analyze(a, &art, 0, &r), 0);
+    char *js;
+    size_t n;
+    ASSERT_INT_EQ(kh_analysis_json(r, &art, &js, &n), 0);
+    kh_free(js);
+    kh_analysis_free(r);
+  }
+  kh_article none = {NULL, 0, NULL, 0, NULL, 0};
+  kh_analysis *r;
+  ASSERT_INT_EQ(kh_analyze(a, &none, 0, &r), 0);
+  ASSERT_INT_EQ(r->n_entities, 0);
+  kh_analysis_free(r);
+  kh_article bad = {NULL, 5, NULL, 0, NULL, 0};
+  ASSERT_INT_EQ(kh_analyze(a, &bad, 0, &r), KH_EINVAL);
+  ASSERT(r == NULL);
+  return 0;
+}
+
+/* fail the Nth allocation */
+static long fail_at, alloc_count;
+static void *failing_realloc(void *ud, void *p, size_t n) {
+  (void)ud;
+  if (n == 0) {
+    free(p);
+    return NULL;
+  }
+  if (++alloc_count == fail_at) return NULL;
+  return realloc(p, n);
+}
+
+TEST(analyze_alloc_failures) {
+  kh_analyzer *a = shared_analyzer();
+  ASSERT(a);
+  const char *body = "کراچی، آستانہ (اے ایف پی) پیوٹن نے شی جن پنگ سے ملاقات کی۔ "
+                     "\"ہم دوست ہیں،\" پیوٹن نے کہا۔ انہوں نے کہا کہ تعلقات مضبوط ہیں۔";
+  kh_article art = {"روسی صدر", strlen("روسی صدر"), body, strlen(body), "2024-07-04", 10};
+  int oks = 0;
+  for (fail_at = 1; fail_at < 400; fail_at++) {
+    alloc_count = 0;
+    kh_set_allocator(failing_realloc, NULL);
+    kh_analysis *r = NULL;
+    int rc = kh_analyze(a, &art, 0, &r);
+    char *js = NULL;
+    size_t n;
+    int rc2 = rc == 0 ? kh_analysis_json(r, &art, &js, &n) : 0;
+    kh_set_allocator(NULL, NULL);
+    if (rc) {
+      ASSERT_INT_EQ(rc, KH_ENOMEM);
+      ASSERT(r == NULL);
+    } else {
+      oks++;
+      ASSERT(rc2 == 0 || rc2 == KH_ENOMEM);
+      kh_free(js);
+      kh_analysis_free(r);
+    }
+  }
+  ASSERT(oks > 0);
+  /* creating an analyzer: a sample of failure points */
+  static const long points[] = {1, 2, 3, 5, 8, 13, 50, 200, 1000, 5000, 20000};
+  for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
+    fail_at = points[i];
+    alloc_count = 0;
+    kh_set_allocator(failing_realloc, NULL);
+    kh_analyzer *b = NULL;
+    int rc = kh_analyzer_new(0, &b);
+    kh_set_allocator(NULL, NULL);
+    if (rc) {
+      ASSERT_INT_EQ(rc, KH_ENOMEM);
+      ASSERT(b == NULL);
+    }
+    kh_analyzer_free(b);
+  }
+  return 0;
+}
