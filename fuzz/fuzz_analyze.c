@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *s = (const char *)data;
   const char *nl = memchr(s, '\n', size);
   size_t tl = nl ? (size_t)(nl - s) : 0;
-  kh_article art = {s, tl, nl ? nl + 1 : s, nl ? size - tl - 1 : size, "2024-07-04", 10};
+  kh_article art = {.title = s, .title_len = tl, .body = nl ? nl + 1 : s,
+                    .body_len = nl ? size - tl - 1 : size, .published = "2024-07-04", .published_len = 10};
   kh_analysis *r;
   if (kh_analyze(a, &art, 0, &r) != 0) return 0;
   for (size_t i = 0; i < r->n_mentions; i++) {

@@ -217,7 +217,7 @@ KH_API int kh_skeleton(const char *in, size_t len, char **out, size_t *outlen);
 **
 **   kh_analyzer *a; kh_analysis *r;
 **   kh_analyzer_new(0, &a);
-**   kh_article art = {title, tlen, body, blen, "2024-07-04", 10};
+**   kh_article art = {.title = t, .title_len = tl, .body = b, .body_len = bl};
 **   if (kh_analyze(a, &art, 0, &r) == 0) { ... r->entities[i].name ...; kh_analysis_free(r); }
 **   kh_analyzer_free(a);
 */
@@ -232,17 +232,11 @@ KH_API int kh_ent_type_parse(const char *s);
 #define KH_FIELD_TITLE 0
 #define KH_FIELD_BODY 1
 
-/* One article.  Texts need not be NUL-terminated; NULL with length 0 is an
-** empty field.  published: "YYYY-MM-DD" optionally followed by a time, or
-** NULL; it anchors relative dates (منگل کو -> that Tuesday). */
-typedef struct kh_article {
-  const char *title;
-  size_t title_len;
-  const char *body;
-  size_t body_len;
-  const char *published;
-  size_t published_len;
-} kh_article;
+/* One article: kh_article is defined in the store section below (title,
+** body, published, ... as pointer + length).  kh_analyze reads title, body
+** and published ("YYYY-MM-DD..."; it anchors relative dates: منگل کو -> that
+** Tuesday); NULL with length 0 is an empty field. */
+typedef struct kh_article kh_article;
 
 /* How a mention was found (kh_mention.source). */
 #define KH_MSRC_GAZ 1     /* a gazetteer name */

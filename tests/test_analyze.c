@@ -36,7 +36,11 @@ static int find_quote(const kh_analysis *r, const char *speaker_id, const char *
   for (size_t i = 0; i < r->n_quotes; i++) {
     const kh_quote *q = &r->quotes[i];
     const char *sid = q->speaker >= 0 ? r->entities[q->speaker].id : "-";
-    if (strcmp(sid, speaker_id)) continue;
+    if (!strncmp(speaker_id, "urdu:", 5)) { /* by the Urdu name */
+      if (q->speaker < 0 || strcmp(r->entities[q->speaker].urdu, speaker_id + 5)) continue;
+    } else if (strcmp(sid, speaker_id)) {
+      continue;
+    }
     if (verb && strcmp(q->verb, verb)) continue;
     if (direct >= 0 && q->direct != direct) continue;
     return (int)i;
@@ -212,6 +216,8 @@ static int fixture_case(void *ctx, int n, char **lines, int lineno) {
       if (e < 0 || !has_variant(r, e, sp + 1)) bad = fprintf(stderr, "  %s lacks spelling %s\n", buf + 9, sp + 1);
     } else if (!strncmp(buf, "quote: ", 7) && (sp = strchr(buf + 7, ' '))) {
       *sp = 0;
+      for (char *u = buf + 7; *u; u++)
+        if (*u == '_') *u = ' ';
       if (find_quote(r, buf + 7, sp + 1, -1) < 0) bad = fprintf(stderr, "  no quote by %s (%s)\n", buf + 7, sp + 1);
     } else if (!strncmp(buf, "quotes: ", 8)) {
       if ((int)r->n_quotes != atoi(buf + 8)) bad = fprintf(stderr, "  %zu quotes, expected %s\n", r->n_quotes, buf + 8);
@@ -279,7 +285,8 @@ TEST(analyze_hostile_input) {
       "", "\xff\xfe\xfd", "\"", "\"\"\"\"", "“", "نے", "نے کہا کہ", "کہا کہ \"", "سے ملاقات",
       "پیوٹن \xd9", "۔۔۔۔،،،", "\"ا\" نے کہا", "منگل کو", "(", "پیوٹن نے کہا کہ"};
   for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
-    kh_article art = {inputs[i], strlen(inputs[i]), inputs[i], strlen(inputs[i]), "2024-13-99", 10};
+    kh_article art = {.title = inputs[i], .title_len = strlen(inputs[i]), .body = inputs[i],
+                      .body_len = strlen(inputs[i]), .published = "2024-13-99", .published_len = 10};
     kh_analysis *r;
     ASSERT_INT_EQ(kh_analyze(a, &art, 0, &r), 0);
     char *js;
@@ -288,12 +295,12 @@ TEST(analyze_hostile_input) {
     kh_free(js);
     kh_analysis_free(r);
   }
-  kh_article none = {NULL, 0, NULL, 0, NULL, 0};
+  kh_article none = {0};
   kh_analysis *r;
   ASSERT_INT_EQ(kh_analyze(a, &none, 0, &r), 0);
   ASSERT_INT_EQ(r->n_entities, 0);
   kh_analysis_free(r);
-  kh_article bad = {NULL, 5, NULL, 0, NULL, 0};
+  kh_article bad = {.title = NULL, .title_len = 5};
   ASSERT_INT_EQ(kh_analyze(a, &bad, 0, &r), KH_EINVAL);
   ASSERT(r == NULL);
   return 0;
@@ -316,7 +323,8 @@ TEST(analyze_alloc_failures) {
   ASSERT(a);
   const char *body = "کراچی، آستانہ (اے ایف پی) پیوٹن نے شی جن پنگ سے ملاقات کی۔ "
                      "\"ہم دوست ہیں،\" پیوٹن نے کہا۔ انہوں نے کہا کہ تعلقات مضبوط ہیں۔";
-  kh_article art = {"روسی صدر", strlen("روسی صدر"), body, strlen(body), "2024-07-04", 10};
+  kh_article art = {.title = "روسی صدر", .title_len = strlen("روسی صدر"), .body = body,
+                    .body_len = strlen(body), .published = "2024-07-04", .published_len = 10};
   int oks = 0;
   for (fail_at = 1; fail_at < 400; fail_at++) {
     alloc_count = 0;
