@@ -13,7 +13,10 @@ static int key_eq(const char *row, const char *s, size_t n) {
 }
 
 const kh__fused_row *kh__fused_find(const char *norm, size_t len) {
-  uint64_t h = kh__hash64(norm, len);
+  return kh__fused_find_h(norm, len, kh__hash64(norm, len));
+}
+
+const kh__fused_row *kh__fused_find_h(const char *norm, size_t len, uint64_t h) {
   for (size_t j = h & KH__FUSED_HASH_MASK;; j = (j + 1) & KH__FUSED_HASH_MASK) {
     unsigned v = kh__fused_hash[j];
     if (!v) return NULL;

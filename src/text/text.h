@@ -62,6 +62,8 @@ typedef struct kh__fused_row {
 
 /* The split of a normalized word, or NULL if it is not a known fused form. */
 const kh__fused_row *kh__fused_find(const char *norm, size_t len);
+/* The same with h = kh__hash64(norm, len) already computed. */
+const kh__fused_row *kh__fused_find_h(const char *norm, size_t len, uint64_t h);
 
 /* 1 if "w1 w2 ..." (normalized, one space between words) is a multiword
 ** unit, like "وزیر اعظم".  Used by KH_TOKENIZE_MWE. */

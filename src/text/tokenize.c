@@ -16,8 +16,35 @@
 ** KH_TOKENIZE_MWE multiword units (وزیر اعظم) come out as one token.
 */
 #include "text.h"
+#include "stop_tab.h"
 
 #include <ctype.h>
+#include <pthread.h>
+
+/* Stopword set as a hash table over kh__stop_tab, built once (the table is
+** constant afterwards; pthread_once makes the first use thread-safe), so a
+** token costs one hash shared with the fused-word lookup. */
+#define STOP_SLOTS 4096u
+static uint16_t stop_slots[STOP_SLOTS];
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static void stop_init(void) {
+  for (size_t i = 0; i < sizeof kh__stop_tab / sizeof kh__stop_tab[0]; i++) {
+    const char *w = kh__stop_tab[i];
+    size_t j = kh__hash64(w, strlen(w)) & (STOP_SLOTS - 1);
+    while (stop_slots[j]) j = (j + 1) & (STOP_SLOTS - 1);
+    stop_slots[j] = (uint16_t)(i + 1);
+  }
+}
+
+static int is_stop(const char *s, size_t n, uint64_t h) {
+  for (size_t j = h & (STOP_SLOTS - 1);; j = (j + 1) & (STOP_SLOTS - 1)) {
+    unsigned v = stop_slots[j];
+    if (!v) return 0;
+    const char *w = kh__stop_tab[v - 1];
+    if (strncmp(w, s, n) == 0 && w[n] == '\0') return 1;
+  }
+}
 
 typedef struct tk {
   const char *s;
@@ -53,16 +80,26 @@ static inline int is_ascii_alnum(int c) { return c >= 0 && c < 0x80 && isalnum(c
 
 /* ---- emitting ---- */
 
+static int emit_h(tk *t, const char *norm, size_t nlen, size_t start, size_t end, int kind,
+                  int flags, uint64_t h);
+
 static int emit(tk *t, const char *norm, size_t nlen, size_t start, size_t end, int kind,
                 int flags) {
+  return emit_h(t, norm, nlen, start, end, kind, flags, kind == KH_TOK_WORD ? kh__hash64(norm, nlen) : 0);
+}
+
+/* emit with h = kh__hash64(norm, nlen) for words */
+static int emit_h(tk *t, const char *norm, size_t nlen, size_t start, size_t end, int kind,
+                  int flags, uint64_t h) {
   kh_token tok;
   char stem[KH_MAX_TOKEN + 1];
   if (nlen > KH_MAX_TOKEN) {
     nlen = KH_MAX_TOKEN;
     while (nlen > 0 && ((unsigned char)norm[nlen] & 0xC0) == 0x80) nlen--;
+    if (kind == KH_TOK_WORD) h = kh__hash64(norm, nlen);
   }
   if (nlen == 0) return 0;
-  if (kind == KH_TOK_WORD && kh_is_stopword(norm, nlen)) flags |= KH_TOKF_STOP;
+  if (kind == KH_TOK_WORD && is_stop(norm, nlen, h)) flags |= KH_TOKF_STOP;
   if ((t->flags & KH_TOKENIZE_STEM) && kind == KH_TOK_WORD) {
     int m = kh_stem(norm, nlen, stem, sizeof stem);
     if (m > 0) {
@@ -117,14 +154,75 @@ static int light_context(const tk *t, size_t j) {
   return 0;
 }
 
+/* Fast path for the common word: two-byte letters of the Arabic block
+** (lead bytes D8..DB) that map to two-byte letters, and dropped marks.
+** Scans and normalizes in one pass.  Returns the end of the word, or 0 when
+** the word needs the general path (ZWNJ, hamza composition, presentation
+** forms, a ه or ں whose form depends on what follows a mark...). */
+static size_t word_fast(const tk *t, size_t i, char *buf, uint32_t *offs, size_t *mlen) {
+  const unsigned char *s = (const unsigned char *)t->s;
+  size_t n = t->n, j = i, m = 0;
+  while (j + 1 < n) {
+    unsigned c0 = s[j], c1 = s[j + 1];
+    if (c0 < 0xD8 || c0 > 0xDB || (c1 & 0xC0) != 0x80) break;
+    uint32_t cp = ((c0 & 0x1Fu) << 6) | (c1 & 0x3Fu);
+    const kh__ntab *e = &kh__ar_tab[cp - 0x600];
+    if (e->cls == KH__CL_MARK && e->op == KH__OP_DROP) {
+      if (cp >= 0x0653 && cp <= 0x0655) return 0; /* composes with the letter */
+      j += 2;
+      continue;
+    }
+    if (e->cls == KH__CL_JOIN) return 0; /* tatweel */
+    if (e->cls != KH__CL_LETTER) break;
+    uint32_t out = cp;
+    if (e->op == KH__OP_MAP) {
+      out = e->a;
+    } else if (e->op == KH__OP_POS) {
+      int joins = 0;
+      if (j + 3 < n && s[j + 2] >= 0xD8 && s[j + 2] <= 0xDB && (s[j + 3] & 0xC0) == 0x80) {
+        const kh__ntab *e2 = &kh__ar_tab[(((s[j + 2] & 0x1Fu) << 6) | (s[j + 3] & 0x3Fu)) - 0x600];
+        if (e2->cls == KH__CL_MARK || e2->cls == KH__CL_JOIN) return 0;
+        joins = e2->cls == KH__CL_LETTER;
+      } else if (j + 2 < n && s[j + 2] >= 0x80) {
+        return 0; /* ZWNJ, presentation form...: the general path decides */
+      }
+      uint32_t to = joins ? e->a : e->b;
+      if (to) out = to;
+    } else if (e->op != KH__OP_KEEP) {
+      return 0;
+    }
+    if (out < 0x80 || out >= 0x800 || m + 2 > NBUF) return 0;
+    buf[m] = (char)(0xC0 | (out >> 6));
+    buf[m + 1] = (char)(0x80 | (out & 0x3F));
+    offs[m] = offs[m + 1] = (uint32_t)j;
+    m += 2;
+    j += 2;
+  }
+  if (j < n && s[j] >= 0x80) {
+    /* the word may go on with something the fast path does not know */
+    if (s[j] < 0xD8 || s[j] > 0xDB) {
+      if (s[j] == 0xE2 || s[j] == 0xEF || s[j] == 0xDD || s[j] == 0xE0) return 0;
+    }
+  }
+  *mlen = m;
+  return j;
+}
+
+static int word_norm(tk *t, size_t a, size_t b, char *buf, uint32_t *offs, size_t m);
+
 /* An Urdu word span [a, b): normalize, split if fused, emit. */
 static int word(tk *t, size_t a, size_t b) {
   char buf[NBUF];
   uint32_t offs[NBUF];
   size_t m = norm_into(t, a, b, buf, sizeof buf, offs);
+  return word_norm(t, a, b, buf, offs, m);
+}
+
+static int word_norm(tk *t, size_t a, size_t b, char *buf, uint32_t *offs, size_t m) {
   if (m == 0) return 0;
+  uint64_t h = kh__hash64(buf, m);
   if (!(t->flags & KH_TOKENIZE_NOSPLIT) && m <= KH_MAX_TOKEN) {
-    const kh__fused_row *r = kh__fused_find(buf, m);
+    const kh__fused_row *r = kh__fused_find_h(buf, m, h);
     if (r && r->kind == 2 && !light_context(t, b)) r = NULL;
     if (r && r->kind == 1 && (t->flags & KH_TOKENIZE_MWE)) r = NULL; /* one unit */
     if (r) {
@@ -142,7 +240,7 @@ static int word(tk *t, size_t a, size_t b) {
       return 0;
     }
   }
-  return emit(t, buf, m, a, b, KH_TOK_WORD, 0);
+  return emit_h(t, buf, m, a, b, KH_TOK_WORD, 0, h);
 }
 
 static int simple(tk *t, size_t a, size_t b, int kind, const char *prefix) {
@@ -329,8 +427,16 @@ static int run(tk *t) {
       }
       i = j;
     } else if (is_arabic_letter(cp, cls)) {
-      j = scan_word(s, n, i);
-      rc = word(t, i, j);
+      char buf[NBUF];
+      uint32_t offs[NBUF];
+      size_t m = 0;
+      j = word_fast(t, i, buf, offs, &m);
+      if (j) {
+        rc = word_norm(t, i, j, buf, offs, m);
+      } else {
+        j = scan_word(s, n, i);
+        rc = word(t, i, j);
+      }
       i = j;
     } else if (cls == KH__CL_OTHER) {
       j = scan_latin(s, n, i);
@@ -437,6 +543,7 @@ const char *kh_tok_kind_name(int kind) {
 int kh_tokenize(const char *text, size_t len, unsigned flags, kh_token_cb cb, void *ctx) {
   if ((!text && len) || !cb) return KH_EINVAL;
   if (len > KH_MAX_TEXT) return KH_ETOOBIG;
+  pthread_once(&stop_once, stop_init);
   tk t = {text, len, flags, cb, ctx};
   if (!(flags & KH_TOKENIZE_MWE)) return run(&t);
   mwe_q *q = kh__malloc(sizeof *q);
