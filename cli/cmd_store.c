@@ -127,6 +127,12 @@ int cmd_ingest(int argc, char **argv) {
     free(inputs);
     return cli_error("cannot open database %s: %s", db_path, kh_strerror(rc));
   }
+  /* corpus layer: fingerprints, LSH and stories for each new article */
+  if ((rc = kh_corpus_attach(db))) {
+    kh_db_close(db);
+    free(inputs);
+    return cli_error("ingest: %s", kh_strerror(rc));
+  }
   ing_ui ui = {!quiet && isatty(2), now_s(), 0, 0};
   o.on_error = on_error;
   o.on_progress = on_progress;

@@ -621,6 +621,73 @@ KH_API int kh_reuse_compare(const kh_reuse_text *a, const kh_reuse_text *b, kh_r
 /* Free what kh_reuse_compare allocated in r and zero it.  Accepts NULL. */
 KH_API void kh_reuse_clear(kh_reuse *r);
 
+/* ---- with the store (src/corpus/db.c, story.c) ---- */
+
+/* Make kh_db_put_article (and so ingest) fingerprint each new article, put
+** it in the LSH table and assign it to a story.  Call after kh_db_open. */
+KH_API int kh_corpus_attach(kh_db *db);
+/* Fingerprint and cluster the stored articles that are not yet (articles
+** stored without kh_corpus_attach), in rowid order.  *added may be NULL. */
+KH_API int kh_corpus_update(kh_db *db, int64_t *added);
+
+/* One article that shares text with the queried one.  Valid only during
+** the callback.  r compares a = this article with b = the queried one:
+** r->label says how much of the queried article is derived from this one,
+** r->label_rev the other way. */
+typedef struct kh_reuse_hit {
+  int64_t rowid;
+  const char *id, *title, *source, *published; /* source/published may be NULL */
+  const kh_reuse *r;
+} kh_reuse_hit;
+typedef int (*kh_reuse_cb)(void *ctx, const kh_reuse_hit *hit);
+
+/* The articles article `id` shares text with: LSH candidates (and equal
+** exact keys) scored in full; reported when either label is not ND or the
+** trigram resemblance is >= 0.1.  KH_ENOTFOUND if no such article. */
+KH_API int kh_corpus_reuse(kh_db *db, const char *id, kh_reuse_cb cb, void *ctx);
+/* Score two stored articles (a = id_a, b = id_b).  r as kh_reuse_compare. */
+KH_API int kh_corpus_reuse_pair(kh_db *db, const char *id_a, const char *id_b, kh_reuse *r);
+
+/* One group of near-identical articles (rowids ascending; valid only
+** during the callback).  Return non-zero to stop. */
+typedef int (*kh_dup_cb)(void *ctx, size_t n, const int64_t *rowids);
+/* Groups of near-identical articles: same exact key, or MinHash resemblance
+** >= min_sim (0 = 0.8) between LSH candidates, joined transitively. */
+KH_API int kh_corpus_dups(kh_db *db, double min_sim, kh_dup_cb cb, void *ctx);
+
+/* ---- stories (src/corpus/story.c, stories.c) ---- */
+
+#define KH_SUMMARY_SENTENCES 3 /* sentences in a story summary */
+
+/* One story; every pointer is valid only during the callback. */
+typedef struct kh_story {
+  int64_t id;
+  int64_t size;          /* articles */
+  int64_t thread;        /* id of the first story of its thread (== id if it heads one) */
+  const char *label;     /* title of its most central article */
+  const char *label_id;  /* that article's id */
+  const char *first;     /* earliest published time of its articles, or NULL */
+  const char *last;      /* latest, or NULL */
+  const char *sources;   /* distinct sources, comma-separated, in order of arrival */
+  const char *summary;   /* extractive summary (kh_story_get only; else NULL) */
+} kh_story;
+typedef int (*kh_story_cb)(void *ctx, const kh_story *s);
+
+/* Stories with at least min_size articles (0 = 1) whose last article is
+** published on or after since (NULL = all), most articles first. */
+KH_API int kh_stories(kh_db *db, const char *since, int min_size, kh_story_cb cb, void *ctx);
+/* One story (with its summary), then each member article through
+** member_cb (score = its similarity to the story when it joined; may be
+** NULL).  KH_ENOTFOUND if there is no such story. */
+KH_API int kh_story_get(kh_db *db, int64_t id, kh_story_cb cb, kh_hit_cb member_cb, void *ctx);
+/* Story id of a stored article, or KH_ENOTFOUND. */
+KH_API int64_t kh_story_of(kh_db *db, const char *article_id);
+
+/* Extractive summary of one text: up to nsent sentences (spans in text,
+** in text order) whose content words are the text's most frequent, with a
+** small bonus for the first sentence.  Pure; no database. */
+KH_API int kh_summarize(const char *text, size_t len, int nsent, kh_span_cb cb, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

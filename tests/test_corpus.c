@@ -240,3 +240,125 @@ TEST(corpus_alloc_failures) {
   ASSERT(fail_at > 5); /* several allocations were failed on the way */
   return 0;
 }
+
+/* ---- with the store ---- */
+
+/* Put the first n records of a JSONL data file into db. */
+static int put_jsonl(kh_db *db, const char *rel, int from, int to) {
+  size_t len;
+  char *all = test_read_data(rel, &len);
+  if (!all) return -1;
+  int k = 0, rc = 0;
+  for (char *line = all; line && *line && !rc;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = 0;
+    if (k >= from && k < to) {
+      json_t *o = json_loads(line, 0, NULL);
+      if (o) {
+        kh_article a = {0};
+        const char *v;
+#define F(name)                                                  \
+  if ((v = json_string_value(json_object_get(o, #name)))) {      \
+    a.name = v;                                                  \
+    a.name##_len = strlen(v);                                    \
+  }
+        F(id) F(source) F(published) F(title) F(body)
+#undef F
+        int r = kh_db_put_article(db, &a, NULL);
+        if (r < 0) rc = r;
+        json_decref(o);
+      }
+    }
+    k++;
+    line = nl ? nl + 1 : NULL;
+  }
+  free(all);
+  return rc;
+}
+
+TEST(corpus_store_reuse_and_dups) {
+  if (counter_load() == 0) SKIP("COUNTER data absent");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/reuse.db", test_tmpdir());
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(db), 0);
+  ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 0, 80), 0); /* pairs 1..40 */
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  /* pair 3 is WD: its derived text is found from its source and labelled */
+  kh_reuse r;
+  ASSERT_INT_EQ(kh_corpus_reuse_pair(db, "counter-0003", "counter-0003p", &r), 0);
+  ASSERT(r.label != KH_REUSE_ND);
+  ASSERT(r.npassages > 0);
+  kh_reuse_clear(&r);
+  ASSERT_INT_EQ(kh_corpus_reuse_pair(db, "counter-0003", "nope", &r), KH_ENOTFOUND);
+  kh_db_close(db);
+  return 0;
+}
+
+static int count_stories(void *ctx, const kh_story *s) {
+  (void)s;
+  (*(int64_t *)ctx)++;
+  return 0;
+}
+
+static int count_story(void *ctx, const kh_story *s) {
+  (*(int64_t *)ctx) += s->size;
+  return 0;
+}
+
+TEST(corpus_stories_incremental_equals_batch) {
+  if (!test_data_dir()) SKIP("data absent");
+  char p1[4096], p2[4096];
+  snprintf(p1, sizeof p1, "%s/batch.db", test_tmpdir());
+  snprintf(p2, sizeof p2, "%s/incr.db", test_tmpdir());
+  kh_db *a, *b;
+  ASSERT_INT_EQ(kh_db_open(p1, &a), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(a), 0);
+  ASSERT_INT_EQ(put_jsonl(a, "pk-news-2024/pk-news-2024.jsonl", 0, 400), 0);
+  ASSERT_INT_EQ(kh_db_commit(a), 0);
+  /* incremental: three sessions, the last without the hook (catch-up) */
+  ASSERT_INT_EQ(kh_db_open(p2, &b), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(b), 0);
+  ASSERT_INT_EQ(put_jsonl(b, "pk-news-2024/pk-news-2024.jsonl", 0, 150), 0);
+  kh_db_close(b);
+  ASSERT_INT_EQ(kh_db_open(p2, &b), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(b), 0);
+  ASSERT_INT_EQ(put_jsonl(b, "pk-news-2024/pk-news-2024.jsonl", 150, 300), 0);
+  kh_db_close(b);
+  ASSERT_INT_EQ(kh_db_open(p2, &b), 0);
+  ASSERT_INT_EQ(put_jsonl(b, "pk-news-2024/pk-news-2024.jsonl", 300, 400), 0);
+  int64_t added = 0;
+  ASSERT_INT_EQ(kh_corpus_update(b, &added), 0);
+  ASSERT(added == 100);
+  /* every article: same story id in both */
+  int64_t na = 0, nb = 0;
+  ASSERT_INT_EQ(kh_stories(a, NULL, 1, count_story, &na), 0);
+  ASSERT_INT_EQ(kh_stories(b, NULL, 1, count_story, &nb), 0);
+  ASSERT(na == nb && na > 350);
+  size_t len;
+  char *all = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
+  ASSERT(all);
+  int k = 0;
+  for (char *line = all; line && *line && k < 400; k++) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = 0;
+    json_t *o = json_loads(line, 0, NULL);
+    const char *id = o ? json_string_value(json_object_get(o, "id")) : NULL;
+    if (id) {
+      int64_t sa = kh_story_of(a, id), sb = kh_story_of(b, id);
+      if (sa != sb) FAIL("%s: story %lld in batch, %lld incremental", id, (long long)sa, (long long)sb);
+      if (sa <= 0 && sa != KH_ENOTFOUND) FAIL("%s: %lld", id, (long long)sa); /* duplicates: none */
+    }
+    json_decref(o);
+    line = nl ? nl + 1 : NULL;
+  }
+  free(all);
+  /* stories of several articles formed: fewer stories than articles */
+  int64_t nstories = 0;
+  ASSERT_INT_EQ(kh_stories(a, NULL, 2, count_stories, &nstories), 0);
+  ASSERT(nstories >= 20);
+  kh_db_close(a);
+  kh_db_close(b);
+  return 0;
+}

@@ -30,13 +30,18 @@ typedef struct kh__tokseq {
   uint32_t cap;     /* allocated slots */
 } kh__tokseq;
 
-/* Receives one token: its hash, byte span, and 1 if it starts a sentence.
+#define KH__TOK_BRK 0x01  /* the token starts a sentence */
+#define KH__TOK_STOP 0x02 /* a stopword or a one-letter token (only with KH__TOK_WANTSTOP) */
+#define KH__TOK_WANTSTOP 0x100
+
+/* Receives one token: its hash, byte span and KH__TOK_* flags.
 ** Returns 0 to go on or a negative code to stop. */
-typedef int (*kh__token_sink)(void *ctx, uint64_t h, uint32_t start, uint32_t end, int brk);
+typedef int (*kh__token_sink)(void *ctx, uint64_t h, uint32_t start, uint32_t end, unsigned fl);
 /* Tokenize text[0..len) as the corpus layer sees it (normalized word
 ** tokens, punctuation split off and dropped) and hand each to sink.
-** Returns 0, the sink's code, or KH_ETOOBIG. */
-int kh__tokens(const char *text, size_t len, kh__token_sink sink, void *ctx);
+** opts: KH__TOK_WANTSTOP to have stopwords flagged.  Returns 0, the
+** sink's code, or KH_ETOOBIG. */
+int kh__tokens(const char *text, size_t len, unsigned opts, kh__token_sink sink, void *ctx);
 /* Tokenize text[0..len) and hash each token's normalized form.  On
 ** failure the sequence is freed.  Returns 0, KH_ENOMEM or KH_ETOOBIG. */
 int kh__tokseq_build(const char *text, size_t len, kh__tokseq *seq);
@@ -111,5 +116,39 @@ int kh__reuse_classify(const kh_reuse *r, int b_from_a, double prob[3]);
 ** asking whether b is derived from a (b_from_a = 1) or a from b (0). */
 #define KH__NFEAT 12
 void kh__reuse_features(const kh_reuse *r, int b_from_a, double f[KH__NFEAT]);
+
+/* ---- Interface to code in db.c ---- */
+
+#define KH__BUCKET_CAP 64 /* rows read from one LSH bucket (the most recent) */
+
+/* qsort comparison of int64_t. */
+int kh__cmp_i64(const void *x, const void *y);
+
+/* ---- Interface to code in story.c ---- */
+
+#define KH_STORY_JOIN 0.30        /* cosine to a story's centroid to join it */
+#define KH_STORY_THREAD 0.15      /* ... to link a new story into that story's thread */
+#define KH_STORY_WINDOW_DAYS 3    /* a story takes articles within this many days of its span */
+#define KH_THREAD_WINDOW_DAYS 60  /* threads link stories this far apart */
+#define KH__UNDATED_WINDOW 5000   /* undated articles: stories updated in the last N articles */
+#define KH__VEC_TERMS 40          /* terms in an article vector */
+#define KH__CENTROID_TERMS 100    /* terms in a story centroid */
+#define KH__INDEX_TERMS 20        /* a story's top terms in story_term */
+#define KH__PROBE_TERMS 10        /* an article's top terms probed in story_term */
+#define KH__PROBE_CAP 50          /* stories read per probe (the most recent) */
+
+/* A term of a sparse vector. */
+typedef struct kh__tv {
+  uint64_t term; /* token hash */
+  float w;       /* weight */
+} kh__tv;
+
+typedef struct kh_db kh_db;
+/* Assign a newly stored article to a story (inside the write batch). */
+int kh__story_add(kh_db *db, int64_t rowid, const kh_article *a);
+/* Dot product of two term-sorted sparse vectors. */
+double kh__tv_dot(const kh__tv *a, size_t na, const kh__tv *b, size_t nb);
+/* Decode a stored vector (12 bytes a term) into out (at most cap terms). */
+size_t kh__tv_from_blob(const void *blob, size_t bytes, kh__tv *out, size_t cap);
 
 #endif

@@ -80,7 +80,7 @@ void kh__fingerprint_seq(const kh__tokseq *seq, kh_fingerprint *fp) {
   mh_finish(&st);
 }
 
-static int on_token(void *ctx, uint64_t h, uint32_t start, uint32_t end, int brk) {
+static int on_token(void *ctx, uint64_t h, uint32_t start, uint32_t end, unsigned fl) {
   mh_token(ctx, h);
   return 0;
 }
@@ -89,7 +89,7 @@ int kh_fingerprint_text(const char *text, size_t len, kh_fingerprint *fp) {
   if (!fp || (!text && len)) return KH_EINVAL;
   mh_state st;
   mh_init(&st, fp);
-  int rc = kh__tokens(text ? text : "", len, on_token, &st);
+  int rc = kh__tokens(text ? text : "", len, 0, on_token, &st);
   if (rc) {
     mh_init(&st, fp);
     return rc;

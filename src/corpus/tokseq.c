@@ -25,6 +25,7 @@ typedef struct build_ctx {
   int rc;   /* the sink's error */
   int brk;  /* the next token starts a sentence */
   int first;
+  unsigned opts;
 } build_ctx;
 
 static int grow(kh__tokseq *s) {
@@ -48,7 +49,9 @@ static int grow(kh__tokseq *s) {
 }
 
 static int push(build_ctx *b, const char *norm, size_t n, uint32_t start, uint32_t end) {
-  int rc = b->sink(b->ctx, kh__hash_bytes(norm, n), start, end, b->brk || b->first);
+  unsigned fl = b->brk || b->first ? KH__TOK_BRK : 0;
+  if ((b->opts & KH__TOK_WANTSTOP) && (kh_is_stopword(norm, n) || n <= 2)) fl |= KH__TOK_STOP;
+  int rc = b->sink(b->ctx, kh__hash_bytes(norm, n), start, end, fl);
   b->brk = b->first = 0;
   if (rc) {
     b->rc = rc;
@@ -128,15 +131,15 @@ static int on_token(void *ctx, const kh_token *t) {
   return 0;
 }
 
-int kh__tokens(const char *text, size_t len, kh__token_sink sink, void *ctx) {
+int kh__tokens(const char *text, size_t len, unsigned opts, kh__token_sink sink, void *ctx) {
   if (len > KH_MAX_TEXT) return KH_ETOOBIG;
-  build_ctx b = {sink, ctx, 0, 0, 1};
+  build_ctx b = {sink, ctx, 0, 0, 1, opts};
   int rc = kh_tokenize(text, len, KH_TOKENIZE_PUNCT, on_token, &b);
   if (b.rc) return b.rc;
   return rc > 0 ? KH_EINVAL : rc;
 }
 
-static int seq_sink(void *ctx, uint64_t h, uint32_t start, uint32_t end, int brk) {
+static int seq_sink(void *ctx, uint64_t h, uint32_t start, uint32_t end, unsigned fl) {
   kh__tokseq *s = ctx;
   if (s->n == s->cap) {
     int rc = grow(s);
@@ -145,14 +148,14 @@ static int seq_sink(void *ctx, uint64_t h, uint32_t start, uint32_t end, int brk
   s->h[s->n] = h;
   s->start[s->n] = start;
   s->end[s->n] = end;
-  s->brk[s->n] = (uint8_t)brk;
+  s->brk[s->n] = (uint8_t)(fl & KH__TOK_BRK);
   s->n++;
   return 0;
 }
 
 int kh__tokseq_build(const char *text, size_t len, kh__tokseq *seq) {
   memset(seq, 0, sizeof *seq);
-  int rc = kh__tokens(text, len, seq_sink, seq);
+  int rc = kh__tokens(text, len, 0, seq_sink, seq);
   if (rc) kh__tokseq_free(seq);
   return rc;
 }

@@ -53,7 +53,41 @@ static const step steps[] = {
     {2, "store: indexes for source and date filters",
      "CREATE INDEX article_published ON article(published);\n"
      "CREATE INDEX article_source ON article(source, published);\n"},
-    /* append new steps here: {3, "layer: what", "SQL"}, */
+    {3, "corpus: fingerprints, LSH bands, stories",
+     /* one fingerprint per article (src/corpus/db.c) */
+     "CREATE TABLE corpus_fp(\n"
+     "  rowid INTEGER PRIMARY KEY,    -- article.rowid\n"
+     "  exact INTEGER NOT NULL,       -- exact key of the normalized token stream\n"
+     "  ntokens INTEGER NOT NULL,\n"
+     "  minhash BLOB NOT NULL         -- KH_MINHASH_K uint32, little-endian\n"
+     ");\n"
+     "CREATE INDEX corpus_fp_exact ON corpus_fp(exact);\n"
+     /* LSH: one row per (band key, article); lookup is one index probe a band */
+     "CREATE TABLE corpus_band(key INTEGER NOT NULL, rowid INTEGER NOT NULL,\n"
+     "  PRIMARY KEY(key, rowid)) WITHOUT ROWID;\n"
+     /* document frequencies of terms seen so far (story vectors) */
+     "CREATE TABLE corpus_df(term INTEGER PRIMARY KEY, df INTEGER NOT NULL);\n"
+     "CREATE TABLE corpus_meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);\n"
+     /* stories (src/corpus/story.c) */
+     "CREATE TABLE story(\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  size INTEGER NOT NULL,\n"
+     "  first TEXT, last TEXT,        -- published range of its articles\n"
+     "  seq INTEGER NOT NULL,         -- article sequence number of its last update\n"
+     "  thread INTEGER,               -- story id heading its thread\n"
+     "  centroid BLOB NOT NULL        -- sparse term vector (term u64, weight f32)*\n"
+     ");\n"
+     "CREATE INDEX story_seq ON story(seq);\n"
+     "CREATE TABLE story_member(\n"
+     "  rowid INTEGER PRIMARY KEY,    -- article.rowid\n"
+     "  story INTEGER NOT NULL,\n"
+     "  sim REAL NOT NULL,            -- similarity to the story when it joined\n"
+     "  vec BLOB NOT NULL             -- the article's term vector\n"
+     ");\n"
+     "CREATE INDEX story_member_story ON story_member(story);\n"
+     "CREATE TABLE story_term(term INTEGER NOT NULL, story INTEGER NOT NULL,\n"
+     "  PRIMARY KEY(term, story)) WITHOUT ROWID;\n"},
+    /* append new steps here: {4, "layer: what", "SQL"}, */
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))
