@@ -187,6 +187,7 @@ typedef struct kh__tok {
   uint8_t field;
   uint8_t punct;        /* KH__P_* */
   uint8_t ner;          /* tagger label (ner.c), 0 = O */
+  uint8_t gaz;          /* gazetteer tag for tagger features (ner.c), 0 = none */
 } kh__tok;
 
 typedef struct kh__ment {
@@ -296,10 +297,26 @@ int kh__events_find(kh__doc *d);
 enum { KH__NER_O = 0, KH__NER_B_PER, KH__NER_I_PER, KH__NER_B_LOC, KH__NER_I_LOC,
        KH__NER_B_ORG, KH__NER_I_ORG, KH__NER_NLABELS };
 
-/* The compiled-in model, or NULL if the build has none. */
+#define KH__NER_MAXF 32 /* features per token */
+
+struct kh__ner_model {
+  kh__map index;        /* feature key -> row */
+  const int16_t (*w)[KH__NER_NLABELS]; /* rows of weights (compiled in) */
+};
+
+/* Load the compiled-in model (src/analyze/ner_model.h); a->ner stays NULL
+** when the table is empty. */
 int kh__ner_load(kh_analyzer *a);
 void kh__ner_free(kh_analyzer *a);
-/* Tag tokens [t0, t1) of d (one sentence): sets toks[i].ner. */
+/* Gazetteer tags of every token (all aliases, lexicon lists included):
+** sets toks[i].gaz.  Called once per document before tagging. */
+void kh__ner_gaztags(kh__doc *d);
+/* Feature keys of token i in sentence [t0, t1) given the previous label;
+** returns their number (<= KH__NER_MAXF). */
+int kh__ner_feats(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int prev, uint32_t *out);
+/* 1 if label l may follow label prev (BIO). */
+int kh__ner_allowed(int prev, int l);
+/* Tag tokens [t0, t1) of d (one sentence) greedily left to right. */
 void kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels);
 
 #endif

@@ -78,6 +78,23 @@ static void accept(kh__doc *d, kh__ment *m, int32_t ai, int source) {
   m->source = (uint8_t)source;
 }
 
+/* The longest strong alias starting at token t and ending by t1, or -1. */
+static int32_t strong_alias(const kh__doc *d, int32_t t, int32_t t1) {
+  const kh_analyzer *a = d->a;
+  uint64_t seq = KH__SEQ0;
+  int32_t best = -1;
+  for (int32_t j = t; j < t1 && kh__is_word(d, (size_t)j); j++) {
+    seq = kh__seq(seq, d->toks[j].h);
+    for (int32_t al = kh__map_get(&a->gaz, seq); al >= 0; al = a->aliases[al].next)
+      if (a->aliases[al].flag == KH__AL_STRONG) {
+        best = al;
+        break;
+      }
+    if (kh__map_get(&a->prefix, seq) < 0) break;
+  }
+  return best;
+}
+
 static void gate(kh__doc *d) {
   const kh_analyzer *a = d->a;
   /* pass 1: strong names, then lexicon entries */
@@ -111,12 +128,26 @@ static void gate(kh__doc *d) {
     }
     if (m->gent < 0) m->dead = 1;
   }
-  /* a role phrase right before a person's name is that person's title */
-  for (size_t i = 0; i < d->nment; i++) {
+  /* a role phrase right before a person's name is that person's title; the
+  ** names inside it (روس in روس کے صدر) still count */
+  size_t nm = d->nment;
+  for (size_t i = 0; i < nm && !d->rc; i++) {
     kh__ment *m = &d->ments[i];
     if (m->dead || m->flag != KH__AL_ROLE) continue;
     int32_t n = kh__ment_at(d, m->t1);
-    if (n >= 0 && d->ments[n].type == KH_ENT_PER) m->dead = 1;
+    if (n < 0 || d->ments[n].type != KH_ENT_PER) continue;
+    m->dead = 1;
+    int32_t t0 = m->t0, t1 = m->t1;
+    for (int32_t t = t0; t < t1; t++) d->toks[t].ment = -1;
+    for (int32_t t = t0; t < t1; t++) {
+      int32_t best = strong_alias(d, t, t1);
+      if (best < 0) continue;
+      int32_t k = kh__add_ment(d, t, t + a->aliases[best].ntok, a->ents[a->aliases[best].entity].type,
+                               KH_MSRC_GAZ, a->aliases[best].entity, best, KH__AL_STRONG);
+      if (k < 0) return;
+      d->present[a->aliases[best].entity] = 1;
+      t += a->aliases[best].ntok - 1;
+    }
   }
   /* a lexicon-only single word that is a cue word is not a name */
   for (size_t i = 0; i < d->nment; i++) {
@@ -136,39 +167,58 @@ static int ner_type(uint8_t l) {
 }
 
 /* Lexicon-only words (urduhack lists: many are fragments of longer names or
-** common words) count when the tagger agrees, or for a given name that
-** starts a two-word name before a postposition (الیگزینڈر گابیو نے). */
-static void lexicon(kh__doc *d, int tagged) {
+** common words) are kept only as far as the tagger agrees: a tagger span
+** that covers them replaces them (شمس الرحمٰن فاروقی, not three names).
+** Without the tagger, a run of listed person words is one name, and a
+** listed given name before an unknown word and a postposition starts a
+** two-word name (الیگزینڈر گابیو نے); other listed words are dropped. */
+static int soft(const kh__ment *m) {
+  return m->flag == KH__AL_LEX || m->source == KH_MSRC_PATTERN;
+}
+
+static void kill(kh__doc *d, kh__ment *m) {
+  m->dead = 1;
+  for (int32_t t = m->t0; t < m->t1; t++)
+    if (d->toks[t].ment >= 0 && &d->ments[d->toks[t].ment] == m) d->toks[t].ment = -1;
+}
+
+static void lexicon_rules(kh__doc *d) {
+  if (d->flags & KH__ANALYZE_ALL_LEX) return;
   for (size_t i = 0; i < d->nment; i++) {
     kh__ment *m = &d->ments[i];
     if (m->dead || m->flag != KH__AL_LEX || m->source != KH_MSRC_GAZ) continue;
-    if (d->flags & KH__ANALYZE_ALL_LEX) continue;
-    int32_t n = m->t1;
-    if (m->type == KH_ENT_PER && m->t1 - m->t0 == 1 && (size_t)n + 1 < d->ntok && d->toks[n].ment < 0 &&
-        name_like(d, (size_t)n) &&
-        ((d->toks[n + 1].wcls & (KH__W_NE | KH__W_GEN | KH__W_KO | KH__W_SE)) || d->toks[n + 1].punct)) {
-      m->t1 = n + 1;
-      m->gent = -1;
-      m->alias = -1;
-      m->source = KH_MSRC_PATTERN;
-      d->toks[n].ment = (int32_t)i;
-      continue;
+    if (m->type == KH_ENT_PER) {
+      /* a run of listed person words */
+      int32_t e = m->t1;
+      while ((size_t)e < d->ntok && d->toks[e].ment >= 0 && !d->ments[d->toks[e].ment].dead &&
+             d->ments[d->toks[e].ment].flag == KH__AL_LEX && d->ments[d->toks[e].ment].type == KH_ENT_PER)
+        e = d->ments[d->toks[e].ment].t1;
+      int32_t n = e;
+      if (e == m->t1 && (size_t)n + 1 < d->ntok && d->toks[n].ment < 0 && name_like(d, (size_t)n) &&
+          ((d->toks[n + 1].wcls & (KH__W_NE | KH__W_GEN | KH__W_KO | KH__W_SE)) || d->toks[n + 1].punct))
+        e = n + 1;
+      if (e > m->t1) {
+        for (int32_t t = m->t1; t < e; t++)
+          if (d->toks[t].ment >= 0) kill(d, &d->ments[d->toks[t].ment]);
+        m->t1 = e;
+        m->gent = -1;
+        m->alias = -1;
+        m->source = KH_MSRC_PATTERN;
+        for (int32_t t = m->t0; t < e; t++) d->toks[t].ment = (int32_t)i;
+        continue;
+      }
     }
-    int agree = 0;
-    for (int32_t t = m->t0; t < m->t1 && tagged; t++) agree |= ner_type(d->toks[t].ner) == m->type;
-    if (!agree) {
-      m->dead = 1;
-      for (int32_t t = m->t0; t < m->t1; t++) d->toks[t].ment = -1;
-    }
+    kill(d, m);
   }
 }
 
 static void tagger(kh__doc *d) {
   if (!d->a->ner || (d->flags & KH_ANALYZE_NO_TAGGER)) {
-    lexicon(d, 0);
+    lexicon_rules(d);
     return;
   }
   uint8_t stack[256];
+  kh__ner_gaztags(d);
   for (size_t s = 0; s < d->nsent && !d->rc; s++) {
     int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
     if (t1 <= t0) continue;
@@ -178,19 +228,6 @@ static void tagger(kh__doc *d) {
       return;
     }
     kh__ner_tag(d, t0, t1, lab);
-    for (int32_t i = t0; i < t1; i++) d->toks[i].ner = lab[i - t0];
-    if (lab != stack) kh__free(lab);
-  }
-  lexicon(d, 1);
-  for (size_t s = 0; s < d->nsent && !d->rc; s++) {
-    int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
-    if (t1 <= t0) continue;
-    uint8_t *lab = (size_t)(t1 - t0) <= sizeof stack ? stack : kh__malloc((size_t)(t1 - t0));
-    if (!lab) {
-      d->rc = KH_ENOMEM;
-      return;
-    }
-    for (int32_t i = t0; i < t1; i++) lab[i - t0] = d->toks[i].ner;
     for (int32_t i = t0; i < t1;) {
       uint8_t l = lab[i - t0];
       if (l == KH__NER_O || !(l & 1)) { /* O or a stray I- */
@@ -199,15 +236,42 @@ static void tagger(kh__doc *d) {
       }
       int32_t j = i + 1;
       while (j < t1 && lab[j - t0] == l + 1) j++;
-      int type = l == KH__NER_B_PER ? KH_ENT_PER : l == KH__NER_B_LOC ? KH_ENT_LOC : KH_ENT_ORG;
-      int free_span = 1;
-      for (int32_t k = i; k < j; k++)
-        if (kh__ment_at(d, k) >= 0 || !kh__is_word(d, (size_t)k)) free_span = 0;
-      if (free_span) kh__add_ment(d, i, j, type, KH_MSRC_TAGGER, -1, -1, 0);
+      int type = ner_type(l);
+      /* the span may replace lexicon words and frame names inside it, not
+      ** gazetteer names */
+      int ok = 1;
+      for (int32_t k = i; k < j && ok; k++) {
+        int32_t m = kh__ment_at(d, k);
+        if (!kh__is_word(d, (size_t)k)) ok = 0;
+        else if (m >= 0 && (!soft(&d->ments[m]) || d->ments[m].t0 < i || d->ments[m].t1 > j)) ok = 0;
+      }
+      if (ok) {
+        int32_t keep = -1;
+        for (int32_t k = i; k < j; k++) {
+          int32_t m = kh__ment_at(d, k);
+          if (m < 0) continue;
+          if (d->ments[m].t0 == i && d->ments[m].t1 == j && d->ments[m].type == type) keep = m;
+          else kill(d, &d->ments[m]);
+        }
+        if (keep >= 0) {
+          d->ments[keep].flag = KH__AL_STRONG; /* confirmed */
+        } else {
+          /* a span that is a gazetteer name of that type is that entity */
+          int32_t gent = -1, al = strong_alias(d, i, j);
+          if (al >= 0 && d->a->aliases[al].ntok == j - i && d->a->ents[d->a->aliases[al].entity].type == type)
+            gent = d->a->aliases[al].entity;
+          kh__add_ment(d, i, j, type, KH_MSRC_TAGGER, gent, al >= 0 && gent >= 0 ? al : -1, 0);
+        }
+      }
       i = j;
     }
     if (lab != stack) kh__free(lab);
   }
+  /* lexicon words the tagger did not confirm */
+  if (!(d->flags & KH__ANALYZE_ALL_LEX))
+    for (size_t i = 0; i < d->nment; i++)
+      if (!d->ments[i].dead && d->ments[i].flag == KH__AL_LEX && d->ments[i].source == KH_MSRC_GAZ)
+        kill(d, &d->ments[i]);
 }
 
 /* ---- 4. spelling variants ---- */

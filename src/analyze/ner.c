@@ -1,17 +1,179 @@
 /*
-** ner.c — the statistical tagger (averaged perceptron over BIO labels).
-** PLACEHOLDER until the trained model lands: no model, every token O.
+** ner.c — the statistical tagger: an averaged perceptron over BIO labels for
+** PER, LOC and ORG, decoded greedily left to right under BIO constraints.
+** Features of a token: its normalized form, the two words either side, word
+** bigrams, prefixes and suffixes of 2 and 3 letters, a shape (script, length),
+** the gazetteer's tag of it and its neighbours (lexicon lists included), the
+** cue-word classes of the neighbours (titles, postpositions), and the
+** previous label.  Each feature is a 32-bit hash; the model
+** (src/analyze/ner_model.h) maps hashes to int16 weights and is written by
+** tools/train_ner.c (python3 tools/gen_ner_model.py ../shared/data).
 */
 #include "analyze.h"
 
+#include "ner_model.h"
+
+#define N_ROWS (sizeof KH__NER_KEYS / sizeof KH__NER_KEYS[0])
+
 int kh__ner_load(kh_analyzer *a) {
   a->ner = NULL;
+  if (N_ROWS < 2) return 0; /* the empty table has one dummy row */
+  kh__ner_model *m = kh__calloc(1, sizeof *m);
+  if (!m) return KH_ENOMEM;
+  int rc = 0;
+  for (size_t i = 0; i < N_ROWS && !rc; i++) kh__map_put(&m->index, KH__NER_KEYS[i] | 0x100000000ULL, (int32_t)i, &rc);
+  if (rc) {
+    kh__map_free(&m->index);
+    kh__free(m);
+    return rc;
+  }
+  m->w = KH__NER_W;
+  a->ner = m;
   return 0;
 }
 
-void kh__ner_free(kh_analyzer *a) { a->ner = NULL; }
+void kh__ner_free(kh_analyzer *a) {
+  if (!a->ner) return;
+  kh__map_free(&a->ner->index);
+  kh__free(a->ner);
+  a->ner = NULL;
+}
+
+void kh__ner_gaztags(kh__doc *d) {
+  const kh_analyzer *a = d->a;
+  for (size_t i = 0; i < d->ntok; i++) d->toks[i].gaz = 0;
+  for (size_t i = 0; i < d->ntok;) {
+    if (!kh__is_word(d, i)) {
+      i++;
+      continue;
+    }
+    uint64_t seq = KH__SEQ0;
+    int32_t best = -1;
+    size_t bestn = 0;
+    for (size_t n = 1; n <= KH__MAX_ALIAS_TOKENS && i + n <= d->ntok; n++) {
+      size_t j = i + n - 1;
+      if (!kh__is_word(d, j)) break;
+      seq = kh__seq(seq, d->toks[j].h);
+      int32_t al = kh__map_get(&a->gaz, seq);
+      if (al >= 0) {
+        best = al;
+        bestn = n;
+      }
+      if (kh__map_get(&a->prefix, seq) < 0) break;
+    }
+    if (best < 0) {
+      i++;
+      continue;
+    }
+    const kh__alias *al = &a->aliases[best];
+    /* tag: type (1..3) * 8 + flag (1..5) * 2 + inside */
+    uint8_t base = (uint8_t)(a->ents[al->entity].type * 16 + al->flag * 2);
+    for (size_t k = 0; k < bestn; k++) d->toks[i + k].gaz = (uint8_t)(base + (k > 0));
+    i += bestn;
+  }
+}
+
+static uint32_t fkey(uint32_t tmpl, uint64_t h) {
+  uint64_t z = h * 0x9E3779B97F4A7C15ULL + tmpl * 0xD6E8FEB86659FD93ULL;
+  z ^= z >> 29;
+  z *= 0xBF58476D1CE4E5B9ULL;
+  z ^= z >> 32;
+  return (uint32_t)z;
+}
+
+/* hash of the first / last k code points of token i */
+static uint64_t affix(const kh__doc *d, int32_t i, int k, int suffix) {
+  const char *s = KH__TOKNORM(d, i);
+  size_t n = d->toks[i].nlen, b = 0;
+  if (!suffix) {
+    int c = 0;
+    while (b < n && c < k) {
+      b++;
+      while (b < n && ((unsigned char)s[b] & 0xC0) == 0x80) b++;
+      c++;
+    }
+    return c == k && b < n ? kh__hash(s, b) : 0;
+  }
+  size_t e = n;
+  int c = 0;
+  while (e > 0 && c < k) {
+    e--;
+    while (e > 0 && ((unsigned char)s[e] & 0xC0) == 0x80) e--;
+    c++;
+  }
+  return c == k && e > 0 ? kh__hash(s + e, n - e) : 0;
+}
+
+static uint64_t word_at(const kh__doc *d, int32_t t0, int32_t t1, int32_t i) {
+  if (i < t0) return 0x5151;
+  if (i >= t1) return 0x7373;
+  return d->toks[i].h;
+}
+
+int kh__ner_feats(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int prev, uint32_t *out) {
+  int n = 0;
+  const kh__tok *t = &d->toks[i];
+  uint64_t w0 = t->h, wm1 = word_at(d, t0, t1, i - 1), wp1 = word_at(d, t0, t1, i + 1);
+  uint64_t wm2 = word_at(d, t0, t1, i - 2), wp2 = word_at(d, t0, t1, i + 2);
+  out[n++] = fkey(0, 1);
+  out[n++] = fkey(1, w0);
+  out[n++] = fkey(2, wm1);
+  out[n++] = fkey(3, wp1);
+  out[n++] = fkey(4, wm2);
+  out[n++] = fkey(5, wp2);
+  uint64_t a;
+  if ((a = affix(d, i, 2, 0))) out[n++] = fkey(6, a);
+  if ((a = affix(d, i, 3, 0))) out[n++] = fkey(7, a);
+  if ((a = affix(d, i, 2, 1))) out[n++] = fkey(8, a);
+  if ((a = affix(d, i, 3, 1))) out[n++] = fkey(9, a);
+  size_t ncp = kh__ncp(KH__TOKNORM(d, i), t->nlen);
+  out[n++] = fkey(10, (uint64_t)t->kind * 16 + (ncp > 8 ? 8 : ncp));
+  out[n++] = fkey(11, wm1 * 31 + w0);
+  out[n++] = fkey(12, w0 * 31 + wp1);
+  uint8_t g0 = t->gaz, gm1 = i > t0 ? d->toks[i - 1].gaz : 255, gp1 = i + 1 < t1 ? d->toks[i + 1].gaz : 255;
+  out[n++] = fkey(13, g0);
+  out[n++] = fkey(14, gm1);
+  out[n++] = fkey(15, gp1);
+  out[n++] = fkey(16, (uint64_t)g0 * 256 + gp1);
+  uint32_t cm1 = i > t0 ? d->toks[i - 1].wcls : 0x80000000u, cp1 = i + 1 < t1 ? d->toks[i + 1].wcls : 0x80000000u;
+  out[n++] = fkey(17, cm1);
+  out[n++] = fkey(18, cp1);
+  out[n++] = fkey(19, (uint64_t)prev);
+  out[n++] = fkey(20, w0 * 8 + (uint64_t)prev);
+  out[n++] = fkey(21, (uint64_t)g0 * 8 + (uint64_t)prev);
+  out[n++] = fkey(22, t->wcls);
+  out[n++] = fkey(23, (uint64_t)kh_is_stopword(KH__TOKNORM(d, i), t->nlen));
+  if ((a = affix(d, i - 1 >= t0 ? i - 1 : i, 2, 1)) && i > t0) out[n++] = fkey(24, a);
+  return n;
+}
+
+int kh__ner_allowed(int prev, int l) {
+  if (l == KH__NER_O || (l & 1)) return 1;        /* O and B-X anywhere */
+  return prev == l || prev == l - 1;               /* I-X after B-X or I-X */
+}
 
 void kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
-  (void)d;
-  memset(labels, 0, (size_t)(t1 - t0));
+  const kh__ner_model *m = d->a->ner;
+  int prev = KH__NER_O;
+  uint32_t f[KH__NER_MAXF];
+  for (int32_t i = t0; i < t1; i++) {
+    int best = KH__NER_O;
+    if (m && kh__is_word(d, (size_t)i)) {
+      int32_t score[KH__NER_NLABELS] = {0};
+      int nf = kh__ner_feats(d, t0, t1, i, prev, f);
+      for (int k = 0; k < nf; k++) {
+        int32_t row = kh__map_get(&m->index, f[k] | 0x100000000ULL);
+        if (row < 0) continue;
+        for (int l = 0; l < KH__NER_NLABELS; l++) score[l] += m->w[row][l];
+      }
+      int32_t bs = INT32_MIN;
+      for (int l = 0; l < KH__NER_NLABELS; l++)
+        if (kh__ner_allowed(prev, l) && score[l] > bs) {
+          bs = score[l];
+          best = l;
+        }
+    }
+    labels[i - t0] = (uint8_t)best;
+    prev = best;
+  }
 }

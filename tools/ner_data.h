@@ -1,0 +1,231 @@
+/*
+** ner_data.h — readers of the NER corpora in ../shared/data/ner for
+** tools/train_ner.c and bench/ner_eval.c (header-only, static functions).
+** Every corpus becomes units of plain text with gold entity spans as byte
+** offsets, so training and evaluation see the text exactly as kh_analyze
+** does (kh_tokenize's tokens, exact-span matching on bytes).
+**
+**   IL-NER   token TAB B-NEP/I-NEP (person), NEL (location), NEO (organisation);
+**            NEN/NETI/NEAR are not PER/LOC/ORG and count as O.  A sentence is
+**            its tokens joined by one space.
+**   UNER     inline <PERSON>…</PERSON>, <LOCATION>, <ORGANIZATION>; other tags
+**            (DESIGNATION, DATE, TIME, NUMBER) are removed, their text kept.
+**            One unit per line.  Split by document: the files of each folder in
+**            name order, every 5th one (index % 5 == 4) is the test split.
+**   jahangir, ijnlp2008: token TAB PERSON/LOCATION/ORGANIZATION/O (no BIO:
+**            a run of one tag is one entity).
+*/
+#ifndef KH_NER_DATA_H
+#define KH_NER_DATA_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ND_PER = 1, ND_LOC = 2, ND_ORG = 3 };
+
+typedef struct nd_span {
+  unsigned start, end, type;
+} nd_span;
+
+typedef struct nd_unit {
+  char *text;
+  size_t len;
+  nd_span *spans;
+  size_t nspans;
+} nd_unit;
+
+typedef struct nd_set {
+  nd_unit *u;
+  size_t n, cap;
+} nd_set;
+
+typedef struct nd_builder {
+  char *text;
+  size_t len, cap;
+  nd_span *spans;
+  size_t ns, scap;
+} nd_builder;
+
+static void nd_die(const char *m) {
+  fprintf(stderr, "ner_data: %s\n", m);
+  exit(1);
+}
+
+static void nd_append(nd_builder *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    b->cap = (b->len + n + 1) * 2;
+    b->text = realloc(b->text, b->cap);
+    if (!b->text) nd_die("out of memory");
+  }
+  memcpy(b->text + b->len, s, n);
+  b->len += n;
+  b->text[b->len] = 0;
+}
+
+static void nd_span_add(nd_builder *b, unsigned s, unsigned e, unsigned t) {
+  if (b->ns == b->scap) {
+    b->scap = b->scap ? b->scap * 2 : 8;
+    b->spans = realloc(b->spans, b->scap * sizeof *b->spans);
+    if (!b->spans) nd_die("out of memory");
+  }
+  b->spans[b->ns++] = (nd_span){s, e, t};
+}
+
+static void nd_flush(nd_builder *b, nd_set *set) {
+  while (b->len && (b->text[b->len - 1] == ' ' || b->text[b->len - 1] == '\r')) b->text[--b->len] = 0;
+  if (b->len) {
+    if (set->n == set->cap) {
+      set->cap = set->cap ? set->cap * 2 : 256;
+      set->u = realloc(set->u, set->cap * sizeof *set->u);
+      if (!set->u) nd_die("out of memory");
+    }
+    set->u[set->n++] = (nd_unit){b->text, b->len, b->spans, b->ns};
+  } else {
+    free(b->text);
+    free(b->spans);
+  }
+  memset(b, 0, sizeof *b);
+}
+
+static int nd_type(const char *tag) {
+  if (strstr(tag, "NEP") || !strcmp(tag, "PERSON")) return ND_PER;
+  if (strstr(tag, "NEL") || !strcmp(tag, "LOCATION")) return ND_LOC;
+  if (strstr(tag, "NEO") || !strcmp(tag, "ORGANIZATION")) return ND_ORG;
+  return 0;
+}
+
+/* CoNLL-style token TAB tag files (IL-NER with BIO; jahangir/ijnlp without). */
+static int nd_read_conll(const char *path, nd_set *set) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char line[8192];
+  nd_builder b = {0};
+  int open_type = 0;
+  unsigned open_start = 0;
+  while (fgets(line, sizeof line, f)) {
+    size_t l = strlen(line);
+    while (l && (line[l - 1] == '\n' || line[l - 1] == '\r')) line[--l] = 0;
+    char *tab = strrchr(line, '\t');
+    char *tok = line;
+    if (!strncmp(tok, "\xEF\xBB\xBF", 3)) tok += 3;
+    if (!l || !tab) {
+      if (open_type) nd_span_add(&b, open_start, (unsigned)b.len, (unsigned)open_type);
+      open_type = 0;
+      nd_flush(&b, set);
+      continue;
+    }
+    *tab = 0;
+    const char *tag = tab + 1;
+    while (*tok == ' ') tok++;
+    size_t tl = strlen(tok);
+    while (tl && tok[tl - 1] == ' ') tok[--tl] = 0;
+    if (!tl) continue;
+    for (size_t k = 0; k < tl; k++)
+      if (tok[k] == '_') tok[k] = ' '; /* IL-NER joins multiword units with _ */
+    int type = nd_type(tag);
+    int begin = type && (tag[0] == 'B' || tag[0] == '-' || (tag[0] != 'I' && type != open_type));
+    if (open_type && (!type || begin || type != open_type)) {
+      nd_span_add(&b, open_start, (unsigned)b.len, (unsigned)open_type);
+      open_type = 0;
+    }
+    if (b.len) nd_append(&b, " ", 1);
+    if (type && !open_type) {
+      open_type = type;
+      open_start = (unsigned)b.len;
+    }
+    nd_append(&b, tok, tl);
+  }
+  if (open_type) nd_span_add(&b, open_start, (unsigned)b.len, (unsigned)open_type);
+  nd_flush(&b, set);
+  fclose(f);
+  return 0;
+}
+
+/* one UNER file: one unit per line */
+static int nd_read_uner_file(const char *path, nd_set *set) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char line[1 << 16];
+  while (fgets(line, sizeof line, f)) {
+    nd_builder b = {0};
+    const char *p = line;
+    if (!strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+    int type = 0;
+    unsigned start = 0;
+    while (*p && *p != '\n' && *p != '\r') {
+      if (*p == '<') {
+        const char *q = strchr(p, '>');
+        if (!q) break;
+        char tag[64];
+        size_t n = (size_t)(q - p - 1);
+        if (n >= sizeof tag) n = sizeof tag - 1;
+        memcpy(tag, p + 1, n);
+        tag[n] = 0;
+        if (tag[0] == '/') {
+          if (type && nd_type(tag + 1) == type) {
+            unsigned e = (unsigned)b.len;
+            while (e > start && b.text[e - 1] == ' ') e--;
+            if (e > start) nd_span_add(&b, start, e, (unsigned)type);
+          }
+          type = 0;
+        } else if (nd_type(tag)) {
+          type = nd_type(tag);
+          start = (unsigned)b.len;
+        }
+        p = q + 1;
+        continue;
+      }
+      nd_append(&b, p, 1);
+      p++;
+    }
+    nd_flush(&b, set);
+  }
+  fclose(f);
+  return 0;
+}
+
+static int nd_cmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* UNER: split 0 = training documents, 1 = test documents (every 5th). */
+static int nd_read_uner(const char *dir, int split, nd_set *set) {
+  static const char *const folders[] = {"International_News", "National_News", "Sports"};
+  int found = 0;
+  for (size_t k = 0; k < 3; k++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, folders[k]);
+    DIR *dp = opendir(path);
+    if (!dp) continue;
+    found = 1;
+    char *names[4096];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) && n < 4096)
+      if (strstr(e->d_name, ".txt")) names[n++] = strdup(e->d_name);
+    closedir(dp);
+    qsort(names, n, sizeof *names, nd_cmp);
+    for (size_t i = 0; i < n; i++) {
+      if ((int)(i % 5 == 4) == split) {
+        char fp[8192];
+        snprintf(fp, sizeof fp, "%s/%s", path, names[i]);
+        nd_read_uner_file(fp, set);
+      }
+      free(names[i]);
+    }
+  }
+  return found ? 0 : -1;
+}
+
+static void nd_free(nd_set *set) {
+  for (size_t i = 0; i < set->n; i++) {
+    free(set->u[i].text);
+    free(set->u[i].spans);
+  }
+  free(set->u);
+  memset(set, 0, sizeof *set);
+}
+
+#endif

@@ -1,0 +1,262 @@
+/*
+** train_ner.c — trains khabar's NER tagger (src/analyze/ner.c): an averaged
+** perceptron over BIO labels, greedy left-to-right decoding with the
+** previous label as a feature, on the features kh__ner_feats computes at run
+** time over the tokens kh_tokenize gives at run time.
+**
+** Training data (tools/ner_data.h): IL-NER train, the UNER training
+** documents (4 of every 5), jahangir and ijnlp2008.  Held out for evaluation
+** (bench/ner_eval.c): IL-NER dev and the UNER test documents.
+**
+** Built and run by tools/gen_ner_model.py:
+**   cc ... tools/train_ner.c build/libkhabar.a -o build/tools/train_ner
+**   build/tools/train_ner ../shared/data src/analyze/ner_model.h
+** Deterministic (fixed shuffling seed, fixed epochs).
+*/
+#include "../src/analyze/analyze.h"
+#include "ner_data.h"
+
+#include <math.h>
+
+#define EPOCHS 10
+#define MIN_COUNT 2   /* features seen fewer times are dropped from the model */
+#define SCALE 64.0    /* weights are stored as round(avg * SCALE) in int16 */
+
+typedef struct unit {
+  kh__doc d;
+  uint8_t *gold;      /* per token */
+} unit;
+
+typedef struct model {
+  kh__map index;      /* key | 1<<32 -> row */
+  uint32_t *keys;
+  double (*w)[KH__NER_NLABELS];
+  double (*u)[KH__NER_NLABELS]; /* sum of c * update, for averaging */
+  uint32_t *count;
+  size_t n, cap;
+} model;
+
+static int32_t row_of(model *m, uint32_t key, int add) {
+  int32_t r = kh__map_get(&m->index, key | 0x100000000ULL);
+  if (r >= 0 || !add) return r;
+  if (m->n == m->cap) {
+    m->cap = m->cap ? m->cap * 2 : 1 << 16;
+    m->keys = realloc(m->keys, m->cap * sizeof *m->keys);
+    m->w = realloc(m->w, m->cap * sizeof *m->w);
+    m->u = realloc(m->u, m->cap * sizeof *m->u);
+    m->count = realloc(m->count, m->cap * sizeof *m->count);
+    if (!m->keys || !m->w || !m->u || !m->count) nd_die("out of memory");
+  }
+  r = (int32_t)m->n++;
+  m->keys[r] = key;
+  memset(m->w[r], 0, sizeof m->w[r]);
+  memset(m->u[r], 0, sizeof m->u[r]);
+  m->count[r] = 0;
+  int rc = 0;
+  kh__map_put(&m->index, key | 0x100000000ULL, r, &rc);
+  if (rc) nd_die("out of memory");
+  return r;
+}
+
+static int label_of(const nd_unit *nu, const kh__tok *t) {
+  for (size_t s = 0; s < nu->nspans; s++) {
+    const nd_span *sp = &nu->spans[s];
+    if (t->start == sp->start && t->end <= sp->end) return (int)sp->type * 2 - 1;
+    if (t->start > sp->start && t->end <= sp->end) return (int)sp->type * 2;
+  }
+  return KH__NER_O;
+}
+
+static void load(const kh_analyzer *a, nd_set *set, unit **units, size_t *nunits) {
+  *units = realloc(*units, (*nunits + set->n) * sizeof **units);
+  if (!*units) nd_die("out of memory");
+  for (size_t i = 0; i < set->n; i++) {
+    unit *u = &(*units)[(*nunits)++];
+    memset(u, 0, sizeof *u);
+    u->d.a = a;
+    kh_article art = {.body = set->u[i].text, .body_len = set->u[i].len};
+    if (kh__doc_build(&u->d, &art)) nd_die("kh__doc_build failed");
+    kh__free(u->d.present);
+    u->d.present = NULL;
+    kh__ner_gaztags(&u->d);
+    u->gold = malloc(u->d.ntok + 1);
+    if (!u->gold) nd_die("out of memory");
+    for (size_t t = 0; t < u->d.ntok; t++) u->gold[t] = (uint8_t)label_of(&set->u[i], &u->d.toks[t]);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: train_ner DATA_DIR OUT.h\n");
+    return 2;
+  }
+  const char *data = argv[1];
+  kh_analyzer *a;
+  if (kh_analyzer_new(KH_ANALYZE_NO_TAGGER, &a)) nd_die("kh_analyzer_new failed");
+  char path[4096];
+  nd_set il = {0}, un = {0}, jh = {0}, ij = {0};
+  snprintf(path, sizeof path, "%s/ner/il-ner/Urdu-train.txt", data);
+  if (nd_read_conll(path, &il)) nd_die("IL-NER train missing");
+  snprintf(path, sizeof path, "%s/ner/uner", data);
+  if (nd_read_uner(path, 0, &un)) nd_die("UNER missing");
+  snprintf(path, sizeof path, "%s/ner/jahangir/jahangir.txt", data);
+  nd_read_conll(path, &jh);
+  snprintf(path, sizeof path, "%s/ner/ijnlp2008/ijnlp.txt", data);
+  nd_read_conll(path, &ij);
+  unit *units = NULL;
+  size_t nunits = 0;
+  load(a, &il, &units, &nunits);
+  load(a, &un, &units, &nunits);
+  load(a, &jh, &units, &nunits);
+  load(a, &ij, &units, &nunits);
+  size_t ntok = 0;
+  for (size_t i = 0; i < nunits; i++) ntok += units[i].d.ntok;
+  fprintf(stderr, "train_ner: %zu units (IL-NER train %zu, UNER train %zu, jahangir %zu, ijnlp %zu), %zu tokens\n",
+          nunits, il.n, un.n, jh.n, ij.n, ntok);
+  model m = {0};
+  size_t *order = malloc(nunits * sizeof *order);
+  for (size_t i = 0; i < nunits; i++) order[i] = i;
+  uint64_t seed = 42;
+  double c = 1;
+  uint32_t f[KH__NER_MAXF];
+  uint8_t *pred = NULL;
+  size_t predcap = 0;
+  for (int ep = 0; ep < EPOCHS; ep++) {
+    for (size_t i = nunits; i > 1; i--) { /* Fisher-Yates with an LCG */
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      size_t j = (size_t)((seed >> 33) % i);
+      size_t t = order[i - 1];
+      order[i - 1] = order[j];
+      order[j] = t;
+    }
+    size_t errors = 0, seen = 0;
+    for (size_t k = 0; k < nunits; k++) {
+      unit *u = &units[order[k]];
+      kh__doc *d = &u->d;
+      if (d->ntok > predcap) {
+        predcap = d->ntok * 2;
+        pred = realloc(pred, predcap);
+      }
+      for (size_t s = 0; s < d->nsent; s++) {
+        int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
+        int prev = KH__NER_O;
+        for (int32_t i = t0; i < t1; i++) {
+          if (!kh__is_word(d, (size_t)i)) {
+            pred[i] = KH__NER_O;
+            prev = KH__NER_O;
+            continue;
+          }
+          int nf = kh__ner_feats(d, t0, t1, i, prev, f);
+          double score[KH__NER_NLABELS] = {0};
+          int32_t rows[KH__NER_MAXF];
+          for (int q = 0; q < nf; q++) {
+            rows[q] = row_of(&m, f[q], 1);
+            if (ep == 0) m.count[rows[q]]++;
+            for (int l = 0; l < KH__NER_NLABELS; l++) score[l] += m.w[rows[q]][l];
+          }
+          int best = KH__NER_O;
+          double bs = -1e300;
+          for (int l = 0; l < KH__NER_NLABELS; l++)
+            if (kh__ner_allowed(prev, l) && score[l] > bs) {
+              bs = score[l];
+              best = l;
+            }
+          int gold = u->gold[i];
+          if (!kh__ner_allowed(prev, gold)) gold = gold & 1 ? gold : gold - 1; /* I after O: B */
+          if (best != gold) {
+            errors++;
+            for (int q = 0; q < nf; q++) {
+              m.w[rows[q]][gold] += 1;
+              m.u[rows[q]][gold] += c;
+              m.w[rows[q]][best] -= 1;
+              m.u[rows[q]][best] -= c;
+            }
+          }
+          seen++;
+          c++;
+          pred[i] = (uint8_t)best;
+          prev = best;
+        }
+      }
+    }
+    fprintf(stderr, "train_ner: epoch %d: %zu errors / %zu tokens, %zu features\n", ep + 1, errors, seen, m.n);
+  }
+  /* averaged weights, pruned and quantized; rows sorted by key */
+  size_t kept = 0;
+  uint32_t *keys = malloc(m.n * sizeof *keys);
+  int16_t (*qw)[KH__NER_NLABELS] = malloc(m.n * sizeof *qw);
+  size_t *idx = malloc(m.n * sizeof *idx);
+  for (size_t r = 0; r < m.n; r++) idx[r] = r;
+  /* sort row indices by key (simple heap-free approach: qsort on pairs) */
+  uint64_t *pairs = malloc(m.n * sizeof *pairs);
+  for (size_t r = 0; r < m.n; r++) pairs[r] = ((uint64_t)m.keys[r] << 32) | r;
+  int cmp64(const void *x, const void *y);
+  qsort(pairs, m.n, sizeof *pairs, cmp64);
+  for (size_t k = 0; k < m.n; k++) {
+    size_t r = (size_t)(pairs[k] & 0xffffffffu);
+    if (m.count[r] < MIN_COUNT) continue;
+    int nz = 0;
+    int16_t q[KH__NER_NLABELS];
+    for (int l = 0; l < KH__NER_NLABELS; l++) {
+      double avg = m.w[r][l] - m.u[r][l] / c;
+      double v = round(avg * SCALE);
+      if (v > 32767) v = 32767;
+      if (v < -32767) v = -32767;
+      q[l] = (int16_t)v;
+      nz |= q[l] != 0;
+    }
+    if (!nz) continue;
+    keys[kept] = m.keys[r];
+    memcpy(qw[kept], q, sizeof q);
+    kept++;
+  }
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
+  FILE *out = fopen(tmp, "w");
+  if (!out) nd_die("cannot write the model");
+  fprintf(out,
+          "/*\n** ner_model.h — khabar's NER model, GENERATED by tools/train_ner.c via\n"
+          "** tools/gen_ner_model.py from ../shared/data/ner; do not edit.\n"
+          "** Averaged perceptron, %d epochs, %zu training tokens (IL-NER train, UNER\n"
+          "** training documents, jahangir, ijnlp2008); %zu of %zu features kept (seen >= %d\n"
+          "** times, non-zero); weights are round(avg * %g).  Included by ner.c only.\n*/\n",
+          EPOCHS, ntok, kept, m.n, MIN_COUNT, SCALE);
+  fprintf(out, "static const uint32_t KH__NER_KEYS[] = {\n");
+  for (size_t k = 0; k < kept; k++) fprintf(out, "%uu,%s", keys[k], k % 8 == 7 ? "\n" : "");
+  fprintf(out, "};\nstatic const int16_t KH__NER_W[][7] = {\n");
+  for (size_t k = 0; k < kept; k++) {
+    fprintf(out, "{%d,%d,%d,%d,%d,%d,%d},%s", qw[k][0], qw[k][1], qw[k][2], qw[k][3], qw[k][4], qw[k][5],
+            qw[k][6], k % 4 == 3 ? "\n" : "");
+  }
+  fprintf(out, "};\n");
+  if (fclose(out)) nd_die("write failed");
+  if (rename(tmp, argv[2])) nd_die("rename failed");
+  fprintf(stderr, "train_ner: wrote %s (%zu features)\n", argv[2], kept);
+  for (size_t i = 0; i < nunits; i++) {
+    kh__doc_free(&units[i].d);
+    free(units[i].gold);
+  }
+  free(units);
+  free(order);
+  free(pred);
+  free(keys);
+  free(qw);
+  free(idx);
+  free(pairs);
+  free(m.keys);
+  free(m.w);
+  free(m.u);
+  free(m.count);
+  kh__map_free(&m.index);
+  nd_free(&il);
+  nd_free(&un);
+  nd_free(&jh);
+  nd_free(&ij);
+  kh_analyzer_free(a);
+  return 0;
+}
+
+int cmp64(const void *x, const void *y) {
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return a < b ? -1 : a > b;
+}
