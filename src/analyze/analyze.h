@@ -156,6 +156,8 @@ struct kh_analyzer {
   kh__buf strs;         /* all strings the analyzer owns (offsets fixed at the end) */
   char *pool;           /* detached strs */
   kh__ner_model *ner;   /* NULL if none */
+  int32_t *per_single;  /* strong one-word aliases of persons (4+ letters), for variants */
+  size_t n_per_single;
 };
 
 /* Load the gazetteer into a (ents, aliases, gaz, prefix, canon maps). */
@@ -299,9 +301,14 @@ enum { KH__NER_O = 0, KH__NER_B_PER, KH__NER_I_PER, KH__NER_B_LOC, KH__NER_I_LOC
 
 #define KH__NER_MAXF 32 /* features per token */
 
+typedef struct kh__ner_slot {
+  uint32_t key;         /* feature key; 0 = empty */
+  int16_t w[KH__NER_NLABELS]; /* its weights (one cache line holds slot and weights) */
+} kh__ner_slot;
+
 struct kh__ner_model {
-  kh__map index;        /* feature key -> row */
-  const int16_t (*w)[KH__NER_NLABELS]; /* rows of weights (compiled in) */
+  kh__ner_slot *slots;  /* open addressing on the feature key */
+  size_t mask;          /* slots - 1 */
 };
 
 /* Load the compiled-in model (src/analyze/ner_model.h); a->ner stays NULL

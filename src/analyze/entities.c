@@ -353,11 +353,11 @@ static void variants(kh__doc *d) {
   cand c[64];
   int nc = 0;
   /* single-word aliases of the persons named in this article */
-  for (size_t i = 0; i < a->n_aliases && nc < 64; i++) {
+  for (size_t k = 0; k < a->n_per_single && nc < 64; k++) {
+    int32_t i = a->per_single[k];
     const kh__alias *al = &a->aliases[i];
-    if (al->ntok != 1 || !d->present[al->entity] || a->ents[al->entity].type != KH_ENT_PER) continue;
-    if (al->flag != KH__AL_STRONG || al->ncp < 4) continue;
-    c[nc].alias = (int32_t)i;
+    if (!d->present[al->entity]) continue;
+    c[nc].alias = i;
     c[nc].ncp = decode_cps(al->norm, al->norm_len, c[nc].cp, 32);
     nc++;
   }

@@ -278,6 +278,14 @@ static int load_aliases(kh_analyzer *a, int *rc) {
     n++;
   }
   a->n_aliases = n;
+  /* one-word person names, for spelling variants */
+  a->per_single = kh__calloc(n ? n : 1, sizeof *a->per_single);
+  if (!a->per_single) return *rc = KH_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    const kh__alias *al = &a->aliases[i];
+    if (al->ntok == 1 && al->flag == KH__AL_STRONG && al->ncp >= 4 && a->ents[al->entity].type == KH_ENT_PER)
+      a->per_single[a->n_per_single++] = (int32_t)i;
+  }
   /* context lists need the whole gazetteer in place */
   for (size_t i = 0; i < N_GAZ_ALIASES && !*rc; i++) {
     const kh__gaz_alias *g = &KH__GAZ_ALIASES[i];
@@ -369,6 +377,7 @@ void kh_analyzer_free(kh_analyzer *a) {
       kh__free(a->aliases[i].ctx_words);
     }
   kh__free(a->aliases);
+  kh__free(a->per_single);
   kh__free(a->ents);
   kh__map_free(&a->gaz);
   kh__map_free(&a->prefix);

@@ -20,23 +20,40 @@ int kh__ner_load(kh_analyzer *a) {
   if (N_ROWS < 2) return 0; /* the empty table has one dummy row */
   kh__ner_model *m = kh__calloc(1, sizeof *m);
   if (!m) return KH_ENOMEM;
-  int rc = 0;
-  for (size_t i = 0; i < N_ROWS && !rc; i++) kh__map_put(&m->index, KH__NER_KEYS[i] | 0x100000000ULL, (int32_t)i, &rc);
-  if (rc) {
-    kh__map_free(&m->index);
+  size_t cap = 1024;
+  while (cap < N_ROWS * 2) cap *= 2;
+  m->slots = kh__calloc(cap, sizeof *m->slots);
+  if (!m->slots) {
     kh__free(m);
-    return rc;
+    return KH_ENOMEM;
   }
-  m->w = KH__NER_W;
+  m->mask = cap - 1;
+  for (size_t i = 0; i < N_ROWS; i++) {
+    uint32_t k = KH__NER_KEYS[i] ? KH__NER_KEYS[i] : 1;
+    size_t j = k & m->mask;
+    while (m->slots[j].key && m->slots[j].key != k) j = (j + 1) & m->mask;
+    m->slots[j].key = k;
+    memcpy(m->slots[j].w, KH__NER_W[i], sizeof m->slots[j].w);
+  }
   a->ner = m;
   return 0;
 }
 
 void kh__ner_free(kh_analyzer *a) {
   if (!a->ner) return;
-  kh__map_free(&a->ner->index);
+  kh__free(a->ner->slots);
   kh__free(a->ner);
   a->ner = NULL;
+}
+
+static const kh__ner_slot *ner_slot(const kh__ner_model *m, uint32_t k) {
+  if (!k) k = 1;
+  size_t j = k & m->mask;
+  while (m->slots[j].key) {
+    if (m->slots[j].key == k) return &m->slots[j];
+    j = (j + 1) & m->mask;
+  }
+  return NULL;
 }
 
 void kh__ner_gaztags(kh__doc *d) {
@@ -162,9 +179,9 @@ void kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
       int32_t score[KH__NER_NLABELS] = {0};
       int nf = kh__ner_feats(d, t0, t1, i, prev, f);
       for (int k = 0; k < nf; k++) {
-        int32_t row = kh__map_get(&m->index, f[k] | 0x100000000ULL);
-        if (row < 0) continue;
-        for (int l = 0; l < KH__NER_NLABELS; l++) score[l] += m->w[row][l];
+        const kh__ner_slot *sl = ner_slot(m, f[k]);
+        if (!sl) continue;
+        for (int l = 0; l < KH__NER_NLABELS; l++) score[l] += sl->w[l];
       }
       int32_t bs = INT32_MIN;
       for (int l = 0; l < KH__NER_NLABELS; l++)
