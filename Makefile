@@ -84,9 +84,20 @@ FUZZ_CC    ?= clang
 FUZZ_FLAGS := $(CSTD) -g -O1 -Iinclude -DKH_BUILDING -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS ?= 300
 
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
+# The library is compiled once for all fuzz targets (fuzzer-no-link), then
+# each target links against it.
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+
+$(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	$(FUZZ_CC) $(CSTD) -g -O1 -Iinclude -DKH_BUILDING -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+
+$(BUILD)/libkhabar-fuzz.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/libkhabar-fuzz.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(BUILD)/libkhabar-fuzz.a $(LIBS)
 
 fuzz: $(FUZZ_BIN)
 
@@ -113,4 +124,4 @@ format:
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(EXT_OBJ:.o=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(EXT_OBJ:.o=.d)

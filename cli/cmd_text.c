@@ -81,15 +81,17 @@ static int print_token(void *ctx, const kh_token *t) {
 }
 
 int cmd_tokens(int argc, char **argv) {
-  static const char *const known[] = {"--help", "-h", "--json", "--punct", "--no-split", "--stem", NULL};
+  static const char *const known[] = {"--help", "-h", "--json", "--punct", "--no-split", "--stem",
+                                      "--mwe", NULL};
   if (cli_wants_help(argc, argv)) {
-    puts("usage: khabar tokens [--json] [--punct] [--no-split] [--stem] < text\n\n"
+    puts("usage: khabar tokens [--json] [--punct] [--no-split] [--stem] [--mwe] < text\n\n"
          "One token a line (its normalized form).  With --json one object a line:\n"
          "  {\"token\":..., \"kind\":..., \"start\":N, \"end\":N, \"text\":...}\n"
          "start/end are byte offsets [start, end) in the original input.\n"
          "--punct     also emit punctuation\n"
          "--no-split  keep fused words (کیلئے) as one token\n"
-         "--stem      emit light stems");
+         "--stem      emit light stems\n"
+         "--mwe       multiword units (وزیر اعظم) as one token");
     return 0;
   }
   if (check_flags(argc, argv, known)) return 2;
@@ -97,6 +99,7 @@ int cmd_tokens(int argc, char **argv) {
   if (has_flag(argc, argv, "--punct")) flags |= KH_TOKENIZE_PUNCT;
   if (has_flag(argc, argv, "--no-split")) flags |= KH_TOKENIZE_NOSPLIT;
   if (has_flag(argc, argv, "--stem")) flags |= KH_TOKENIZE_STEM;
+  if (has_flag(argc, argv, "--mwe")) flags |= KH_TOKENIZE_MWE;
   size_t len;
   char *in = cli_read_all(stdin, &len);
   if (!in) return 1;

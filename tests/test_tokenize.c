@@ -147,3 +147,35 @@ TEST(tokenize_callback_stops_and_hostile_input) {
   ASSERT_INT_EQ(one, 1); /* one (truncated) token for one long word */
   return 0;
 }
+
+static int fail_at, calls;
+static void *failing_realloc(void *ud, void *p, size_t n) {
+  (void)ud;
+  if (n == 0) {
+    free(p);
+    return NULL;
+  }
+  if (++calls == fail_at) return NULL;
+  return realloc(p, n);
+}
+
+/* The tokenizer allocates only in multiword mode; a failed allocation is
+** KH_ENOMEM before any token is emitted. */
+TEST(tokenize_fail_nth_alloc) {
+  const char *s = "وزیر اعظم شہباز شریف نے اسلام آباد میں کہا";
+  long n = 0;
+  for (fail_at = 1;; fail_at++) {
+    calls = 0;
+    n = 0;
+    kh_set_allocator(failing_realloc, NULL);
+    int rc = kh_tokenize(s, strlen(s), KH_TOKENIZE_MWE, count_cb, &n);
+    kh_set_allocator(NULL, NULL);
+    if (rc == 0) break;
+    ASSERT_INT_EQ(rc, KH_ENOMEM);
+    ASSERT_INT_EQ(n, 0);
+    ASSERT(fail_at < 10);
+  }
+  ASSERT_INT_EQ(fail_at, 2); /* exactly one allocation */
+  ASSERT_INT_EQ(n, 6);       /* وزیر_اعظم شہباز_شریف نے اسلام_آباد میں کہا */
+  return 0;
+}

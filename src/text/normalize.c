@@ -139,7 +139,9 @@ static int joins_next(const char *s, size_t n, size_t j) {
       if (cp >= 0xFB50 && cp <= 0xFEFE) return 1;
       return 0;
     }
-    if (cls != KH__CL_MARK && cls != KH__CL_JOIN) return 0;
+    /* dropped characters (marks, tatweel, ZWJ, controls) are transparent,
+    ** so normalizing twice gives what normalizing once gave */
+    if (cls != KH__CL_MARK && cls != KH__CL_JOIN && cls != KH__CL_CTRL) return 0;
     j += (size_t)l;
   }
   return 0;

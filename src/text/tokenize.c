@@ -224,7 +224,19 @@ static int word_norm(tk *t, size_t a, size_t b, char *buf, uint32_t *offs, size_
   if (!(t->flags & KH_TOKENIZE_NOSPLIT) && m <= KH_MAX_TOKEN) {
     const kh__fused_row *r = kh__fused_find_h(buf, m, h);
     if (r && r->kind == 2 && !light_context(t, b)) r = NULL;
-    if (r && r->kind == 1 && (t->flags & KH_TOKENIZE_MWE)) r = NULL; /* one unit */
+    if (r && r->kind == 1 && (t->flags & KH_TOKENIZE_MWE)) {
+      /* one unit, spelled as when typed with spaces: وزیراعظم -> "وزیر اعظم" */
+      char unit[KH_MAX_TOKEN + 8];
+      size_t ul = 0;
+      for (int p = 0; p < 4 && r->part[p]; p++) {
+        size_t pl = strlen(r->part[p]);
+        if (ul + pl + 1 > KH_MAX_TOKEN) break;
+        if (p) unit[ul++] = ' ';
+        memcpy(unit + ul, r->part[p], pl);
+        ul += pl;
+      }
+      return emit(t, unit, ul, a, b, KH_TOK_WORD, 0);
+    }
     if (r) {
       size_t cut = 0;
       for (int p = 0; p < 4 && r->part[p]; p++) {
