@@ -529,8 +529,8 @@ KH_API int kh_fts5_register(void *sqlite3_db);
 ** fingerprints depend on them: changing one needs a store migration. */
 #define KH_MINHASH_K 128 /* MinHash signature length (hash functions) */
 #define KH_SHINGLE_W 3   /* words per shingle */
-#define KH_LSH_BANDS 32  /* LSH bands ... */
-#define KH_LSH_ROWS 4    /* ... of this many signature values each */
+#define KH_LSH_BANDS 64  /* LSH bands ... */
+#define KH_LSH_ROWS 2    /* ... of this many signature values each */
 
 typedef struct kh_fingerprint {
   uint64_t exact;                  /* hash of the normalized token stream; 0 iff no tokens */

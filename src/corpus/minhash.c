@@ -6,10 +6,10 @@
 **   kh_fingerprint_text(body, len, &fp);      // streaming: no allocation
 **   uint64_t bands[KH_LSH_BANDS]; kh_fingerprint_bands(&fp, bands);
 **
-** Hash function k of a shingle hash x is multiply-shift,
-** (a_k * x + b_k) >> 32 with odd 64-bit a_k (Dietzfelbinger), so one
-** shingle costs one multiply-add per function; the shingle hash itself is
-** already well mixed.  The a_k, b_k come from splitmix64 with a fixed seed,
+** Hash function k of a shingle hash x (folded to 32 bits, x32) is
+** v = a_k * x32 + b_k (mod 2^32, odd a_k), then v ^= v >> 16: one
+** multiply-add and a shift per function in 32-bit lanes, which the
+** compiler vectorizes; the shingle hash itself is already well mixed.  The a_k, b_k come from splitmix64 with a fixed seed,
 ** so fingerprints are the same on every machine and in every release that
 ** keeps KH_MINHASH_K and KH_SHINGLE_W.
 */
@@ -18,8 +18,8 @@
 _Static_assert(KH_LSH_BANDS * KH_LSH_ROWS == KH_MINHASH_K, "bands x rows must cover the signature");
 
 typedef struct mh_state {
-  uint64_t a[KH_MINHASH_K]; /* multipliers (odd) */
-  uint64_t b[KH_MINHASH_K]; /* offsets */
+  uint32_t a[KH_MINHASH_K]; /* multipliers (odd) */
+  uint32_t b[KH_MINHASH_K]; /* offsets */
   uint64_t last[KH_SHINGLE_W]; /* the last KH_SHINGLE_W token hashes */
   uint64_t exact;           /* running hash of the token stream */
   uint32_t n;               /* tokens seen */
@@ -36,8 +36,8 @@ static uint64_t splitmix64(uint64_t *s) {
 static void mh_init(mh_state *st, kh_fingerprint *fp) {
   uint64_t seed = 0x6b686162617221ULL; /* "khabar!" */
   for (unsigned k = 0; k < KH_MINHASH_K; k++) {
-    st->a[k] = splitmix64(&seed) | 1u;
-    st->b[k] = splitmix64(&seed);
+    st->a[k] = (uint32_t)splitmix64(&seed) | 1u;
+    st->b[k] = (uint32_t)splitmix64(&seed);
   }
   st->exact = 0x243F6A8885A308D3ULL;
   st->n = 0;
@@ -47,9 +47,13 @@ static void mh_init(mh_state *st, kh_fingerprint *fp) {
 }
 
 static void mh_shingle(mh_state *st, uint64_t x) {
-  uint32_t *mh = st->fp->minhash;
+  uint32_t *restrict mh = st->fp->minhash;
+  const uint32_t *restrict a = st->a, *restrict b = st->b;
+  uint32_t x32 = (uint32_t)(x ^ (x >> 32));
+  /* 32-bit lanes so the compiler vectorizes the loop */
   for (unsigned k = 0; k < KH_MINHASH_K; k++) {
-    uint32_t v = (uint32_t)((st->a[k] * x + st->b[k]) >> 32);
+    uint32_t v = a[k] * x32 + b[k];
+    v ^= v >> 16;
     mh[k] = v < mh[k] ? v : mh[k];
   }
 }

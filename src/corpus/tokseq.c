@@ -61,25 +61,36 @@ static int push(build_ctx *b, const char *norm, size_t n, uint32_t start, uint32
 }
 
 /* Bytes of punctuation at norm[i]: ASCII punctuation (except . , between
-** digits), Urdu/Arabic ۔ ، ؛ ؟ ٪, quotes, dashes, ellipsis; else 0. */
+** digits), Urdu/Arabic ۔ ، ؛ ؟ ٪ ٫ ٬, quotes, dashes, ellipsis; else 0.
+** Byte comparisons only: this runs on every byte of every token. */
 static size_t punct_at(const char *s, size_t i, size_t n) {
-  unsigned char c = (unsigned char)s[i];
+  const unsigned char *u = (const unsigned char *)s;
+  unsigned char c = u[i];
   if (c < 0x80) {
-    if (!strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c) || c == 0) return 0;
+    if (!((c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
+          (c >= 0x7B && c <= 0x7E)))
+      return 0;
     if ((c == '.' || c == ',') && i > 0 && i + 1 < n && s[i - 1] >= '0' && s[i - 1] <= '9' &&
         s[i + 1] >= '0' && s[i + 1] <= '9')
       return 0;
     return 1;
   }
-  uint32_t cp;
-  int k = kh_utf8_decode(s + i, n - i, &cp);
-  switch (cp) {
-  case 0x06D4: case 0x060C: case 0x061B: case 0x061F: case 0x066A: case 0x066B: case 0x066C:
-  case 0x2018: case 0x2019: case 0x201C: case 0x201D: case 0x00AB: case 0x00BB: case 0x2013:
-  case 0x2014: case 0x2026: case 0xFD3E: case 0xFD3F:
-    return (size_t)k;
-  default:
+  if (i + 1 >= n) return 0;
+  unsigned char d = u[i + 1];
+  switch (c) {
+  case 0xD8: return d == 0x8C || d == 0x9B || d == 0x9F ? 2 : 0;   /* ، ؛ ؟ */
+  case 0xD9: return d == 0xAA || d == 0xAB || d == 0xAC ? 2 : 0;   /* ٪ ٫ ٬ */
+  case 0xDB: return d == 0x94 ? 2 : 0;                             /* ۔ */
+  case 0xC2: return d == 0xAB || d == 0xBB ? 2 : 0;                /* « » */
+  case 0xE2:                                                       /* ‘ ’ “ ” – — … */
+    if (i + 2 < n && d == 0x80) {
+      unsigned char e = u[i + 2];
+      return e == 0x98 || e == 0x99 || e == 0x9C || e == 0x9D || e == 0x93 || e == 0x94 || e == 0xA6 ? 3 : 0;
+    }
     return 0;
+  case 0xEF: /* ﴾ ﴿ */
+    return i + 2 < n && d == 0xB4 && (u[i + 2] == 0xBE || u[i + 2] == 0xBF) ? 3 : 0;
+  default: return 0;
   }
 }
 
