@@ -148,3 +148,299 @@ int cmd_analyze(int argc, char **argv) {
   if (bad) fprintf(stderr, "khabar: analyze: %ld analyzed, %ld skipped\n", done, bad);
   return bad && !done ? 1 : 0;
 }
+
+/* ---- entities, entity, quotes, events: queries of the database ---- */
+
+typedef struct qopts {
+  const char *db_path;
+  int json, limit, type;
+  const char *who;      /* --who NAME */
+  const char *name;     /* positional */
+} qopts;
+
+static int parse_qopts(int *argc, char **argv, qopts *o, int want_type, int want_who, int want_name) {
+  memset(o, 0, sizeof *o);
+  o->db_path = cli_db_path(argc, argv);
+  for (int i = 1; i < *argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--json")) {
+      o->json = 1;
+    } else if (!strcmp(a, "--limit") && i + 1 < *argc) {
+      o->limit = atoi(argv[++i]);
+    } else if (want_type && !strcmp(a, "--type") && i + 1 < *argc) {
+      o->type = kh_ent_type_parse(argv[++i]);
+      if (!o->type) return cli_error("%s: --type is PER, LOC or ORG", argv[0]), 2;
+    } else if (want_who && !strcmp(a, "--who") && i + 1 < *argc) {
+      o->who = argv[++i];
+    } else if (want_name && a[0] != '-' && !o->name) {
+      o->name = a;
+    } else {
+      return cli_error("%s: unknown option '%s' (try --help)", argv[0], a), 2;
+    }
+  }
+  if (want_name && !o->name) return cli_error("%s: which entity? (try --help)", argv[0]), 2;
+  return 0;
+}
+
+/* Open the database, analyze what was stored without analysis, resolve --who. */
+static int open_db(const qopts *o, const char *cmd, kh_db **db, kh_analyzer **a) {
+  int rc = kh_db_open(o->db_path, db);
+  if (rc) return cli_error("cannot open database %s: %s", o->db_path, kh_strerror(rc));
+  if ((rc = kh_analyzer_new(0, a))) {
+    kh_db_close(*db);
+    return cli_error("%s: %s", cmd, kh_strerror(rc));
+  }
+  int64_t added = 0;
+  if ((rc = kh_analyze_update(*db, *a, &added))) {
+    kh_analyzer_free(*a);
+    kh_db_close(*db);
+    return cli_error("%s: %s", cmd, kh_strerror(rc));
+  }
+  return 0;
+}
+
+static int take_rowid(void *ctx, const kh_entity_row *e) {
+  *(int64_t *)ctx = e->rowid;
+  return 0;
+}
+
+static int64_t resolve_who(kh_db *db, const kh_analyzer *a, const char *who) {
+  int64_t id = 0;
+  int rc = kh_entity_find(db, a, who, strlen(who), take_rowid, &id);
+  return rc ? -1 : id;
+}
+
+static void json_kv(const char *k, const char *v, int comma) {
+  if (comma) putchar(',');
+  printf("\"%s\":", k);
+  if (v) cli_json_str(stdout, v, strlen(v));
+  else fputs("null", stdout);
+}
+
+static int print_entity(void *ctx, const kh_entity_row *e) {
+  (void)ctx;
+  printf("%-6lld %-4s %-32s %-28s %s\n", (long long)e->mentions, kh_ent_type_name(e->type), e->name, e->urdu,
+         e->variants);
+  return 0;
+}
+
+static int print_entity_json(void *ctx, const kh_entity_row *e) {
+  (void)ctx;
+  putchar('{');
+  json_kv("id", e->id, 0);
+  json_kv("name", e->name, 1);
+  json_kv("urdu", e->urdu, 1);
+  json_kv("type", kh_ent_type_name(e->type), 1);
+  json_kv("country", e->country, 1);
+  printf(",\"known\":%s,\"mentions\":%lld,\"articles\":%lld,\"variants\":[", e->known ? "true" : "false",
+         (long long)e->mentions, (long long)e->articles);
+  /* split " | " */
+  const char *p = e->variants;
+  int first = 1;
+  while (p && *p) {
+    const char *q = strstr(p, " | ");
+    size_t n = q ? (size_t)(q - p) : strlen(p);
+    if (!first) putchar(',');
+    cli_json_str(stdout, p, n);
+    first = 0;
+    p = q ? q + 3 : NULL;
+  }
+  fputs("]}\n", stdout);
+  return 0;
+}
+
+int cmd_entities(int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    puts("usage: khabar entities [--type PER|LOC|ORG] [--limit N] [--json] [--db PATH]\n\n"
+         "People, places and organisations found in the stored articles, most\n"
+         "mentioned first: mentions, type, canonical Latin and Urdu names, and the\n"
+         "spellings seen (every spelling of one entity is merged into it).\n"
+         "--json  one object a line: id, name, urdu, type, country, known, mentions,\n"
+         "        articles, variants");
+    return 0;
+  }
+  qopts o;
+  int rc = parse_qopts(&argc, argv, &o, 1, 0, 0);
+  if (rc) return rc;
+  kh_db *db;
+  kh_analyzer *a;
+  if (open_db(&o, "entities", &db, &a)) return 1;
+  rc = kh_entities(db, o.type, o.limit, o.json ? print_entity_json : print_entity, &o);
+  kh_analyzer_free(a);
+  kh_db_close(db);
+  return rc ? cli_error("entities: %s", kh_strerror(rc)) : 0;
+}
+
+static int print_article_ref(void *ctx, const kh_article_ref *r) {
+  (void)ctx;
+  printf("  %-24s %-10s %2lld×  %s", r->id, r->published ? r->published : "-", (long long)r->mentions,
+         r->title ? r->title : "");
+  if (r->story >= 0) printf("  (story %lld)", (long long)r->story);
+  putchar('\n');
+  return 0;
+}
+
+static int print_related(void *ctx, const kh_entity_row *e) {
+  (void)ctx;
+  printf("  %-4s %-32s %s  (%lld shared articles)\n", kh_ent_type_name(e->type), e->name, e->urdu,
+         (long long)e->articles);
+  return 0;
+}
+
+static int print_quote(void *ctx, const kh_quote_row *q);
+
+int cmd_entity(int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    puts("usage: khabar entity NAME [--json] [--db PATH]\n\n"
+         "One entity by any spelling, Urdu or Latin (پوتن, پیوٹن, \"Vladimir Putin\",\n"
+         "per:vladimir-putin): its names and spellings, the articles mentioning it (with\n"
+         "their stories), the entities it appears with, and its quotes.\n"
+         "--json  the entity as one object (as in khabar entities --json)");
+    return 0;
+  }
+  qopts o;
+  int rc = parse_qopts(&argc, argv, &o, 0, 0, 1);
+  if (rc) return rc;
+  kh_db *db;
+  kh_analyzer *a;
+  if (open_db(&o, "entity", &db, &a)) return 1;
+  int64_t id = resolve_who(db, a, o.name);
+  if (id < 0) {
+    kh_analyzer_free(a);
+    kh_db_close(db);
+    return cli_error("entity: no entity called '%s' in %s", o.name, o.db_path);
+  }
+  if (o.json) {
+    rc = kh_entity_find(db, a, o.name, strlen(o.name), print_entity_json, &o);
+  } else {
+    rc = kh_entity_find(db, a, o.name, strlen(o.name), print_entity, &o);
+    puts("articles:");
+    if (!rc) rc = kh_entity_articles(db, id, o.limit ? o.limit : 10, print_article_ref, NULL);
+    puts("appears with:");
+    if (!rc) rc = kh_entity_related(db, id, 10, print_related, NULL);
+    puts("quotes:");
+    qopts qo = o;
+    if (!rc) rc = kh_quotes(db, id, o.limit ? o.limit : 10, print_quote, &qo);
+  }
+  kh_analyzer_free(a);
+  kh_db_close(db);
+  return rc ? cli_error("entity: %s", kh_strerror(rc)) : 0;
+}
+
+static int print_quote(void *ctx, const kh_quote_row *q) {
+  const qopts *o = ctx;
+  if (o->json) {
+    putchar('{');
+    json_kv("speaker", q->speaker, 0);
+    json_kv("speaker_id", q->speaker_id, 1);
+    json_kv("speaker_urdu", q->speaker_urdu, 1);
+    json_kv("speaker_text", q->speaker_text, 1);
+    json_kv("verb", q->verb, 1);
+    printf(",\"direct\":%s", q->direct ? "true" : "false");
+    json_kv("text", q->text, 1);
+    json_kv("article", q->article, 1);
+    json_kv("published", q->published, 1);
+    printf(",\"field\":\"%s\",\"start\":%u,\"end\":%u}\n", q->field ? "body" : "title", q->start, q->end);
+    return 0;
+  }
+  const char *who = q->speaker ? q->speaker : q->speaker_text ? q->speaker_text : "?";
+  printf("%s [%s%s, %s]: %s\n", who, q->direct ? "direct, " : "", q->verb ? q->verb : "", q->article,
+         q->text ? q->text : "");
+  return 0;
+}
+
+int cmd_quotes(int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    puts("usage: khabar quotes [--who NAME] [--limit N] [--json] [--db PATH]\n\n"
+         "Who said what: direct quotes (in quotation marks) and indirect ones\n"
+         "(X نے کہا کہ ...), newest first; --who any spelling of the speaker.\n"
+         "--json  one object a line: speaker, speaker_id, speaker_urdu, speaker_text,\n"
+         "        verb, direct, text, article, published, field, start, end");
+    return 0;
+  }
+  qopts o;
+  int rc = parse_qopts(&argc, argv, &o, 0, 1, 0);
+  if (rc) return rc;
+  kh_db *db;
+  kh_analyzer *a;
+  if (open_db(&o, "quotes", &db, &a)) return 1;
+  int64_t who = 0;
+  if (o.who && (who = resolve_who(db, a, o.who)) < 0) {
+    kh_analyzer_free(a);
+    kh_db_close(db);
+    return cli_error("quotes: no entity called '%s'", o.who);
+  }
+  rc = kh_quotes(db, who, o.limit, print_quote, &o);
+  kh_analyzer_free(a);
+  kh_db_close(db);
+  return rc ? cli_error("quotes: %s", kh_strerror(rc)) : 0;
+}
+
+static void json_list(const char *k, const char *joined) {
+  printf(",\"%s\":[", k);
+  const char *p = joined;
+  int first = 1;
+  while (p && *p) {
+    const char *q = strstr(p, " | ");
+    size_t n = q ? (size_t)(q - p) : strlen(p);
+    if (!first) putchar(',');
+    cli_json_str(stdout, p, n);
+    first = 0;
+    p = q ? q + 3 : NULL;
+  }
+  putchar(']');
+}
+
+static int print_event(void *ctx, const kh_event_row *e) {
+  const qopts *o = ctx;
+  if (o->json) {
+    putchar('{');
+    json_kv("type", e->type, 0);
+    json_kv("cameo", e->cameo, 1);
+    json_kv("trigger", e->trigger, 1);
+    json_list("actors", e->actors);
+    json_list("actor_ids", e->actor_ids);
+    json_kv("place", e->place, 1);
+    json_kv("date", e->date, 1);
+    json_kv("when", e->when, 1);
+    json_kv("article", e->article, 1);
+    json_kv("published", e->published, 1);
+    json_kv("sentence", e->sentence, 1);
+    fputs("}\n", stdout);
+    return 0;
+  }
+  printf("%s %-5s %s", e->cameo, e->type, e->actors);
+  if (e->place) printf(" @ %s", e->place);
+  if (e->date) printf(" on %s", e->date);
+  else if (e->when) printf(" (%s)", e->when);
+  printf("  [%s]\n", e->article);
+  return 0;
+}
+
+int cmd_events(int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    puts("usage: khabar events [--who NAME] [--limit N] [--json] [--db PATH]\n\n"
+         "Meetings, talks, visits and receptions, newest first, with CAMEO codes\n"
+         "(040 consult, 042 make a visit, 043 host a visit, 044 meet at a third\n"
+         "place), actors, place and date; --who any spelling of a participant.\n"
+         "--json  one object a line: type, cameo, trigger, actors, actor_ids, place,\n"
+         "        date, when, article, published, sentence");
+    return 0;
+  }
+  qopts o;
+  int rc = parse_qopts(&argc, argv, &o, 0, 1, 0);
+  if (rc) return rc;
+  kh_db *db;
+  kh_analyzer *a;
+  if (open_db(&o, "events", &db, &a)) return 1;
+  int64_t who = 0;
+  if (o.who && (who = resolve_who(db, a, o.who)) < 0) {
+    kh_analyzer_free(a);
+    kh_db_close(db);
+    return cli_error("events: no entity called '%s'", o.who);
+  }
+  rc = kh_events(db, who, o.limit, print_event, &o);
+  kh_analyzer_free(a);
+  kh_db_close(db);
+  return rc ? cli_error("events: %s", kh_strerror(rc)) : 0;
+}

@@ -133,6 +133,14 @@ int cmd_ingest(int argc, char **argv) {
     free(inputs);
     return cli_error("ingest: %s", kh_strerror(rc));
   }
+  /* analyze layer: entities, quotes and events of each new article */
+  kh_analyzer *analyzer = NULL;
+  if ((rc = kh_analyzer_new(0, &analyzer)) || (rc = kh_analyze_attach(db, analyzer))) {
+    kh_analyzer_free(analyzer);
+    kh_db_close(db);
+    free(inputs);
+    return cli_error("ingest: %s", kh_strerror(rc));
+  }
   ing_ui ui = {!quiet && isatty(2), now_s(), 0, 0};
   o.on_error = on_error;
   o.on_progress = on_progress;
@@ -153,6 +161,7 @@ int cmd_ingest(int argc, char **argv) {
     }
   }
   kh_db_close(db);
+  kh_analyzer_free(analyzer);
   free(inputs);
   if (ui.tty) fputs("\r\033[K", stderr);
   if (!quiet) {

@@ -12,3 +12,7 @@ CMD("reuse", cmd_reuse, "articles sharing text with one (WD/PD/ND, passages); --
 CMD("dups", cmd_dups, "groups of near-identical articles (--json)")
 CMD("stories", cmd_stories, "stories: clusters of articles about one event (--json)")
 CMD("story", cmd_story, "one story: label, sources, summary, articles (--json)")
+CMD("entities", cmd_entities, "people, places, organisations in the stored articles (--json)")
+CMD("entity", cmd_entity, "one entity by any spelling: variants, articles, companions, quotes")
+CMD("quotes", cmd_quotes, "who said what (--who NAME, --json)")
+CMD("events", cmd_events, "meetings and visits with CAMEO codes (--who NAME, --json)")

@@ -354,6 +354,91 @@ KH_API int kh_analyzer_lookup(const kh_analyzer *a, const char *name, size_t len
                               const char **id, const char **latin, const char **urdu,
                               int *type);
 
+/* ---- analyze + store: entities, quotes and events kept in the database ----
+** (src/analyze/db.c; tables from schema step "analyze: entities, mentions,
+** quotes, events").  Entities are merged across articles by their id: a
+** gazetteer entity by its canonical id, any other name by its romanized key,
+** so one unknown name seen in several articles and outlets is one entity. */
+
+typedef struct kh_db kh_db; /* defined in the store section */
+
+/* Analyze every article kh_db_put_article stores from now on (a put hook).
+** a must stay alive until db is closed.  0, KH_EINVAL or KH_ETOOBIG. */
+KH_API int kh_analyze_attach(kh_db *db, const kh_analyzer *a);
+/* Analyze the stored articles that were not analyzed yet (stored without
+** kh_analyze_attach).  *added (may be NULL) gets their number. */
+KH_API int kh_analyze_update(kh_db *db, const kh_analyzer *a, int64_t *added);
+
+typedef struct kh_entity_row {
+  int64_t rowid;         /* entity row id */
+  const char *id;        /* "per:vladimir-putin" */
+  const char *name;      /* Latin */
+  const char *urdu;      /* canonical Urdu */
+  int type;              /* KH_ENT_* */
+  const char *country;   /* or NULL */
+  int known;             /* in the gazetteer */
+  int64_t mentions;      /* in all articles */
+  int64_t articles;      /* articles mentioning it (kh_entity_related: shared articles) */
+  const char *variants;  /* spellings seen, most frequent first, joined by " | " */
+} kh_entity_row;
+/* Pointers are valid during the callback only; non-zero return stops. */
+typedef int (*kh_entity_cb)(void *ctx, const kh_entity_row *e);
+
+/* Entities by mentions, most first; type 0 = all; limit 0 = 50. */
+KH_API int kh_entities(kh_db *db, int type, int limit, kh_entity_cb cb, void *ctx);
+/* The entity a name refers to, any spelling: its id, Latin name (any case),
+** a spelling seen in the articles, or (a non-NULL) any gazetteer spelling.
+** Calls cb once.  0, KH_ENOTFOUND or KH_EDB. */
+KH_API int kh_entity_find(kh_db *db, const kh_analyzer *a, const char *name, size_t len,
+                          kh_entity_cb cb, void *ctx);
+/* Entities sharing articles with entity (row.articles = shared articles). */
+KH_API int kh_entity_related(kh_db *db, int64_t entity, int limit, kh_entity_cb cb, void *ctx);
+
+typedef struct kh_article_ref {
+  const char *id;        /* article id */
+  const char *title;
+  const char *published; /* or NULL */
+  int64_t mentions;      /* mentions of the entity in it */
+  int64_t story;         /* story id (corpus layer), or -1 */
+} kh_article_ref;
+typedef int (*kh_article_ref_cb)(void *ctx, const kh_article_ref *r);
+/* Articles mentioning entity, newest first. */
+KH_API int kh_entity_articles(kh_db *db, int64_t entity, int limit, kh_article_ref_cb cb, void *ctx);
+
+typedef struct kh_quote_row {
+  const char *article;      /* article id */
+  const char *published;    /* or NULL */
+  const char *speaker_id;   /* entity id, or NULL */
+  const char *speaker;      /* Latin name, or NULL */
+  const char *speaker_urdu; /* or NULL */
+  const char *speaker_text; /* the phrase as written when no entity, or NULL */
+  const char *verb;
+  int direct;
+  int field;                /* KH_FIELD_* */
+  uint32_t start, end;      /* offsets of the quoted text in that field */
+  const char *text;
+} kh_quote_row;
+typedef int (*kh_quote_cb)(void *ctx, const kh_quote_row *q);
+/* Quotes, newest article first; entity 0 = everyone. */
+KH_API int kh_quotes(kh_db *db, int64_t entity, int limit, kh_quote_cb cb, void *ctx);
+
+typedef struct kh_event_row {
+  const char *article;   /* article id */
+  const char *published; /* or NULL */
+  const char *type;      /* "meet", "visit", "host" */
+  const char *cameo;     /* "040" ... */
+  const char *trigger;
+  const char *actors;    /* Latin names joined by " | " */
+  const char *actor_ids; /* ids joined by " | " */
+  const char *place;     /* Latin name, or NULL */
+  const char *date;      /* "YYYY-MM-DD" or NULL */
+  const char *when;      /* the date phrase, or NULL */
+  const char *sentence;  /* the sentence it came from */
+} kh_event_row;
+typedef int (*kh_event_cb)(void *ctx, const kh_event_row *e);
+/* Events, newest article first; entity 0 = all. */
+KH_API int kh_events(kh_db *db, int64_t entity, int limit, kh_event_cb cb, void *ctx);
+
 /* ===================================================================== */
 /* store: SQLite database, ingest, full-text search (src/store)          */
 /* ===================================================================== */

@@ -363,3 +363,88 @@ TEST(analyze_alloc_failures) {
   }
   return 0;
 }
+
+/* ---- the database: analysis at ingest, queries by any spelling ---- */
+
+static int count_cb(void *ctx, const void *row) {
+  (void)row;
+  (*(int *)ctx)++;
+  return 0;
+}
+static int count_ent(void *ctx, const kh_entity_row *e) { return count_cb(ctx, e); }
+static int count_quote(void *ctx, const kh_quote_row *q) { return count_cb(ctx, q); }
+static int count_event(void *ctx, const kh_event_row *e) { return count_cb(ctx, e); }
+static int keep_entity(void *ctx, const kh_entity_row *e) {
+  kh_entity_row *out = ctx;
+  *out = *e;
+  out->id = strdup(e->id);
+  out->variants = strdup(e->variants);
+  return 0;
+}
+
+TEST(analyze_db_ingest_and_queries) {
+  size_t l0, l3;
+  char *b0 = test_read_data("seeds/000_399a794aa97989a1.txt", &l0);
+  char *b3 = test_read_data("seeds/003_6ecd3cc72cecb00a.txt", &l3);
+  if (!b0 || !b3) {
+    free(b0);
+    free(b3);
+    SKIP("../shared/data/seeds absent");
+  }
+  kh_analyzer *a = shared_analyzer();
+  ASSERT(a);
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
+  ASSERT_INT_EQ(kh_analyze_attach(db, a), 0);
+  kh_article x = {.id = "seed-000", .id_len = 8, .body = b0, .body_len = l0,
+                  .published = "2023-10-17", .published_len = 10};
+  kh_article y = {.id = "seed-003", .id_len = 8, .body = b3, .body_len = l3};
+  ASSERT_INT_EQ(kh_db_put_article(db, &x, NULL), 0);
+  ASSERT_INT_EQ(kh_db_put_article(db, &y, NULL), 0);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  /* one Putin across both articles, found by any spelling */
+  static const char *const names[] = {"پوتن", "پیوٹں", "Vladimir Putin", "per:vladimir-putin", "ولادیمیر پوٹن"};
+  int64_t putin = -1;
+  for (size_t i = 0; i < 5; i++) {
+    kh_entity_row e;
+    memset(&e, 0, sizeof e);
+    if (kh_entity_find(db, a, names[i], strlen(names[i]), keep_entity, &e) != 0) FAIL("%s not found", names[i]);
+    if (strcmp(e.id, "per:vladimir-putin")) FAIL("%s -> %s", names[i], e.id);
+    ASSERT(e.articles == 2);
+    ASSERT(strstr(e.variants, "پیوٹں") && strstr(e.variants, "پوتن"));
+    if (putin >= 0) ASSERT_INT_EQ(e.rowid, putin);
+    putin = e.rowid;
+    free((char *)e.id);
+    free((char *)e.variants);
+  }
+  ASSERT_INT_EQ(kh_entity_find(db, a, "zzz", 3, keep_entity, NULL), KH_ENOTFOUND);
+  int n = 0;
+  ASSERT_INT_EQ(kh_entities(db, KH_ENT_PER, 0, count_ent, &n), 0);
+  ASSERT(n >= 8); /* Putin, Xi, Erdogan, Shehbaz, Aliyev, Khurelsukh, Bondarev, Gabuev */
+  n = 0;
+  ASSERT_INT_EQ(kh_quotes(db, putin, 0, count_quote, &n), 0);
+  ASSERT(n >= 4);
+  n = 0;
+  ASSERT_INT_EQ(kh_events(db, putin, 0, count_event, &n), 0);
+  ASSERT(n >= 6); /* Beijing talks and Astana meetings */
+  n = 0;
+  ASSERT_INT_EQ(kh_entity_related(db, putin, 5, count_ent, &n), 0);
+  ASSERT_INT_EQ(n, 5);
+  /* articles stored before the hook are analyzed by kh_analyze_update */
+  kh_db_close(db);
+  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
+  ASSERT_INT_EQ(kh_db_put_article(db, &y, NULL), 0);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  int64_t added = 0;
+  ASSERT_INT_EQ(kh_analyze_update(db, a, &added), 0);
+  ASSERT_INT_EQ(added, 1);
+  ASSERT_INT_EQ(kh_analyze_update(db, a, &added), 0);
+  ASSERT_INT_EQ(added, 0);
+  n = 0;
+  ASSERT_INT_EQ(kh_events(db, 0, 0, count_event, &n), 0);
+  ASSERT(n >= 5);
+  kh_db_close(db);
+  free(b0);
+  free(b3);
+  return 0;
+}
