@@ -38,17 +38,30 @@ case "${1:-run}" in
     ;;
   run)
     make -j"$JOBS" all
-    ./build/khabar --help
-    echo
-    echo '== khabar tokens --json  (پاکِستان کیلئے وزیراعظم ۲۰۲۴)'
-    printf 'پاکِستان کیلئے وزیراعظم ۲۰۲۴' | ./build/khabar tokens --json
-    if ./build/khabar --help | grep -q '^  ingest'; then
+    K=./build/khabar
+    DB=${KHABAR_DB:-khabar.db}
+    show() { echo; echo "== khabar $*"; }
+    $K --help
+    show "tokens --json  (پاکِستان کیلئے وزیراعظم ۲۰۲۴)"
+    printf 'پاکِستان کیلئے وزیراعظم ۲۰۲۴' | $K tokens --json
+    show "ingest examples/*.jsonl  (database: $DB)"
+    $K ingest --db "$DB" examples/*.jsonl
+    show "search پاکستان --limit 3"
+    $K search --db "$DB" 'پاکستان' --limit 3
+    show "search 'وزیر اعظم' --limit 2   (the fused spelling وزیراعظم is found too)"
+    $K search --db "$DB" 'وزیر اعظم' --limit 2
+    if $K --help | grep -q '^  stories'; then
+      show "stories"
+      $K stories --db "$DB" | head -n 20
+    fi
+    if $K --help | grep -q '^  entities'; then
+      show "entities --type PER"
+      $K entities --db "$DB" --type PER | head -n 12
+    fi
+    if $K --help | grep -q '^  analyze'; then
+      show "analyze  (first example article: entities, quotes, events as JSON)"
+      head -n 1 examples/articles.jsonl | $K analyze | head -c 1500
       echo
-      echo "== khabar ingest examples/*.jsonl  (database: ${KHABAR_DB:-khabar.db})"
-      ./build/khabar ingest examples/*.jsonl
-      echo
-      echo '== khabar search پاکستان --limit 3'
-      ./build/khabar search 'پاکستان' --limit 3
     fi
     ;;
   *)
