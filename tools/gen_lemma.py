@@ -31,7 +31,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from urdu_norm import load_vocab, read_conllu  # noqa: E402
+from urdu_norm import load_vocab, read_conllu, write_hash_slots  # noqa: E402
 
 # (suffix, replacements) tried longest first; a replacement is kept if the
 # resulting lemma is a vocabulary word.
@@ -179,7 +179,8 @@ def main():
         f.write("static const kh__lemma_pair kh__lemma_tab[] = {\n")
         for k, v in items:
             f.write('  {"%s", "%s"},\n' % (k, v))
-        f.write("};\n")
+        f.write("};\n\n/* hash slots: index + 1 into kh__lemma_tab by FNV-1a, linear probing */\n")
+        write_hash_slots(f, "kh__lemma_slots", [k for k, v in items])
     print("lemma table: %d pairs (%d from UD dev, %d from the vocabulary) -> %s"
           % (len(items), n_ud, n_dict, os.path.relpath(out, root)))
 

@@ -130,3 +130,35 @@ def read_conllu(path):
             if len(c) < 4 or "-" in c[0] or "." in c[0]:
                 continue
             yield norm(c[1]), norm(c[2]), c[3]
+
+
+def fnv1a(data):
+    """32-bit FNV-1a of bytes: the hash of the generated lookup tables (the
+    C twin is kh__fnv1a in src/text/stem.c)."""
+    h = 0x811C9DC5
+    for x in data:
+        h = ((h ^ x) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def write_hash_slots(f, name, keys):
+    """Write an open-addressing (linear probing) slot array for keys (a list
+    of str, in table order): slot = index + 1, 0 = empty; size a power of two
+    at least twice the number of keys.  Returns the number of bits."""
+    bits = 1
+    while (1 << bits) < 2 * max(1, len(keys)):
+        bits += 1
+    size = 1 << bits
+    assert len(keys) < 65535
+    slots = [0] * size
+    for i, k in enumerate(keys):
+        h = fnv1a(k.encode("utf-8")) & (size - 1)
+        while slots[h]:
+            h = (h + 1) & (size - 1)
+        slots[h] = i + 1
+    f.write("#define %s_BITS %d\n" % (name.upper(), bits))
+    f.write("static const uint16_t %s[%d] = {\n" % (name, size))
+    for i in range(0, size, 16):
+        f.write("  " + ",".join(str(x) for x in slots[i:i + 16]) + ",\n")
+    f.write("};\n")
+    return bits
