@@ -3,7 +3,7 @@
 ** SQLite FTS5's unicode61 tokenizer (remove_diacritics 2, the usual choice
 ** for Arabic-script text) on the same bytes in the same run.
 **
-**   make bench && ./build/bench/tokenize_speed [rounds]
+**   make bench && ./build/bench/tokenize_speed [rounds [only-run-number]]
 **
 ** Text: titles and bodies of ../shared/data/pk-news-2024 and counter (JSON
 ** Lines), concatenated.  Each tokenizer runs `rounds` times (default 5);
@@ -59,8 +59,10 @@ int main(int argc, char **argv) {
       {"khabar kh_tokenize + stopword flags + stems", 1, KH_TOKENIZE_STEM},
       {"khabar kh_normalize alone", 2, 0},
   };
-  double mbs[4];
+  double mbs[4] = {1, 1, 1, 1};
+  const char *only = argc > 2 ? argv[2] : NULL; /* profile one run: 0..3 */
   for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+    if (only && (size_t)atoi(only) != r) continue;
     double best = 1e9;
     long toks = 0;
     for (int k = 0; k < rounds; k++) {

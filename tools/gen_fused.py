@@ -182,13 +182,15 @@ def main():
             size *= 2
         slots = [0] * size
         for i, k in enumerate(keys):
-            j = fnv(k) & (size - 1)
+            h = fnv(k)
+            j = h & (size - 1)
             while slots[j]:
                 j = (j + 1) & (size - 1)
-            slots[j] = i + 1
-        o.append("/* open addressing on kh__hash64(key) & %d, linear probing; row index + 1 */" % (size - 1))
+            slots[j] = ((h >> 48) << 16) | (i + 1)
+        o.append("/* open addressing on kh__hash64(key) & %d, linear probing; each slot holds" % (size - 1))
+        o.append("** (the top 16 bits of the hash) << 16 | (row index + 1), 0 when empty */")
         o.append("#define %s_MASK %du" % (name.upper(), size - 1))
-        o.append("static const uint16_t %s[%d] = {" % (name, size))
+        o.append("static const uint32_t %s[%d] = {" % (name, size))
         for i in range(0, size, 16):
             o.append("  " + ",".join(str(x) for x in slots[i:i + 16]) + ",")
         o.append("};\n")

@@ -18,8 +18,10 @@ const kh__fused_row *kh__fused_find(const char *norm, size_t len) {
 
 const kh__fused_row *kh__fused_find_h(const char *norm, size_t len, uint64_t h) {
   for (size_t j = h & KH__FUSED_HASH_MASK;; j = (j + 1) & KH__FUSED_HASH_MASK) {
-    unsigned v = kh__fused_hash[j];
+    uint32_t v = kh__fused_hash[j];
     if (!v) return NULL;
+    if ((v >> 16) != (uint32_t)(h >> 48)) continue;
+    v &= 0xFFFF;
     if (key_eq(kh__fused_rows[v - 1].form, norm, len)) return &kh__fused_rows[v - 1];
   }
 }
@@ -27,17 +29,19 @@ const kh__fused_row *kh__fused_find_h(const char *norm, size_t len, uint64_t h) 
 int kh__mwe_find(const char *norm, size_t len) {
   uint64_t h = kh__hash64(norm, len);
   for (size_t j = h & KH__MWE_HASH_MASK;; j = (j + 1) & KH__MWE_HASH_MASK) {
-    unsigned v = kh__mwe_hash[j];
+    uint32_t v = kh__mwe_hash[j];
     if (!v) return 0;
-    if (key_eq(kh__mwe_rows[v - 1], norm, len)) return 1;
+    if ((v >> 16) != (uint32_t)(h >> 48)) continue;
+    if (key_eq(kh__mwe_rows[(v & 0xFFFF) - 1], norm, len)) return 1;
   }
 }
 
 int kh__mwe_first(const char *norm, size_t len) {
   uint64_t h = kh__hash64(norm, len);
   for (size_t j = h & KH__MWE_FIRST_HASH_MASK;; j = (j + 1) & KH__MWE_FIRST_HASH_MASK) {
-    unsigned v = kh__mwe_first_hash[j];
+    uint32_t v = kh__mwe_first_hash[j];
     if (!v) return 0;
-    if (key_eq(kh__mwe_first_rows[v - 1], norm, len)) return 1;
+    if ((v >> 16) != (uint32_t)(h >> 48)) continue;
+    if (key_eq(kh__mwe_first_rows[(v & 0xFFFF) - 1], norm, len)) return 1;
   }
 }

@@ -25,23 +25,25 @@
 ** constant afterwards; pthread_once makes the first use thread-safe), so a
 ** token costs one hash shared with the fused-word lookup. */
 #define STOP_SLOTS 4096u
-static uint16_t stop_slots[STOP_SLOTS];
+static uint32_t stop_slots[STOP_SLOTS]; /* (hash >> 48) << 16 | (index + 1) */
 static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
 
 static void stop_init(void) {
   for (size_t i = 0; i < sizeof kh__stop_tab / sizeof kh__stop_tab[0]; i++) {
     const char *w = kh__stop_tab[i];
-    size_t j = kh__hash64(w, strlen(w)) & (STOP_SLOTS - 1);
+    uint64_t h = kh__hash64(w, strlen(w));
+    size_t j = h & (STOP_SLOTS - 1);
     while (stop_slots[j]) j = (j + 1) & (STOP_SLOTS - 1);
-    stop_slots[j] = (uint16_t)(i + 1);
+    stop_slots[j] = (uint32_t)(h >> 48) << 16 | (uint32_t)(i + 1);
   }
 }
 
 static int is_stop(const char *s, size_t n, uint64_t h) {
   for (size_t j = h & (STOP_SLOTS - 1);; j = (j + 1) & (STOP_SLOTS - 1)) {
-    unsigned v = stop_slots[j];
+    uint32_t v = stop_slots[j];
     if (!v) return 0;
-    const char *w = kh__stop_tab[v - 1];
+    if ((v >> 16) != (uint32_t)(h >> 48)) continue;
+    const char *w = kh__stop_tab[(v & 0xFFFF) - 1];
     if (strncmp(w, s, n) == 0 && w[n] == '\0') return 1;
   }
 }
