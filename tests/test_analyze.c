@@ -219,6 +219,21 @@ static int fixture_case(void *ctx, int n, char **lines, int lineno) {
       for (char *u = buf + 7; *u; u++)
         if (*u == '_') *u = ' ';
       if (find_quote(r, buf + 7, sp + 1, -1) < 0) bad = fprintf(stderr, "  no quote by %s (%s)\n", buf + 7, sp + 1);
+    } else if ((!strncmp(buf, "same: ", 6) || !strncmp(buf, "apart: ", 7)) && (sp = strstr(buf, " | "))) {
+      /* two spellings (mention texts) on one entity, or on two */
+      int same = buf[0] == 's';
+      *sp = 0;
+      const char *s1 = buf + (same ? 6 : 7), *s2 = sp + 3;
+      int e1 = -1, e2 = -1;
+      for (size_t m = 0; m < r->n_mentions; m++) {
+        const kh_mention *mm = &r->mentions[m];
+        size_t ml = mm->end - mm->start;
+        const char *mt = (mm->field ? art.body : art.title) + mm->start;
+        if (ml == strlen(s1) && !memcmp(mt, s1, ml)) e1 = mm->entity;
+        if (ml == strlen(s2) && !memcmp(mt, s2, ml)) e2 = mm->entity;
+      }
+      if (e1 < 0 || e2 < 0) bad = fprintf(stderr, "  mentions %s / %s not both found\n", s1, s2);
+      else if ((e1 == e2) != same) bad = fprintf(stderr, "  %s / %s %s\n", s1, s2, same ? "not merged" : "merged");
     } else if (!strncmp(buf, "quotes: ", 8)) {
       if ((int)r->n_quotes != atoi(buf + 8)) bad = fprintf(stderr, "  %zu quotes, expected %s\n", r->n_quotes, buf + 8);
     } else if (!strncmp(buf, "events: ", 8)) {

@@ -41,6 +41,7 @@ typedef struct rent {
   uint64_t key;        /* normalized surface hash of unknown names */
   uint64_t last_tok;   /* hash of the last token (PER) */
   uint32_t ntok;
+  int32_t rep;         /* its first mention (internal index) */
 } rent;
 
 typedef struct builder {
@@ -77,14 +78,28 @@ static uint64_t surface_key(const kh__doc *d, const kh__ment *m) {
   return h;
 }
 
+/* the code points of a mention's normalized words, without spaces; 0 if over 31 */
+static int name_cps(const kh__doc *d, const kh__ment *m, uint32_t *out) {
+  int n = 0;
+  for (int32_t t = m->t0; t < m->t1; t++) {
+    uint32_t tmp[32];
+    int k = kh__decode_cps(KH__TOKNORM(d, t), d->toks[t].nlen, tmp, 32);
+    if (n + k > 31) return 0;
+    memcpy(out + n, tmp, (size_t)k * sizeof *tmp);
+    n += k;
+  }
+  return n;
+}
+
 static int32_t find_rent(builder *b, const kh__ment *m) {
   if (m->gent >= 0) {
     for (size_t i = 0; i < b->n; i++)
       if (b->ents[i].gent == m->gent) return (int32_t)i;
-    return -1;
+    /* a lexicon-only entry (no canonical name) may still be a variant below */
+    if (b->d->a->ents[m->gent].known) return -1;
   }
   uint64_t k = surface_key(b->d, m);
-  for (size_t i = 0; i < b->n; i++)
+  for (size_t i = 0; i < b->n && m->gent < 0; i++)
     if (b->ents[i].gent < 0 && b->ents[i].key == k && b->ents[i].type == m->type) return (int32_t)i;
   /* a lone surname of a person already here */
   if (m->type == KH_ENT_PER && m->t1 - m->t0 == 1) {
@@ -92,6 +107,19 @@ static int32_t find_rent(builder *b, const kh__ment *m) {
     for (size_t i = 0; i < b->n; i++)
       if (b->ents[i].type == KH_ENT_PER && b->ents[i].ntok > 1 && b->ents[i].last_tok == h)
         return (int32_t)i;
+  }
+  /* a spelling variant of a person already here: the whole name, spaces
+  ** aside (جو بائیڈن / جوبائیڈن، بےنظیر split by the tokenizer), equal or one
+  ** transliteration edit apart (جانسن / جونسن) */
+  if (m->type == KH_ENT_PER) {
+    uint32_t cx[32], cy[32];
+    int nx = name_cps(b->d, m, cx);
+    for (size_t i = 0; i < b->n && nx >= 4; i++) {
+      const rent *r = &b->ents[i];
+      if (r->type != KH_ENT_PER || r->rep < 0) continue;
+      int ny = name_cps(b->d, &b->d->ments[r->rep], cy);
+      if (ny >= 4 && kh__variant_close(cx, nx, cy, ny)) return (int32_t)i;
+    }
   }
   return -1;
 }
@@ -164,6 +192,7 @@ static int build_entities(builder *b) {
         r->last_tok = d->toks[m->t1 - 1].h;
         r->ntok = (uint32_t)(m->t1 - m->t0);
         r->first = UINT32_MAX;
+        r->rep = mi;
         r->id = r->name = r->urdu = SIZE_MAX;
         if (m->gent < 0) add_unknown_strings(b, r, m);
         e = (int32_t)b->n++;

@@ -281,6 +281,11 @@ int kh__entities_find(kh__doc *d);
 int32_t kh__name_before(kh__doc *d, int32_t t1, int32_t lo);
 /* A name starting at token t0 up to a comma/نے (apposition); -1 if none. */
 int32_t kh__name_after(kh__doc *d, int32_t t0, int32_t hi);
+/* 1 if code point strings a and b are one transliteration edit apart (ن/ں،
+** ت/ٹ، ی/ے, a vowel letter in or out) or equal. */
+int kh__variant_close(const uint32_t *a, int na, const uint32_t *b, int nb);
+/* Decode s[0..n) into at most cap code points; returns the count. */
+int kh__decode_cps(const char *s, size_t n, uint32_t *out, int cap);
 /* The live mention covering token t, or -1. */
 int32_t kh__ment_at(const kh__doc *d, int32_t t);
 

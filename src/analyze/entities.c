@@ -237,6 +237,14 @@ static void tagger(kh__doc *d) {
       int32_t j = i + 1;
       while (j < t1 && lab[j - t0] == l + 1) j++;
       int type = ner_type(l);
+      int32_t span_end = j;
+      /* titles and demonyms before a person's name are not the name (صدر ولیری) */
+      if (type == KH_ENT_PER)
+        while (i < j && (d->toks[i].wcls & (KH__W_TITLE | KH__W_DEMONYM | KH__W_FUNC))) i++;
+      if (i == j) {
+        i = span_end;
+        continue;
+      }
       /* the span may replace lexicon words and frame names inside it, not
       ** gazetteer names */
       int ok = 1;
@@ -263,7 +271,7 @@ static void tagger(kh__doc *d) {
           kh__add_ment(d, i, j, type, KH_MSRC_TAGGER, gent, al >= 0 && gent >= 0 ? al : -1, 0);
         }
       }
-      i = j;
+      i = span_end;
     }
     if (lab != stack) kh__free(lab);
   }
@@ -296,11 +304,17 @@ static int letter_class(uint32_t c) {
 }
 
 static int is_vowel_letter(uint32_t c) {
-  return c == 0x0627 || c == 0x0648 || c == 0x06CC || c == 0x06D2 || c == 0x0626 || c == 0x0639 ||
-         c == 0x06C1 || c == 0x0621;
+  return c == 0x0627 || c == 0x0622 || c == 0x0648 || c == 0x06CC || c == 0x06D2 || c == 0x0626 ||
+         c == 0x0624 || c == 0x0621;
 }
 
-static int decode_cps(const char *s, size_t n, uint32_t *out, int cap) {
+/* letters that mark a word of Arabic origin, whose vowel letters are not free */
+static int arabic_letter(uint32_t c) {
+  return c == 0x0639 || c == 0x062D || c == 0x0635 || c == 0x0636 || c == 0x0637 || c == 0x0638 ||
+         c == 0x0642 || c == 0x062B || c == 0x0630;
+}
+
+int kh__decode_cps(const char *s, size_t n, uint32_t *out, int cap) {
   int k = 0;
   for (size_t i = 0; i < n && k < cap;) {
     uint32_t cp;
@@ -310,8 +324,19 @@ static int decode_cps(const char *s, size_t n, uint32_t *out, int cap) {
   return k;
 }
 
-/* 1 if a and b differ by one transliteration edit (or not at all). */
-static int variant_close(const uint32_t *a, int na, const uint32_t *b, int nb) {
+/* 1 if a and b differ by one transliteration edit (or not at all): a letter
+** of the same sound class (ن/ں، ت/ٹ/ط، د/ڈ ...), a hamza in or out
+** (ثناءاللہ/ثنااللہ), and, in names without Arabic letters (transliterated
+** foreign names: جانسن/جونسن، منڈیلا/مینڈیلا), a vowel letter swapped, in or out.
+** Arabic-origin names keep their vowel letters (عبداللہ ≠ عبیداللہ، علامہ ≠ علیمہ). */
+int kh__variant_close(const uint32_t *a0, int na, const uint32_t *b0, int nb) {
+  uint32_t a[32], b[32];
+  if (na > 32 || nb > 32) return 0;
+  for (int i = 0; i < na; i++) a[i] = a0[i] == 0x0622 ? 0x0627 : a0[i]; /* آ = ا */
+  for (int i = 0; i < nb; i++) b[i] = b0[i] == 0x0622 ? 0x0627 : b0[i];
+  int strict = 0;
+  for (int i = 0; i < na; i++) strict |= arabic_letter(a[i]);
+  for (int i = 0; i < nb; i++) strict |= arabic_letter(b[i]);
   if (na == nb) {
     int diff = -1;
     for (int i = 0; i < na; i++)
@@ -321,14 +346,21 @@ static int variant_close(const uint32_t *a, int na, const uint32_t *b, int nb) {
       }
     if (diff < 0) return 1;
     int ca = letter_class(a[diff]);
-    return ca && ca == letter_class(b[diff]);
+    if (ca && ca == letter_class(b[diff])) return 1;
+    return !strict && is_vowel_letter(a[diff]) && is_vowel_letter(b[diff]) && diff > 0;
   }
-  if (na + 1 == nb) return variant_close(b, nb, a, na);
+  if (na + 1 == nb) return kh__variant_close(b, nb, a, na);
   if (na != nb + 1) return 0;
-  /* a has one extra letter, which must be a vowel letter */
+  /* a has one extra letter: a hamza; a doubled letter (التتمش/التمش); an alif
+  ** past the second letter (اسحاق/اسحق, the dagger alif written out); or,
+  ** in a name without Arabic letters, a vowel letter (منڈیلا/مینڈیلا) but not
+  ** an alif after the first letter (راشدی ≠ رشدی) */
   int i = 0;
   while (i < nb && a[i] == b[i]) i++;
-  if (!is_vowel_letter(a[i])) return 0;
+  uint32_t x = a[i];
+  int ok = x == 0x0621 || (i > 0 && a[i - 1] == x) || (i + 1 < na && a[i + 1] == x) ||
+           (x == 0x0627 && i >= 2) || (!strict && is_vowel_letter(x) && i > 0 && !(x == 0x0627 && i == 1));
+  if (!ok) return 0;
   for (int j = i; j < nb; j++)
     if (a[j + 1] != b[j]) return 0;
   return 1;
@@ -358,18 +390,18 @@ static void variants(kh__doc *d) {
     const kh__alias *al = &a->aliases[i];
     if (!d->present[al->entity]) continue;
     c[nc].alias = i;
-    c[nc].ncp = decode_cps(al->norm, al->norm_len, c[nc].cp, 32);
+    c[nc].ncp = kh__decode_cps(al->norm, al->norm_len, c[nc].cp, 32);
     nc++;
   }
   if (!nc) return;
   for (size_t t = 0; t < d->ntok && !d->rc; t++) {
     if (d->toks[t].ment >= 0 || !name_like(d, t)) continue;
     uint32_t cp[32];
-    int n = decode_cps(KH__TOKNORM(d, t), d->toks[t].nlen, cp, 32);
+    int n = kh__decode_cps(KH__TOKNORM(d, t), d->toks[t].nlen, cp, 32);
     if (n < 4 || n >= 32) continue;
     int32_t hit = -1;
     for (int k = 0; k < nc && hit < 0; k++)
-      if (variant_close(cp, n, c[k].cp, c[k].ncp)) hit = c[k].alias;
+      if (kh__variant_close(cp, n, c[k].cp, c[k].ncp)) hit = c[k].alias;
     if (hit < 0) {
       /* same consonant skeleton as a named person's alias */
       char *sk = NULL;
@@ -393,9 +425,9 @@ static void variants(kh__doc *d) {
     if (m->dead || m->gent >= 0 || m->type != KH_ENT_PER) continue;
     size_t t = (size_t)m->t1 - 1;
     uint32_t cp[32];
-    int n = decode_cps(KH__TOKNORM(d, t), d->toks[t].nlen, cp, 32);
+    int n = kh__decode_cps(KH__TOKNORM(d, t), d->toks[t].nlen, cp, 32);
     for (int k = 0; k < nc; k++)
-      if (n >= 4 && n < 32 && variant_close(cp, n, c[k].cp, c[k].ncp)) {
+      if (n >= 4 && n < 32 && kh__variant_close(cp, n, c[k].cp, c[k].ncp)) {
         m->gent = a->aliases[c[k].alias].entity;
         break;
       }
