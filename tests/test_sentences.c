@@ -248,7 +248,7 @@ static double f1(size_t tp, size_t fp, size_t fn) {
 }
 
 /* Regression guard: on the UNLT-ST test set (gold lines trimmed and joined
-** by one space, as bench/sentences_eval does) khabar measured F1 0.987;
+** by one space, as bench/sentences_eval does) khabar measured F1 0.9873;
 ** the floor leaves a little room. */
 TEST(sentences_unlt_f1) {
   size_t len;
@@ -329,6 +329,6 @@ TEST(sentences_hard_f1) {
   ASSERT_INT_EQ(failed, 0);
   ASSERT(records >= 40);
   double f = f1(h.tp, h.fp, h.fn);
-  if (f < 0.95) FAIL("hard-case boundary F1 %.4f fell below the floor 0.95 (tp %zu fp %zu fn %zu)", f, h.tp, h.fp, h.fn);
+  if (f < 0.97) FAIL("hard-case boundary F1 %.4f fell below the floor 0.95 (tp %zu fp %zu fn %zu)", f, h.tp, h.fp, h.fn);
   return 0;
 }

@@ -18,12 +18,18 @@
 **     letter-name chains (ایس. ایم. ظفر، آئی ۔ کے ۔ ایف، ایف۔4) and Urdu
 **     titles (ڈاکٹر. پروفیسر.): not one;
 **   - a number alone before the dot (list marker "39 . ان"): not one;
-**   - ellipses (... … ۔۔۔) end a sentence unless inside an open quote, glued
+**   - ellipses (... …) end a sentence unless inside an open quote, glued
 **     to the next word, or followed by a continuation word (اور، لیکن، کہ…);
+**     ۔۔ and ۔۔۔ end one unless a continuation word follows;
+**   - a comma after ! ? ؟ . means the sentence goes on (کیا آپ نے ووٹ دیا ہے؟، …);
+**     after ۔ it does not (the comma joins the sentence: پہنچے۔،پولیس);
 **   - otherwise a boundary, also without a space after it (ہے۔ہم).
+** A credit "(@handle)" of an embedded post also ends a sentence when Urdu
+** text follows it without a stop.
 ** After a boundary the closing quotes and brackets that follow the stop
-** (”’"') ]) belong to the sentence; a quote glued to the next word is an
-** opening quote unless an unclosed quote is pending in the paragraph.
+** (”’"') ] and a footnote *) belong to the sentence; a quote glued to the
+** next word is an opening quote unless an unclosed quote is pending in the
+** paragraph.  Stray stops after a stop ("ہیں . ؟", "آرہے ؟ ‘‘۔") join it.
 ** At the start of a paragraph a byline (کراچی، آستانہ (نیوز ڈیسک، اے ایف پی)
 ** or ڈھاکہ ۔ یکم دسمبر (اے پی پی) or "ممبئی:" / "لاہور -") is its own span.
 **
@@ -37,7 +43,7 @@
 ** are found by their second byte, so the many Urdu letters led by D8/DB
 ** are skipped at table speed. */
 static const unsigned char k_interest[256] = {
-    ['\n'] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1, ['"'] = 1,
+    ['\n'] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1, ['"'] = 1, [')'] = 1,
     [0x94] = 1, [0x9F] = 1, [0xE2] = 1, [0xEF] = 1,
 };
 
@@ -140,7 +146,7 @@ static size_t skip_ws(const char *t, size_t n, size_t i) {
   return i;
 }
 
-enum { ST_DOT = 1, ST_URDU, ST_STRONG, ST_ELLIPSIS };
+enum { ST_DOT = 1, ST_URDU, ST_STRONG, ST_ELLIPSIS, ST_UELLIPSIS /* ۔۔۔ */ };
 
 /* Length of a sentence stop at i and its kind, else 0. */
 static size_t stop_len(const char *t, size_t n, size_t i, int *kind) {
@@ -401,7 +407,17 @@ static int is_boundary(split *S, size_t s, size_t a, size_t e, int kind) {
   uint32_t nc = e < n ? cp_at(t, n, e, NULL) : 0;
   size_t j = skip_hws(t, n, e);
   uint32_t nn = j < n ? cp_at(t, n, j, NULL) : 0; /* next non-space */
-  if (j < n && comma_len(t, n, j)) return 0;       /* واہ!، … */
+  if (j < n && comma_len(t, n, j) && kind != ST_URDU && kind != ST_UELLIPSIS)
+    return 0; /* واہ!، … */
+  if (kind == ST_UELLIPSIS) { /* ۔۔ ۔۔۔: a stop unless the sentence plainly goes on */
+    if (is_alnum_cp(nc)) return 1;
+    size_t ql;
+    int dbl;
+    if (e < n && (ql = quote_len(t, n, e, &dbl)) > 0) return 1;
+    size_t ws, wl = word_after(t, n, e, &ws);
+    if (wl && in_list(t + ws, wl, k_continuations)) return 0;
+    return 1;
+  }
   if (kind == ST_ELLIPSIS) {
     if (is_alnum_cp(nc)) return 0; /* glued: میٹرو…ان */
     size_t ql;
@@ -438,6 +454,10 @@ static size_t absorb_closers(split *S, size_t e) {
       e += k;
       continue;
     }
+    if (t[e] == '*' && (e + 1 >= n || ws_len(t, n, e + 1))) { /* a footnote mark: ہوگا۔"* */
+      e++;
+      continue;
+    }
     int dbl = 0;
     size_t ql = quote_len(t, n, e, &dbl);
     if (ql) {
@@ -470,21 +490,30 @@ static size_t absorb_closers(split *S, size_t e) {
   }
 }
 
-/* After a boundary at e, a further stop on the same line with nothing but
-** spaces before it ("ہیں . ؟") belongs to the same sentence. */
+/* After a boundary at e, more stops on the same line with nothing but
+** spaces (and closing quotes) before them belong to the same sentence:
+** "ہیں . ؟", "آرہے ؟ ‘‘۔", "کردیئے۔ ۔46.88".  A comma glued to a ۔ goes
+** with it too ("پہنچے۔،پولیس"). */
 static size_t absorb_trailing(split *S, size_t e) {
   const char *t = S->t;
-  size_t n = S->n;
+  size_t n = S->n, l;
   for (;;) {
-    size_t j = skip_hws(t, n, e), k = j, l;
-    int kind;
-    while (k < n && (l = stop_len(t, n, k, &kind)) > 0) k += l;
-    if (k == j) return e;
-    if (k < n && !ws_len(t, n, k) && !closer_len(t, n, k)) {
-      int dbl;
-      size_t ql = quote_len(t, n, k, &dbl);
-      if (!ql) return e;
+    if (e >= 2 && (unsigned char)t[e - 2] == 0xDB && (unsigned char)t[e - 1] == 0x94 && e < n &&
+        (l = comma_len(t, n, e)) > 0 && t[e] != ':') {
+      e += l;
+      continue;
     }
+    size_t j = skip_hws(t, n, e), k = j;
+    int kind, dbl;
+    while (k < n && (l = quote_len(t, n, k, &dbl)) > 0) k += l;
+    size_t q = k;
+    while (k < n && (l = stop_len(t, n, k, &kind)) > 0) k += l;
+    if (k == q) return e;                                  /* no stop */
+    if (k < n && !ws_len(t, n, k) && !closer_len(t, n, k) && !quote_len(t, n, k, &dbl) &&
+        !(t[k] >= '0' && t[k] <= '9' && (unsigned char)t[k - 1] == 0x94))
+      return e; /* glued to a word: "۔ !لگتا" is not a stop; "۔ ۔46.88" is */
+    for (size_t m = j; m < q; m += quote_len(t, n, m, &dbl))
+      if (dbl) S->quote ^= 1;
     e = absorb_closers(S, k);
   }
 }
@@ -559,6 +588,24 @@ static size_t byline(split *S, size_t p) {
   return 0;
 }
 
+/* Does the ')' at i close an embed credit "(@handle)" (Instagram, X) that
+** runs into the next Urdu sentence with no stop?  "A post shared by X
+** (@x) یاد رہے کہ…" */
+static int embed_end(split *S, size_t i) {
+  const char *t = S->t;
+  size_t n = S->n, k = i;
+  while (k > 0 && i - k < 64) {
+    unsigned char c = (unsigned char)t[k - 1];
+    if (!(is_ascii_alnum(c) || c == '.' || c == '_')) break;
+    k--;
+  }
+  if (k == i || k < 2 || t[k - 1] != '@' || t[k - 2] != '(') return 0;
+  size_t j = skip_hws(t, n, i + 1);
+  if (j >= n || j == i + 1) return 0;
+  uint32_t c = cp_at(t, n, j, NULL);
+  return c >= 0x0600 && is_letter_cp(c);
+}
+
 /* At a line break at i: does the sentence go on over it? Only when the
 ** line is plainly wrapped: it ends with a comma, or the next line starts
 ** with a particle or a lowercase Latin letter. */
@@ -613,6 +660,15 @@ int kh_sentences(const char *text, size_t len, kh_span_cb cb, void *ctx) {
       i++;
       continue;
     }
+    if (c == ')') {
+      if (embed_end(&S, i)) {
+        if ((rc = emit(&S, s, i + 1)) != 0) return rc;
+        s = i + 1;
+        S.squote = 0;
+      }
+      i++;
+      continue;
+    }
     int dbl;
     size_t ql = quote_len(t, n, i, &dbl);
     if (ql && (c == '"' || c == 0xE2)) {
@@ -636,16 +692,19 @@ int kh_sentences(const char *text, size_t len, kh_span_cb cb, void *ctx) {
       continue;
     }
     /* the whole run of stops: "؟!" "..." "۔۔۔" */
-    size_t e = a + l, ndots = kind == ST_DOT || kind == ST_URDU, m;
+    size_t e = a + l, ndots = kind == ST_DOT, nurdu = kind == ST_URDU, m;
     int strong = kind == ST_STRONG, ell = kind == ST_ELLIPSIS;
     while (e < n && (m = stop_len(t, n, e, &k2)) > 0) {
       if (k2 == ST_STRONG) strong = 1;
       else if (k2 == ST_ELLIPSIS) ell = 1;
-      else ndots++;
+      else if (k2 == ST_DOT) ndots++;
+      else nurdu++;
       e += m;
     }
     if (strong) kind = ST_STRONG;
-    else if (ell || ndots > 1) kind = ST_ELLIPSIS;
+    else if ((ell || ndots > 1) && !nurdu) kind = ST_ELLIPSIS;
+    else if (nurdu > 1 && !ndots && !ell) kind = ST_UELLIPSIS;
+    else if (nurdu) kind = ST_URDU;
     if (is_boundary(&S, s, a, e, kind)) {
       e = absorb_closers(&S, e);
       e = absorb_trailing(&S, e);
