@@ -207,6 +207,17 @@ def main():
         o.append("  {%s, %d, {%s}}," % (cstr(w), kind, ", ".join(cstr(p) if p else "0" for p in ps)))
     o.append("};\n")
     hashtab("kh__fused_hash", [w for w, _ in items])
+    # a 65,536-bit filter on bits 20..35 of the hash: most words are not
+    # fused and are rejected with one load from an 8 KB table
+    bloom = [0] * 1024
+    for w, _ in items:
+        b = (fnv(w) >> 20) & 0xFFFF
+        bloom[b >> 6] |= 1 << (b & 63)
+    o.append("/* filter: bit (kh__hash64(form) >> 20) & 0xFFFF is set for every fused form */")
+    o.append("static const uint64_t kh__fused_filter[1024] = {")
+    for i in range(0, 1024, 4):
+        o.append("  " + ", ".join("0x%016xull" % x for x in bloom[i:i + 4]) + ",")
+    o.append("};\n")
     o.append("/* multiword units, normalized, one space between words */")
     o.append("static const char *const kh__mwe_rows[%d] = {" % len(mwe_list))
     for m in mwe_list:

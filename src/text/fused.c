@@ -17,6 +17,8 @@ const kh__fused_row *kh__fused_find(const char *norm, size_t len) {
 }
 
 const kh__fused_row *kh__fused_find_h(const char *norm, size_t len, uint64_t h) {
+  unsigned bit = (unsigned)(h >> 20) & 0xFFFFu;
+  if (!(kh__fused_filter[bit >> 6] >> (bit & 63) & 1)) return NULL;
   for (size_t j = h & KH__FUSED_HASH_MASK;; j = (j + 1) & KH__FUSED_HASH_MASK) {
     uint32_t v = kh__fused_hash[j];
     if (!v) return NULL;
