@@ -91,22 +91,20 @@ static int ends_with(const char *s, size_t n, const char *suf) {
   return n >= m && memcmp(s + n - m, suf, m) == 0;
 }
 
-/* 1 if every code point of s[0..n) is an Arabic-script letter (U+0621-06FF,
-** not a digit or ۔). */
+/* 1 if every code point of s[0..n) is an Arabic-script letter or mark
+** (U+0621-06FF, not a digit or ۔); all of them are two bytes in UTF-8. */
 static int all_arabic(const char *s, size_t n) {
-  for (size_t i = 0; i < n;) {
-    unsigned char b0 = (unsigned char)s[i];
-    if (b0 >= 0xD9 && b0 <= 0xDA && i + 1 < n) { /* U+0640-06BF: letters and marks */
-      unsigned char b1 = (unsigned char)s[i + 1];
-      if ((b1 & 0xC0) == 0x80 && !(b0 == 0xD9 && b1 >= 0xA0 && b1 <= 0xA9)) {
-        i += 2;
-        continue;
-      }
+  if (n & 1) return 0;
+  for (size_t i = 0; i < n; i += 2) {
+    unsigned char b0 = (unsigned char)s[i], b1 = (unsigned char)s[i + 1];
+    if ((b1 & 0xC0) != 0x80) return 0;
+    switch (b0) {
+      case 0xD8: if (b1 < 0xA1) return 0; break;                        /* U+0621.. */
+      case 0xD9: if (b1 >= 0xA0 && b1 <= 0xA9) return 0; break;         /* ٠-٩ */
+      case 0xDA: break;
+      case 0xDB: if (b1 == 0x94 || (b1 >= 0xB0 && b1 <= 0xB9)) return 0; break; /* ۔ ۰-۹ */
+      default: return 0;
     }
-    uint32_t cp;
-    int k = kh_utf8_decode(s + i, n - i, &cp);
-    if (cp < 0x0621 || cp > 0x06FF || (cp >= 0x06F0 && cp <= 0x06F9) || cp == 0x06D4) return 0;
-    i += (size_t)k;
   }
   return 1;
 }
@@ -150,9 +148,11 @@ int kh_stem(const char *norm, size_t len, char *out, size_t cap) {
   if ((!norm && len) || !out || cap == 0) return KH_EINVAL;
   if (len == 0 || is_kept(norm, len) || !all_arabic(norm, len))
     return emit(norm, len, NULL, out, cap);
-  char tmp[KH_MAX_TOKEN * 4 + 8];
-  if (len + 8 > sizeof tmp) return emit(norm, len, NULL, out, cap);
-  memcpy(tmp, norm, len);
+  /* the stem is never longer than the word: work in out when it fits */
+  char buf[KH_MAX_TOKEN * 4 + 8];
+  char *tmp = cap > len ? out : buf;
+  if (tmp == buf && len + 8 > sizeof buf) return emit(norm, len, NULL, out, cap);
+  memmove(tmp, norm, len);
   size_t n = len; /* every letter is 2 bytes here (U+0621..06FF) */
   const char *lem;
   if (ends_with(tmp, n, "ات") && (lem = lemma_lookup(tmp, n)) != NULL && strlen(lem) < n &&
@@ -179,6 +179,10 @@ int kh_stem(const char *norm, size_t len, char *out, size_t cap) {
   if ((ends_with(tmp, n, "ے") || ends_with(tmp, n, "ا") || ends_with(tmp, n, "ہ")) &&
       nletters(tmp, n - 2) >= 2)
     memcpy(tmp + n - 2, "ہ", 2);
+  if (tmp == out) {
+    out[n] = 0;
+    return (int)n;
+  }
   return emit(tmp, n, NULL, out, cap);
 }
 
