@@ -3,7 +3,8 @@
 ** sentences.txt), span invariants on real articles, the callback and
 ** argument contract, no allocation, and two regression guards on gold
 ** data: boundary F1 on UNLT-ST (skips when ../shared/data is absent) and on
-** the hand-marked hard cases (tests/fixtures/sentences_hard.txt).
+** the hand-marked hard cases (tests/fixtures/sentences_hard.txt and the
+** held-out tests/fixtures/sentences_heldout.txt).
 */
 #include "test.h"
 
@@ -322,13 +323,21 @@ static int hard_record(void *ctx, int nlines, char **lines, int lineno) {
   return rc;
 }
 
-TEST(sentences_hard_f1) {
+static int hard_f1(const char *name, int min_records, double floor) {
   hard h = {0};
   int records = 0;
-  int failed = test_fixtures("sentences_hard.txt", hard_record, &h, &records);
+  int failed = test_fixtures(name, hard_record, &h, &records);
   ASSERT_INT_EQ(failed, 0);
-  ASSERT(records >= 40);
+  ASSERT(records >= min_records);
   double f = f1(h.tp, h.fp, h.fn);
-  if (f < 0.97) FAIL("hard-case boundary F1 %.4f fell below the floor 0.97 (tp %zu fp %zu fn %zu)", f, h.tp, h.fp, h.fn);
+  if (f < floor)
+    FAIL("%s: boundary F1 %.4f fell below the floor %.2f (tp %zu fp %zu fn %zu)", name, f, floor,
+         h.tp, h.fp, h.fn);
   return 0;
 }
+
+/* Measured 0.9894 (the set the rules were written against). */
+TEST(sentences_hard_f1) { return hard_f1("sentences_hard.txt", 60, 0.97); }
+
+/* Measured 0.9885 when first run (held out: not used to tune the rules). */
+TEST(sentences_heldout_f1) { return hard_f1("sentences_heldout.txt", 50, 0.97); }
