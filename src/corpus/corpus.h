@@ -33,13 +33,15 @@ typedef struct kh__tokseq {
 #define KH__TOK_BRK 0x01  /* the token starts a sentence */
 #define KH__TOK_STOP 0x02 /* a stopword or a one-letter token (only with KH__TOK_WANTSTOP) */
 #define KH__TOK_WANTSTOP 0x100
+#define KH__TOK_WANTBRK 0x200 /* sentence starts wanted (asks the tokenizer for punctuation) */
 
 /* Receives one token: its hash, byte span and KH__TOK_* flags.
 ** Returns 0 to go on or a negative code to stop. */
 typedef int (*kh__token_sink)(void *ctx, uint64_t h, uint32_t start, uint32_t end, unsigned fl);
 /* Tokenize text[0..len) as the corpus layer sees it (normalized word
 ** tokens, punctuation split off and dropped) and hand each to sink.
-** opts: KH__TOK_WANTSTOP to have stopwords flagged.  Returns 0, the
+** opts: KH__TOK_WANTSTOP to have stopwords flagged, KH__TOK_WANTBRK to
+** have sentence starts flagged (slower: punctuation tokens are asked for).  Returns 0, the
 ** sink's code, or KH_ETOOBIG. */
 int kh__tokens(const char *text, size_t len, unsigned opts, kh__token_sink sink, void *ctx);
 /* Tokenize text[0..len) and hash each token's normalized form.  On

@@ -46,17 +46,38 @@ static void mh_init(mh_state *st, kh_fingerprint *fp) {
   memset(fp->minhash, 0xff, sizeof fp->minhash);
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+/* 4 x 32-bit lanes (GCC/Clang vector extension: SSE2 / NEON, or scalar) */
+typedef uint32_t v4u __attribute__((vector_size(16)));
+
 static void mh_shingle(mh_state *st, uint64_t x) {
-  uint32_t *restrict mh = st->fp->minhash;
-  const uint32_t *restrict a = st->a, *restrict b = st->b;
+  uint32_t *mh = st->fp->minhash;
   uint32_t x32 = (uint32_t)(x ^ (x >> 32));
-  /* 32-bit lanes so the compiler vectorizes the loop */
+  v4u xv = {x32, x32, x32, x32};
+  for (unsigned k = 0; k < KH_MINHASH_K; k += 4) {
+    v4u a, b, m;
+    memcpy(&a, st->a + k, sizeof a);
+    memcpy(&b, st->b + k, sizeof b);
+    memcpy(&m, mh + k, sizeof m);
+    v4u v = a * xv + b;
+    v ^= v >> 16;
+    v4u lt = (v4u)(v < m); /* all ones where v < m */
+    m = (v & lt) | (m & ~lt);
+    memcpy(mh + k, &m, sizeof m);
+  }
+}
+_Static_assert(KH_MINHASH_K % 4 == 0, "signature length must be a multiple of 4");
+#else
+static void mh_shingle(mh_state *st, uint64_t x) {
+  uint32_t *mh = st->fp->minhash;
+  uint32_t x32 = (uint32_t)(x ^ (x >> 32));
   for (unsigned k = 0; k < KH_MINHASH_K; k++) {
-    uint32_t v = a[k] * x32 + b[k];
+    uint32_t v = st->a[k] * x32 + st->b[k];
     v ^= v >> 16;
     mh[k] = v < mh[k] ? v : mh[k];
   }
 }
+#endif
 
 static void mh_token(mh_state *st, uint64_t h) {
   st->exact = (st->exact ^ h) * 0x100000001b3ULL;

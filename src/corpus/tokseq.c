@@ -102,9 +102,9 @@ static int ends_sentence(const char *s, size_t n) {
   return (u[0] == 0xDB && u[1] == 0x94) /* ۔ */ || (u[0] == 0xD8 && u[1] == 0x9F); /* ؟ */
 }
 
-/* A word token keeps no punctuation: the parts between punctuation marks
-** become tokens of their own (a no-op for a tokenizer that already splits
-** there; it makes matching independent of how punctuation was glued). */
+/* One token of the text layer.  Punctuation tokens (asked for only when
+** sentence starts are wanted) are dropped after marking a sentence end;
+** the text layer already splits punctuation off words (ہے۔ہم -> ہے ۔ ہم). */
 static int on_token(void *ctx, const kh_token *t) {
   build_ctx *b = ctx;
   if (t->flags & KH_TOKF_COLOC) return 0;
@@ -117,35 +117,13 @@ static int on_token(void *ctx, const kh_token *t) {
     }
     return 0;
   }
-  if (t->kind != KH_TOK_WORD && t->kind != KH_TOK_LATIN && t->kind != KH_TOK_NUMBER)
-    return push(b, t->norm, t->norm_len, t->start, t->end);
-  const char *s = t->norm;
-  size_t n = t->norm_len, i = 0, from = 0;
-  /* offsets of parts are exact only when norm and the original span have
-  ** the same length; otherwise every part gets the whole span */
-  int exact = n == (size_t)(t->end - t->start);
-  while (i <= n) {
-    size_t p = i < n ? punct_at(s, i, n) : 1;
-    if (!p) {
-      i++;
-      continue;
-    }
-    if (i > from) {
-      uint32_t st = exact ? t->start + (uint32_t)from : t->start;
-      uint32_t en = exact ? t->start + (uint32_t)i : t->end;
-      if (push(b, s + from, i - from, st, en)) return 1;
-    }
-    if (i < n && ends_sentence(s + i, p)) b->brk = 1;
-    i += p;
-    from = i;
-  }
-  return 0;
+  return push(b, t->norm, t->norm_len, t->start, t->end);
 }
 
 int kh__tokens(const char *text, size_t len, unsigned opts, kh__token_sink sink, void *ctx) {
   if (len > KH_MAX_TEXT) return KH_ETOOBIG;
   build_ctx b = {sink, ctx, 0, 0, 1, opts};
-  int rc = kh_tokenize(text, len, KH_TOKENIZE_PUNCT, on_token, &b);
+  int rc = kh_tokenize(text, len, (opts & KH__TOK_WANTBRK) ? KH_TOKENIZE_PUNCT : 0, on_token, &b);
   if (b.rc) return b.rc;
   return rc > 0 ? KH_EINVAL : rc;
 }
@@ -166,7 +144,7 @@ static int seq_sink(void *ctx, uint64_t h, uint32_t start, uint32_t end, unsigne
 
 int kh__tokseq_build(const char *text, size_t len, kh__tokseq *seq) {
   memset(seq, 0, sizeof *seq);
-  int rc = kh__tokens(text, len, 0, seq_sink, seq);
+  int rc = kh__tokens(text, len, KH__TOK_WANTBRK, seq_sink, seq);
   if (rc) kh__tokseq_free(seq);
   return rc;
 }
