@@ -128,7 +128,7 @@ int kh__cmp_i64(const void *x, const void *y);
 
 /* ---- Interface to code in story.c ---- */
 
-#define KH_STORY_JOIN 0.30        /* cosine to a story's centroid to join it */
+#define KH_STORY_JOIN 0.40        /* cosine to a story's centroid to join it */
 #define KH_STORY_THREAD 0.15      /* ... to link a new story into that story's thread */
 #define KH_STORY_WINDOW_DAYS 3    /* a story takes articles within this many days of its span */
 #define KH_THREAD_WINDOW_DAYS 60  /* threads link stories this far apart */
@@ -148,6 +148,8 @@ typedef struct kh__tv {
 typedef struct kh_db kh_db;
 /* Assign a newly stored article to a story (inside the write batch). */
 int kh__story_add(kh_db *db, int64_t rowid, const kh_article *a);
+/* Set the join and thread thresholds (0 = defaults); for benchmarks. */
+void kh__story_tune(double join, double thread);
 /* Dot product of two term-sorted sparse vectors. */
 double kh__tv_dot(const kh__tv *a, size_t na, const kh__tv *b, size_t nb);
 /* Decode a stored vector (12 bytes a term) into out (at most cap terms). */

@@ -21,6 +21,14 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* Thresholds; kh__story_tune changes them for benchmarks (not thread-safe). */
+static double join_min = KH_STORY_JOIN, thread_min = KH_STORY_THREAD;
+
+void kh__story_tune(double join, double thread) {
+  join_min = join > 0 ? join : KH_STORY_JOIN;
+  thread_min = thread > 0 ? thread : KH_STORY_THREAD;
+}
+
 /* ---- sparse vectors: (term, weight) sorted by term ---- */
 
 static int cmp_term(const void *x, const void *y) {
@@ -408,11 +416,11 @@ int kh__story_add(kh_db *db, int64_t rowid, const kh_article *a) {
   if ((rc = best_story(db, v, n, day, seq, &best, &thread))) goto out;
   int64_t story = best.id;
   double sim = best.sim;
-  if (story && best.sim >= KH_STORY_JOIN) {
+  if (story && best.sim >= join_min) {
     rc = join_story(db, story, v, n, a->published, a->published_len, seq);
   } else {
     rc = new_story(db, v, n, a->published, a->published_len, seq,
-                   thread.sim >= KH_STORY_THREAD ? thread.id : 0, &story);
+                   thread.sim >= thread_min ? thread.id : 0, &story);
     sim = 1.0;
   }
   if (rc) goto out;

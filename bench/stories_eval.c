@@ -1,0 +1,141 @@
+/*
+** stories_eval.c — story clustering against the cross-outlet gold groups of
+** tests/fixtures/stories_gold.tsv: ingest all of pk-news-2024 (file order,
+** the corpus hook on) into a fresh database, then compare the stories of
+** the gold articles with the gold groups: pairwise precision, recall, F1
+** and the adjusted Rand index, for the shipped join threshold and a sweep.
+** Peer in the same run: every gold article its own story (ARI 0) is
+** implicit; the sweep shows how the figure moves with the threshold.
+**
+**   make bench && ./build/bench/stories_eval [--data DIR] [--sweep]
+*/
+#include "khabar.h"
+#include "../src/corpus/corpus.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXG 1000
+static char *gid[MAXG];
+static int ggrp[MAXG], ng;
+
+static int load_gold(void) {
+  FILE *f = fopen(KH_SOURCE_DIR "/tests/fixtures/stories_gold.tsv", "r");
+  if (!f) return -1;
+  char line[4096];
+  while (fgets(line, sizeof line, f) && ng < MAXG) {
+    if (line[0] == '#' || line[0] == '\n') continue;
+    char *t1 = strchr(line, '\t');
+    if (!t1) continue;
+    char *t2 = strchr(t1 + 1, '\t');
+    if (t2) *t2 = 0;
+    ggrp[ng] = atoi(line);
+    gid[ng++] = strdup(t1 + 1);
+  }
+  fclose(f);
+  return 0;
+}
+
+static double c2(double n) { return n * (n - 1) / 2; }
+
+/* Pairwise P/R and ARI of clustering sys[] against gold ggrp[] over the
+** gold articles whose group number has parity `half` (0, 1; 2 = all). */
+static void score_half(const int64_t *sys, int half, double *p, double *r, double *ari) {
+  double tp = 0, sp = 0, gp = 0, n = 0;
+  for (int i = 0; i < ng; i++) n += half == 2 || ggrp[i] % 2 == half;
+  for (int i = 0; i < ng; i++)
+    for (int j = i + 1; j < ng; j++) {
+      if (half != 2 && (ggrp[i] % 2 != half || ggrp[j] % 2 != half)) continue;
+      int s = sys[i] == sys[j], g = ggrp[i] == ggrp[j];
+      tp += s && g;
+      sp += s;
+      gp += g;
+    }
+  *p = sp ? tp / sp : 0;
+  *r = gp ? tp / gp : 0;
+  double expct = sp * gp / c2(n), maxi = (sp + gp) / 2;
+  *ari = maxi - expct ? (tp - expct) / (maxi - expct) : 0;
+}
+
+static void score(const int64_t *sys, double *p, double *r, double *ari) {
+  score_half(sys, 2, p, r, ari);
+}
+
+static double run(const char *data, double join, int64_t *sys, double *secs) {
+  char path[256];
+  snprintf(path, sizeof path, "/tmp/khabar-stories-eval-%d.db", (int)getpid());
+  unlink(path);
+  char wal[300];
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  unlink(wal);
+  kh__story_tune(join, 0);
+  kh_db *db;
+  if (kh_db_open(path, &db) || kh_corpus_attach(db)) return -1;
+  char in[4096];
+  snprintf(in, sizeof in, "%s/pk-news-2024/pk-news-2024.jsonl", data);
+  kh_ingest_stats st = {0};
+  clock_t t0 = clock();
+  if (kh_ingest_path(db, in, NULL, &st) || kh_db_commit(db)) return -1;
+  *secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+  for (int i = 0; i < ng; i++) {
+    sys[i] = kh_story_of(db, gid[i]);
+    if (sys[i] < 0) sys[i] = -1000 - i; /* not stored: its own cluster */
+  }
+  kh_db_close(db);
+  unlink(path);
+  unlink(wal);
+  return (double)st.stored;
+}
+
+int main(int argc, char **argv) {
+  const char *data = KH_SOURCE_DIR "/../shared/data";
+  int sweep = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
+    else if (!strcmp(argv[i], "--sweep")) sweep = 1;
+  }
+  if (load_gold()) {
+    fprintf(stderr, "stories_eval: no tests/fixtures/stories_gold.tsv\n");
+    return 1;
+  }
+  int groups = 0;
+  for (int i = 0; i < ng; i++)
+    if (ggrp[i] > groups) groups = ggrp[i];
+  printf("gold: %d articles in %d cross-outlet groups (tests/fixtures/stories_gold.tsv)\n", ng, groups);
+  static int64_t sys[MAXG];
+  double joins[] = {KH_STORY_JOIN, 0.30, 0.35, 0.45, 0.50};
+  int nj = sweep ? 5 : 1;
+  double ari_half[5][2];
+  for (int k = 0; k < nj; k++) {
+    double secs, p, r, ari;
+    double stored = run(data, joins[k], sys, &secs);
+    if (stored < 0) {
+      fprintf(stderr, "stories_eval: ingest failed\n");
+      return 1;
+    }
+    score(sys, &p, &r, &ari);
+    double p2, r2;
+    score_half(sys, 0, &p2, &r2, &ari_half[k][0]);
+    score_half(sys, 1, &p2, &r2, &ari_half[k][1]);
+    printf("join >= %.2f%s: pairwise P %.3f  R %.3f  F1 %.3f  ARI %.3f   (%.0f articles ingested with "
+           "stories in %.1f s CPU)\n",
+           joins[k], k == 0 ? " (shipped)" : "", p, r, p + r ? 2 * p * r / (p + r) : 0, ari, stored,
+           secs);
+  }
+  if (sweep) {
+    /* honest threshold choice: pick on one half of the gold groups, score the other */
+    for (int h = 0; h < 2; h++) {
+      int best = 0;
+      for (int k = 1; k < nj; k++)
+        if (ari_half[k][h] > ari_half[best][h]) best = k;
+      printf("threshold chosen on %s groups: %.2f (ARI there %.3f) -> ARI on %s groups %.3f\n",
+             h ? "odd" : "even", joins[best], ari_half[best][h], h ? "even" : "odd", ari_half[best][1 - h]);
+    }
+  }
+  return 0;
+}
