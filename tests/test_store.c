@@ -793,3 +793,160 @@ TEST(store_cli_ingest_search) {
   rm_rf(dir);
   return 0;
 }
+
+/* ---- kill -9 during an ingest ---- */
+
+static int64_t count_raw(const char *path) {
+  sqlite3 *db;
+  int64_t n = -1;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM article", -1, &st, NULL) == SQLITE_OK) {
+      if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+      sqlite3_finalize(st);
+    }
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+TEST(store_kill9_during_ingest) {
+  const char *bin = getenv("KHABAR_BIN");
+  if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
+  size_t len;
+  char *src = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
+  if (!src) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  char big[512], path[512];
+  snprintf(big, sizeof big, "%s/big.jsonl", dir);
+  snprintf(path, sizeof path, "%s/kill.db", dir);
+  /* 4 copies of pk-news-2024, each article's id and title made unique */
+  FILE *f = fopen(big, "wb");
+  ASSERT(f != NULL);
+  int total = 0;
+  for (int copy = 0; copy < 4; copy++) {
+    for (char *line = src; *line;) {
+      char *nl = strchr(line, '\n');
+      size_t n = nl ? (size_t)(nl - line) : strlen(line);
+      json_t *o = json_loadb(line, n, 0, NULL);
+      if (o) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s-c%d", json_string_value(json_object_get(o, "id")), copy);
+        json_object_set_new(o, "id", json_string(buf));
+        const char *title = json_string_value(json_object_get(o, "title"));
+        char *t = malloc(strlen(title) + 16);
+        ASSERT(t != NULL);
+        snprintf(t, strlen(title) + 16, "%s (%d)", title, copy);
+        json_object_set_new(o, "title", json_string(t));
+        free(t);
+        json_dumpf(o, f, JSON_COMPACT);
+        fputc('\n', f);
+        json_decref(o);
+        total++;
+      }
+      line = nl ? nl + 1 : line + n;
+    }
+  }
+  fclose(f);
+  free(src);
+  pid_t pid = fork();
+  ASSERT(pid >= 0);
+  if (pid == 0) {
+    if (!freopen("/dev/null", "w", stderr)) _exit(126);
+    execl(bin, bin, "ingest", "--quiet", "--db", path, big, (char *)NULL);
+    _exit(127);
+  }
+  /* wait until a few batches are committed, then kill -9 mid-batch */
+  int64_t seen = 0;
+  for (int i = 0; i < 600 && seen < 1000; i++) {
+    usleep(50000);
+    seen = count_raw(path);
+  }
+  kill(pid, SIGKILL);
+  int st;
+  waitpid(pid, &st, 0);
+  ASSERT(WIFSIGNALED(st));
+  int64_t before = count_raw(path);
+  ASSERT(before >= 1000);
+  ASSERT(before < total);
+  /* committed work is whole batches, and the file is consistent */
+  ASSERT_INT_EQ(before % KH_DB_BATCH, 0);
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT_STR_EQ(sql_text(db, "PRAGMA integrity_check"), "ok");
+  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'پاکستان'") > 0, 1);
+  /* the FTS5 index agrees with the articles */
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "INSERT INTO article_fts(article_fts) VALUES ('integrity-check')",
+                             NULL, NULL, NULL),
+                SQLITE_OK);
+  /* ingest again: the rest goes in, what was there is a duplicate */
+  kh_ingest_stats s = {0};
+  ASSERT_INT_EQ(kh_ingest_path(db, big, NULL, &s), 0);
+  ASSERT_INT_EQ(s.records, total);
+  ASSERT_INT_EQ(s.rejected, 0);
+  ASSERT(s.duplicates >= (uint64_t)before);
+  ASSERT_INT_EQ(kh_db_count(db), before + (int64_t)s.stored);
+  ASSERT_INT_EQ(kh_db_count(db), total - 4 * 8); /* pk-news-2024 has 8 same-content pairs per copy */
+  ASSERT_STR_EQ(sql_text(db, "PRAGMA integrity_check"), "ok");
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+/* ---- failing allocations ---- */
+
+typedef struct failer {
+  long n, fail_at;
+} failer;
+
+static void *failing_realloc(void *ud, void *p, size_t n) {
+  failer *f = ud;
+  if (n == 0) {
+    free(p);
+    return NULL;
+  }
+  if (++f->n == f->fail_at) return NULL;
+  return realloc(p, n);
+}
+
+/* Every allocation of put, search, query parsing and ingest fails in turn:
+** each call returns KH_ENOMEM (or succeeds), never crashes or leaks (ASan). */
+TEST(store_fail_nth_allocation) {
+  const char *dir = test_tmpdir();
+  char in[512];
+  snprintf(in, sizeof in, "%s/in.csv", dir);
+  ASSERT_INT_EQ(write_file(in, "id,title,body,category\n1,کراچی میں بارش,\"شہر میں, پانی\",weather\n"), 0);
+  int completed = 0;
+  for (long k = 1; k < 2000 && !completed; k++) {
+    failer f = {0, k};
+    kh_db *db = NULL;
+    kh_set_allocator(failing_realloc, &f);
+    int rc = kh_db_open(":memory:", &db);
+    if (rc) {
+      kh_set_allocator(NULL, NULL);
+      ASSERT_INT_EQ(rc, KH_ENOMEM);
+      continue;
+    }
+    kh_article a = art("a1", "awaz", "کل", "کراچی میں بارش", B1);
+    int r1 = kh_db_put_article(db, &a, NULL);
+    hits r;
+    int r2 = search(db, "(بارش OR پانی) کراچی", NULL, &r);
+    kh_ingest_stats st = {0};
+    int r3 = kh_ingest_path(db, in, NULL, &st);
+    char *fts = NULL;
+    int r4 = kh_query_to_fts5("کراچی OR \"موسلا دھار\"", strlen("کراچی OR \"موسلا دھار\""), &fts, NULL, 0);
+    kh_free(fts);
+    kh_db_close(db);
+    kh_set_allocator(NULL, NULL);
+    if (r1 != 0 && r1 != KH_ENOMEM) FAIL("put at %ld: %d", k, r1);
+    if (r2 != 0 && r2 != KH_ENOMEM) FAIL("search at %ld: %d", k, r2);
+    if (r3 != 0 && r3 != KH_ENOMEM) FAIL("ingest at %ld: %d", k, r3);
+    if (r4 != 0 && r4 != KH_ENOMEM) FAIL("query at %ld: %d", k, r4);
+    completed = !r1 && !r2 && !r3 && !r4 && f.n < k;
+    if (completed) ASSERT_INT_EQ(r.n, 1);
+  }
+  ASSERT(completed);
+  rm_rf(dir);
+  return 0;
+}

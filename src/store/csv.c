@@ -210,6 +210,8 @@ static int on_record(void *ctx, uint64_t line, size_t nf, const char *const *f, 
       snprintf(reason, sizeof reason, "invalid UTF-8 in column %zu", i + 1);
       return c->fn(c->ctx, line, NULL, reason);
     }
+  }
+  for (size_t i = 0; i < nf; i++) {
     if (c->map[i] >= 0) {
       s[c->map[i]] = f[i];
       n[c->map[i]] = fl[i];

@@ -27,7 +27,8 @@ static const char *const SQL_INS_DUP =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 int kh__db_exec(kh_db *db, const char *sql) {
-  return sqlite3_exec(db->sql, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : KH_EDB;
+  int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+  return rc == SQLITE_OK ? 0 : rc == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
 }
 
 static void finalize_all(kh_db *db) {

@@ -160,8 +160,9 @@ static int run_step(sqlite3 *db, const step *s) {
   snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", s->version);
   if (sqlite3_exec(db, s->sql, NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+    int nomem = sqlite3_errcode(db) == SQLITE_NOMEM;
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return KH_EDB;
+    return nomem ? KH_ENOMEM : KH_EDB;
   }
   return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : KH_EDB;
 }

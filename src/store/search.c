@@ -30,7 +30,10 @@ static int prepare_hits(kh_db *db, const kh_search_opts *o, const char *fts, con
   if (since) kh__buf_appends(&sql, " AND article.published >= ?3", &rc);
   if (until) kh__buf_appends(&sql, " AND article.published <= ?4", &rc);
   kh__buf_appends(&sql, " ORDER BY article_fts.rank LIMIT ?5", &rc);
-  if (rc) return rc;
+  if (rc) {
+    kh__buf_free(&sql);
+    return rc;
+  }
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(db->sql, sql.data, (int)sql.len, &st, NULL) != SQLITE_OK) rc = KH_EDB;
   kh__buf_free(&sql);
