@@ -18,7 +18,7 @@
 
 #include <math.h>
 
-#define EPOCHS 10
+#define EPOCHS (getenv("KH_NER_EPOCHS") ? atoi(getenv("KH_NER_EPOCHS")) : 10)
 #define MIN_COUNT 2   /* features seen fewer times are dropped from the model */
 #define SCALE 64.0    /* weights are stored as round(avg * SCALE) in int16 */
 
@@ -105,10 +105,13 @@ int main(int argc, char **argv) {
   nd_read_conll(path, &ij);
   unit *units = NULL;
   size_t nunits = 0;
-  load(a, &il, &units, &nunits);
-  load(a, &un, &units, &nunits);
-  load(a, &jh, &units, &nunits);
-  load(a, &ij, &units, &nunits);
+  /* KH_NER_SETS (experiments): which training sets, default all four */
+  const char *sets = getenv("KH_NER_SETS");
+  if (!sets) sets = "il,uner,jahangir,ijnlp";
+  if (strstr(sets, "il")) load(a, &il, &units, &nunits);
+  if (strstr(sets, "uner")) load(a, &un, &units, &nunits);
+  if (strstr(sets, "jahangir")) load(a, &jh, &units, &nunits);
+  if (strstr(sets, "ijnlp")) load(a, &ij, &units, &nunits);
   size_t ntok = 0;
   for (size_t i = 0; i < nunits; i++) ntok += units[i].d.ntok;
   fprintf(stderr, "train_ner: %zu units (IL-NER train %zu, UNER train %zu, jahangir %zu, ijnlp %zu), %zu tokens\n",
