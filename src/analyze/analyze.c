@@ -53,23 +53,30 @@ typedef struct builder {
   int32_t *newidx;     /* internal mention -> public index */
 } builder;
 
-static int cmp_ment_ctx(const void *x, const void *y, const kh__doc *d) {
-  const kh__ment *a = &d->ments[*(const int32_t *)x], *b = &d->ments[*(const int32_t *)y];
-  const kh__tok *ta = &d->toks[a->t0], *tb = &d->toks[b->t0];
-  if (ta->field != tb->field) return ta->field < tb->field ? -1 : 1;
-  return ta->start < tb->start ? -1 : ta->start > tb->start;
+typedef struct mkey {
+  uint64_t pos;  /* field << 32 | start */
+  int32_t idx;
+} mkey;
+
+static int cmp_mkey(const void *x, const void *y) {
+  const mkey *a = x, *b = y;
+  if (a->pos != b->pos) return a->pos < b->pos ? -1 : 1;
+  return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-static void sort_ments(kh__doc *d, int32_t *v, size_t n) {
-  for (size_t i = 1; i < n; i++) { /* insertion sort: mentions are nearly sorted */
-    int32_t x = v[i];
-    size_t j = i;
-    while (j > 0 && cmp_ment_ctx(&v[j - 1], &x, d) > 0) {
-      v[j] = v[j - 1];
-      j--;
-    }
-    v[j] = x;
+/* mentions in text order (title first); qsort, not in place: no context needed */
+static int sort_ments(kh__doc *d, int32_t *v, size_t n) {
+  mkey *k = kh__malloc((n ? n : 1) * sizeof *k);
+  if (!k) return d->rc = KH_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    const kh__tok *t = &d->toks[d->ments[v[i]].t0];
+    k[i].pos = (uint64_t)t->field << 32 | t->start;
+    k[i].idx = v[i];
   }
+  qsort(k, n, sizeof *k, cmp_mkey);
+  for (size_t i = 0; i < n; i++) v[i] = k[i].idx;
+  kh__free(k);
+  return 0;
 }
 
 static uint64_t surface_key(const kh__doc *d, const kh__ment *m) {
@@ -172,7 +179,7 @@ static int build_entities(builder *b) {
     b->newidx[i] = -1;
     if (!d->ments[i].dead) b->order[live++] = (int32_t)i;
   }
-  sort_ments(d, b->order, live);
+  if (sort_ments(d, b->order, live)) return d->rc;
   /* multi-word persons first, so a lone surname finds its full name */
   for (int pass = 0; pass < 2 && !d->rc; pass++)
     for (size_t k = 0; k < live && !d->rc; k++) {
