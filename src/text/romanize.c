@@ -16,7 +16,8 @@
 **     vowel letter (ی و become y w: پیا -> piya);
 **   - a word that starts with two consonants gets an 'a' after the first
 **     (وزیر -> wazir), since Urdu never starts a word with a cluster;
-**   - a word-initial ا or ع before ی و ے is a silent carrier (ایران -> iran);
+**   - a word-initial ا or ع before ی و ے is a silent carrier, and the ی or و
+**     after it a vowel (ایران -> iran, ایوان -> iwan, عید -> id);
 **   - a word-final ہ not after ا آ و reads 'a' (کمرہ -> kamra, سمیہ -> samia);
 **   - phrases of the word table match across spaces (اسلام آباد).
 ** The skeleton keeps one class letter per consonant (ٹ=ت=ط -> t, ث=س=ص -> s,
@@ -104,7 +105,8 @@ static int is_vowel_letter(uint32_t cp) {
 static void roman_word(kh__buf *b, const char *s, size_t i, size_t j, int *rc) {
   uint32_t prev = 0, cp, next;
   size_t k = dec(s, j, i, &cp);
-  int first = 1;
+  int first = 1, silent = 0;
+  size_t start2 = 0; /* where the letter after a silent carrier starts */
   while (i < j) {
     size_t nk = 0;
     next = 0;
@@ -114,12 +116,16 @@ static void roman_word(kh__buf *b, const char *s, size_t i, size_t j, int *rc) {
     if (first) {
       lat = r->ini;
       /* silent carrier: ایران -> iran, عید -> id */
-      if ((cp == 0x0627 || cp == 0x0639) && (next == 0x06CC || next == 0x0648 || next == 0x06D2))
+      if ((cp == 0x0627 || cp == 0x0639) && (next == 0x06CC || next == 0x0648 || next == 0x06D2)) {
         lat = "";
+        silent = 1;
+        start2 = i + k;
+      }
     } else if (!next) {
       lat = r->fin;
       if (cp == 0x06C1 && prev && prev != 0x0627 && prev != 0x0622 && prev != 0x0648) lat = "a";
-    } else if (is_vowel_letter(next)) {
+    } else if (is_vowel_letter(next) && !(silent && i == start2)) {
+      /* (after a silent carrier ی و are vowels: ایوان -> iwan) */
       lat = r->bv;
     } else {
       lat = r->med;
