@@ -90,8 +90,9 @@ static int on_span(void *ctx, size_t start, size_t end) {
 
 /* Naive baseline: a boundary after every run of ۔ ؟ ! . ? and at every
 ** line break; spans trimmed of ASCII space like khabar's. */
-static size_t naive_stop(const char *t, size_t n, size_t i) {
+static inline size_t naive_stop(const char *t, size_t n, size_t i) {
   unsigned char c = (unsigned char)t[i];
+  if (c != '.' && c != '!' && c != '?' && c != 0xDB && c != 0xD8) return 0;
   if (c == '.' || c == '!' || c == '?') return 1;
   if (i + 1 < n && ((c == 0xDB && (unsigned char)t[i + 1] == 0x94) ||
                     (c == 0xD8 && (unsigned char)t[i + 1] == 0x9F)))

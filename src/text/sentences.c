@@ -510,8 +510,8 @@ static size_t absorb_trailing(split *S, size_t e) {
     while (k < n && (l = stop_len(t, n, k, &kind)) > 0) k += l;
     if (k == q) return e;                                  /* no stop */
     if (k < n && !ws_len(t, n, k) && !closer_len(t, n, k) && !quote_len(t, n, k, &dbl) &&
-        !(t[k] >= '0' && t[k] <= '9' && (unsigned char)t[k - 1] == 0x94))
-      return e; /* glued to a word: "۔ !لگتا" is not a stop; "۔ ۔46.88" is */
+        !((unsigned char)t[k - 1] == 0x94 && (unsigned char)t[k - 2] == 0xDB))
+      return e; /* glued to a word: "۔ !لگتا" is not a stop; "۔ ۔46.88", "لیا۔ ۔پختونخوا" are */
     for (size_t m = j; m < q; m += quote_len(t, n, m, &dbl))
       if (dbl) S->quote ^= 1;
     e = absorb_closers(S, k);
