@@ -20,6 +20,9 @@
 
 #define EPOCHS (getenv("KH_NER_EPOCHS") ? atoi(getenv("KH_NER_EPOCHS")) : 10)
 #define MIN_COUNT 2   /* features seen fewer times are dropped from the model */
+#define MIN_WEIGHT 64 /* and features whose largest |weight| * SCALE is below this (avg < 1.0):
+                         bench/ner_eval gave the same F1 with 26k of 44k features, and the
+                         table stays in cache */
 #define SCALE 64.0    /* weights are stored as round(avg * SCALE) in int16 */
 
 typedef struct unit {
@@ -144,7 +147,7 @@ int main(int argc, char **argv) {
         int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
         int prev = KH__NER_O;
         for (int32_t i = t0; i < t1; i++) {
-          if (!kh__is_word(d, (size_t)i)) {
+          if (kh__ner_skip(d, i)) {
             pred[i] = KH__NER_O;
             prev = KH__NER_O;
             continue;
@@ -208,7 +211,9 @@ int main(int argc, char **argv) {
       q[l] = (int16_t)v;
       nz |= q[l] != 0;
     }
-    if (!nz) continue;
+    int mx = 0;
+    for (int l = 0; l < KH__NER_NLABELS; l++) mx = abs(q[l]) > mx ? abs(q[l]) : mx;
+    if (!nz || mx < MIN_WEIGHT) continue;
     keys[kept] = m.keys[r];
     memcpy(qw[kept], q, sizeof q);
     kept++;
@@ -222,8 +227,8 @@ int main(int argc, char **argv) {
           "** tools/gen_ner_model.py from ../shared/data/ner; do not edit.\n"
           "** Averaged perceptron, %d epochs, %zu training tokens (IL-NER train, UNER\n"
           "** training documents, jahangir, ijnlp2008); %zu of %zu features kept (seen >= %d\n"
-          "** times, non-zero); weights are round(avg * %g).  Included by ner.c only.\n*/\n",
-          EPOCHS, ntok, kept, m.n, MIN_COUNT, SCALE);
+          "** times, largest |weight| >= %d); weights are round(avg * %g).  Included by ner.c only.\n*/\n",
+          EPOCHS, ntok, kept, m.n, MIN_COUNT, MIN_WEIGHT, SCALE);
   fprintf(out, "static const uint32_t KH__NER_KEYS[] = {\n");
   for (size_t k = 0; k < kept; k++) fprintf(out, "%uu,%s", keys[k], k % 8 == 7 ? "\n" : "");
   fprintf(out, "};\nstatic const int16_t KH__NER_W[][7] = {\n");

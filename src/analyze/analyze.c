@@ -153,7 +153,13 @@ static void add_unknown_strings(builder *b, rent *e, const kh__ment *m) {
     if (r) *rc = r;
   }
   e->name = b->pool.len;
-  if (rom) kh__buf_append(&b->pool, rom, rl, rc);
+  if (rom) { /* a name: each word capitalized (bors bondarif -> Bors Bondarif) */
+    for (size_t i = 0; i < rl; i++) {
+      char c = rom[i];
+      if ((i == 0 || rom[i - 1] == ' ' || rom[i - 1] == '-') && c >= 'a' && c <= 'z') c = (char)(c - 32);
+      kh__buf_appendc(&b->pool, c, rc);
+    }
+  }
   kh__buf_appendc(&b->pool, 0, rc);
   e->id = b->pool.len;
   kh__buf_appends(&b->pool, m->type == KH_ENT_PER ? "per:~" : m->type == KH_ENT_LOC ? "loc:~" : "org:~", rc);

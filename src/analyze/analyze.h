@@ -328,6 +328,9 @@ void kh__ner_gaztags(kh__doc *d);
 int kh__ner_feats(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int prev, uint32_t *out);
 /* 1 if label l may follow label prev (BIO). */
 int kh__ner_allowed(int prev, int l);
+/* 1 if token i is labelled O without scoring: not a word, or a postposition,
+** auxiliary or speech verb (half of Urdu news tokens; the trainer does the same). */
+int kh__ner_skip(const kh__doc *d, int32_t i);
 /* Tag tokens [t0, t1) of d (one sentence) greedily left to right. */
 void kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels);
 

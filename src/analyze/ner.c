@@ -169,13 +169,19 @@ int kh__ner_allowed(int prev, int l) {
   return prev == l || prev == l - 1;               /* I-X after B-X or I-X */
 }
 
+int kh__ner_skip(const kh__doc *d, int32_t i) {
+  if (!kh__is_word(d, (size_t)i)) return 1;
+  return (d->toks[i].wcls & (KH__W_NE | KH__W_KO | KH__W_SE | KH__W_GEN | KH__W_LOCPOST | KH__W_KI |
+                             KH__W_AUX | KH__W_SAY)) != 0;
+}
+
 void kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
   const kh__ner_model *m = d->a->ner;
   int prev = KH__NER_O;
   uint32_t f[KH__NER_MAXF];
   for (int32_t i = t0; i < t1; i++) {
     int best = KH__NER_O;
-    if (m && kh__is_word(d, (size_t)i)) {
+    if (m && !kh__ner_skip(d, i)) {
       int32_t score[KH__NER_NLABELS] = {0};
       int nf = kh__ner_feats(d, t0, t1, i, prev, f);
       for (int k = 0; k < nf; k++) {
