@@ -84,6 +84,9 @@ int kh_corpus_attach(kh_db *db) {
   if (!db) return KH_EINVAL;
   for (int i = 0; i < db->nhooks; i++)
     if (db->hooks[i].fn == on_put) return 0;
+  /* the corpus tables are probed at random (df, bands, story terms): keep
+  ** them in memory rather than spill pages in the middle of a batch */
+  if (kh__db_exec(db, "PRAGMA cache_size = -131072")) return KH_EDB; /* 128 MB */
   return kh__db_on_put(db, on_put, NULL);
 }
 

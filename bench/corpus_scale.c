@@ -1,0 +1,154 @@
+/*
+** corpus_scale.c — cost of adding one article (fingerprint, LSH bands,
+** story assignment, with the store's own insert and FTS5 indexing) as the
+** corpus grows.  The corpus is RECOMBINED from real sentences: each
+** synthetic article takes a random pk-news-2024 article's title and 6-14
+** sentences drawn from that article and two others of the same category,
+** published 400 articles a day.  Prints articles/s for each block of
+** articles, with the corpus hook on and, as the peer in the same run, a
+** second database without it (store only), so the ratio shows what the
+** corpus layer adds and whether that grows with the corpus.
+**
+**   make bench && ./build/bench/corpus_scale [N (default 40000)] [--data DIR]
+*/
+#include "khabar.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXA 3000
+static char *title[MAXA], *cat[MAXA];
+static size_t sst[MAXA][64], sen[MAXA][64];
+static int nsent[MAXA];
+static char *body[MAXA];
+static int na;
+
+static int on_sent(void *ctx, size_t s, size_t e) {
+  int i = *(int *)ctx;
+  if (nsent[i] < 64) {
+    sst[i][nsent[i]] = s;
+    sen[i][nsent[i]++] = e;
+  }
+  return 0;
+}
+
+static uint64_t rs = 0x12345678;
+static uint32_t rnd(void) {
+  rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (uint32_t)(rs >> 33);
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Build synthetic article k into buf; returns its title index. */
+static int make(int k, char *buf, size_t cap, size_t *len, char *date) {
+  int a = (int)(rnd() % na), b, c;
+  do b = (int)(rnd() % na); while (strcmp(cat[b], cat[a]));
+  do c = (int)(rnd() % na); while (strcmp(cat[c], cat[a]));
+  int picks[3] = {a, b, c}, m = 6 + (int)(rnd() % 9);
+  size_t n = 0;
+  for (int j = 0; j < m; j++) {
+    int src = picks[j < m / 2 ? 0 : 1 + (int)(rnd() % 2)];
+    if (!nsent[src]) continue;
+    int s = (int)(rnd() % nsent[src]);
+    size_t l = sen[src][s] - sst[src][s];
+    if (n + l + 2 >= cap) break;
+    memcpy(buf + n, body[src] + sst[src][s], l);
+    n += l;
+    buf[n++] = ' ';
+  }
+  *len = n;
+  int day = k / 400;
+  snprintf(date, 16, "2024-%02d-%02d", 1 + (day / 28) % 12, 1 + day % 28);
+  return a;
+}
+
+int main(int argc, char **argv) {
+  const char *data = KH_SOURCE_DIR "/../shared/data";
+  int N = 40000;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
+    else N = atoi(argv[i]);
+  }
+  char p[4096];
+  snprintf(p, sizeof p, "%s/pk-news-2024/pk-news-2024.jsonl", data);
+  FILE *f = fopen(p, "r");
+  if (!f) return 1;
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) > 0 && na < MAXA) {
+    json_t *o = json_loads(line, 0, NULL);
+    const char *t = json_string_value(json_object_get(o, "title")), *bd = json_string_value(json_object_get(o, "body")),
+               *c = json_string_value(json_object_get(o, "category"));
+    if (t && bd && c) {
+      title[na] = strdup(t);
+      body[na] = strdup(bd);
+      cat[na] = strdup(c);
+      kh_sentences(body[na], strlen(body[na]), on_sent, &na);
+      na++;
+    }
+    json_decref(o);
+  }
+  free(line);
+  fclose(f);
+  char path[2][256];
+  kh_db *db[2];
+  for (int w = 0; w < 2; w++) {
+    snprintf(path[w], sizeof path[w], "/tmp/khabar-scale-%d-%d.db", (int)getpid(), w);
+    if (kh_db_open(path[w], &db[w])) return 1;
+  }
+  kh_corpus_attach(db[0]);
+  printf("recombined corpus from %d pk-news-2024 articles' sentences; %d articles, 400 a day\n", na, N);
+  printf("%-18s %14s %14s %8s\n", "articles", "with corpus/s", "store only/s", "ratio");
+  static char buf[64 * 1024];
+  int block = N >= 40000 ? 10000 : N / 4 > 0 ? N / 4 : 1;
+  double t[2] = {0, 0};
+  uint64_t seed_state = rs;
+  for (int k0 = 0; k0 < N; k0 += block) {
+    for (int w = 0; w < 2; w++) {
+      rs = seed_state; /* same articles in both databases */
+      double t0 = now();
+      for (int k = k0; k < k0 + block && k < N; k++) {
+        size_t len;
+        char date[16], id[32];
+        int a = make(k, buf, sizeof buf, &len, date);
+        snprintf(id, sizeof id, "s%d", k);
+        kh_article art = {0};
+        art.id = id;
+        art.id_len = strlen(id);
+        art.title = title[a];
+        art.title_len = strlen(title[a]);
+        art.body = buf;
+        art.body_len = len;
+        art.published = date;
+        art.published_len = strlen(date);
+        art.source = "synthetic";
+        art.source_len = 9;
+        if (kh_db_put_article(db[w], &art, NULL) < 0) return 1;
+      }
+      kh_db_commit(db[w]);
+      t[w] = now() - t0;
+    }
+    seed_state = rs;
+    printf("%7d - %-8d %14.0f %14.0f %8.2f\n", k0, k0 + block, block / t[0], block / t[1], t[0] / t[1]);
+    fflush(stdout);
+  }
+  for (int w = 0; w < 2; w++) {
+    kh_db_close(db[w]);
+    char x[600];
+    unlink(path[w]);
+    snprintf(x, sizeof x, "%s-wal", path[w]);
+    unlink(x);
+    snprintf(x, sizeof x, "%s-shm", path[w]);
+    unlink(x);
+  }
+  return 0;
+}
