@@ -144,6 +144,9 @@ static void roman_word(kh__buf *b, const char *s, size_t i, size_t j, int *rc) {
   }
 }
 
+/* Romanize in[0..len) after kh_normalize; *out owned by the caller
+** (kh_free).  Returns 0, KH_EINVAL, KH_ENOMEM or KH_ETOOBIG; on failure
+** *out is NULL and nothing leaks. */
 int kh_romanize(const char *in, size_t len, char **out, size_t *outlen) {
   if ((!in && len) || !out || !outlen) return KH_EINVAL;
   *out = NULL;
@@ -295,6 +298,8 @@ static void sk_word(kh__buf *b, const char *s, size_t i, size_t j, int *rc) {
   }
 }
 
+/* Skeleton key of a name in[0..len) (Urdu or Latin); same ownership and
+** errors as kh_romanize.  An input with no letters gives "". */
 int kh_skeleton(const char *in, size_t len, char **out, size_t *outlen) {
   if ((!in && len) || !out || !outlen) return KH_EINVAL;
   *out = NULL;

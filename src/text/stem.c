@@ -16,11 +16,12 @@
 ** is marked masculine, لڑکوں → لڑکا) and then writes a marked-masculine
 ** ending ا/ے/ہ as ہ, so لڑکا/لڑکے/لڑکوں → لڑکہ, لمحہ/لمحے/لمحوں → لمحہ,
 ** کتاب/کتابیں/کتابوں → کتاب, لڑکی/لڑکیاں/لڑکیوں → لڑکی, امریکا/امریکہ → امریکہ,
-** while دور and دورہ, عہد and عہدہ keep apart.  Non-Urdu words, words that would keep fewer than two
-** letters and a short list of function words (کیوں، انہوں، نہیں) are returned
-** unchanged.  Other stopwords are stemmed like any word: the list holds
-** content words too (کمرہ), and کرتا/کرتے sharing a key is what search wants.  Arabic ات plurals are stripped
-** only when the lemma table lists the word (اطلاعات → اطلاع), never by rule.
+** while دور and دورہ, عہد and عہدہ keep apart.  Non-Urdu words, words that
+** would keep fewer than two letters and a short list of function words
+** (کیوں، انہوں، نہیں) are returned unchanged.  Other stopwords are stemmed like
+** any word: the list holds content words too (کمرہ), and کرتا/کرتے sharing a
+** key is what search wants.  Arabic ات plurals are stripped only when the
+** lemma table lists the word (اطلاعات → اطلاع), never by rule.
 **
 ** kh_lemma returns a dictionary form in the conventions of UD Urdu UDTB
 ** (verbs as infinitives: گیا → جانا; postpositions کی/کے → کا).  It looks the
@@ -60,6 +61,7 @@ static uint32_t fnv1a(const char *s, size_t n) {
   return h;
 }
 
+/* 1 if norm[0..len) is in the generated stopword table (hash probe). */
 int kh_is_stopword(const char *norm, size_t len) {
   if (!norm || len == 0) return 0;
   const uint32_t mask = (1u << KH__STOP_SLOTS_BITS) - 1;
@@ -144,6 +146,8 @@ static int is_kept(const char *s, size_t n) {
   return 0;
 }
 
+/* Search key of a normalized word (see the file header); writes at most
+** len + 1 bytes, returns the key's length, KH_ETOOBIG or KH_EINVAL. */
 int kh_stem(const char *norm, size_t len, char *out, size_t cap) {
   if ((!norm && len) || !out || cap == 0) return KH_EINVAL;
   if (len == 0 || is_kept(norm, len) || !all_arabic(norm, len))
@@ -211,6 +215,8 @@ static int lemma_word(const char *w, size_t n, const char *prefix, size_t pn, ch
   return emit(tmp, m, NULL, out, cap);
 }
 
+/* Lemma of a normalized word: table, fused future, '_' tokens, default
+** rules.  Returns its length, KH_ETOOBIG or KH_EINVAL. */
 int kh_lemma(const char *norm, size_t len, char *out, size_t cap) {
   if ((!norm && len) || !out || cap == 0) return KH_EINVAL;
   if (len == 0) return emit(norm, 0, NULL, out, cap);
