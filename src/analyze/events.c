@@ -184,7 +184,7 @@ int kh__events_find(kh__doc *d) {
     int32_t s = tk->sent, lo, hi;
     kh__clause(d, t, &lo, &hi);
     list subj = {{0}, 0}, obj = {{0}, 0};
-    int between = 0;
+    int between = 0, at_trigger = 0;
     int32_t place = -1;
     /* the frame before the trigger */
     int32_t k = trig0 - 1;
@@ -193,6 +193,7 @@ int kh__events_find(kh__doc *d) {
       int32_t m = kh__ment_at(d, k);
       if (m >= 0 && d->ments[m].type == KH_ENT_LOC) { /* بیجنگ پہنچے */
         place = m;
+        at_trigger = 1;
       } else if (d->toks[k].wcls & KH__W_SE) {
         collect_back(d, k - 1, lo, &obj);
       } else if ((d->toks[k].wcls & KH__W_WITH) && k - 1 >= lo && (d->toks[k - 1].wcls & KH__W_GEN)) {
@@ -203,7 +204,7 @@ int kh__events_find(kh__doc *d) {
         between = 1;
       } else if (d->toks[k].wcls & KH__W_GEN) {
         int32_t pm = kh__ment_at(d, k - 1);
-        if (pm >= 0 && d->ments[pm].type == KH_ENT_LOC) place = pm; /* چین کا دورہ */
+        if (pm >= 0 && d->ments[pm].type == KH_ENT_LOC) place = pm, at_trigger = 1; /* چین کا دورہ */
         else if (type == KH_EVT_HOST) collect_back(d, k - 1, lo, &obj); /* Y کا استقبال */
         else collect_back(d, k - 1, lo, &subj);                          /* X کا دورہ */
       }
@@ -305,12 +306,20 @@ int kh__events_find(kh__doc *d) {
     e.place = place;
     when(d, lo, hi, &e);
     int sideline = 0;
-    for (int32_t j = lo; j < hi; j++) sideline |= (d->toks[j].wcls & KH__W_SIDELINE) != 0;
-    list all = subj;
+    /* "کے موقع پر" after an event (سربراہی اجلاس کے موقع پر), not "اس موقع پر" (on this occasion) */
+    for (int32_t j = lo + 1; j < hi; j++)
+      sideline |= (d->toks[j].wcls & KH__W_SIDELINE) && (d->toks[j - 1].wcls & KH__W_GEN);
+    /* "reached" is an arrival only at a place (بیجنگ پہنچے, not 18 ارب ڈالر تک پہنچ);
+    ** visits are made by people; a reception needs a guest */
+    if (type == KH_EVT_VISIT && !strncmp(KH__TOKNORM(d, t), "پہنچ", strlen("پہنچ")) && !at_trigger) continue;
+    if (type == KH_EVT_HOST && !obj.n) continue;
+    list all = {{0}, 0};
+    for (uint32_t i = 0; i < subj.n; i++)
+      if (type != KH_EVT_VISIT || d->ments[subj.m[i]].type == KH_ENT_PER) list_add(d, &all, subj.m[i]);
     for (uint32_t i = 0; i < obj.n; i++) list_add(d, &all, obj.m[i]);
     if (type == KH_EVT_MEET && all.n < 2) continue;
     if (all.n < 1) continue;
-    if (subj.n) last_subject = subj.m[0];
+    if (all.n && subj.n) last_subject = all.m[0];
     if (place >= 0) last_place = place;
     /* CAMEO */
     const char *pc = country_of(d, place);
