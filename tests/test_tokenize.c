@@ -66,7 +66,7 @@ TEST(tokenize_fixtures) {
 typedef struct span_check {
   const char *text;
   size_t len;
-  size_t last_end;
+  size_t last_start, last_end;
   long tokens, split, bad;
 } span_check;
 
@@ -76,7 +76,10 @@ static int span_cb(void *ctx, const kh_token *t) {
     c->bad++;
     return 0;
   }
-  if (t->start < c->last_end) c->bad++; /* tokens come in text order, never overlap */
+  /* tokens come in text order and never overlap, but for the words of one
+  ** multiword presentation form (ﷺ), which share its span */
+  if (t->start < c->last_end && !(t->start == c->last_start && t->end == c->last_end)) c->bad++;
+  c->last_start = t->start;
   c->last_end = t->end;
   c->tokens++;
   if (t->flags & KH_TOKF_SPLIT) {
@@ -107,7 +110,7 @@ TEST(tokenize_real_offsets) {
   char *text = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
   if (!text) SKIP("../shared/data/pk-news-2024 not found");
   if (len > (4u << 20)) len = 4u << 20;
-  span_check c = {text, len, 0, 0, 0, 0};
+  span_check c = {text, len, 0, 0, 0, 0, 0};
   ASSERT_INT_EQ(kh_tokenize(text, len, KH_TOKENIZE_PUNCT, span_cb, &c), 0);
   ASSERT_INT_EQ(c.bad, 0);
   ASSERT(c.tokens > 500000);

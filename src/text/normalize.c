@@ -126,21 +126,21 @@ static inline uint32_t fold_latin(uint32_t cp) {
   return cp;
 }
 
-/* Does the letter before byte j join the next letter?  Skips dropped marks,
-** tatweel and ZWJ; ZWNJ, space, punctuation and the end do not join. */
+/* Does the letter before byte j join the next letter?  Everything the
+** normalizer drops is transparent (marks, tatweel, ZWJ, ZWNJ, controls), so
+** that normalizing twice gives what normalizing once gave: ں + ZWNJ + م is
+** read as inside the word, as it is once the ZWNJ is gone.  Space,
+** punctuation and the end of the text do not join. */
 static int joins_next(const char *s, size_t n, size_t j) {
   while (j < n) {
     uint32_t cp;
     int l = kh_utf8_decode(s + j, n - j, &cp);
-    if (cp == 0x200C) return 0;
     int cls = kh__cp_class(cp);
     if (cls == KH__CL_LETTER) {
       if (cp >= 0x0600 && cp <= 0x08FF) return 1;
       if (cp >= 0xFB50 && cp <= 0xFEFE) return 1;
       return 0;
     }
-    /* dropped characters (marks, tatweel, ZWJ, controls) are transparent,
-    ** so normalizing twice gives what normalizing once gave */
     if (cls != KH__CL_MARK && cls != KH__CL_JOIN && cls != KH__CL_CTRL) return 0;
     j += (size_t)l;
   }

@@ -80,6 +80,17 @@ static inline int is_latin_alnum(uint32_t cp, int cls) {
 
 static inline int is_ascii_alnum(int c) { return c >= 0 && c < 0x80 && isalnum(c); }
 
+/* A presentation form that stands for several words (ﷺ = صلی اللہ علیہ
+** وسلم): it is a token group of its own, never part of a longer word. */
+static int multiword_pf(uint32_t cp) {
+  if (cp < 0xFB50 || cp > 0xFEFE) return 0;
+  kh__cinfo ci;
+  kh__cinfo_get(cp, &ci);
+  for (int k = 0; k < ci.nexp; k++)
+    if (ci.exp[k] == ' ') return 1;
+  return 0;
+}
+
 /* ---- emitting ---- */
 
 static int emit_h(tk *t, const char *norm, size_t nlen, size_t start, size_t end, int kind,
@@ -130,17 +141,19 @@ static size_t norm_into(const tk *t, size_t a, size_t b, char *buf, size_t cap, 
 
 #define NBUF (4 * KH_MAX_TOKEN)
 
-/* Auxiliaries and punctuation after which a light-verb compound is split. */
+/* A light-verb compound (بلالی) is split before an auxiliary, punctuation,
+** anything not an Urdu word, or the end; kept before another word. */
 static int light_context(const tk *t, size_t j) {
   static const char *const aux[] = {"ہے", "ہیں", "تھا", "تھی", "تھے", "گیا", "گئی", "گئے",
                                     "جائے", "جاتا", "جاتی", "جاتے", "ہو", "ہوں", "گا", "گی", "گے"};
-  while (j < t->n && (t->s[j] == ' ' || t->s[j] == '\t')) j++;
+  /* split unless an ordinary Urdu word follows: so the forms written out
+  ** and tokenized again (as FTS5 does with a rewritten query) split alike */
+  while (j < t->n && (t->s[j] == ' ' || t->s[j] == '\t' || t->s[j] == '\n' || t->s[j] == '\r')) j++;
   if (j >= t->n) return 1;
   int l;
   uint32_t cp = peek(t->s, t->n, j, &l);
   int cls = kh__cp_class(cp);
-  if (cls == KH__CL_PUNCT || cls == KH__CL_SPACE) return 1;
-  if (!is_arabic_letter(cp, cls)) return 0;
+  if (!is_arabic_letter(cp, cls)) return 1;
   size_t e = j;
   while (e < t->n) {
     cp = peek(t->s, t->n, e, &l);
@@ -200,12 +213,10 @@ static size_t word_fast(const tk *t, size_t i, char *buf, uint32_t *offs, size_t
     m += 2;
     j += 2;
   }
-  if (j < n && s[j] >= 0x80) {
-    /* the word may go on with something the fast path does not know */
-    if (s[j] < 0xD8 || s[j] > 0xDB) {
-      if (s[j] == 0xE2 || s[j] == 0xEF || s[j] == 0xDD || s[j] == 0xE0) return 0;
-    }
-  }
+  /* the word may go on with something the fast path does not know (ZWNJ,
+  ** a presentation form, a combining mark of another block): let the
+  ** general path decide where it ends */
+  if (j < n && s[j] >= 0x80 && (s[j] < 0xD8 || s[j] > 0xDB)) return 0;
   *mlen = m;
   return j;
 }
@@ -222,6 +233,17 @@ static int word(tk *t, size_t a, size_t b) {
 
 static int word_norm(tk *t, size_t a, size_t b, char *buf, uint32_t *offs, size_t m) {
   if (m == 0) return 0;
+  char *sp = memchr(buf, ' ', m);
+  if (sp) { /* a multiword presentation form: one word token per word */
+    for (size_t p = 0; p < m;) {
+      size_t q = p;
+      while (q < m && buf[q] != ' ') q++;
+      int rc = q > p ? emit(t, buf + p, q - p, a, b, KH_TOK_WORD, KH_TOKF_SPLIT) : 0;
+      if (rc) return rc;
+      p = q + 1;
+    }
+    return 0;
+  }
   uint64_t h = kh__hash64(buf, m);
   if (!(t->flags & KH_TOKENIZE_NOSPLIT) && m <= KH_MAX_TOKEN) {
     const kh__fused_row *r = kh__fused_find_h(buf, m, h);
@@ -262,6 +284,7 @@ static int simple(tk *t, size_t a, size_t b, int kind, const char *prefix) {
   size_t pl = prefix ? strlen(prefix) : 0;
   if (pl) memcpy(buf, prefix, pl);
   size_t m = norm_into(t, a, b, buf + pl, sizeof buf - pl, NULL);
+  if (m == 0) return 0; /* only dropped characters (a tag of marks) */
   return emit(t, buf, pl + m, a - pl, b, kind, 0);
 }
 
@@ -356,8 +379,10 @@ static size_t scan_word(const char *s, size_t n, size_t i) {
   while (j < n) {
     uint32_t cp = peek(s, n, j, &l);
     int cls = kh__cp_class(cp);
+    if (j > i && cp >= 0xFB50 && multiword_pf(cp)) break;
     if (is_arabic_letter(cp, cls) || cls == KH__CL_MARK) {
       j += (size_t)l;
+      if (cp >= 0xFB50 && multiword_pf(cp)) break; /* a group of its own */
       continue;
     }
     if (cls == KH__CL_JOIN) {
@@ -388,6 +413,7 @@ static size_t scan_tag(const char *s, size_t n, size_t i) {
   while (j < n) {
     uint32_t cp = peek(s, n, j, &l);
     int cls = kh__cp_class(cp);
+    if (cp >= 0xFB50 && multiword_pf(cp)) break;
     if (cp == '_' || is_arabic_letter(cp, cls) || cls == KH__CL_MARK || cls == KH__CL_JOIN ||
         cls == KH__CL_DIGIT || is_latin_alnum(cp, cls))
       j += (size_t)l;
