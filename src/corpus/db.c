@@ -11,7 +11,10 @@
 ** (tables: schema step 3 in src/store/schema.c).  Looking up the articles a
 ** text may share passages with costs one index probe per band, each capped
 ** at KH__BUCKET_CAP rows (the most recent), so it does not grow with the
-** corpus.  Candidates are then scored in full by kh_reuse_compare.
+** corpus.  MinHash-LSH finds copies (high shingle resemblance) but misses
+** rewrites, whose shingle resemblance is low (COUNTER's WD pairs: 0.75 of
+** them share a band, PD 0.24), so the members of the article's story are
+** candidates too.  Candidates are then scored in full by kh_reuse_compare.
 */
 #include "corpus.h"
 #include "../store/store.h"
@@ -189,7 +192,7 @@ static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t
   *out = NULL;
   *n = 0;
   if (!fp->ntokens) return 0;
-  size_t cap = (size_t)KH_LSH_BANDS * KH__BUCKET_CAP + KH__BUCKET_CAP;
+  size_t cap = (size_t)KH_LSH_BANDS * KH__BUCKET_CAP + 2 * KH__BUCKET_CAP;
   int64_t *v = kh__malloc(cap * sizeof *v);
   if (!v) return KH_ENOMEM;
   sqlite3_stmt *sb = NULL, *se = NULL;
@@ -214,6 +217,18 @@ static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t
     while (sqlite3_step(s) == SQLITE_ROW && m < cap) v[m++] = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
   }
+  /* members of the same story: rewrites share words more than shingles */
+  sqlite3_stmt *ss = NULL;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT rowid FROM story_member WHERE story = "
+                         "(SELECT story FROM story_member WHERE rowid = ?1) AND rowid <> ?1 "
+                         "ORDER BY rowid DESC LIMIT ?2",
+                         -1, &ss, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(ss, 1, self);
+    sqlite3_bind_int(ss, 2, KH__BUCKET_CAP);
+    while (sqlite3_step(ss) == SQLITE_ROW && m < cap) v[m++] = sqlite3_column_int64(ss, 0);
+  }
+  sqlite3_finalize(ss);
   qsort(v, m, sizeof *v, kh__cmp_i64);
   size_t u = 0;
   for (size_t i = 0; i < m; i++)
