@@ -26,6 +26,9 @@ void cli_json_str(FILE *f, const char *s, size_t n);
 ** else ./khabar.db. */
 const char *cli_db_path(int *argc, char **argv);
 
+/* khabar search --entity NAME [QUERY] (cli/cmd_analyze.c; cmd_search hands over). */
+int cmd_search_entity(int argc, char **argv);
+
 #define CMD(name, fn, summary) int fn(int argc, char **argv);
 #include "commands.h"
 #undef CMD

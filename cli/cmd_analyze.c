@@ -444,3 +444,125 @@ int cmd_events(int argc, char **argv) {
   kh_db_close(db);
   return rc ? cli_error("events: %s", kh_strerror(rc)) : 0;
 }
+
+/* ---- khabar search --entity NAME [QUERY] ---- */
+
+typedef struct idset {
+  char **ids;
+  size_t n, cap;
+} idset;
+
+static int collect_ids(void *ctx, const kh_article_ref *r) {
+  idset *s = ctx;
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    char **p = realloc(s->ids, cap * sizeof *p);
+    if (!p) return KH_ENOMEM;
+    s->ids = p;
+    s->cap = cap;
+  }
+  s->ids[s->n] = strdup(r->id ? r->id : "");
+  if (!s->ids[s->n]) return KH_ENOMEM;
+  s->n++;
+  return 0;
+}
+
+typedef struct ent_search {
+  idset *set;
+  int json, n, limit;
+} ent_search;
+
+static int filter_hit(void *ctx, const kh_hit *h) {
+  ent_search *e = ctx;
+  int in = 0;
+  for (size_t i = 0; i < e->set->n && !in; i++) in = !strcmp(e->set->ids[i], h->id);
+  if (!in) return 0;
+  e->n++;
+  if (e->json) {
+    putchar('{');
+    json_kv("id", h->id, 0);
+    printf(",\"score\":%.4f", h->score);
+    json_kv("title", h->title, 1);
+    json_kv("source", h->source, 1);
+    json_kv("published", h->published, 1);
+    json_kv("url", h->url, 1);
+    json_kv("snippet", h->snippet, 1);
+    fputs("}\n", stdout);
+  } else {
+    printf("%d. %s\n   %s", e->n, h->title, h->id);
+    if (h->source) printf(" | %s", h->source);
+    if (h->published) printf(" | %s", h->published);
+    printf(" | score %.2f\n", h->score);
+    if (*h->snippet) printf("   %s\n", h->snippet);
+    putchar('\n');
+  }
+  return e->n >= e->limit ? 1 : 0;
+}
+
+static int print_ref_json(void *ctx, const kh_article_ref *r) {
+  (void)ctx;
+  putchar('{');
+  json_kv("id", r->id, 0);
+  json_kv("title", r->title, 1);
+  json_kv("published", r->published, 1);
+  printf(",\"mentions\":%lld", (long long)r->mentions);
+  if (r->story >= 0) printf(",\"story\":%lld", (long long)r->story);
+  fputs("}\n", stdout);
+  return 0;
+}
+
+int cmd_search_entity(int argc, char **argv) {
+  const char *db_path = cli_db_path(&argc, argv);
+  const char *entity = NULL;
+  kh_search_opts so;
+  memset(&so, 0, sizeof so);
+  int json = 0, limit = 10;
+  char query[4096] = "";
+  size_t ql = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--entity") && i + 1 < argc) entity = argv[++i];
+    else if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "--limit") && i + 1 < argc) limit = atoi(argv[++i]);
+    else if (!strcmp(a, "--source") && i + 1 < argc) so.source = argv[++i];
+    else if (!strcmp(a, "--since") && i + 1 < argc) so.since = argv[++i];
+    else if (!strcmp(a, "--until") && i + 1 < argc) so.until = argv[++i];
+    else if (a[0] == '-' && a[1] == '-') return cli_error("search: unknown option '%s' (try --help)", a), 2;
+    else {
+      size_t n = strlen(a);
+      if (ql + n + 2 >= sizeof query) return cli_error("search: query too long"), 2;
+      if (ql) query[ql++] = ' ';
+      memcpy(query + ql, a, n + 1);
+      ql += n;
+    }
+  }
+  if (!entity) return cli_error("search: --entity wants a name"), 2;
+  if (limit <= 0 || limit > 10000) return cli_error("search: --limit wants a number from 1 to 10000"), 2;
+  qopts o;
+  memset(&o, 0, sizeof o);
+  o.db_path = db_path;
+  kh_db *db;
+  kh_analyzer *a;
+  if (open_db(&o, "search", &db, &a)) return 1;
+  int64_t id = resolve_who(db, a, entity);
+  int rc = 0;
+  if (id < 0) {
+    rc = cli_error("search: no entity called '%s'", entity);
+  } else if (!ql) {
+    rc = kh_entity_articles(db, id, limit, json ? print_ref_json : print_article_ref, NULL);
+    if (rc) rc = cli_error("search: %s", kh_strerror(rc));
+  } else {
+    idset set = {0};
+    rc = kh_entity_articles(db, id, 1000000, collect_ids, &set);
+    ent_search es = {&set, json, 0, limit};
+    so.limit = 10000;
+    if (!rc) rc = kh_search(db, query, &so, filter_hit, &es);
+    if (rc == 1) rc = 0;
+    if (rc) rc = cli_error("search: %s", kh_strerror(rc));
+    for (size_t i = 0; i < set.n; i++) free(set.ids[i]);
+    free(set.ids);
+  }
+  kh_analyzer_free(a);
+  kh_db_close(db);
+  return rc;
+}

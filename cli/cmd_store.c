@@ -228,9 +228,13 @@ int cmd_search(int argc, char **argv) {
          "--limit N   results (default 10)\n"
          "--source S  only this source\n"
          "--since D, --until D   published between (YYYY-MM-DD, inclusive)\n"
-         "--json      one object a line: id, score, title, source, published, url, snippet");
+         "--json      one object a line: id, score, title, source, published, url, snippet\n"
+         "--entity NAME  only articles mentioning this entity, any spelling (پوتن = Putin);\n"
+         "               without QUERY: all of them, newest first");
     return 0;
   }
+  for (int i = 1; i < argc; i++) /* --entity: the analyze layer filters (cli/cmd_analyze.c) */
+    if (!strcmp(argv[i], "--entity")) return cmd_search_entity(argc, argv);
   const char *db_path = cli_db_path(&argc, argv);
   kh_search_opts o = {0};
   search_ui ui = {0, 0};

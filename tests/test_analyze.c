@@ -463,3 +463,47 @@ TEST(analyze_db_ingest_and_queries) {
   free(b3);
   return 0;
 }
+
+/* the command line: khabar analyze as a JSONL filter, then ingest + entity queries */
+TEST(analyze_cli_filter_and_queries) {
+  const char *bin = getenv("KHABAR_BIN");
+  if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
+  const char *dir = test_tmpdir();
+  ASSERT(dir);
+  char in[300], db[300], cmd[8192];
+  snprintf(in, sizeof in, "%s/in.jsonl", dir);
+  snprintf(db, sizeof db, "%s/k.db", dir);
+  FILE *f = fopen(in, "w");
+  ASSERT(f);
+  fputs("{\"id\":\"a1\",\"source\":\"x\",\"published\":\"2024-07-04\",\"title\":\"روسی صدر چین میں\","
+        "\"body\":\"صدر ولادیمیر پیوٹن منگل کو چینی ہم منصب شی جن پنگ کے ساتھ بات چیت کے لیے بیجنگ پہنچے۔ "
+        "پوتن نے کہا کہ تعلقات مضبوط ہیں۔\"}\n{not json}\n",
+        f);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "%s analyze < %s 2>/dev/null", bin, in);
+  FILE *p = popen(cmd, "r");
+  ASSERT(p);
+  char out[1 << 16];
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = 0;
+  pclose(p);
+  ASSERT(strstr(out, "\"id\":\"a1\""));                 /* the input fields pass through */
+  ASSERT(strstr(out, "\"per:vladimir-putin\""));
+  ASSERT(strstr(out, "\"cameo\":\"040\""));
+  ASSERT(strstr(out, "\"date\":\"2024-07-02\""));      /* منگل before Thursday 2024-07-04 */
+  ASSERT(strchr(out, '\n') == out + n - 1);            /* one line out: the bad record skipped */
+  snprintf(cmd, sizeof cmd, "head -1 %s > %s.1 && %s ingest -q --db %s %s.1 >/dev/null 2>&1 && "
+           "%s quotes --db %s --who پیوٹن --json && %s search --db %s --entity 'Xi Jinping'",
+           in, in, bin, db, in, bin, db, bin, db);
+  p = popen(cmd, "r");
+  ASSERT(p);
+  n = fread(out, 1, sizeof out - 1, p);
+  out[n] = 0;
+  int st = pclose(p);
+  ASSERT_INT_EQ(st, 0);
+  ASSERT(strstr(out, "\"speaker_id\":\"per:vladimir-putin\""));
+  ASSERT(strstr(out, "a1"));
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ASSERT_INT_EQ(system(cmd), 0);
+  return 0;
+}
