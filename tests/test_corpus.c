@@ -439,3 +439,47 @@ TEST(corpus_stories_gold_groups) {
   if (p < 0.7 || r < 0.7) FAIL("pairwise precision %.3f recall %.3f on %d gold articles", p, r, n);
   return 0;
 }
+
+static int story_thread(void *ctx, const kh_story *s) {
+  *(int64_t *)ctx = s->thread;
+  return 0;
+}
+
+/* The two seed summits (Putin and Xi in Beijing; in Astana) after the
+** pk-news-2024 articles: two stories, one thread. */
+TEST(corpus_seed_summits_two_stories_one_thread) {
+  if (!test_data_dir()) SKIP("data absent");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/seeds.db", test_tmpdir());
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(db), 0);
+  ASSERT_INT_EQ(put_jsonl(db, "pk-news-2024/pk-news-2024.jsonl", 0, 100000), 0);
+  const char *seeds[2] = {"seeds/000_399a794aa97989a1.txt", "seeds/003_6ecd3cc72cecb00a.txt"};
+  for (int i = 0; i < 2; i++) {
+    size_t len;
+    char *t = test_read_data(seeds[i], &len);
+    ASSERT(t);
+    char *nl = strchr(t, '\n');
+    kh_article a = {0};
+    a.id = seeds[i];
+    a.id_len = strlen(seeds[i]);
+    a.title = t;
+    a.title_len = nl ? (size_t)(nl - t) : len;
+    a.body = nl ? nl + 1 : t + len;
+    a.body_len = nl ? len - (size_t)(nl + 1 - t) : 0;
+    ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+    free(t);
+  }
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  int64_t s0 = kh_story_of(db, seeds[0]), s1 = kh_story_of(db, seeds[1]);
+  ASSERT(s0 > 0 && s1 > 0 && s0 != s1);
+  int64_t th[2] = {0, 0};
+  for (int i = 0; i < 2; i++) {
+    int64_t sid = i ? s1 : s0;
+    ASSERT_INT_EQ(kh_story_get(db, sid, story_thread, NULL, &th[i]), 0);
+  }
+  ASSERT(th[0] > 0 && th[0] == th[1]);
+  kh_db_close(db);
+  return 0;
+}
