@@ -4,11 +4,15 @@
 ** argument contract, no allocation, and two regression guards on gold
 ** data: boundary F1 on UNLT-ST (skips when ../shared/data is absent) and on
 ** the hand-marked hard cases (tests/fixtures/sentences_hard.txt and the
-** held-out tests/fixtures/sentences_heldout.txt).
+** held-out tests/fixtures/sentences_heldout.txt), and the command
+** `khabar sentences [--json]`.
 */
 #include "test.h"
 
+#include <jansson.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- helpers ---- */
 
@@ -341,3 +345,66 @@ TEST(sentences_hard_f1) { return hard_f1("sentences_hard.txt", 60, 0.97); }
 
 /* Measured 0.9885 when first run (held out: not used to tune the rules). */
 TEST(sentences_heldout_f1) { return hard_f1("sentences_heldout.txt", 50, 0.97); }
+
+/* ---- the command: khabar sentences [--json] ---- */
+
+/* Run cmd, capture stdout into out (NUL-terminated); returns the exit code. */
+static int capture(const char *cmd, char *out, size_t cap) {
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  size_t n = fread(out, 1, cap - 1, p);
+  out[n] = 0;
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(sentences_cli) {
+  const char *bin = getenv("KHABAR_BIN");
+  if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
+  const char *dir = test_tmpdir();
+  ASSERT(dir);
+  char path[512], cmd[1024], out[8192];
+  snprintf(path, sizeof path, "%s/in.txt", dir);
+  /* the opening of seed 003, as printed */
+  const char *in = "کراچی، آستانہ (نیوز ڈیسک، اے ایف پی) روس کے صدر ولادیمیر پیوٹن اور چینی صدر شی چن پنگ نے "
+                   "ملاقات کی ہے۔تفصیلات کے مطابق دونوں نے اتفاق کیا۔\n\nپیوٹن نے کہا کہ \"تعلقات بہترین "
+                   "دور سے گزر رہے ہیں۔\" شی نے 3.5 فیصد کہا\n";
+  FILE *f = fopen(path, "wb");
+  ASSERT(f);
+  fputs(in, f);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "%s sentences --json < %s", bin, path);
+  ASSERT_INT_EQ(capture(cmd, out, sizeof out), 0);
+  /* every object's text is exactly in[start..end) */
+  int lines = 0;
+  for (char *l = out; *l; lines++) {
+    char *nl = strchr(l, '\n');
+    ASSERT(nl != NULL);
+    json_error_t err;
+    json_t *o = json_loadb(l, (size_t)(nl - l), 0, &err);
+    ASSERT(o != NULL);
+    ASSERT_INT_EQ(json_integer_value(json_object_get(o, "n")), lines);
+    size_t s = (size_t)json_integer_value(json_object_get(o, "start"));
+    size_t e = (size_t)json_integer_value(json_object_get(o, "end"));
+    const char *txt = json_string_value(json_object_get(o, "text"));
+    ASSERT(txt != NULL && e > s && e <= strlen(in));
+    ASSERT(strlen(txt) == e - s && memcmp(txt, in + s, e - s) == 0);
+    if (lines == 0) ASSERT_STR_EQ(txt, "کراچی، آستانہ (نیوز ڈیسک، اے ایف پی)");
+    if (lines == 3) ASSERT_STR_EQ(txt, "پیوٹن نے کہا کہ \"تعلقات بہترین دور سے گزر رہے ہیں۔\"");
+    json_decref(o);
+    l = nl + 1;
+  }
+  ASSERT_INT_EQ(lines, 5);
+  /* plain: one sentence a line */
+  snprintf(cmd, sizeof cmd, "%s sentences < %s", bin, path);
+  ASSERT_INT_EQ(capture(cmd, out, sizeof out), 0);
+  ASSERT(strstr(out, "ملاقات کی ہے۔\nتفصیلات کے مطابق") != NULL);
+  ASSERT(strstr(out, "\nشی نے 3.5 فیصد کہا\n") != NULL);
+  /* an unknown option: a message and a non-zero exit */
+  snprintf(cmd, sizeof cmd, "%s sentences --bogus < %s 2>&1", bin, path);
+  ASSERT(capture(cmd, out, sizeof out) != 0);
+  ASSERT(strstr(out, "unknown option") != NULL);
+  remove(path);
+  rmdir(dir);
+  return 0;
+}
