@@ -1,8 +1,9 @@
 /*
-** train_ner.c — trains khabar's NER tagger (src/analyze/ner.c): an averaged
-** perceptron over BIO labels, greedy left-to-right decoding with the
-** previous label as a feature, on the features kh__ner_feats computes at run
-** time over the tokens kh_tokenize gives at run time.
+** train_ner.c — trains khabar's NER tagger (src/analyze/ner.c): a structured
+** averaged perceptron over BIO labels (Viterbi decoding of each sentence, the
+** previous label as a feature, updates where the best path and the gold path
+** differ), on the features kh__ner_feats_* compute at run time over the
+** tokens kh_tokenize gives at run time.
 **
 ** Training data (tools/ner_data.h): IL-NER train, the UNER training
 ** documents (4 of every 5), jahangir and ijnlp2008.  Held out for evaluation
@@ -88,6 +89,61 @@ static void load(const kh_analyzer *a, nd_set *set, unit **units, size_t *nunits
   }
 }
 
+static double score_row(model *m, uint32_t key, int l) {
+  int32_t r = row_of(m, key, 0);
+  return r < 0 ? 0 : m->w[r][l];
+}
+
+/* Viterbi with the current weights (the same search as kh__ner_tag). */
+static void viterbi(model *m, const kh__doc *d, int32_t t0, int32_t t1, uint8_t *out) {
+  int32_t n = t1 - t0;
+  double *dp = malloc((size_t)n * KH__NER_NLABELS * sizeof *dp);
+  uint8_t *bp = malloc((size_t)n * KH__NER_NLABELS);
+  if (!dp || !bp) nd_die("out of memory");
+  const double NEG = -1e300;
+  uint32_t f[KH__NER_MAXF], pf[3];
+  for (int32_t i = 0; i < n; i++) {
+    double *cur = dp + (size_t)i * KH__NER_NLABELS;
+    uint8_t *b = bp + (size_t)i * KH__NER_NLABELS;
+    const double *prv = i ? dp + (size_t)(i - 1) * KH__NER_NLABELS : NULL;
+    for (int l = 0; l < KH__NER_NLABELS; l++) cur[l] = NEG, b[l] = 0;
+    if (kh__ner_skip(d, t0 + i)) {
+      int best = 0;
+      if (prv)
+        for (int p = 1; p < KH__NER_NLABELS; p++)
+          if (prv[p] > prv[best]) best = p;
+      cur[0] = prv ? prv[best] : 0;
+      b[0] = (uint8_t)best;
+      continue;
+    }
+    double st[KH__NER_NLABELS] = {0};
+    int nf = kh__ner_feats_static(d, t0, t1, t0 + i, f);
+    for (int k = 0; k < nf; k++)
+      for (int l = 0; l < KH__NER_NLABELS; l++) st[l] += score_row(m, f[k], l);
+    for (int p = 0; p < KH__NER_NLABELS; p++) {
+      if (prv ? prv[p] <= NEG : p != KH__NER_O) continue;
+      kh__ner_feats_prev(d, t0 + i, p, pf);
+      double base = prv ? prv[p] : 0;
+      for (int l = 0; l < KH__NER_NLABELS; l++) {
+        if (!kh__ner_allowed(p, l)) continue;
+        double v = base + st[l];
+        for (int k = 0; k < 3; k++) v += score_row(m, pf[k], l);
+        if (v > cur[l]) cur[l] = v, b[l] = (uint8_t)p;
+      }
+    }
+  }
+  int best = 0;
+  const double *last = dp + (size_t)(n - 1) * KH__NER_NLABELS;
+  for (int l = 1; l < KH__NER_NLABELS; l++)
+    if (last[l] > last[best]) best = l;
+  for (int32_t i = n - 1; i >= 0; i--) {
+    out[i] = (uint8_t)best;
+    best = bp[(size_t)i * KH__NER_NLABELS + best];
+  }
+  free(dp);
+  free(bp);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: train_ner DATA_DIR OUT.h\n");
@@ -127,6 +183,27 @@ int main(int argc, char **argv) {
   uint32_t f[KH__NER_MAXF];
   uint8_t *pred = NULL;
   size_t predcap = 0;
+  /* how often each static feature occurs (pruning) */
+  for (size_t k = 0; k < nunits; k++) {
+    kh__doc *d = &units[k].d;
+    for (size_t s = 0; s < d->nsent; s++)
+      for (int32_t i = d->sents[s].t0; i < d->sents[s].t1; i++) {
+        if (kh__ner_skip(d, i)) continue;
+        int nf = kh__ner_feats_static(d, d->sents[s].t0, d->sents[s].t1, i, f);
+        for (int q = 0; q < nf; q++) {
+          int32_t r = row_of(&m, f[q], 1); /* may move m.count */
+          m.count[r]++;
+        }
+        uint32_t pf[3];
+        for (int p = 0; p < KH__NER_NLABELS; p++) {
+          kh__ner_feats_prev(d, i, p, pf);
+          for (int q = 0; q < 3; q++) {
+            int32_t r = row_of(&m, pf[q], 1);
+            m.count[r]++;
+          }
+        }
+      }
+  }
   for (int ep = 0; ep < EPOCHS; ep++) {
     for (size_t i = nunits; i > 1; i--) { /* Fisher-Yates with an LCG */
       seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -145,44 +222,42 @@ int main(int argc, char **argv) {
       }
       for (size_t s = 0; s < d->nsent; s++) {
         int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
-        int prev = KH__NER_O;
-        for (int32_t i = t0; i < t1; i++) {
-          if (kh__ner_skip(d, i)) {
-            pred[i] = KH__NER_O;
-            prev = KH__NER_O;
-            continue;
-          }
-          int nf = kh__ner_feats(d, t0, t1, i, prev, f);
-          double score[KH__NER_NLABELS] = {0};
-          int32_t rows[KH__NER_MAXF];
-          for (int q = 0; q < nf; q++) {
-            rows[q] = row_of(&m, f[q], 1);
-            if (ep == 0) m.count[rows[q]]++;
-            for (int l = 0; l < KH__NER_NLABELS; l++) score[l] += m.w[rows[q]][l];
-          }
-          int best = KH__NER_O;
-          double bs = -1e300;
-          for (int l = 0; l < KH__NER_NLABELS; l++)
-            if (kh__ner_allowed(prev, l) && score[l] > bs) {
-              bs = score[l];
-              best = l;
-            }
-          int gold = u->gold[i];
-          if (!kh__ner_allowed(prev, gold)) gold = gold & 1 ? gold : gold - 1; /* I after O: B */
-          if (best != gold) {
-            errors++;
-            for (int q = 0; q < nf; q++) {
-              m.w[rows[q]][gold] += 1;
-              m.u[rows[q]][gold] += c;
-              m.w[rows[q]][best] -= 1;
-              m.u[rows[q]][best] -= c;
-            }
-          }
-          seen++;
-          c++;
-          pred[i] = (uint8_t)best;
-          prev = best;
+        int32_t n = t1 - t0;
+        if (n <= 0) continue;
+        viterbi(&m, d, t0, t1, pred + t0);
+        /* gold as valid BIO */
+        uint8_t *g = u->gold + t0;
+        for (int32_t i = 0; i < n; i++) {
+          int prev = i ? g[i - 1] : KH__NER_O;
+          if (kh__ner_skip(d, t0 + i)) g[i] = KH__NER_O;
+          else if (!kh__ner_allowed(prev, g[i])) g[i] = (uint8_t)(g[i] & 1 ? g[i] : g[i] - 1);
         }
+        for (int32_t i = 0; i < n; i++) {
+          seen++;
+          if (kh__ner_skip(d, t0 + i)) continue;
+          int gp = i ? g[i - 1] : KH__NER_O, pp = i ? pred[t0 + i - 1] : KH__NER_O;
+          int gl = g[i], pl = pred[t0 + i];
+          if (gl == pl && gp == pp) continue;
+          if (gl != pl) errors++;
+          int nf = kh__ner_feats_static(d, t0, t1, t0 + i, f);
+          for (int q = 0; q < nf; q++)
+            if (gl != pl) {
+              int32_t r = row_of(&m, f[q], 1);
+              m.w[r][gl] += 1, m.u[r][gl] += c, m.w[r][pl] -= 1, m.u[r][pl] -= c;
+            }
+          uint32_t pf[3];
+          kh__ner_feats_prev(d, t0 + i, gp, pf);
+          for (int q = 0; q < 3; q++) {
+            int32_t r = row_of(&m, pf[q], 1);
+            m.w[r][gl] += 1, m.u[r][gl] += c;
+          }
+          kh__ner_feats_prev(d, t0 + i, pp, pf);
+          for (int q = 0; q < 3; q++) {
+            int32_t r = row_of(&m, pf[q], 1);
+            m.w[r][pl] -= 1, m.u[r][pl] -= c;
+          }
+        }
+        c++;
       }
     }
     fprintf(stderr, "train_ner: epoch %d: %zu errors / %zu tokens, %zu features\n", ep + 1, errors, seen, m.n);

@@ -326,12 +326,16 @@ void kh__ner_gaztags(kh__doc *d);
 /* Feature keys of token i in sentence [t0, t1) given the previous label;
 ** returns their number (<= KH__NER_MAXF). */
 int kh__ner_feats(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int prev, uint32_t *out);
+/* The same features without the three that depend on the previous label,
+** and those three (out[0..2]). */
+int kh__ner_feats_static(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint32_t *out);
+void kh__ner_feats_prev(const kh__doc *d, int32_t i, int prev, uint32_t *out);
 /* 1 if label l may follow label prev (BIO). */
 int kh__ner_allowed(int prev, int l);
 /* 1 if token i is labelled O without scoring: not a word, or a postposition,
 ** auxiliary or speech verb (half of Urdu news tokens; the trainer does the same). */
 int kh__ner_skip(const kh__doc *d, int32_t i);
-/* Tag tokens [t0, t1) of d (one sentence) greedily left to right. */
+/* Tag tokens [t0, t1) of d (one sentence): Viterbi under BIO constraints. */
 void kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels);
 
 #endif
