@@ -145,5 +145,47 @@ int main(int argc, char **argv) {
            KH_MINHASH_K / rows, (double)hit[2] / tot[2], (double)hit[1] / tot[1],
            (double)hit[0] / tot[0], (double)xhit / xtot);
   }
+  /* shingle width: exact word n-gram Jaccard (n = 1, 2, 3) of COUNTER pairs
+  ** against unrelated cross pairs; AUC = chance a derived (WD/PD) pair
+  ** scores above an unrelated one */
+  static double jd[700][3], ju[3500][3];
+  int ndv = 0, nu = 0;
+  for (int k = 1; k < 700; k++) {
+    if (!der[k] || !src[k]) continue;
+    kh_reuse_text *ta, *tb;
+    kh_reuse r;
+    kh_reuse_text_new(doc[src[k]], dlen[src[k]], &ta);
+    if (cls[k] != 0) {
+      kh_reuse_text_new(doc[der[k]], dlen[der[k]], &tb);
+      kh_reuse_compare(ta, tb, &r);
+      for (int w = 0; w < 3; w++) jd[ndv][w] = r.jaccard[w];
+      ndv++;
+      kh_reuse_clear(&r);
+      kh_reuse_text_free(tb);
+    }
+    for (int d = 1; d <= 5; d++) {
+      int m = k + d * 37;
+      if (m < 700 && der[m]) {
+        kh_reuse_text_new(doc[der[m]], dlen[der[m]], &tb);
+        kh_reuse_compare(ta, tb, &r);
+        for (int w = 0; w < 3; w++) ju[nu][w] = r.jaccard[w];
+        nu++;
+        kh_reuse_clear(&r);
+        kh_reuse_text_free(tb);
+      }
+    }
+    kh_reuse_text_free(ta);
+  }
+  printf("word n-gram Jaccard, derived (WD+PD, %d) vs unrelated (%d) COUNTER pairs:\n", ndv, nu);
+  for (int w = 0; w < 3; w++) {
+    double above = 0, md = 0, mu = 0;
+    for (int i = 0; i < ndv; i++) {
+      md += jd[i][w] / ndv;
+      for (int j = 0; j < nu; j++) above += jd[i][w] > ju[j][w] ? 1 : jd[i][w] == ju[j][w] ? 0.5 : 0;
+    }
+    for (int j = 0; j < nu; j++) mu += ju[j][w] / nu;
+    printf("  n=%d: mean derived %.3f  mean unrelated %.4f  ratio %.0f  AUC %.4f\n", w + 1, md, mu,
+           mu > 0 ? md / mu : 0, above / ((double)ndv * nu));
+  }
   return 0;
 }
