@@ -501,7 +501,9 @@ typedef struct kh_article {
 ** The published time is normalized to "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ"
 ** (UTC); one that cannot be read is stored NULL with the raw text kept in
 ** extra as "published_raw".  Writes are batched: they are durable after
-** KH_DB_BATCH articles, kh_db_commit or kh_db_close.  *rowid (may be NULL)
+** KH_DB_BATCH articles, kh_db_commit or kh_db_close; an error while
+** storing (KH_ENOMEM, KH_EDB, a hook's code) rolls back the whole open
+** batch (ingest again to fill it in: it is idempotent).  *rowid (may be NULL)
 ** gets the article's row id (of the stored copy for a duplicate).  Returns 0,
 ** KH_DUPLICATE, KH_EINVAL (no title and no body; extra not a JSON object),
 ** KH_ETOOBIG, KH_ENOMEM or KH_EDB. */

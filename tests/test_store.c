@@ -656,6 +656,11 @@ TEST(store_ingest_real_data_roundtrip) {
   ASSERT_INT_EQ(search(db, "پاکستان", &so, &r), 0);
   ASSERT(r.n > 0);
   ASSERT_STR_EQ(sql_text(db, "PRAGMA integrity_check"), "ok");
+  /* the index built from replayed tokens equals one built by tokenizing the
+     stored text afresh */
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "INSERT INTO article_fts(article_fts) VALUES ('integrity-check')",
+                             NULL, NULL, NULL),
+                SQLITE_OK);
   kh_db_close(db);
   rm_rf(dir);
   return 0;
@@ -951,5 +956,43 @@ TEST(store_fail_nth_allocation) {
   }
   ASSERT(completed);
   rm_rf(dir);
+  return 0;
+}
+
+/* Options of the tokenizer and the khabar_bm25 rank function, from SQL. */
+TEST(store_tokenizer_options_and_rank) {
+  sqlite3 *db;
+  ASSERT_INT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  ASSERT_INT_EQ(kh_fts5_register(db), 0);
+  ASSERT_INT_EQ(sqlite3_exec(db,
+                             "CREATE VIRTUAL TABLE s USING fts5(x, tokenize='khabar skel');"
+                             "CREATE VIRTUAL TABLE p USING fts5(x, tokenize='khabar');"
+                             "INSERT INTO s VALUES ('روسی صدر پوٹن نے کہا'), ('چین کے صدر شی جن پنگ');"
+                             "INSERT INTO p SELECT x FROM s;",
+                             NULL, NULL, NULL),
+                SQLITE_OK);
+  sqlite3_stmt *st;
+  /* another spelling of the same name: found through its consonant skeleton */
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM s WHERE s MATCH 'پیوٹن'", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  ASSERT_INT_EQ(sqlite3_column_int(st, 0), 1);
+  sqlite3_finalize(st);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM p WHERE p MATCH 'پیوٹن'", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  ASSERT_INT_EQ(sqlite3_column_int(st, 0), 0);
+  sqlite3_finalize(st);
+  /* khabar_bm25(k1, b): the row with more of the query ranks first */
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db,
+                                   "SELECT rowid, khabar_bm25(p, 1.2, 0.75) FROM p WHERE p MATCH 'صدر OR چین' "
+                                   "ORDER BY khabar_bm25(p, 1.2, 0.75)",
+                                   -1, &st, NULL),
+                SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  ASSERT_INT_EQ(sqlite3_column_int(st, 0), 2);
+  ASSERT(sqlite3_column_double(st, 1) < 0);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  ASSERT_INT_EQ(sqlite3_column_int(st, 0), 1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
   return 0;
 }

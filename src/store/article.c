@@ -44,6 +44,73 @@ static int hash_token(void *ctx, const kh_token *t) {
   return 0;
 }
 
+static int cache_token(void *ctx, const kh_token *t) {
+  kh__tokcache *c = ctx;
+  int rc = 0;
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 512;
+    kh__tokrec *v = kh__realloc(c->v, cap * sizeof *v);
+    if (!v) return KH_ENOMEM;
+    c->v = v;
+    c->cap = cap;
+  }
+  kh__tokrec *r = &c->v[c->n];
+  r->off = (uint32_t)c->norms.len;
+  r->len = t->norm_len;
+  r->start = t->start;
+  r->end = t->end;
+  r->kind = t->kind;
+  r->flags = t->flags;
+  kh__buf_append(&c->norms, t->norm, t->norm_len, &rc);
+  if (rc) return rc;
+  c->n++;
+  return 0;
+}
+
+int kh__tokcache_fill(kh__tokcache *c, const char *text, size_t len) {
+  c->n = 0;
+  c->norms.len = 0;
+  c->text = NULL;
+  c->len = 0;
+  int rc = kh_tokenize(text ? text : "", text ? len : 0, 0, cache_token, c);
+  if (rc) return rc < 0 ? rc : KH_EINVAL;
+  c->text = text;
+  c->len = text ? len : 0;
+  return 0;
+}
+
+void kh__tokcache_free(kh__tokcache *c) {
+  kh__buf_free(&c->norms);
+  kh_free(c->v);
+  memset(c, 0, sizeof *c);
+}
+
+static void hash_cache(hash128 *h, const kh__tokcache *c) {
+  for (size_t i = 0; i < c->n; i++) {
+    if (c->v[i].flags & KH_TOKF_COLOC) continue;
+    hash_bytes(h, c->norms.data + c->v[i].off, c->v[i].len);
+    hash_bytes(h, "\x1f", 1);
+  }
+}
+
+static void hash_hex(const hash128 *h, char out[33]) {
+  uint64_t a = fmix64(h->a ^ (h->b >> 1)), b = fmix64(h->b + h->a);
+  static const char hex[] = "0123456789abcdef";
+  for (int i = 0; i < 16; i++) {
+    out[i] = hex[(a >> (60 - 4 * i)) & 15];
+    out[16 + i] = hex[(b >> (60 - 4 * i)) & 15];
+  }
+  out[32] = '\0';
+}
+
+void kh__content_hash_cached(const kh__tokcache *title, const kh__tokcache *body, char out[33]) {
+  hash128 h = {0xcbf29ce484222325ULL, 0x6a09e667f3bcc909ULL};
+  hash_cache(&h, title);
+  hash_bytes(&h, "\x1e", 1);
+  hash_cache(&h, body);
+  hash_hex(&h, out);
+}
+
 int kh__content_hash(const char *title, size_t tlen, const char *body, size_t blen, char out[33]) {
   hash128 h = {0xcbf29ce484222325ULL, 0x6a09e667f3bcc909ULL};
   int rc = kh_tokenize(title ? title : "", title ? tlen : 0, 0, hash_token, &h);
@@ -51,13 +118,7 @@ int kh__content_hash(const char *title, size_t tlen, const char *body, size_t bl
   hash_bytes(&h, "\x1e", 1);
   rc = kh_tokenize(body ? body : "", body ? blen : 0, 0, hash_token, &h);
   if (rc) return rc < 0 ? rc : KH_EINVAL;
-  uint64_t a = fmix64(h.a ^ (h.b >> 1)), b = fmix64(h.b + h.a);
-  static const char hex[] = "0123456789abcdef";
-  for (int i = 0; i < 16; i++) {
-    out[i] = hex[(a >> (60 - 4 * i)) & 15];
-    out[16 + i] = hex[(b >> (60 - 4 * i)) & 15];
-  }
-  out[32] = '\0';
+  hash_hex(&h, out);
   return 0;
 }
 

@@ -13,6 +13,8 @@
 */
 #include "store.h"
 
+#include <math.h>
+
 typedef struct ktok {
   int opts; /* KH__FTS_* */
 } ktok;
@@ -24,6 +26,8 @@ static int ktok_create(void *pctx, const char **argv, int argc, Fts5Tokenizer **
     if (!sqlite3_stricmp(argv[i], "nostem")) opts |= KH__FTS_NOSTEM;
     else if (!sqlite3_stricmp(argv[i], "stem")) opts &= ~KH__FTS_NOSTEM;
     else if (!sqlite3_stricmp(argv[i], "nosplit")) opts |= KH__FTS_NOSPLIT;
+    else if (!sqlite3_stricmp(argv[i], "skel")) opts |= KH__FTS_SKEL;
+    else if (!sqlite3_stricmp(argv[i], "noskel")) opts &= ~KH__FTS_SKEL;
     else return SQLITE_ERROR;
   }
   ktok *t = kh__malloc(sizeof *t);
@@ -39,8 +43,14 @@ typedef struct emit_ctx {
   void *fts_ctx;
   int (*xToken)(void *, int, const char *, int, int, int);
   int stem;    /* add colocated stems */
+  int skel;    /* add colocated consonant skeletons */
   int ntok;    /* tokens emitted so far */
 } emit_ctx;
+
+/* Skeletons only for words of 3+ letters (6 bytes) whose key has 3+ letters:
+** shorter keys join too many unrelated words (bench/store_counter.c). */
+#define SKEL_MIN_BYTES 6
+#define SKEL_MIN_KEY 3
 
 static int emit(void *ctx, const kh_token *t) {
   emit_ctx *e = ctx;
@@ -54,25 +64,71 @@ static int emit(void *ctx, const kh_token *t) {
     if (n > 0 && ((uint32_t)n != t->norm_len || memcmp(s, t->norm, (size_t)n)))
       rc = e->xToken(e->fts_ctx, FTS5_TOKEN_COLOCATED, s, n, (int)t->start, (int)t->end);
   }
+  if (!rc && e->skel && t->kind == KH_TOK_WORD && !(t->flags & KH_TOKF_COLOC) &&
+      t->norm_len >= SKEL_MIN_BYTES) {
+    char *k;
+    size_t kn;
+    int src = kh_skeleton(t->norm, t->norm_len, &k, &kn);
+    if (src == KH_ENOMEM) return SQLITE_NOMEM;
+    if (src == 0 && kn >= SKEL_MIN_KEY && kn < KH_MAX_TOKEN) {
+      char key[KH_MAX_TOKEN + 2];
+      key[0] = '~'; /* keys never collide with words */
+      memcpy(key + 1, k, kn);
+      rc = e->xToken(e->fts_ctx, FTS5_TOKEN_COLOCATED, key, (int)kn + 1, (int)t->start, (int)t->end);
+    }
+    kh_free(k);
+  }
   return rc;
+}
+
+static _Thread_local kh__tokcache *g_cache;
+static _Thread_local int g_ncache;
+
+void kh__fts5_use_cache(kh__tokcache *c, int n) {
+  g_cache = c;
+  g_ncache = c ? n : 0;
+}
+
+/* Replay cached tokens of this text, if it is one of the cached texts.
+** Returns 1 and sets *rc when it did. */
+static int replay(emit_ctx *e, const char *text, int n, int *rc) {
+  for (int i = 0; i < g_ncache; i++) {
+    kh__tokcache *c = &g_cache[i];
+    if (!c->text || c->len != (size_t)n || memcmp(c->text, text, (size_t)n)) continue;
+    *rc = 0;
+    for (size_t k = 0; k < c->n && !*rc; k++) {
+      kh_token t = {c->norms.data + c->v[k].off, c->v[k].len, c->v[k].start, c->v[k].end,
+                    c->v[k].kind, c->v[k].flags};
+      *rc = emit(e, &t);
+    }
+    return 1;
+  }
+  return 0;
 }
 
 static int ktok_tokenize(Fts5Tokenizer *tok, void *pctx, int flags, const char *text, int n,
                          int (*xToken)(void *, int, const char *, int, int, int)) {
   ktok *t = (ktok *)tok;
   unsigned kf = 0;
-  emit_ctx e = {pctx, xToken, !(t->opts & KH__FTS_NOSTEM), 0};
+  emit_ctx e = {pctx, xToken, !(t->opts & KH__FTS_NOSTEM), !!(t->opts & KH__FTS_SKEL), 0};
   if (t->opts & KH__FTS_NOSPLIT) kf |= KH_TOKENIZE_NOSPLIT;
   if (flags & FTS5_TOKENIZE_PREFIX) { /* a prefix is not a whole word: no split, no stem */
     kf |= KH_TOKENIZE_NOSPLIT;
     e.stem = 0;
+    e.skel = 0;
   }
   if (n <= 0 || !text) return SQLITE_OK;
-  int rc = kh_tokenize(text, (size_t)n, kf, emit, &e);
+  int rc;
+  if (g_ncache && kf == 0 && (flags & FTS5_TOKENIZE_DOCUMENT) && replay(&e, text, n, &rc))
+    return rc < 0 ? SQLITE_ERROR : rc;
+  rc = kh_tokenize(text, (size_t)n, kf, emit, &e);
   if (rc == KH_ENOMEM) return SQLITE_NOMEM;
   if (rc < 0) return SQLITE_ERROR;
   return rc; /* SQLITE_OK or the xToken code (e.g. SQLITE_DONE) */
 }
+
+static void bm25_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
+                    sqlite3_value **val);
 
 static fts5_api *get_fts5_api(sqlite3 *db) {
   fts5_api *api = NULL;
@@ -90,5 +146,88 @@ int kh_fts5_register(void *sqlite3_db) {
   fts5_api *api = get_fts5_api(db);
   if (!api || api->iVersion < 2) return KH_EDB;
   static fts5_tokenizer tk = {ktok_create, ktok_delete, ktok_tokenize};
-  return api->xCreateTokenizer(api, "khabar", NULL, &tk, NULL) == SQLITE_OK ? 0 : KH_EDB;
+  if (api->xCreateTokenizer(api, "khabar", NULL, &tk, NULL) != SQLITE_OK) return KH_EDB;
+  return api->xCreateFunction(api, "khabar_bm25", NULL, bm25_fn, NULL) == SQLITE_OK ? 0 : KH_EDB;
+}
+
+/* ---- khabar_bm25: BM25 with settable k1 and b ----
+** rank = 'khabar_bm25(k1, b, w_col0, w_col1, ...)'.  FTS5's built-in bm25()
+** fixes k1 = 1.2, b = 0.75; the store's defaults were chosen on COUNTER
+** known-item search (bench/store_counter.c).  Same sign convention as bm25():
+** lower is better. */
+
+typedef struct bm25_data {
+  int nphrase;
+  double avgdl;   /* average row length in tokens, all columns */
+  double *idf;    /* per phrase */
+  double *freq;   /* scratch: weighted occurrences per phrase */
+} bm25_data;
+
+static int count_cb(const Fts5ExtensionApi *api, Fts5Context *fts, void *ud) {
+  (void)api;
+  (void)fts;
+  (*(sqlite3_int64 *)ud)++;
+  return SQLITE_OK;
+}
+
+static int bm25_setup(const Fts5ExtensionApi *api, Fts5Context *fts, bm25_data **out) {
+  bm25_data *d = api->xGetAuxdata(fts, 0);
+  if (d) {
+    *out = d;
+    return SQLITE_OK;
+  }
+  int np = api->xPhraseCount(fts);
+  d = sqlite3_malloc64(sizeof *d + sizeof(double) * 2 * (size_t)(np ? np : 1));
+  if (!d) return SQLITE_NOMEM;
+  memset(d, 0, sizeof *d);
+  d->nphrase = np;
+  d->idf = (double *)(d + 1);
+  d->freq = d->idf + np;
+  sqlite3_int64 nrow = 0, ntok = 0;
+  int rc = api->xRowCount(fts, &nrow);
+  if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &ntok);
+  d->avgdl = nrow ? (double)ntok / (double)nrow : 1;
+  for (int i = 0; rc == SQLITE_OK && i < np; i++) {
+    sqlite3_int64 nhit = 0;
+    rc = api->xQueryPhrase(fts, i, &nhit, count_cb);
+    double idf = log((double)(nrow - nhit + 0.5) / ((double)nhit + 0.5));
+    d->idf[i] = idf > 1e-6 ? idf : 1e-6;
+  }
+  if (rc == SQLITE_OK) rc = api->xSetAuxdata(fts, d, sqlite3_free);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(d);
+    return rc;
+  }
+  *out = d;
+  return SQLITE_OK;
+}
+
+static void bm25_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
+                    sqlite3_value **val) {
+  bm25_data *d;
+  int rc = bm25_setup(api, fts, &d);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(ctx, rc);
+    return;
+  }
+  double k1 = nval > 0 ? sqlite3_value_double(val[0]) : 1.2;
+  double b = nval > 1 ? sqlite3_value_double(val[1]) : 0.75;
+  memset(d->freq, 0, sizeof(double) * (size_t)d->nphrase);
+  int ninst = 0;
+  rc = api->xInstCount(fts, &ninst);
+  for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
+    int ip, ic, io;
+    rc = api->xInst(fts, i, &ip, &ic, &io);
+    if (rc == SQLITE_OK) d->freq[ip] += nval > 2 + ic ? sqlite3_value_double(val[2 + ic]) : 1.0;
+  }
+  int len = 0;
+  if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &len);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(ctx, rc);
+    return;
+  }
+  double score = 0, norm = k1 * (1 - b + b * (double)len / d->avgdl);
+  for (int i = 0; i < d->nphrase; i++)
+    score += d->idf[i] * (d->freq[i] * (k1 + 1)) / (d->freq[i] + norm);
+  sqlite3_result_double(ctx, -score);
 }

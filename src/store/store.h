@@ -14,6 +14,25 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
+/* ---- Token cache (article.c), used by db.c and fts5.c ---- */
+
+/* The tokens of one text, kept so that kh_db_put_article tokenizes each
+** text once: the content hash reads them, and the FTS5 tokenizer replays
+** them when FTS5 hands it the same text (compared byte for byte). */
+typedef struct kh__tokrec {
+  uint32_t off, len;   /* normalized form in norms */
+  uint32_t start, end; /* span in the original text */
+  uint8_t kind, flags;
+} kh__tokrec;
+
+typedef struct kh__tokcache {
+  const char *text; /* the text (caller's memory, valid during the put) */
+  size_t len;
+  kh__buf norms;    /* normalized forms back to back */
+  kh__tokrec *v;
+  size_t n, cap;
+} kh__tokcache;
+
 /* ---- Interface to code in db.c ---- */
 
 /* Called inside the write transaction after an article was stored (not for
@@ -29,6 +48,7 @@ struct kh_db {
   int batch;             /* articles written in the open batch */
   int version;           /* schema version after migration */
   sqlite3_stmt *st_find_id, *st_find_hash, *st_ins, *st_ins_fts, *st_ins_dup;
+  kh__tokcache cache[2]; /* title, body of the article being stored */
   struct {
     kh__put_hook fn;
     void *ctx;
@@ -53,6 +73,12 @@ int kh__schema_latest(void);
 
 /* ---- Interface to code in article.c ---- */
 
+/* Tokenize text (flags 0) into c, replacing what it held.  0 or a code. */
+int kh__tokcache_fill(kh__tokcache *c, const char *text, size_t len);
+void kh__tokcache_free(kh__tokcache *c);
+/* Content hash (as kh__content_hash) from the cached tokens of title and body. */
+void kh__content_hash_cached(const kh__tokcache *title, const kh__tokcache *body, char out[33]);
+
 /* 128-bit content hash of the normalized token stream of title and body,
 ** as 32 lowercase hex digits + NUL in out.  0 or a negative code. */
 int kh__content_hash(const char *title, size_t tlen, const char *body, size_t blen, char out[33]);
@@ -62,9 +88,14 @@ int kh__date_norm(const char *s, size_t n, char *out);
 
 /* ---- Interface to code in fts5.c ---- */
 
+/* While set (per thread), the khabar tokenizer replays the tokens of these
+** caches for a document text equal to a cached one.  NULL, 0 clears. */
+void kh__fts5_use_cache(kh__tokcache *c, int n);
+
 /* Tokenizer options (the words after 'khabar' in tokenize='...'). */
 #define KH__FTS_NOSTEM 0x01
 #define KH__FTS_NOSPLIT 0x02
+#define KH__FTS_SKEL 0x04 /* colocated consonant skeletons (name spellings) */
 
 /* ---- Interface to code in query.c ---- */
 

@@ -1,0 +1,290 @@
+/*
+** store_ingest.c — ingest speed and database size of the store against plain
+** SQLite FTS5 with unicode61, in one run on the same articles:
+**
+**   u61      article table + external-content FTS5(title, body), unicode61
+**   khtok    the same tables with tokenize='khabar' (the tokenizer's cost alone)
+**   khtok+s  the same with tokenize='khabar skel' (colocated name skeletons)
+**   khabar   kh_db_put_article: content hash, duplicate checks, dates, khabar FTS5
+**
+** All write 500 articles per transaction to a WAL file with synchronous=NORMAL.
+** Input: pk-news-2024 + COUNTER (real articles), or with a size argument in MB
+** a corpus recombined from their sentences (said in the output).  Each
+** configuration runs 3 times, alternating; the best time counts.
+**
+**   make bench && ./build/bench/store_ingest [../shared/data] [MB]
+*/
+#include "khabar.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct art {
+  char *id, *source, *title, *body;
+} art;
+
+static art *arts;
+static size_t narts, cap_arts;
+static double raw_bytes;
+
+static void add(const char *id, const char *source, const char *title, const char *body) {
+  if (narts == cap_arts) {
+    cap_arts = cap_arts ? cap_arts * 2 : 4096;
+    arts = realloc(arts, cap_arts * sizeof *arts);
+  }
+  arts[narts++] = (art){strdup(id), strdup(source ? source : ""), strdup(title), strdup(body)};
+  raw_bytes += (double)(strlen(title) + strlen(body));
+}
+
+static int load(const char *dir, const char *rel) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) > 0) {
+    json_t *o = json_loads(line, 0, NULL);
+    if (!o) continue;
+    const char *t = json_string_value(json_object_get(o, "title"));
+    const char *b = json_string_value(json_object_get(o, "body"));
+    if (t && b)
+      add(json_string_value(json_object_get(o, "id")), json_string_value(json_object_get(o, "source")), t, b);
+    json_decref(o);
+  }
+  free(line);
+  fclose(f);
+  return 0;
+}
+
+/* ---- a bigger corpus recombined from the real sentences ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t next_rand(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+static void recombine(double mb) {
+  /* sentences of the loaded bodies, split after ۔ */
+  char **sent = NULL;
+  size_t ns = 0, cs = 0;
+  size_t nreal = narts;
+  for (size_t i = 0; i < nreal; i++) {
+    const char *p = arts[i].body;
+    while (*p) {
+      const char *e = strstr(p, "۔");
+      size_t n = e ? (size_t)(e - p) + strlen("۔") : strlen(p);
+      if (n > 20) {
+        if (ns == cs) sent = realloc(sent, (cs = cs ? cs * 2 : 65536) * sizeof *sent);
+        sent[ns++] = strndup(p, n);
+      }
+      p += n;
+      while (*p == ' ' || *p == '\n') p++;
+    }
+  }
+  for (size_t i = 0; i < nreal; i++) {
+    free(arts[i].id), free(arts[i].source), free(arts[i].title), free(arts[i].body);
+  }
+  narts = 0;
+  raw_bytes = 0;
+  static const char *const outlets[] = {"express", "geo", "jang", "samaa", "dawn", "nawaiwaqt"};
+  char id[32];
+  size_t bcap = 1 << 16;
+  char *body = malloc(bcap);
+  for (size_t k = 0; raw_bytes < mb * 1e6; k++) {
+    size_t len = 0, nsent = 4 + next_rand() % 16;
+    for (size_t j = 0; j < nsent; j++) {
+      const char *s = sent[next_rand() % ns];
+      size_t n = strlen(s);
+      if (len + n + 2 > bcap) break;
+      memcpy(body + len, s, n);
+      len += n;
+      body[len++] = ' ';
+    }
+    body[len] = '\0';
+    char title[200];
+    snprintf(title, sizeof title, "%.120s", sent[next_rand() % ns]);
+    /* cut the title at a character boundary */
+    size_t tl = strlen(title);
+    while (tl && ((unsigned char)title[tl - 1] & 0xC0) == 0x80) tl--;
+    if (tl && (unsigned char)title[tl - 1] >= 0xC0) tl--;
+    title[tl] = '\0';
+    snprintf(id, sizeof id, "r%zu", k);
+    add(id, outlets[next_rand() % 6], title, body);
+  }
+  free(body);
+  for (size_t i = 0; i < ns; i++) free(sent[i]);
+  free(sent);
+}
+
+/* ---- the runs ---- */
+
+/* CPU seconds of this process (user + system): the machine is shared, so
+** wall time mostly measures the neighbours; CPU time is what ingest costs. */
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double wall(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double file_size(const char *path) {
+  struct stat st;
+  char p[600];
+  double n = stat(path, &st) == 0 ? (double)st.st_size : 0;
+  snprintf(p, sizeof p, "%s-wal", path);
+  if (stat(p, &st) == 0) n += (double)st.st_size;
+  return n;
+}
+
+static void rm_db(const char *path) {
+  char p[600];
+  unlink(path);
+  snprintf(p, sizeof p, "%s-wal", path);
+  unlink(p);
+  snprintf(p, sizeof p, "%s-shm", path);
+  unlink(p);
+}
+
+/* Plain SQLite: article table + FTS5 with the given tokenizer. */
+static double last_wall;
+
+static double run_plain(const char *path, const char *tokenize, double *size) {
+  rm_db(path);
+  sqlite3 *db;
+  sqlite3_open(path, &db);
+  kh_fts5_register(db);
+  char sql[512];
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+  snprintf(sql, sizeof sql,
+           "CREATE TABLE article(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, source TEXT, title TEXT, body TEXT);"
+           "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article', content_rowid='rowid', tokenize=\"%s\");",
+           tokenize);
+  if (sqlite3_exec(db, sql, NULL, NULL, NULL)) {
+    fprintf(stderr, "%s\n", sqlite3_errmsg(db));
+    exit(1);
+  }
+  sqlite3_stmt *a, *f;
+  sqlite3_prepare_v2(db, "INSERT INTO article(id, source, title, body) VALUES (?1, ?2, ?3, ?4)", -1, &a, NULL);
+  sqlite3_prepare_v2(db, "INSERT INTO article_fts(rowid, title, body) VALUES (?1, ?2, ?3)", -1, &f, NULL);
+  double t0 = now(), w0 = wall();
+  for (size_t i = 0; i < narts; i++) {
+    if (i % 500 == 0) sqlite3_exec(db, i ? "COMMIT; BEGIN" : "BEGIN", NULL, NULL, NULL);
+    sqlite3_bind_text(a, 1, arts[i].id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a, 2, arts[i].source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a, 3, arts[i].title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a, 4, arts[i].body, -1, SQLITE_STATIC);
+    if (sqlite3_step(a) != SQLITE_DONE) fprintf(stderr, "insert: %s\n", sqlite3_errmsg(db));
+    sqlite3_reset(a);
+    sqlite3_bind_int64(f, 1, sqlite3_last_insert_rowid(db));
+    sqlite3_bind_text(f, 2, arts[i].title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(f, 3, arts[i].body, -1, SQLITE_STATIC);
+    if (sqlite3_step(f) != SQLITE_DONE) fprintf(stderr, "fts: %s\n", sqlite3_errmsg(db));
+    sqlite3_reset(f);
+  }
+  sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  double t = now() - t0;
+  last_wall = wall() - w0;
+  sqlite3_finalize(a);
+  sqlite3_finalize(f);
+  sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+  sqlite3_close(db);
+  *size = file_size(path);
+  return t;
+}
+
+static double run_khabar(const char *path, double *size, size_t *stored) {
+  rm_db(path);
+  kh_db *db;
+  if (kh_db_open(path, &db)) exit(1);
+  double t0 = now(), w0 = wall();
+  *stored = 0;
+  for (size_t i = 0; i < narts; i++) {
+    kh_article a = {0};
+    a.id = arts[i].id, a.id_len = strlen(a.id);
+    a.source = arts[i].source, a.source_len = strlen(a.source);
+    a.title = arts[i].title, a.title_len = strlen(a.title);
+    a.body = arts[i].body, a.body_len = strlen(a.body);
+    int rc = kh_db_put_article(db, &a, NULL);
+    if (rc < 0) {
+      fprintf(stderr, "put: %s\n", kh_strerror(rc));
+      exit(1);
+    }
+    *stored += rc == 0;
+  }
+  kh_db_close(db);
+  double t = now() - t0;
+  last_wall = wall() - w0;
+  sqlite3 *s;
+  sqlite3_open(path, &s);
+  sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+  sqlite3_close(s);
+  *size = file_size(path);
+  return t;
+}
+
+int main(int argc, char **argv) {
+  const char *dir = argc > 1 ? argv[1] : "../shared/data";
+  double mb = argc > 2 ? atof(argv[2]) : 0;
+  if (load(dir, "pk-news-2024/pk-news-2024.jsonl") || load(dir, "counter/counter.jsonl")) {
+    fprintf(stderr, "cannot read %s\n", dir);
+    return 1;
+  }
+  if (mb > 0) {
+    recombine(mb);
+    printf("corpus: %zu articles, %.1f MB of title+body text, RECOMBINED from the sentences of\n"
+           "pk-news-2024 + COUNTER (random 4-19 sentences each, seeded)\n\n",
+           narts, raw_bytes / 1e6);
+  } else {
+    printf("corpus: pk-news-2024 + COUNTER, %zu real articles, %.1f MB of title+body text\n\n", narts,
+           raw_bytes / 1e6);
+  }
+  const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  char path[512];
+  snprintf(path, sizeof path, "%s/khabar-bench-ingest-%d.db", tmp, (int)getpid());
+  const char *names[] = {"u61", "khtok", "khtok+s", "khabar"};
+  double best[4] = {1e30, 1e30, 1e30, 1e30}, bwall[4] = {1e30, 1e30, 1e30, 1e30}, size[4] = {0};
+  size_t stored = 0;
+  int reps = mb > 50 ? 1 : 3;
+  for (int r = 0; r < reps; r++) {
+    double t[4];
+    t[0] = run_plain(path, "unicode61", &size[0]);
+    if (last_wall < bwall[0]) bwall[0] = last_wall;
+    t[1] = run_plain(path, "khabar", &size[1]);
+    if (last_wall < bwall[1]) bwall[1] = last_wall;
+    t[2] = run_plain(path, "khabar skel", &size[2]);
+    if (last_wall < bwall[2]) bwall[2] = last_wall;
+    t[3] = run_khabar(path, &size[3], &stored);
+    if (last_wall < bwall[3]) bwall[3] = last_wall;
+    for (int i = 0; i < 4; i++)
+      if (t[i] < best[i]) best[i] = t[i];
+  }
+  rm_db(path);
+  printf("%-9s %8s %12s %8s %7s %8s %7s %12s\n", "run", "CPU s", "articles/s", "MB/s", "x u61",
+         "wall s", "x u61", "db/raw text");
+  for (int i = 0; i < 4; i++)
+    printf("%-9s %8.2f %12.0f %8.2f %7.2f %8.2f %7.2f %12.2f\n", names[i], best[i], (double)narts / best[i],
+           raw_bytes / 1e6 / best[i], best[0] / best[i], bwall[i], bwall[0] / bwall[i], size[i] / raw_bytes);
+  printf("(articles/s and MB/s per CPU second; best of %d runs each)\n", reps);
+  printf("\nkhabar stored %zu of %zu (the rest: same content)\n", stored, narts);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("peak RSS of this process: %.0f MB (the articles are held in memory by the bench)\n",
+         (double)ru.ru_maxrss / 1024);
+  return 0;
+}
