@@ -335,7 +335,8 @@ int kh__ner_allowed(int prev, int l);
 /* 1 if token i is labelled O without scoring: not a word, or a postposition,
 ** auxiliary or speech verb (half of Urdu news tokens; the trainer does the same). */
 int kh__ner_skip(const kh__doc *d, int32_t i);
-/* Tag tokens [t0, t1) of d (one sentence): Viterbi under BIO constraints. */
-void kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels);
+/* Tag tokens [t0, t1) of d (one sentence): Viterbi under BIO constraints.
+** Returns 0 or KH_ENOMEM (a sentence over 64 tokens needs a buffer). */
+int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels);
 
 #endif

@@ -227,7 +227,11 @@ static void tagger(kh__doc *d) {
       d->rc = KH_ENOMEM;
       return;
     }
-    kh__ner_tag(d, t0, t1, lab);
+    if (kh__ner_tag(d, t0, t1, lab)) {
+      if (lab != stack) kh__free(lab);
+      d->rc = KH_ENOMEM;
+      return;
+    }
     for (int32_t i = t0; i < t1;) {
       uint8_t l = lab[i - t0];
       if (l == KH__NER_O || !(l & 1)) { /* O or a stray I- */

@@ -194,20 +194,21 @@ static void add_slot(const kh__ner_model *m, uint32_t k, int32_t *score) {
     for (int l = 0; l < KH__NER_NLABELS; l++) score[l] += sl->w[l];
 }
 
-void kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
+int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
   const kh__ner_model *m = d->a->ner;
   int32_t n = t1 - t0;
+  if (n <= 0) return 0;
   memset(labels, 0, (size_t)n);
-  if (!m || n <= 0) return;
+  if (!m) return 0;
   /* Viterbi over BIO labels: dp[i][l] best score ending in l at i, bp the previous label */
   int32_t stack_dp[64 * KH__NER_NLABELS];
   uint8_t stack_bp[64 * KH__NER_NLABELS];
   int32_t *dp = n <= 64 ? stack_dp : kh__malloc((size_t)n * KH__NER_NLABELS * sizeof *dp);
   uint8_t *bp = n <= 64 ? stack_bp : kh__malloc((size_t)n * KH__NER_NLABELS);
-  if (!dp || !bp) { /* out of memory: leave everything O */
+  if (!dp || !bp) {
     if (dp != stack_dp) kh__free(dp);
     if (bp != stack_bp) kh__free(bp);
-    return;
+    return KH_ENOMEM;
   }
   const int32_t NEG = INT32_MIN / 4;
   uint32_t f[KH__NER_MAXF], pf[3];
@@ -251,4 +252,5 @@ void kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
   }
   if (dp != stack_dp) kh__free(dp);
   if (bp != stack_bp) kh__free(bp);
+  return 0;
 }
