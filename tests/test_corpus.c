@@ -276,6 +276,24 @@ static int put_jsonl(kh_db *db, const char *rel, int from, int to) {
   return rc;
 }
 
+typedef struct dup_find {
+  int64_t a, b;
+  int found, groups;
+} dup_find;
+
+static int on_dup_group(void *ctx, size_t n, const int64_t *rowids) {
+  dup_find *f = ctx;
+  f->groups++;
+  int ha = 0, hb = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (i && rowids[i] <= rowids[i - 1]) return 1; /* ascending */
+    ha |= rowids[i] == f->a;
+    hb |= rowids[i] == f->b;
+  }
+  f->found += ha && hb;
+  return 0;
+}
+
 TEST(corpus_store_reuse_and_dups) {
   if (counter_load() == 0) SKIP("COUNTER data absent");
   char path[4096];
@@ -292,6 +310,31 @@ TEST(corpus_store_reuse_and_dups) {
   ASSERT(r.npassages > 0);
   kh_reuse_clear(&r);
   ASSERT_INT_EQ(kh_corpus_reuse_pair(db, "counter-0003", "nope", &r), KH_ENOTFOUND);
+  /* a near copy (the source without its last sentence) under another id:
+  ** one duplicate group holding both */
+  const char *src = CP[0].src;
+  const char *cut = src + strlen(src);
+  /* back to the last ۔, then to the one before it (not past the middle) */
+  while (cut > src && strncmp(cut, "۔", strlen("۔"))) cut--;
+  while (cut > src && strncmp(cut - strlen("۔"), "۔", strlen("۔")) && cut - src > (long)strlen(src) / 2) cut--;
+  kh_article c = {0};
+  c.id = "near-copy";
+  c.id_len = 9;
+  c.body = src;
+  c.body_len = (size_t)(cut - src);
+  int64_t copy_row = 0, src_row = 0;
+  ASSERT_INT_EQ(kh_db_put_article(db, &c, &copy_row), 0);
+  kh_article again = {0};
+  again.id = "counter-0001";
+  again.id_len = 12;
+  again.body = src;
+  again.body_len = strlen(src);
+  ASSERT_INT_EQ(kh_db_put_article(db, &again, &src_row), KH_DUPLICATE);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  dup_find f = {src_row, copy_row, 0, 0};
+  ASSERT_INT_EQ(kh_corpus_dups(db, 0.8, on_dup_group, &f), 0);
+  ASSERT(f.groups >= 1);
+  ASSERT_INT_EQ(f.found, 1);
   kh_db_close(db);
   return 0;
 }
