@@ -507,3 +507,55 @@ TEST(analyze_cli_filter_and_queries) {
   ASSERT_INT_EQ(system(cmd), 0);
   return 0;
 }
+
+/* NER on held-out real data: exact-span micro-F1 floors (bench/ner_eval prints
+** the full table; the model never saw these documents). */
+#include "../tools/ner_data.h"
+
+static double micro_f1(kh_analyzer *a, const nd_set *set) {
+  long tp = 0, fp = 0, fn = 0;
+  for (size_t i = 0; i < set->n; i++) {
+    const nd_unit *u = &set->u[i];
+    kh_article art = {.body = u->text, .body_len = u->len};
+    kh_analysis *r;
+    if (kh_analyze(a, &art, 0, &r)) return -1;
+    long hit = 0, pred = 0;
+    for (size_t m = 0; m < r->n_mentions; m++) {
+      const kh_mention *mm = &r->mentions[m];
+      if (mm->source == KH_MSRC_ROLE) continue;
+      pred++;
+      for (size_t s = 0; s < u->nspans; s++)
+        if (u->spans[s].start == mm->start && u->spans[s].end == mm->end && (int)u->spans[s].type == mm->type) {
+          hit++;
+          break;
+        }
+    }
+    tp += hit, fp += pred - hit, fn += (long)u->nspans - hit;
+    kh_analysis_free(r);
+  }
+  double p = tp + fp ? (double)tp / (double)(tp + fp) : 0, rc = tp + fn ? (double)tp / (double)(tp + fn) : 0;
+  return p + rc > 0 ? 2 * p * rc / (p + rc) : 0;
+}
+
+TEST(analyze_ner_heldout_floors) {
+  const char *dir = test_data_dir();
+  if (!dir) SKIP("../shared/data absent");
+  kh_analyzer *a = shared_analyzer();
+  ASSERT(a);
+  char path[4096];
+  nd_set dev = {0}, un = {0};
+  snprintf(path, sizeof path, "%s/ner/il-ner/Urdu-dev.txt", dir);
+  if (nd_read_conll(path, &dev)) SKIP("IL-NER dev absent");
+  snprintf(path, sizeof path, "%s/ner/uner", dir);
+  if (nd_read_uner(path, 1, &un)) {
+    nd_free(&dev);
+    SKIP("UNER absent");
+  }
+  double f_dev = micro_f1(a, &dev), f_un = micro_f1(a, &un);
+  fprintf(stderr, "  NER micro-F1: IL-NER dev %.3f, UNER test %.3f\n", f_dev, f_un);
+  nd_free(&dev);
+  nd_free(&un);
+  ASSERT(f_dev >= 0.70); /* 0.731 when written */
+  ASSERT(f_un >= 0.80);  /* 0.833 when written */
+  return 0;
+}
