@@ -55,8 +55,10 @@ case "${1:-run}" in
       $K stories --db "$DB" | head -n 20
     fi
     if $K --help | grep -q '^  entities'; then
-      show "entities --type PER"
-      $K entities --db "$DB" --type PER | head -n 12
+      show "entities   (people, places, organisations; count, name, spellings)"
+      $K entities --db "$DB" | head -n 12
+      show "quotes"
+      $K quotes --db "$DB" | head -n 5
     fi
     if $K --help | grep -q '^  analyze'; then
       show "analyze  (first example article: entities, quotes, events as JSON)"
