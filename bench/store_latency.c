@@ -1,0 +1,245 @@
+/*
+** store_latency.c — query latency of kh_search (parse, FTS5 BM25 top 10,
+** article fetch, snippet from the original text) for 1-, 2- and 3-word
+** queries at 10k and 100k articles (and more with an argument), next to
+** plain FTS5 + unicode61 on the same articles (MATCH ... ORDER BY rank
+** LIMIT 10, no snippets) in the same run.
+**
+** The articles are RECOMBINED from real sentences of pk-news-2024 + COUNTER
+** (4-19 random sentences each, seeded).  Query words are drawn from the
+** running text of random sentences (so frequent content words come up
+** often), stopwords and one-letter words skipped; words of a query are ANDed.
+**
+**   make bench && ./build/bench/store_latency [../shared/data] [sizes, e.g. 10000,100000]
+*/
+#include "khabar.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char **sent;
+static size_t nsent, csent;
+
+static void load(const char *dir, const char *rel) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "cannot read %s\n", path);
+    exit(1);
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) > 0) {
+    json_t *o = json_loads(line, 0, NULL);
+    const char *p = o ? json_string_value(json_object_get(o, "body")) : NULL;
+    while (p && *p) {
+      const char *e = strstr(p, "۔");
+      size_t n = e ? (size_t)(e - p) + strlen("۔") : strlen(p);
+      if (n > 20) {
+        if (nsent == csent) sent = realloc(sent, (csent = csent ? csent * 2 : 65536) * sizeof *sent);
+        sent[nsent++] = strndup(p, n);
+      }
+      p += n;
+      while (*p == ' ' || *p == '\n') p++;
+    }
+    json_decref(o);
+  }
+  free(line);
+  fclose(f);
+}
+
+static uint64_t rng = 0x2545f4914f6cdd1dULL;
+static uint64_t rnd(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+static double wall(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One recombined article into body/title buffers. */
+static void make_article(char *body, size_t bcap, char *title, size_t tcap) {
+  size_t len = 0, k = 4 + rnd() % 16;
+  for (size_t j = 0; j < k; j++) {
+    const char *s = sent[rnd() % nsent];
+    size_t n = strlen(s);
+    if (len + n + 2 > bcap) break;
+    memcpy(body + len, s, n);
+    len += n;
+    body[len++] = ' ';
+  }
+  body[len] = '\0';
+  snprintf(title, tcap, "%.120s", sent[rnd() % nsent]);
+  size_t tl = strlen(title);
+  while (tl && ((unsigned char)title[tl - 1] & 0xC0) == 0x80) tl--;
+  if (tl && (unsigned char)title[tl - 1] >= 0xC0) tl--;
+  title[tl] = '\0';
+}
+
+/* ---- query words ---- */
+
+typedef struct pick {
+  char words[64][64];
+  int n;
+} pick;
+
+static int take_word(void *ctx, const kh_token *t) {
+  pick *p = ctx;
+  if (t->kind != KH_TOK_WORD || (t->flags & (KH_TOKF_COLOC | KH_TOKF_STOP)) || t->norm_len < 4 ||
+      t->norm_len >= 64 || p->n >= 64)
+    return 0;
+  snprintf(p->words[p->n++], 64, "%.*s", (int)t->norm_len, t->norm);
+  return 0;
+}
+
+static void make_query(int nwords, char *q, size_t cap) {
+  q[0] = '\0';
+  for (int w = 0; w < nwords;) {
+    pick p = {.n = 0};
+    const char *s = sent[rnd() % nsent];
+    kh_tokenize(s, strlen(s), 0, take_word, &p);
+    if (!p.n) continue;
+    size_t l = strlen(q);
+    snprintf(q + l, cap - l, "%s%s", w ? " " : "", p.words[rnd() % (uint64_t)p.n]);
+    w++;
+  }
+}
+
+static int count_hit(void *ctx, const kh_hit *h) {
+  (void)h;
+  (*(int *)ctx)++;
+  return 0;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+#define NQ 300
+
+int main(int argc, char **argv) {
+  const char *dir = argc > 1 ? argv[1] : "../shared/data";
+  const char *sizes = argc > 2 ? argv[2] : "10000,100000";
+  load(dir, "pk-news-2024/pk-news-2024.jsonl");
+  load(dir, "counter/counter.jsonl");
+  printf("articles RECOMBINED from %zu real sentences of pk-news-2024 + COUNTER; %d queries per\n"
+         "row, words drawn from running text (no stopwords, 2+ letters), ANDed; top 10.\n"
+         "khabar = kh_search (with snippets); u61 = plain FTS5 unicode61 MATCH ORDER BY rank LIMIT 10.\n\n",
+         nsent, NQ);
+  printf("%9s %6s %-7s %9s %9s %9s %10s\n", "articles", "words", "engine", "p50 ms", "p99 ms", "mean ms",
+         "avg hits");
+  const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  char kpath[512], upath[512];
+  snprintf(kpath, sizeof kpath, "%s/khabar-bench-lat-%d.db", tmp, (int)getpid());
+  snprintf(upath, sizeof upath, "%s/khabar-bench-lat-u61-%d.db", tmp, (int)getpid());
+  char *body = malloc(1 << 16), title[200], id[32];
+  for (const char *p = sizes; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+    long n = atol(p);
+    unlink(kpath);
+    unlink(upath);
+    kh_db *db;
+    if (kh_db_open(kpath, &db)) return 1;
+    sqlite3 *u;
+    sqlite3_open(upath, &u);
+    sqlite3_exec(u,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 "CREATE TABLE article(rowid INTEGER PRIMARY KEY, title TEXT, body TEXT);"
+                 "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article', content_rowid='rowid');"
+                 "INSERT INTO article_fts(article_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0)');",
+                 NULL, NULL, NULL);
+    sqlite3_stmt *ua, *uf;
+    sqlite3_prepare_v2(u, "INSERT INTO article(title, body) VALUES (?1, ?2)", -1, &ua, NULL);
+    sqlite3_prepare_v2(u, "INSERT INTO article_fts(rowid, title, body) VALUES (?1, ?2, ?3)", -1, &uf, NULL);
+    double t0 = wall();
+    for (long i = 0; i < n; i++) {
+      make_article(body, 1 << 16, title, sizeof title);
+      snprintf(id, sizeof id, "r%ld", i);
+      kh_article a = {0};
+      a.id = id, a.id_len = strlen(id);
+      a.title = title, a.title_len = strlen(title);
+      a.body = body, a.body_len = strlen(body);
+      if (kh_db_put_article(db, &a, NULL) < 0) return 1;
+      if (i % 500 == 0) sqlite3_exec(u, i ? "COMMIT; BEGIN" : "BEGIN", NULL, NULL, NULL);
+      sqlite3_bind_text(ua, 1, title, -1, SQLITE_STATIC);
+      sqlite3_bind_text(ua, 2, body, -1, SQLITE_STATIC);
+      sqlite3_step(ua);
+      sqlite3_reset(ua);
+      sqlite3_bind_int64(uf, 1, sqlite3_last_insert_rowid(u));
+      sqlite3_bind_text(uf, 2, title, -1, SQLITE_STATIC);
+      sqlite3_bind_text(uf, 3, body, -1, SQLITE_STATIC);
+      sqlite3_step(uf);
+      sqlite3_reset(uf);
+    }
+    sqlite3_exec(u, "COMMIT", NULL, NULL, NULL);
+    kh_db_commit(db);
+    sqlite3_finalize(ua);
+    sqlite3_finalize(uf);
+    fprintf(stderr, "built %ld articles in %.0f s\n", n, wall() - t0);
+    sqlite3_stmt *uq;
+    sqlite3_prepare_v2(u, "SELECT rowid FROM article_fts WHERE article_fts MATCH ?1 ORDER BY rank LIMIT 10", -1, &uq, NULL);
+    for (int nw = 1; nw <= 3; nw++) {
+      static double tk[NQ], tu[NQ];
+      double hk = 0, hu = 0;
+      for (int i = 0; i < NQ; i++) {
+        char q[512], uqs[600];
+        make_query(nw, q, sizeof q);
+        /* the same words for unicode61, each quoted */
+        size_t k = 0;
+        for (const char *c = q; *c; c++) {
+          if (c == q || c[-1] == ' ') uqs[k++] = '"';
+          if (*c == ' ') uqs[k++] = '"';
+          uqs[k++] = *c;
+        }
+        uqs[k++] = '"';
+        uqs[k] = '\0';
+        int hits = 0;
+        double s = wall();
+        kh_search_opts o = {0};
+        o.limit = 10;
+        kh_search(db, q, &o, count_hit, &hits);
+        tk[i] = (wall() - s) * 1000;
+        hk += hits;
+        s = wall();
+        sqlite3_bind_text(uq, 1, uqs, -1, SQLITE_STATIC);
+        hits = 0;
+        while (sqlite3_step(uq) == SQLITE_ROW) hits++;
+        sqlite3_reset(uq);
+        tu[i] = (wall() - s) * 1000;
+        hu += hits;
+      }
+      double mk = 0, mu = 0;
+      for (int i = 0; i < NQ; i++) mk += tk[i], mu += tu[i];
+      qsort(tk, NQ, sizeof tk[0], cmp_d);
+      qsort(tu, NQ, sizeof tu[0], cmp_d);
+      printf("%9ld %6d %-7s %9.2f %9.2f %9.2f %10.1f\n", n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100],
+             mk / NQ, hk / NQ);
+      printf("%9ld %6d %-7s %9.2f %9.2f %9.2f %10.1f\n", n, nw, "u61", tu[NQ / 2], tu[NQ * 99 / 100],
+             mu / NQ, hu / NQ);
+      fflush(stdout);
+    }
+    sqlite3_finalize(uq);
+    sqlite3_close(u);
+    kh_db_close(db);
+    unlink(kpath);
+    unlink(upath);
+    char w[600];
+    snprintf(w, sizeof w, "%s-wal", kpath);
+    unlink(w);
+    snprintf(w, sizeof w, "%s-wal", upath);
+    unlink(w);
+  }
+  free(body);
+  return 0;
+}
