@@ -137,7 +137,7 @@ int kh__cmp_i64(const void *x, const void *y);
 #define KH__CENTROID_TERMS 100    /* terms in a story centroid */
 #define KH__INDEX_TERMS 20        /* a story's top terms in story_term */
 #define KH__PROBE_TERMS 10        /* an article's top terms probed in story_term */
-#define KH__PROBE_CAP 50          /* stories read per probe (the most recent) */
+#define KH__PROBE_CAP 20          /* stories read per probe (the most recent) */
 
 /* A term of a sparse vector. */
 typedef struct kh__tv {
