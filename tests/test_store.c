@@ -135,6 +135,10 @@ TEST(store_put_search_roundtrip) {
   /* the snippet is the original text with the match marked */
   ASSERT(strstr(r.snippet, "[بارش]") != NULL);
   ASSERT(strstr(r.snippet, "موسلا دھار") != NULL);
+  /* neighbouring matches share one mark */
+  ASSERT_INT_EQ(search(db, "موسلا دھار", NULL, &r), 0);
+  ASSERT_INT_EQ(r.n, 1);
+  ASSERT(strstr(r.snippet, "[موسلا دھار]") != NULL);
   /* published normalized to UTC */
   ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE id='a1' AND published='2024-07-15T04:30:00Z'"), 1);
   /* OR, source and date filters */

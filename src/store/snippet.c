@@ -59,6 +59,13 @@ static int collect(void *ctx, const kh_token *t) {
   return 0;
 }
 
+/* 1 if text[a..b) is empty or only spaces (b < a: overlapping spans). */
+static int only_space(const char *text, size_t a, size_t b) {
+  for (size_t i = a; i < b; i++)
+    if (text[i] != ' ') return 0;
+  return 1;
+}
+
 /* Copy text[a..b) with newlines and tabs as spaces. */
 static void copy_flat(kh__buf *out, const char *s, size_t a, size_t b, int *rc) {
   size_t run = a;
@@ -118,7 +125,11 @@ int kh__snippet(const char *text, size_t len, const kh__query *q, const char *op
   for (size_t i = cur; i < cur + w; i++) {
     if (!c.v[i].hit) continue;
     size_t s = c.v[i].start, e = c.v[i].end;
-    while (i + 1 < cur + w && c.v[i + 1].hit && c.v[i + 1].start <= e) e = c.v[++i].end;
+    /* one mark around neighbouring matches: [عمران خان], not [عمران] [خان] */
+    while (i + 1 < cur + w && c.v[i + 1].hit && only_space(text, e, c.v[i + 1].start)) {
+      size_t ne = c.v[++i].end;
+      if (ne > e) e = ne;
+    }
     if (s < pos) continue;
     copy_flat(out, text, pos, s, rc);
     kh__buf_appends(out, open, rc);
