@@ -257,6 +257,15 @@ int kh_entities(kh_db *db, int type, int limit, kh_entity_cb cb, void *ctx) {
   return rc == KH_ENOTFOUND ? 0 : rc;
 }
 
+/* 1 if s[0..n) is one Latin word (letters, ' and -), safe inside LIKE. */
+static int latin_word(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\'' || c == '-')) return 0;
+  }
+  return 1;
+}
+
 int kh_entity_find(kh_db *db, const kh_analyzer *a, const char *name, size_t len, kh_entity_cb cb,
                    void *ctx) {
   if (!db || !cb || (!name && len)) return KH_EINVAL;
@@ -275,6 +284,17 @@ int kh_entity_find(kh_db *db, const kh_analyzer *a, const char *name, size_t len
   if (key) sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
   else sqlite3_bind_null(st, 2);
   int rc = entity_rows(st, cb, ctx, 1);
+  sqlite3_finalize(st);
+  if (rc != KH_ENOTFOUND || len == 0 || !latin_word(name, len)) return rc;
+  /* a part of a Latin name ("Putin", "Xi"): its best-known bearer */
+  if (prep(db,
+           "SELECT " ENTITY_COLS " FROM entity e WHERE e.name LIKE ?1 || ' %' "
+           "OR e.name LIKE '% ' || ?1 OR e.name LIKE '% ' || ?1 || ' %' "
+           "ORDER BY e.known DESC, e.mentions DESC, e.articles DESC LIMIT 1",
+           &st))
+    return KH_EDB;
+  sqlite3_bind_text(st, 1, name, (int)len, SQLITE_TRANSIENT);
+  rc = entity_rows(st, cb, ctx, 1);
   sqlite3_finalize(st);
   return rc;
 }
