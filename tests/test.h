@@ -78,6 +78,15 @@ int test_fixtures(const char *name, fixture_fn fn, void *ctx, int *nrecords);
 ** buffer (NUL-terminated; *len gets its length). */
 char *test_unescape(const char *s, size_t *len);
 
+/* An allocator for kh_set_allocator that fails the fail_at-th allocation
+** (counting in calls); frees pass through.  ud is a test_failer:
+**   test_failer f = {n, 0}; kh_set_allocator(test_failing_realloc, &f); */
+typedef struct test_failer {
+  long fail_at; /* which allocation fails (1-based) */
+  long calls;   /* allocations seen so far */
+} test_failer;
+void *test_failing_realloc(void *ud, void *p, size_t n);
+
 /* Temporary directory for one test (created, unique); caller removes. */
 const char *test_tmpdir(void);
 

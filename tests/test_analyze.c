@@ -322,16 +322,7 @@ TEST(analyze_hostile_input) {
 }
 
 /* fail the Nth allocation */
-static long fail_at, alloc_count;
-static void *failing_realloc(void *ud, void *p, size_t n) {
-  (void)ud;
-  if (n == 0) {
-    free(p);
-    return NULL;
-  }
-  if (++alloc_count == fail_at) return NULL;
-  return realloc(p, n);
-}
+static long fail_at;
 
 TEST(analyze_alloc_failures) {
   kh_analyzer *a = shared_analyzer();
@@ -342,8 +333,8 @@ TEST(analyze_alloc_failures) {
                     .body_len = strlen(body), .published = "2024-07-04", .published_len = 10};
   int oks = 0;
   for (fail_at = 1; fail_at < 400; fail_at++) {
-    alloc_count = 0;
-    kh_set_allocator(failing_realloc, NULL);
+    test_failer f = {fail_at, 0};
+    kh_set_allocator(test_failing_realloc, &f);
     kh_analysis *r = NULL;
     int rc = kh_analyze(a, &art, 0, &r);
     char *js = NULL;
@@ -365,8 +356,8 @@ TEST(analyze_alloc_failures) {
   static const long points[] = {1, 2, 3, 5, 8, 13, 50, 200, 1000, 5000, 20000};
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
     fail_at = points[i];
-    alloc_count = 0;
-    kh_set_allocator(failing_realloc, NULL);
+    test_failer f = {fail_at, 0};
+    kh_set_allocator(test_failing_realloc, &f);
     kh_analyzer *b = NULL;
     int rc = kh_analyzer_new(0, &b);
     kh_set_allocator(NULL, NULL);

@@ -207,24 +207,15 @@ TEST(corpus_counter_labels) {
 
 /* ---- allocation failures ---- */
 
-static int fail_at, alloc_count;
-static void *failing_realloc(void *ud, void *p, size_t n) {
-  (void)ud;
-  if (n == 0) {
-    free(p);
-    return NULL;
-  }
-  if (++alloc_count == fail_at) return NULL;
-  return realloc(p, n);
-}
+static int fail_at;
 
 TEST(corpus_alloc_failures) {
   const char *a = "اسلام آباد (اے پی پی) وزیر اعظم نے کہا ہے کہ ملک ترقی کرے گا۔ انہوں نے یہ بات آج کہی۔";
   const char *b = "وزیر اعظم نے کہا ہے کہ ملک ترقی کرے گا۔ یہ بات انہوں نے اسلام آباد میں کہی۔";
   int ok = 0;
   for (fail_at = 1; fail_at < 500 && !ok; fail_at++) {
-    alloc_count = 0;
-    kh_set_allocator(failing_realloc, NULL);
+    test_failer f = {fail_at, 0};
+    kh_set_allocator(test_failing_realloc, &f);
     kh_reuse r;
     int rc = compare_texts(a, strlen(a), b, strlen(b), &r);
     kh_set_allocator(NULL, NULL);

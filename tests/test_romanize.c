@@ -107,27 +107,12 @@ TEST(romanize_edge_cases) {
   return 0;
 }
 
-/* Allocator that fails the Nth call (n > 0), counting only allocations. */
-typedef struct failer {
-  long n, calls;
-} failer;
-
-static void *fail_nth(void *ud, void *p, size_t n) {
-  failer *f = ud;
-  if (n == 0) {
-    free(p);
-    return NULL;
-  }
-  if (++f->calls == f->n) return NULL;
-  return realloc(p, n);
-}
-
 static int fail_loop(int (*fn)(const char *, size_t, char **, size_t *), const char *s) {
   for (long nth = 1; nth < 10000; nth++) {
-    failer f = {nth, 0};
+    test_failer f = {nth, 0};
     char *out = (char *)1;
     size_t on = 7;
-    kh_set_allocator(fail_nth, &f);
+    kh_set_allocator(test_failing_realloc, &f);
     int rc = fn(s, strlen(s), &out, &on);
     kh_set_allocator(NULL, NULL);
     if (rc == 0) {

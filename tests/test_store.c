@@ -908,20 +908,6 @@ TEST(store_kill9_during_ingest) {
 
 /* ---- failing allocations ---- */
 
-typedef struct failer {
-  long n, fail_at;
-} failer;
-
-static void *failing_realloc(void *ud, void *p, size_t n) {
-  failer *f = ud;
-  if (n == 0) {
-    free(p);
-    return NULL;
-  }
-  if (++f->n == f->fail_at) return NULL;
-  return realloc(p, n);
-}
-
 /* Every allocation of put, search, query parsing and ingest fails in turn:
 ** each call returns KH_ENOMEM (or succeeds), never crashes or leaks (ASan). */
 TEST(store_fail_nth_allocation) {
@@ -931,9 +917,9 @@ TEST(store_fail_nth_allocation) {
   ASSERT_INT_EQ(write_file(in, "id,title,body,category\n1,کراچی میں بارش,\"شہر میں, پانی\",weather\n"), 0);
   int completed = 0;
   for (long k = 1; k < 2000 && !completed; k++) {
-    failer f = {0, k};
+    test_failer f = {k, 0};
     kh_db *db = NULL;
-    kh_set_allocator(failing_realloc, &f);
+    kh_set_allocator(test_failing_realloc, &f);
     int rc = kh_db_open(":memory:", &db);
     if (rc) {
       kh_set_allocator(NULL, NULL);
@@ -955,7 +941,7 @@ TEST(store_fail_nth_allocation) {
     if (r2 != 0 && r2 != KH_ENOMEM) FAIL("search at %ld: %d", k, r2);
     if (r3 != 0 && r3 != KH_ENOMEM) FAIL("ingest at %ld: %d", k, r3);
     if (r4 != 0 && r4 != KH_ENOMEM) FAIL("query at %ld: %d", k, r4);
-    completed = !r1 && !r2 && !r3 && !r4 && f.n < k;
+    completed = !r1 && !r2 && !r3 && !r4 && f.calls < k;
     if (completed) ASSERT_INT_EQ(r.n, 1);
   }
   ASSERT(completed);

@@ -151,16 +151,7 @@ TEST(tokenize_callback_stops_and_hostile_input) {
   return 0;
 }
 
-static int fail_at, calls;
-static void *failing_realloc(void *ud, void *p, size_t n) {
-  (void)ud;
-  if (n == 0) {
-    free(p);
-    return NULL;
-  }
-  if (++calls == fail_at) return NULL;
-  return realloc(p, n);
-}
+static int fail_at;
 
 /* The tokenizer allocates only in multiword mode; a failed allocation is
 ** KH_ENOMEM before any token is emitted. */
@@ -168,9 +159,9 @@ TEST(tokenize_fail_nth_alloc) {
   const char *s = "وزیر اعظم شہباز شریف نے اسلام آباد میں کہا";
   long n = 0;
   for (fail_at = 1;; fail_at++) {
-    calls = 0;
+    test_failer f = {fail_at, 0};
     n = 0;
-    kh_set_allocator(failing_realloc, NULL);
+    kh_set_allocator(test_failing_realloc, &f);
     int rc = kh_tokenize(s, strlen(s), KH_TOKENIZE_MWE, count_cb, &n);
     kh_set_allocator(NULL, NULL);
     if (rc == 0) break;

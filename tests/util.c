@@ -136,3 +136,13 @@ char *test_unescape(const char *s, size_t *len) {
   if (len) *len = o;
   return out;
 }
+
+void *test_failing_realloc(void *ud, void *p, size_t n) {
+  test_failer *f = ud;
+  if (n == 0) {
+    free(p);
+    return NULL;
+  }
+  if (++f->calls == f->fail_at) return NULL;
+  return realloc(p, n);
+}
