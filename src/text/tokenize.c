@@ -16,37 +16,8 @@
 ** KH_TOKENIZE_MWE multiword units (وزیر اعظم) come out as one token.
 */
 #include "text.h"
-#include "stop_tab.h"
 
 #include <ctype.h>
-#include <pthread.h>
-
-/* Stopword set as a hash table over kh__stop_tab, built once (the table is
-** constant afterwards; pthread_once makes the first use thread-safe), so a
-** token costs one hash shared with the fused-word lookup. */
-#define STOP_SLOTS 4096u
-static uint32_t stop_slots[STOP_SLOTS]; /* (hash >> 48) << 16 | (index + 1) */
-static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
-
-static void stop_init(void) {
-  for (size_t i = 0; i < sizeof kh__stop_tab / sizeof kh__stop_tab[0]; i++) {
-    const char *w = kh__stop_tab[i];
-    uint64_t h = kh__hash64(w, strlen(w));
-    size_t j = h & (STOP_SLOTS - 1);
-    while (stop_slots[j]) j = (j + 1) & (STOP_SLOTS - 1);
-    stop_slots[j] = (uint32_t)(h >> 48) << 16 | (uint32_t)(i + 1);
-  }
-}
-
-static int is_stop(const char *s, size_t n, uint64_t h) {
-  for (size_t j = h & (STOP_SLOTS - 1);; j = (j + 1) & (STOP_SLOTS - 1)) {
-    uint32_t v = stop_slots[j];
-    if (!v) return 0;
-    if ((v >> 16) != (uint32_t)(h >> 48)) continue;
-    const char *w = kh__stop_tab[(v & 0xFFFF) - 1];
-    if (strncmp(w, s, n) == 0 && w[n] == '\0') return 1;
-  }
-}
 
 typedef struct tk {
   const char *s;
@@ -93,26 +64,16 @@ static int multiword_pf(uint32_t cp) {
 
 /* ---- emitting ---- */
 
-static int emit_h(tk *t, const char *norm, size_t nlen, size_t start, size_t end, int kind,
-                  int flags, uint64_t h);
-
 static int emit(tk *t, const char *norm, size_t nlen, size_t start, size_t end, int kind,
                 int flags) {
-  return emit_h(t, norm, nlen, start, end, kind, flags, kind == KH_TOK_WORD ? kh__hash64(norm, nlen) : 0);
-}
-
-/* emit with h = kh__hash64(norm, nlen) for words */
-static int emit_h(tk *t, const char *norm, size_t nlen, size_t start, size_t end, int kind,
-                  int flags, uint64_t h) {
   kh_token tok;
   char stem[KH_MAX_TOKEN + 1];
   if (nlen > KH_MAX_TOKEN) {
     nlen = KH_MAX_TOKEN;
     while (nlen > 0 && ((unsigned char)norm[nlen] & 0xC0) == 0x80) nlen--;
-    if (kind == KH_TOK_WORD) h = kh__hash64(norm, nlen);
   }
   if (nlen == 0) return 0;
-  if (kind == KH_TOK_WORD && is_stop(norm, nlen, h)) flags |= KH_TOKF_STOP;
+  if (kind == KH_TOK_WORD && kh_is_stopword(norm, nlen)) flags |= KH_TOKF_STOP;
   if ((t->flags & KH_TOKENIZE_STEM) && kind == KH_TOK_WORD) {
     int m = kh_stem(norm, nlen, stem, sizeof stem);
     if (m > 0) {
@@ -223,18 +184,14 @@ static size_t word_fast(const tk *t, size_t i, char *buf, uint32_t *offs, size_t
 
 static int word_norm(tk *t, size_t a, size_t b, char *buf, uint32_t *offs, size_t m);
 
-/* An Urdu word span [a, b): normalize, split if fused, emit. */
+/* An Urdu word span [a, b) off the fast path: normalize, split if fused,
+** emit.  Only here can the normalized form hold spaces: a multiword
+** presentation form (ﷺ, a span of its own) gives one token per word. */
 static int word(tk *t, size_t a, size_t b) {
   char buf[NBUF];
   uint32_t offs[NBUF];
   size_t m = norm_into(t, a, b, buf, sizeof buf, offs);
-  return word_norm(t, a, b, buf, offs, m);
-}
-
-static int word_norm(tk *t, size_t a, size_t b, char *buf, uint32_t *offs, size_t m) {
-  if (m == 0) return 0;
-  char *sp = memchr(buf, ' ', m);
-  if (sp) { /* a multiword presentation form: one word token per word */
+  if (memchr(buf, ' ', m)) {
     for (size_t p = 0; p < m;) {
       size_t q = p;
       while (q < m && buf[q] != ' ') q++;
@@ -244,6 +201,11 @@ static int word_norm(tk *t, size_t a, size_t b, char *buf, uint32_t *offs, size_
     }
     return 0;
   }
+  return word_norm(t, a, b, buf, offs, m);
+}
+
+static int word_norm(tk *t, size_t a, size_t b, char *buf, uint32_t *offs, size_t m) {
+  if (m == 0) return 0;
   uint64_t h = kh__hash64(buf, m);
   if (!(t->flags & KH_TOKENIZE_NOSPLIT) && m <= KH_MAX_TOKEN) {
     const kh__fused_row *r = kh__fused_find_h(buf, m, h);
@@ -276,7 +238,7 @@ static int word_norm(tk *t, size_t a, size_t b, char *buf, uint32_t *offs, size_
       return 0;
     }
   }
-  return emit_h(t, buf, m, a, b, KH_TOK_WORD, 0, h);
+  return emit(t, buf, m, a, b, KH_TOK_WORD, 0);
 }
 
 static int simple(tk *t, size_t a, size_t b, int kind, const char *prefix) {
@@ -583,7 +545,6 @@ const char *kh_tok_kind_name(int kind) {
 int kh_tokenize(const char *text, size_t len, unsigned flags, kh_token_cb cb, void *ctx) {
   if ((!text && len) || !cb) return KH_EINVAL;
   if (len > KH_MAX_TEXT) return KH_ETOOBIG;
-  pthread_once(&stop_once, stop_init);
   tk t = {text, len, flags, cb, ctx};
   if (!(flags & KH_TOKENIZE_MWE)) return run(&t);
   mwe_q *q = kh__malloc(sizeof *q);
