@@ -10,6 +10,8 @@
 */
 #include "corpus.h"
 
+#include <stdlib.h>
+
 struct kh_reuse_text {
   kh__tokseq seq;       /* token hashes and byte spans */
   kh__ngramset gram[3]; /* distinct word 1-, 2-, 3-grams */
@@ -51,6 +53,19 @@ const char *kh_reuse_label_name(int label) {
 
 static double ratio(uint32_t num, uint32_t den) { return den ? (double)num / den : 0.0; }
 
+/* A fixed order of two token sequences: by length, then by token hashes. */
+static int seq_order(const kh__tokseq *a, const kh__tokseq *b) {
+  if (a->n != b->n) return a->n < b->n ? -1 : 1;
+  for (uint32_t i = 0; i < a->n; i++)
+    if (a->h[i] != b->h[i]) return a->h[i] < b->h[i] ? -1 : 1;
+  return 0;
+}
+
+static int by_a_start(const void *x, const void *y) {
+  const kh_passage *p = x, *q = y;
+  return p->a_start < q->a_start ? -1 : p->a_start > q->a_start;
+}
+
 int kh_reuse_compare(const kh_reuse_text *a, const kh_reuse_text *b, kh_reuse *r) {
   if (!r) return KH_EINVAL;
   memset(r, 0, sizeof *r);
@@ -76,8 +91,19 @@ int kh_reuse_compare(const kh_reuse_text *a, const kh_reuse_text *b, kh_reuse *r
   r->sent_high_ba = al.high_ba;
   kh_passage *tiles;
   size_t nt;
-  rc = kh__tile(&a->seq, &b->seq, KH_PASSAGE_MIN, &tiles, &nt);
+  /* greedy tiling depends on which text it scans first: tile in one fixed
+  ** order of the two texts, so compare(a, b) and compare(b, a) find the
+  ** same passages with the roles swapped */
+  int swap = seq_order(&a->seq, &b->seq) > 0;
+  rc = swap ? kh__tile(&b->seq, &a->seq, KH_PASSAGE_MIN, &tiles, &nt)
+            : kh__tile(&a->seq, &b->seq, KH_PASSAGE_MIN, &tiles, &nt);
   if (rc) return rc;
+  if (swap) {
+    for (size_t k = 0; k < nt; k++)
+      tiles[k] = (kh_passage){tiles[k].b_start, tiles[k].b_end, tiles[k].a_start, tiles[k].a_end,
+                              tiles[k].ntokens};
+    qsort(tiles, nt, sizeof *tiles, by_a_start); /* passages stay in a's order */
+  }
   uint64_t ca = 0, cb = 0;
   for (size_t k = 0; k < nt; k++) {
     kh_passage *p = &tiles[k];
