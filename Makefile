@@ -101,10 +101,10 @@ $(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/libkhabar-fuzz.a
 
 fuzz: $(FUZZ_BIN)
 
-fuzz-smoke: fuzz
+fuzz-smoke: fuzz  # fixed seed: CI runs are repeatable; fuzz-long explores
 	@for f in $(FUZZ_BIN); do n=$${f##*/fuzz_}; mkdir -p $(BUILD)/fuzz/work-$$n; \
 	  echo "== fuzz $$n (5 s)"; \
-	  $$f -max_total_time=5 -rss_limit_mb=2048 -max_len=65536 $(BUILD)/fuzz/work-$$n fuzz/corpus/$$n \
+	  $$f -seed=1 -max_total_time=5 -rss_limit_mb=2048 -max_len=65536 $(BUILD)/fuzz/work-$$n fuzz/corpus/$$n \
 	    > $(BUILD)/fuzz/$$n.log 2>&1 || { tail -n 40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
 	  tail -n 2 $(BUILD)/fuzz/$$n.log; done
 
