@@ -190,7 +190,9 @@ static int nd_cmp(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* UNER: split 0 = training documents, 1 = test documents (every 5th). */
+/* UNER: split 0 = training documents, 1 = test documents (every 5th);
+** for choices made while developing, the training documents split again:
+** 2 = the development fold (index % 5 == 3), 3 = the rest (index % 5 < 3). */
 static int nd_read_uner(const char *dir, int split, nd_set *set) {
   static const char *const folders[] = {"International_News", "National_News", "Sports"};
   int found = 0;
@@ -208,7 +210,9 @@ static int nd_read_uner(const char *dir, int split, nd_set *set) {
     closedir(dp);
     qsort(names, n, sizeof *names, nd_cmp);
     for (size_t i = 0; i < n; i++) {
-      if ((int)(i % 5 == 4) == split) {
+      int fold = (int)(i % 5);
+      int take = split == 0 ? fold != 4 : split == 1 ? fold == 4 : split == 2 ? fold == 3 : fold < 3;
+      if (take) {
         char fp[8192];
         snprintf(fp, sizeof fp, "%s/%s", path, names[i]);
         nd_read_uner_file(fp, set);
@@ -219,6 +223,26 @@ static int nd_read_uner(const char *dir, int split, nd_set *set) {
   return found ? 0 : -1;
 }
 
+/* Move the development fold of a CoNLL set into dev: blocks of 50
+** consecutive sentences (IL-NER has no document marks; a block keeps
+** neighbouring sentences of one report together), every 5th block. */
+static inline void nd_split_dev(nd_set *set, nd_set *dev) {
+  size_t k = 0;
+  for (size_t i = 0; i < set->n; i++) {
+    if ((i / 50) % 5 == 4) {
+      if (dev->n == dev->cap) {
+        dev->cap = dev->cap ? dev->cap * 2 : 256;
+        dev->u = realloc(dev->u, dev->cap * sizeof *dev->u);
+        if (!dev->u) nd_die("out of memory");
+      }
+      dev->u[dev->n++] = set->u[i];
+    } else {
+      set->u[k++] = set->u[i];
+    }
+  }
+  set->n = k;
+}
+
 static void nd_free(nd_set *set) {
   for (size_t i = 0; i < set->n; i++) {
     free(set->u[i].text);
@@ -227,5 +251,81 @@ static void nd_free(nd_set *set) {
   free(set->u);
   memset(set, 0, sizeof *set);
 }
+
+#ifdef KHABAR_H
+/* ---- exact-span scoring of kh_analyze (needs khabar.h first) ---- */
+
+typedef struct nd_counts {
+  long tp[4], fp[4], fn[4];
+} nd_counts;
+
+static inline void nd_show(FILE *out, const char *what, const nd_unit *u, unsigned s, unsigned e, int type) {
+  static const char *const names[] = {"", "PER", "LOC", "ORG"};
+  fprintf(out, "%s %s [%.*s] in: %.*s\n", what, names[type], (int)(e - s), u->text + s, (int)u->len, u->text);
+}
+
+/* Score one unit: a mention counts when its byte span and type equal a gold
+** span's.  Role phrases (روسی صدر) are not names and are left out.  With
+** errors != NULL, false positives and negatives are printed there. */
+static inline void nd_score_unit(const kh_analyzer *a, const nd_unit *u, unsigned flags, nd_counts *c,
+                                 FILE *errors) {
+  kh_article art = {.body = u->text, .body_len = u->len};
+  kh_analysis *r;
+  if (kh_analyze(a, &art, flags, &r)) nd_die("kh_analyze failed");
+  char *matched = calloc(u->nspans + 1, 1);
+  if (!matched) nd_die("out of memory");
+  for (size_t i = 0; i < r->n_mentions; i++) {
+    const kh_mention *m = &r->mentions[i];
+    if (m->source == KH_MSRC_ROLE || m->field != KH_FIELD_BODY) continue;
+    int hit = 0;
+    for (size_t s = 0; s < u->nspans && !hit; s++)
+      if (!matched[s] && u->spans[s].start == m->start && u->spans[s].end == m->end &&
+          (int)u->spans[s].type == m->type)
+        matched[s] = 1, hit = 1;
+    if (hit) c->tp[m->type]++;
+    else {
+      c->fp[m->type]++;
+      if (errors) nd_show(errors, "FP", u, m->start, m->end, m->type);
+    }
+  }
+  for (size_t s = 0; s < u->nspans; s++)
+    if (!matched[s]) {
+      c->fn[u->spans[s].type]++;
+      if (errors) nd_show(errors, "FN", u, u->spans[s].start, u->spans[s].end, (int)u->spans[s].type);
+    }
+  free(matched);
+  kh_analysis_free(r);
+}
+
+static inline double nd_f1(long tp, long fp, long fn, double *p, double *r) {
+  *p = tp + fp ? (double)tp / (double)(tp + fp) : 0;
+  *r = tp + fn ? (double)tp / (double)(tp + fn) : 0;
+  return *p + *r > 0 ? 2 * *p * *r / (*p + *r) : 0;
+}
+
+/* One line: P/R/F1 per type and micro; returns micro-F1. */
+static inline double nd_report(FILE *out, const char *set, const char *sys, const nd_counts *c) {
+  static const char *const names[] = {"", "PER", "LOC", "ORG"};
+  long tp = 0, fp = 0, fn = 0;
+  fprintf(out, "%-10s %-28s", set, sys);
+  for (int t = 1; t <= 3; t++) {
+    double p, r, f = nd_f1(c->tp[t], c->fp[t], c->fn[t], &p, &r);
+    fprintf(out, "  %s P %.3f R %.3f F1 %.3f", names[t], p, r, f);
+    tp += c->tp[t], fp += c->fp[t], fn += c->fn[t];
+  }
+  double p, r, f = nd_f1(tp, fp, fn, &p, &r);
+  fprintf(out, "  | micro P %.3f R %.3f F1 %.3f (gold %ld)\n", p, r, f, tp + fn);
+  return f;
+}
+
+/* Score a whole set; returns micro-F1. */
+static inline double nd_evaluate(const kh_analyzer *a, const char *name, const char *sys, const nd_set *set,
+                                 unsigned flags, FILE *errors) {
+  nd_counts c;
+  memset(&c, 0, sizeof c);
+  for (size_t i = 0; i < set->n; i++) nd_score_unit(a, &set->u[i], flags, &c, errors);
+  return nd_report(stdout, name, sys, &c);
+}
+#endif
 
 #endif

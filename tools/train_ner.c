@@ -13,6 +13,14 @@
 **   cc ... tools/train_ner.c build/libkhabar.a -o build/tools/train_ner
 **   build/tools/train_ner ../shared/data src/analyze/ner_model.h
 ** Deterministic (fixed shuffling seed, fixed epochs).
+**
+** Development mode (choices are made here, never on the held-out sets):
+**   KH_NER_DEV=1 build/tools/train_ner ../shared/data /dev/null
+** trains without the development folds (every 5th block of 50 IL-NER train
+** sentences; UNER training documents with index % 5 == 3) and prints the
+** exact-span scores of the tagger alone and of the whole kh_analyze
+** pipeline with the new model on those folds (KH_NER_ERRORS=FILE lists the
+** errors).  The word classes (ner_clusters.h) saw the folds' raw text.
 */
 #include "../src/analyze/analyze.h"
 #include "ner_data.h"
@@ -144,6 +152,36 @@ static void viterbi(model *m, const kh__doc *d, int32_t t0, int32_t t1, uint8_t 
   free(bp);
 }
 
+/* Exact-span scores of the tagger alone (its BIO spans over gold token
+** spans, no gazetteer merging or title stripping) on units: how much the
+** pipeline in entities.c adds or loses. */
+static void tagger_alone(model *m, const char *name, unit *us, size_t n) {
+  long tp[4] = {0}, fp[4] = {0}, fn[4] = {0};
+  for (size_t k = 0; k < n; k++) {
+    kh__doc *d = &us[k].d;
+    uint8_t *pred = malloc(d->ntok + 1), *g = us[k].gold;
+    for (size_t s = 0; s < d->nsent; s++)
+      if (d->sents[s].t1 > d->sents[s].t0) viterbi(m, d, d->sents[s].t0, d->sents[s].t1, pred + d->sents[s].t0);
+    for (int side = 0; side < 2; side++) {
+      const uint8_t *x = side ? g : pred, *y = side ? pred : g;
+      for (size_t i = 0; i < d->ntok; i++) {
+        if (!x[i] || !(x[i] & 1)) continue;
+        size_t j = i + 1;
+        while (j < d->ntok && x[j] == x[i] + 1) j++;
+        int same = y[i] == x[i] && (j == d->ntok || y[j] != x[i] + 1);
+        for (size_t q = i + 1; q < j && same; q++) same = y[q] == x[i] + 1;
+        int type = (x[i] + 1) / 2;
+        if (!side) (same ? tp : fp)[type]++;
+        else if (!same) fn[type]++;
+      }
+    }
+    free(pred);
+  }
+  nd_counts c;
+  memcpy(c.tp, tp, sizeof tp), memcpy(c.fp, fp, sizeof fp), memcpy(c.fn, fn, sizeof fn);
+  nd_report(stdout, name, "tagger alone (float weights)", &c);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: train_ner DATA_DIR OUT.h\n");
@@ -153,11 +191,20 @@ int main(int argc, char **argv) {
   kh_analyzer *a;
   if (kh_analyzer_new(KH_ANALYZE_NO_TAGGER, &a)) nd_die("kh_analyzer_new failed");
   char path[4096];
-  nd_set il = {0}, un = {0}, jh = {0}, ij = {0};
+  nd_set il = {0}, un = {0}, jh = {0}, ij = {0}, il_dev = {0}, un_dev = {0};
+  /* KH_NER_DEV=1: development mode.  Train without the development folds
+  ** of IL-NER train and of the UNER training documents (tools/ner_data.h),
+  ** then score the full kh_analyze pipeline with the new model on those
+  ** folds and print it; the model file is not written.  All modelling
+  ** choices are made on these folds, never on IL-NER dev or UNER test.
+  ** KH_NER_ERRORS=FILE also writes the dev folds' errors there. */
+  int dev = getenv("KH_NER_DEV") && atoi(getenv("KH_NER_DEV"));
   snprintf(path, sizeof path, "%s/ner/il-ner/Urdu-train.txt", data);
   if (nd_read_conll(path, &il)) nd_die("IL-NER train missing");
+  if (dev) nd_split_dev(&il, &il_dev);
   snprintf(path, sizeof path, "%s/ner/uner", data);
-  if (nd_read_uner(path, 0, &un)) nd_die("UNER missing");
+  if (nd_read_uner(path, dev ? 3 : 0, &un)) nd_die("UNER missing");
+  if (dev) nd_read_uner(path, 2, &un_dev);
   snprintf(path, sizeof path, "%s/ner/jahangir/jahangir.txt", data);
   nd_read_conll(path, &jh);
   snprintf(path, sizeof path, "%s/ner/ijnlp2008/ijnlp.txt", data);
@@ -293,6 +340,39 @@ int main(int argc, char **argv) {
     memcpy(qw[kept], q, sizeof q);
     kept++;
   }
+  if (dev) {
+    kh_analyzer *ev;
+    if (kh_analyzer_new(0, &ev) || kh__ner_load_table(ev, keys, (const int16_t(*)[KH__NER_NLABELS])qw, kept))
+      nd_die("kh_analyzer_new failed");
+    FILE *errors = getenv("KH_NER_ERRORS") ? fopen(getenv("KH_NER_ERRORS"), "w") : NULL;
+    printf("development folds (%zu features kept):\n", kept);
+    {
+      unit *du = NULL;
+      size_t nd = 0;
+      load(a, &il_dev, &du, &nd);
+      size_t n_il = nd;
+      load(a, &un_dev, &du, &nd);
+      for (size_t i = 0; i < nd; i++) /* gold as valid BIO, as in training */
+        for (size_t t = 0; t < du[i].d.ntok; t++) {
+          uint8_t *gg = du[i].gold;
+          int prev = t ? gg[t - 1] : KH__NER_O;
+          if (kh__ner_skip(&du[i].d, (int32_t)t)) gg[t] = KH__NER_O;
+          else if (!kh__ner_allowed(prev, gg[t])) gg[t] = (uint8_t)(gg[t] - 1);
+        }
+      double cc = c;
+      for (size_t r = 0; r < m.n; r++) /* averaged weights, unpruned */
+        for (int l = 0; l < KH__NER_NLABELS; l++) m.w[r][l] -= m.u[r][l] / cc;
+      tagger_alone(&m, "IL-NER fold", du, n_il);
+      tagger_alone(&m, "UNER fold", du + n_il, nd - n_il);
+      for (size_t i = 0; i < nd; i++) kh__doc_free(&du[i].d), free(du[i].gold);
+      free(du);
+    }
+    double f1 = nd_evaluate(ev, "IL-NER fold", "khabar (gazetteer+tagger)", &il_dev, 0, errors);
+    double f2 = nd_evaluate(ev, "UNER fold", "khabar (gazetteer+tagger)", &un_dev, 0, errors);
+    printf("dev mean micro-F1 %.4f\n", (f1 + f2) / 2);
+    if (errors) fclose(errors);
+    kh_analyzer_free(ev);
+  } else {
   char tmp[4200];
   snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
   FILE *out = fopen(tmp, "w");
@@ -315,6 +395,7 @@ int main(int argc, char **argv) {
   if (fclose(out)) nd_die("write failed");
   if (rename(tmp, argv[2])) nd_die("rename failed");
   fprintf(stderr, "train_ner: wrote %s (%zu features)\n", argv[2], kept);
+  }
   for (size_t i = 0; i < nunits; i++) {
     kh__doc_free(&units[i].d);
     free(units[i].gold);
@@ -335,6 +416,8 @@ int main(int argc, char **argv) {
   nd_free(&un);
   nd_free(&jh);
   nd_free(&ij);
+  nd_free(&il_dev);
+  nd_free(&un_dev);
   kh_analyzer_free(a);
   return 0;
 }

@@ -18,6 +18,7 @@
 
 /* internal kh_analyze flag (benchmarks): keep every lexicon-only match */
 #define KH__ANALYZE_ALL_LEX 0x100
+#define KH__ANALYZE_KEEP_GAZ 0x200 /* (evaluation) keep gazetteer places/organisations the tagger does not see */
 
 /* ---- hard limits ---- */
 #define KH__MAX_ALIAS_TOKENS 8     /* longest gazetteer name, tokens */
@@ -156,6 +157,7 @@ struct kh_analyzer {
   kh__buf strs;         /* all strings the analyzer owns (offsets fixed at the end) */
   char *pool;           /* detached strs */
   kh__ner_model *ner;   /* NULL if none */
+  kh__map ner_cls;      /* token hash -> coarse class * 4096 + fine class (ner_clusters.h) */
   int32_t *per_single;  /* strong one-word aliases of persons (4+ letters), for variants */
   size_t n_per_single;
 };
@@ -190,6 +192,7 @@ typedef struct kh__tok {
   uint8_t punct;        /* KH__P_* */
   uint8_t ner;          /* tagger label (ner.c), 0 = O */
   uint8_t gaz;          /* gazetteer tag for tagger features (ner.c), 0 = none */
+  uint16_t cls1, cls2;  /* word classes (ner.c, coarse and fine), class + 1; 0 = none */
 } kh__tok;
 
 typedef struct kh__ment {
@@ -304,7 +307,7 @@ int kh__events_find(kh__doc *d);
 enum { KH__NER_O = 0, KH__NER_B_PER, KH__NER_I_PER, KH__NER_B_LOC, KH__NER_I_LOC,
        KH__NER_B_ORG, KH__NER_I_ORG, KH__NER_NLABELS };
 
-#define KH__NER_MAXF 32 /* features per token */
+#define KH__NER_MAXF 48 /* features per token */
 
 typedef struct kh__ner_slot {
   uint32_t key;         /* feature key; 0 = empty */
@@ -320,8 +323,14 @@ struct kh__ner_model {
 ** when the table is empty. */
 int kh__ner_load(kh_analyzer *a);
 void kh__ner_free(kh_analyzer *a);
-/* Gazetteer tags of every token (all aliases, lexicon lists included):
-** sets toks[i].gaz.  Called once per document before tagging. */
+/* kh__ner_free and the word-class map (kh_analyzer_free). */
+void kh__ner_free_all(kh_analyzer *a);
+/* Replace the analyzer's model by a table of n rows (keys and weights are
+** copied; tools/train_ner.c evaluates a model it has just trained this way). */
+int kh__ner_load_table(kh_analyzer *a, const uint32_t *keys, const int16_t (*w)[KH__NER_NLABELS], size_t n);
+/* Gazetteer tags and word classes of every token (all aliases, lexicon
+** lists included): sets toks[i].gaz, cls1, cls2.  Called once per
+** document before tagging. */
 void kh__ner_gaztags(kh__doc *d);
 /* Feature keys of token i in sentence [t0, t1) given the previous label;
 ** returns their number (<= KH__NER_MAXF). */

@@ -217,29 +217,44 @@ static void tagger(kh__doc *d) {
     lexicon_rules(d);
     return;
   }
-  uint8_t stack[256];
   kh__ner_gaztags(d);
+  /* labels of every sentence (toks[].ner) */
   for (size_t s = 0; s < d->nsent && !d->rc; s++) {
     int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
     if (t1 <= t0) continue;
+    uint8_t stack[256];
     uint8_t *lab = (size_t)(t1 - t0) <= sizeof stack ? stack : kh__malloc((size_t)(t1 - t0));
-    if (!lab) {
-      d->rc = KH_ENOMEM;
-      return;
-    }
-    if (kh__ner_tag(d, t0, t1, lab)) {
+    if (!lab || kh__ner_tag(d, t0, t1, lab)) {
       if (lab != stack) kh__free(lab);
       d->rc = KH_ENOMEM;
       return;
     }
+    for (int32_t i = t0; i < t1; i++) d->toks[i].ner = lab[i - t0];
+    if (lab != stack) kh__free(lab);
+  }
+  if (d->rc) return;
+  /* a place or organisation name of the gazetteer where the tagger sees no
+  ** name at all is a common word here (بدھ کی شام "evening", not Syria;
+  ** مالی "financial", not Mali; ڈیجیٹل انڈیا a programme): dropped.  People
+  ** of the gazetteer are kept (the curated leaders in every spelling). */
+  if (!(d->flags & KH__ANALYZE_KEEP_GAZ))
+    for (size_t i = 0; i < d->nment; i++) {
+      kh__ment *m = &d->ments[i];
+      if (m->dead || m->source != KH_MSRC_GAZ || m->type != KH_ENT_LOC) continue;
+      int named = 0;
+      for (int32_t t = m->t0; t < m->t1 && !named; t++) named = d->toks[t].ner != KH__NER_O;
+      if (!named) kill(d, m);
+    }
+  for (size_t s = 0; s < d->nsent && !d->rc; s++) {
+    int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
     for (int32_t i = t0; i < t1;) {
-      uint8_t l = lab[i - t0];
+      uint8_t l = d->toks[i].ner;
       if (l == KH__NER_O || !(l & 1)) { /* O or a stray I- */
         i++;
         continue;
       }
       int32_t j = i + 1;
-      while (j < t1 && lab[j - t0] == l + 1) j++;
+      while (j < t1 && d->toks[j].ner == l + 1) j++;
       int type = ner_type(l);
       int32_t span_end = j;
       /* titles and demonyms before a person's name are not the name (صدر ولیری) */
@@ -277,7 +292,6 @@ static void tagger(kh__doc *d) {
       }
       i = span_end;
     }
-    if (lab != stack) kh__free(lab);
   }
   /* lexicon words the tagger did not confirm */
   if (!(d->flags & KH__ANALYZE_ALL_LEX))

@@ -370,7 +370,7 @@ int kh_analyzer_new(unsigned flags, kh_analyzer **out) {
 
 void kh_analyzer_free(kh_analyzer *a) {
   if (!a) return;
-  kh__ner_free(a);
+  kh__ner_free_all(a);
   if (a->aliases)
     for (size_t i = 0; i < a->n_aliases; i++) {
       kh__free(a->aliases[i].ctx_ents);

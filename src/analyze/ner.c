@@ -1,46 +1,64 @@
 /*
 ** ner.c — the statistical tagger: a structured averaged perceptron over BIO
 ** labels for PER, LOC and ORG, decoded with Viterbi under BIO constraints
-** (greedy decoding scored 0.815 / 0.691 micro-F1 on UNER test / IL-NER dev,
-** Viterbi 0.833 / 0.731: bench/ner_eval).
+** (bench/ner_eval; choices are made on development folds of the training
+** data, tools/train_ner.c KH_NER_DEV=1).
 ** Features of a token: its normalized form, the two words either side, word
-** bigrams, prefixes and suffixes of 2 and 3 letters, a shape (script, length),
-** the gazetteer's tag of it and its neighbours (lexicon lists included), the
-** cue-word classes of the neighbours (titles, postpositions), and the
-** previous label.  Each feature is a 32-bit hash; the model
+** bigrams, prefixes and suffixes of 1 to 4 letters (and the neighbours'
+** endings), a shape (script, length), the gazetteer's tag of it and its
+** neighbours (lexicon lists included), the cue-word classes of the
+** neighbours (titles, postpositions), its word classes and its neighbours'
+** (src/analyze/ner_clusters.h: exchange clustering of unlabeled Urdu text,
+** tools/gen_ner_clusters.py), and the previous label.  Each feature is a 32-bit hash; the model
 ** (src/analyze/ner_model.h) maps hashes to int16 weights and is written by
 ** tools/train_ner.c (python3 tools/gen_ner_model.py ../shared/data).
 */
 #include "analyze.h"
 
+#include "ner_clusters.h"
 #include "ner_model.h"
 
 #include <limits.h>
 
 #define N_ROWS (sizeof KH__NER_KEYS / sizeof KH__NER_KEYS[0])
 
-int kh__ner_load(kh_analyzer *a) {
-  a->ner = NULL;
-  if (N_ROWS < 2) return 0; /* the empty table has one dummy row */
+int kh__ner_load_table(kh_analyzer *a, const uint32_t *keys, const int16_t (*w)[KH__NER_NLABELS], size_t n) {
+  kh__ner_free(a);
+  if (n < 2) return 0; /* the empty table has one dummy row */
   kh__ner_model *m = kh__calloc(1, sizeof *m);
   if (!m) return KH_ENOMEM;
   size_t cap = 1024;
-  while (cap < N_ROWS * 2) cap *= 2;
+  while (cap < n * 2) cap *= 2;
   m->slots = kh__calloc(cap, sizeof *m->slots);
   if (!m->slots) {
     kh__free(m);
     return KH_ENOMEM;
   }
   m->mask = cap - 1;
-  for (size_t i = 0; i < N_ROWS; i++) {
-    uint32_t k = KH__NER_KEYS[i] ? KH__NER_KEYS[i] : 1;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t k = keys[i] ? keys[i] : 1;
     size_t j = k & m->mask;
     while (m->slots[j].key && m->slots[j].key != k) j = (j + 1) & m->mask;
     m->slots[j].key = k;
-    memcpy(m->slots[j].w, KH__NER_W[i], sizeof m->slots[j].w);
+    memcpy(m->slots[j].w, w[i], sizeof m->slots[j].w);
   }
   a->ner = m;
   return 0;
+}
+
+int kh__ner_load(kh_analyzer *a) {
+  a->ner = NULL;
+  int rc = 0;
+  size_t nrows = KH__NER_NCLS_ROWS;
+  for (size_t i = 0; i < nrows && !rc; i++)
+    kh__map_put(&a->ner_cls, KH__NER_CLS_KEYS[i], (int32_t)KH__NER_CLS[i][0] * 4096 + KH__NER_CLS[i][1], &rc);
+  if (rc) return rc;
+  return kh__ner_load_table(a, KH__NER_KEYS, KH__NER_W, N_ROWS);
+}
+
+void kh__ner_free_all(kh_analyzer *a) {
+  kh__ner_free(a);
+  kh__map_free(&a->ner_cls);
 }
 
 void kh__ner_free(kh_analyzer *a) {
@@ -62,7 +80,13 @@ static const kh__ner_slot *ner_slot(const kh__ner_model *m, uint32_t k) {
 
 void kh__ner_gaztags(kh__doc *d) {
   const kh_analyzer *a = d->a;
-  for (size_t i = 0; i < d->ntok; i++) d->toks[i].gaz = 0;
+  for (size_t i = 0; i < d->ntok; i++) {
+    kh__tok *t = &d->toks[i];
+    int32_t c = a->ner_cls.n ? kh__map_get(&a->ner_cls, t->h) : -1;
+    t->gaz = 0;
+    t->cls1 = c < 0 ? 0 : (uint16_t)(c / 4096 + 1);
+    t->cls2 = c < 0 ? 0 : (uint16_t)(c % 4096 + 1);
+  }
   for (size_t i = 0; i < d->ntok;) {
     if (!kh__is_word(d, i)) {
       i++;
@@ -174,6 +198,30 @@ int kh__ner_feats_static(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, ui
   out[n++] = fkey(22, t->wcls);
   out[n++] = fkey(23, (uint64_t)kh_is_stopword(KH__TOKNORM(d, i), t->nlen));
   if ((a = affix(d, i - 1 >= t0 ? i - 1 : i, 2, 1)) && i > t0) out[n++] = fkey(24, a);
+  if (KH__NER_NCLS_ROWS) { /* word classes of the token and its neighbours */
+    uint64_t c0 = t->cls1, c0f = t->cls2;
+    uint64_t cm = i > t0 ? d->toks[i - 1].cls1 : 0xFFFF, cp = i + 1 < t1 ? d->toks[i + 1].cls1 : 0xFFFF;
+    uint64_t cmf = i > t0 ? d->toks[i - 1].cls2 : 0xFFFF, cpf = i + 1 < t1 ? d->toks[i + 1].cls2 : 0xFFFF;
+    out[n++] = fkey(25, c0);
+    out[n++] = fkey(26, c0f);
+    out[n++] = fkey(27, cm);
+    out[n++] = fkey(28, cp);
+    out[n++] = fkey(29, cmf);
+    out[n++] = fkey(30, cpf);
+    out[n++] = fkey(31, (cm << 16 | c0) << 16 | cp);
+  }
+  /* one- and four-letter affixes, the next word's ending, outer bigrams,
+  ** gazetteer tags and coarse classes two words away */
+  if ((a = affix(d, i, 1, 0))) out[n++] = fkey(32, a);
+  if ((a = affix(d, i, 1, 1))) out[n++] = fkey(33, a);
+  if ((a = affix(d, i, 4, 0))) out[n++] = fkey(34, a);
+  if ((a = affix(d, i, 4, 1))) out[n++] = fkey(35, a);
+  if (i + 1 < t1 && (a = affix(d, i + 1, 2, 1))) out[n++] = fkey(36, a);
+  out[n++] = fkey(37, wm2 * 31 + wm1);
+  out[n++] = fkey(38, wp1 * 31 + wp2);
+  out[n++] = fkey(39, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].gaz : 255) * 256 + (i + 2 < t1 ? d->toks[i + 2].gaz : 255));
+  out[n++] = fkey(40, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].cls1 : 0xFFFF) << 16 |
+                          (i + 2 < t1 ? d->toks[i + 2].cls1 : 0xFFFF));
   return n;
 }
 
