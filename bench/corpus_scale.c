@@ -7,7 +7,9 @@
 ** published 400 articles a day.  Prints articles/s for each block of
 ** articles, with the corpus hook on and, as the peer in the same run, a
 ** second database without it (store only), so the ratio shows what the
-** corpus layer adds and whether that grows with the corpus.
+** corpus layer adds and whether that grows with the corpus.  Each block
+** is timed in wall clock and in process CPU time (the machine is shared),
+** with the resident set size after it; a total line closes the run.
 **
 **   make bench && ./build/bench/corpus_scale [N (default 40000)] [--data DIR]
 */
@@ -48,6 +50,23 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static double cpu(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Resident set size now, MB (/proc/self/statm). */
+static double rss_mb(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long pages = 0, res = 0;
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &res) != 2) res = 0;
+    fclose(f);
+  }
+  return res * (double)sysconf(_SC_PAGESIZE) / 1e6;
+}
+
 /* Build synthetic article k into buf; returns its title index. */
 static int make(int k, char *buf, size_t cap, size_t *len, char *date) {
   int a = (int)(rnd() % na), b, c;
@@ -73,9 +92,10 @@ static int make(int k, char *buf, size_t cap, size_t *len, char *date) {
 
 int main(int argc, char **argv) {
   const char *data = KH_SOURCE_DIR "/../shared/data";
-  int N = 40000;
+  int N = 40000, only = -1; /* --only 0|1: one side (for profiling) */
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
+    else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = atoi(argv[++i]);
     else N = atoi(argv[i]);
   }
   char p[4096];
@@ -107,15 +127,20 @@ int main(int argc, char **argv) {
   }
   kh_corpus_attach(db[0]);
   printf("recombined corpus from %d pk-news-2024 articles' sentences; %d articles, 400 a day\n", na, N);
-  printf("%-18s %14s %14s %8s\n", "articles", "with corpus/s", "store only/s", "ratio");
+  printf("%-18s %13s %13s %7s | %13s %13s %7s | %8s\n", "articles", "corpus/s", "store/s", "ratio",
+         "corpus/CPU-s", "store/CPU-s", "ratio", "RSS MB");
   static char buf[64 * 1024];
-  int block = N >= 40000 ? 10000 : N / 4 > 0 ? N / 4 : 1;
-  double t[2] = {0, 0};
+  int block = N >= 1000000 ? 100000 : N >= 40000 ? 10000 : N / 4 > 0 ? N / 4 : 1;
+  double t[2] = {0, 0}, c[2] = {0, 0}, tt[2] = {0, 0}, ct[2] = {0, 0};
   uint64_t seed_state = rs;
   for (int k0 = 0; k0 < N; k0 += block) {
     for (int w = 0; w < 2; w++) {
+      if (only >= 0 && w != only) {
+        t[w] = c[w] = 1e-9;
+        continue;
+      }
       rs = seed_state; /* same articles in both databases */
-      double t0 = now();
+      double t0 = now(), c0 = cpu();
       for (int k = k0; k < k0 + block && k < N; k++) {
         size_t len;
         char date[16], id[32];
@@ -136,11 +161,19 @@ int main(int argc, char **argv) {
       }
       kh_db_commit(db[w]);
       t[w] = now() - t0;
+      c[w] = cpu() - c0;
+      tt[w] += t[w];
+      ct[w] += c[w];
     }
     seed_state = rs;
-    printf("%7d - %-8d %14.0f %14.0f %8.2f\n", k0, k0 + block, block / t[0], block / t[1], t[0] / t[1]);
+    int nb = k0 + block <= N ? block : N - k0;
+    printf("%7d - %-8d %13.0f %13.0f %7.2f | %13.0f %13.0f %7.2f | %8.0f\n", k0, k0 + nb, nb / t[0],
+           nb / t[1], t[0] / t[1], nb / c[0], nb / c[1], c[0] / c[1], rss_mb());
     fflush(stdout);
   }
+  printf("total %d articles: with corpus %.1f s wall %.1f s CPU (%.0f/s wall); store only %.1f s wall "
+         "%.1f s CPU (%.0f/s wall); ratio wall %.2f CPU %.2f\n",
+         N, tt[0], ct[0], N / tt[0], tt[1], ct[1], N / tt[1], tt[0] / tt[1], ct[0] / ct[1]);
   for (int w = 0; w < 2; w++) {
     kh_db_close(db[w]);
     char x[600];

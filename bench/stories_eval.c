@@ -66,16 +66,21 @@ static void score(const int64_t *sys, double *p, double *r, double *ari) {
   score_half(sys, 2, p, r, ari);
 }
 
-static double run(const char *data, double join, int64_t *sys, double *secs) {
+static double run(const char *data, double join, double ew, int64_t *sys, double *secs) {
   char path[256];
   snprintf(path, sizeof path, "/tmp/khabar-stories-eval-%d.db", (int)getpid());
   unlink(path);
   char wal[300];
   snprintf(wal, sizeof wal, "%s-wal", path);
   unlink(wal);
-  kh__story_tune(join, 0);
   kh_db *db;
-  if (kh_db_open(path, &db) || kh_corpus_attach(db)) return -1;
+  kh_story_opts so = {0};
+  so.join = join;
+  so.entity_weight = ew;
+  static kh_analyzer *an;
+  if (!an && kh_analyzer_new(0, &an)) return -1;
+  /* analyze first: the corpus hook reads the article's entities */
+  if (kh_db_open(path, &db) || kh_analyze_attach(db, an) || kh_corpus_attach_opts(db, &so)) return -1;
   char in[4096];
   snprintf(in, sizeof in, "%s/pk-news-2024/pk-news-2024.jsonl", data);
   kh_ingest_stats st = {0};
@@ -108,33 +113,43 @@ int main(int argc, char **argv) {
     if (ggrp[i] > groups) groups = ggrp[i];
   printf("gold: %d articles in %d cross-outlet groups (tests/fixtures/stories_gold.tsv)\n", ng, groups);
   static int64_t sys[MAXG];
-  double joins[] = {KH_STORY_JOIN, 0.30, 0.35, 0.45, 0.50};
-  int nj = sweep ? 5 : 1;
-  double ari_half[5][2];
-  for (int k = 0; k < nj; k++) {
-    double secs, p, r, ari;
-    double stored = run(data, joins[k], sys, &secs);
-    if (stored < 0) {
-      fprintf(stderr, "stories_eval: ingest failed\n");
-      return 1;
+  /* entity weight: -1 = text only */
+  double joins[] = {KH_STORY_JOIN, 0.30, 0.35, 0.40, 0.45, 0.50};
+  double ews[] = {KH_STORY_ENTITY_WEIGHT, -1, 0.1, 0.2, 0.3};
+  int nj = sweep ? 6 : 1, ne = sweep ? 5 : 1;
+  double ari_half[6][5][2];
+  for (int e = 0; e < ne; e++)
+    for (int k = 0; k < nj; k++) {
+      if (sweep && (k == 0) != (e == 0)) { /* the shipped pair once, then the grid */
+        ari_half[k][e][0] = ari_half[k][e][1] = -1;
+        continue;
+      }
+      double secs, p, r, ari;
+      double stored = run(data, joins[k], ews[e], sys, &secs);
+      if (stored < 0) {
+        fprintf(stderr, "stories_eval: ingest failed\n");
+        return 1;
+      }
+      score(sys, &p, &r, &ari);
+      double p2, r2;
+      score_half(sys, 0, &p2, &r2, &ari_half[k][e][0]);
+      score_half(sys, 1, &p2, &r2, &ari_half[k][e][1]);
+      printf("join >= %.2f entity weight %4.1f%s: pairwise P %.3f  R %.3f  F1 %.3f  ARI %.3f  "
+             "(even %.3f odd %.3f)  (%.0f articles ingested with entities+stories in %.1f s CPU)\n",
+             joins[k], ews[e] < 0 ? 0.0 : ews[e], k == 0 && e == 0 ? " (shipped)" : "", p, r,
+             p + r ? 2 * p * r / (p + r) : 0, ari, ari_half[k][e][0], ari_half[k][e][1], stored, secs);
+      fflush(stdout);
     }
-    score(sys, &p, &r, &ari);
-    double p2, r2;
-    score_half(sys, 0, &p2, &r2, &ari_half[k][0]);
-    score_half(sys, 1, &p2, &r2, &ari_half[k][1]);
-    printf("join >= %.2f%s: pairwise P %.3f  R %.3f  F1 %.3f  ARI %.3f   (%.0f articles ingested with "
-           "stories in %.1f s CPU)\n",
-           joins[k], k == 0 ? " (shipped)" : "", p, r, p + r ? 2 * p * r / (p + r) : 0, ari, stored,
-           secs);
-  }
   if (sweep) {
-    /* honest threshold choice: pick on one half of the gold groups, score the other */
+    /* honest choice: pick (join, weight) on one half of the gold groups, score the other */
     for (int h = 0; h < 2; h++) {
-      int best = 0;
-      for (int k = 1; k < nj; k++)
-        if (ari_half[k][h] > ari_half[best][h]) best = k;
-      printf("threshold chosen on %s groups: %.2f (ARI there %.3f) -> ARI on %s groups %.3f\n",
-             h ? "odd" : "even", joins[best], ari_half[best][h], h ? "even" : "odd", ari_half[best][1 - h]);
+      int bk = 1, be = 1;
+      for (int e = 1; e < ne; e++)
+        for (int k = 1; k < nj; k++)
+          if (ari_half[k][e][h] > ari_half[bk][be][h]) bk = k, be = e;
+      printf("chosen on %s groups: join %.2f entity weight %.1f (ARI there %.3f) -> ARI on %s groups %.3f\n",
+             h ? "odd" : "even", joins[bk], ews[be] < 0 ? 0.0 : ews[be], ari_half[bk][be][h],
+             h ? "even" : "odd", ari_half[bk][be][1 - h]);
     }
   }
   return 0;

@@ -711,8 +711,30 @@ KH_API void kh_reuse_clear(kh_reuse *r);
 /* ---- with the store (src/corpus/db.c, story.c) ---- */
 
 /* Make kh_db_put_article (and so ingest) fingerprint each new article, put
-** it in the LSH table and assign it to a story.  Call after kh_db_open. */
+** it in the LSH table and assign it to a story.  Call after kh_db_open
+** (and after kh_analyze_attach when stories should use shared entities:
+** hooks run in the order attached).  The stories' working state is kept
+** in memory and written with each batch (kh_db_commit / kh_db_close). */
 KH_API int kh_corpus_attach(kh_db *db);
+
+/* Story clustering options; a zero field means the default (docs/corpus.md). */
+typedef struct kh_story_opts {
+  int window_days;      /* a story takes articles published within this many
+                        ** days of its span (default 3) */
+  int thread_days;      /* a new story is linked into a thread this far (60) */
+  double join;          /* similarity to a story's centroid to join it (0.40) */
+  double thread;        /* ... to link a new story into its thread (0.15) */
+  double entity_weight; /* share of the similarity from shared canonical
+                        ** entities, in [0, 1); negative: text only */
+  int active;           /* stories updated within the last N articles are
+                        ** candidates and kept in memory (30000) */
+} kh_story_opts;
+
+/* kh_corpus_attach with story options (o may be NULL).  The stories depend
+** on the options: keep them the same for every ingest into one database
+** (e.g. the same --window) or earlier and later articles are clustered
+** under different rules.  0, KH_EINVAL or KH_ENOMEM. */
+KH_API int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o);
 /* Fingerprint and cluster the stored articles that are not yet (articles
 ** stored without kh_corpus_attach), in rowid order.  *added may be NULL. */
 KH_API int kh_corpus_update(kh_db *db, int64_t *added);

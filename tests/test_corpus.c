@@ -5,6 +5,8 @@
 */
 #include "test.h"
 
+#include "../src/store/store.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -267,6 +269,17 @@ static int put_jsonl(kh_db *db, const char *rel, int from, int to) {
   return rc;
 }
 
+typedef struct reuse_find {
+  const char *want;
+  int found;
+} reuse_find;
+
+static int on_reuse_hit(void *ctx, const kh_reuse_hit *h) {
+  reuse_find *f = ctx;
+  if (h->id && !strcmp(h->id, f->want)) f->found = 1;
+  return 0;
+}
+
 typedef struct dup_find {
   int64_t a, b;
   int found, groups;
@@ -514,6 +527,259 @@ TEST(corpus_seed_summits_two_stories_one_thread) {
     ASSERT_INT_EQ(kh_story_get(db, sid, story_thread, NULL, &th[i]), 0);
   }
   ASSERT(th[0] > 0 && th[0] == th[1]);
+  kh_db_close(db);
+  return 0;
+}
+
+/* ---- story state kept in memory, options, migration ---- */
+
+static int64_t q_int(kh_db *db, const char *sql) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) return -1000;
+  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1001;
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* Stories written with each batch agree with the articles: every article
+** with a fingerprint is a member of exactly one story, and the story sizes
+** add up to the members. */
+static int stories_consistent(kh_db *db) {
+  int64_t fp = q_int(db, "SELECT count(*) FROM corpus_fp");
+  int64_t mem = q_int(db, "SELECT count(*) FROM story_member");
+  int64_t size = q_int(db, "SELECT coalesce(sum(size), 0) FROM story");
+  int64_t nd = q_int(db, "SELECT coalesce((SELECT v FROM corpus_meta WHERE k = 'ndocs'), 0)");
+  int64_t orphans = q_int(db, "SELECT count(*) FROM story_member WHERE story NOT IN (SELECT id FROM story)");
+  return fp == mem && mem == size && size == nd && orphans == 0;
+}
+
+/* A batch rolled back takes the in-memory story state with it: putting the
+** same articles again gives the stories of an ingest that never failed. */
+TEST(corpus_stories_rollback_forgets_state) {
+  if (!test_data_dir()) SKIP("data absent");
+  char p1[4096], p2[4096];
+  snprintf(p1, sizeof p1, "%s/rb1.db", test_tmpdir());
+  snprintf(p2, sizeof p2, "%s/rb2.db", test_tmpdir());
+  kh_db *a, *b;
+  ASSERT_INT_EQ(kh_db_open(p1, &a), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(a), 0);
+  ASSERT_INT_EQ(put_jsonl(a, "pk-news-2024/pk-news-2024.jsonl", 0, 250), 0);
+  ASSERT_INT_EQ(kh_db_commit(a), 0);
+  ASSERT_INT_EQ(kh_db_open(p2, &b), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(b), 0);
+  ASSERT_INT_EQ(put_jsonl(b, "pk-news-2024/pk-news-2024.jsonl", 0, 150), 0);
+  ASSERT_INT_EQ(kh_db_commit(b), 0);
+  ASSERT_INT_EQ(put_jsonl(b, "pk-news-2024/pk-news-2024.jsonl", 150, 200), 0);
+  kh__db_rollback(b); /* those 50 are gone, and so is what they did to the stories */
+  ASSERT_INT_EQ(kh_db_count(b), q_int(b, "SELECT count(*) FROM corpus_fp"));
+  ASSERT_INT_EQ(put_jsonl(b, "pk-news-2024/pk-news-2024.jsonl", 150, 250), 0);
+  ASSERT_INT_EQ(kh_db_commit(b), 0);
+  ASSERT(stories_consistent(a) && stories_consistent(b));
+  ASSERT_INT_EQ(q_int(a, "SELECT count(*) FROM story"), q_int(b, "SELECT count(*) FROM story"));
+  sqlite3_stmt *st;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(a->sql, "SELECT a.id, m.story FROM story_member m JOIN article a "
+                                           "ON a.rowid = m.rowid ORDER BY a.id",
+                                   -1, &st, NULL),
+                SQLITE_OK);
+  int n = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    if (kh_story_of(b, id) != sqlite3_column_int64(st, 1)) FAIL("%s: story differs after the rollback", id);
+    n++;
+  }
+  sqlite3_finalize(st);
+  ASSERT(n >= 240);
+  kh_db_close(a);
+  kh_db_close(b);
+  return 0;
+}
+
+/* Every allocation of a put with the corpus hook fails in turn: the put
+** (or the commit that flushes the batch) returns KH_ENOMEM or succeeds,
+** and the stored stories always agree with the stored articles. */
+TEST(corpus_stories_fail_nth_allocation) {
+  if (!test_data_dir()) SKIP("data absent");
+  size_t len;
+  char *all = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
+  ASSERT(all);
+  static kh_article arts[40];
+  static json_t *objs[40];
+  int na = 0;
+  for (char *line = all; line && *line && na < 40;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = 0;
+    json_t *o = json_loads(line, 0, NULL);
+    if (o) {
+      kh_article *a = &arts[na];
+      memset(a, 0, sizeof *a);
+      a->id = json_string_value(json_object_get(o, "id"));
+      a->title = json_string_value(json_object_get(o, "title"));
+      a->body = json_string_value(json_object_get(o, "body"));
+      a->source = json_string_value(json_object_get(o, "source"));
+      if (a->id && a->title && a->body && a->source) {
+        a->id_len = strlen(a->id);
+        a->title_len = strlen(a->title);
+        a->body_len = strlen(a->body);
+        a->source_len = strlen(a->source);
+        objs[na++] = o;
+      } else {
+        json_decref(o);
+      }
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  char path[4096];
+  snprintf(path, sizeof path, "%s/failnth.db", test_tmpdir());
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(db), 0);
+  for (int i = 0; i < 10; i++) ASSERT(kh_db_put_article(db, &arts[i], NULL) >= 0);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  int failed = 0;
+  for (long k = 1; k < 400; k++) {
+    kh_article *a = &arts[10 + k % 30];
+    test_failer f = {k, 0};
+    kh_set_allocator(test_failing_realloc, &f);
+    int r1 = kh_db_put_article(db, a, NULL);
+    int r2 = kh_db_commit(db);
+    kh_set_allocator(NULL, NULL);
+    if (r1 != 0 && r1 != KH_DUPLICATE && r1 != KH_ENOMEM) FAIL("put at %ld: %d", k, r1);
+    if (r2 != 0 && r2 != KH_ENOMEM && r2 != KH_EDB) FAIL("commit at %ld: %d", k, r2);
+    if (r2) kh__db_rollback(db);
+    failed += r1 == KH_ENOMEM || r2 != 0;
+  }
+  ASSERT(failed > 0);
+  for (int i = 10; i < na; i++) ASSERT(kh_db_put_article(db, &arts[i], NULL) >= 0);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  ASSERT(stories_consistent(db));
+  ASSERT_INT_EQ(kh_db_count(db), na);
+  kh_db_close(db);
+  for (int i = 0; i < na; i++) json_decref(objs[i]);
+  free(all);
+  return 0;
+}
+
+/* The story window is an option: the same report five days later joins the
+** story with a 7-day window, and with the default 3 days starts a new story
+** in the same thread. */
+TEST(corpus_story_window_option) {
+  if (!test_data_dir()) SKIP("data absent");
+  size_t len;
+  char *all = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
+  ASSERT(all);
+  char *nl = strchr(all, '\n');
+  ASSERT(nl);
+  *nl = 0;
+  json_t *o = json_loads(all, 0, NULL);
+  ASSERT(o);
+  const char *title = json_string_value(json_object_get(o, "title"));
+  const char *body = json_string_value(json_object_get(o, "body"));
+  ASSERT(title && body);
+  /* the later one: the body without its first quarter */
+  size_t bl = strlen(body), cut = bl / 4;
+  while (cut < bl && body[cut] != ' ') cut++;
+  int64_t st[2][2], th[2][2];
+  for (int w = 0; w < 2; w++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/window%d.db", test_tmpdir(), w);
+    kh_db *db;
+    ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+    kh_story_opts so = {0};
+    so.window_days = w ? 7 : 0;
+    ASSERT_INT_EQ(kh_corpus_attach_opts(db, &so), 0);
+    kh_article a = {0};
+    a.id = "day1";
+    a.id_len = 4;
+    a.title = title;
+    a.title_len = strlen(title);
+    a.body = body;
+    a.body_len = bl;
+    a.published = "2024-03-01";
+    a.published_len = 10;
+    ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+    a.id = "day6";
+    a.body = body + cut;
+    a.body_len = bl - cut;
+    a.published = "2024-03-06";
+    ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+    ASSERT_INT_EQ(kh_db_commit(db), 0);
+    for (int i = 0; i < 2; i++) {
+      st[w][i] = kh_story_of(db, i ? "day6" : "day1");
+      ASSERT(st[w][i] > 0);
+      ASSERT_INT_EQ(kh_story_get(db, st[w][i], story_thread, NULL, &th[w][i]), 0);
+    }
+    kh_db_close(db);
+  }
+  ASSERT(st[0][0] != st[0][1]); /* 3 days: two stories ... */
+  ASSERT(th[0][0] == th[0][1]); /* ... one thread */
+  ASSERT(st[1][0] == st[1][1]); /* 7 days: one story */
+  json_decref(o);
+  free(all);
+  return 0;
+}
+
+/* A file written before schema step 5 (LSH rows in corpus_band, the story
+** index in story_term, no story entities) opens: its LSH rows move to
+** corpus_lsh, reuse lookup still finds a copy through them, and new
+** articles still join the stories made before. */
+TEST(corpus_migration_from_step4) {
+  if (counter_load() == 0) SKIP("COUNTER data absent");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/old4.db", test_tmpdir());
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(db), 0);
+  ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 0, 60), 0);
+  kh_article c = {0};
+  c.id = "copy-of-1";
+  c.id_len = 9;
+  c.body = CP[0].src;
+  c.body_len = strlen(CP[0].src) * 3 / 4;
+  while (c.body_len && c.body[c.body_len] != ' ') c.body_len--;
+  ASSERT_INT_EQ(kh_db_put_article(db, &c, NULL), 0);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  int64_t bands = q_int(db, "SELECT count(*) FROM corpus_lsh");
+  int64_t story1 = kh_story_of(db, "counter-0001");
+  ASSERT(bands > 60 * 32 && story1 > 0);
+  /* turn it into the step-4 layout, as the previous release wrote it */
+  ASSERT_INT_EQ(kh__db_exec(db,
+                            "BEGIN;"
+                            "CREATE TABLE corpus_band(key INTEGER NOT NULL, rowid INTEGER NOT NULL,"
+                            "  PRIMARY KEY(key, rowid)) WITHOUT ROWID;"
+                            "INSERT INTO corpus_band SELECT key, rowid FROM corpus_lsh;"
+                            "DROP TABLE corpus_lsh;"
+                            "CREATE TABLE story_term(term INTEGER NOT NULL, story INTEGER NOT NULL,"
+                            "  PRIMARY KEY(term, story)) WITHOUT ROWID;"
+                            "ALTER TABLE story DROP COLUMN ents;"
+                            "PRAGMA user_version = 4;"
+                            "COMMIT;"),
+                0);
+  kh_db_close(db);
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT_INT_EQ(kh_db_schema_version(db), kh_db_schema_latest());
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('corpus_band', 'story_term')"), 0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh"), bands);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch <> rowid >> 14"), 0);
+  /* the copy and its source share a migrated LSH key, and reuse lookup lists the source */
+  ASSERT(q_int(db, "SELECT count(*) FROM corpus_lsh x JOIN corpus_lsh y ON x.key = y.key "
+                   "WHERE x.rowid = (SELECT rowid FROM article WHERE id = 'copy-of-1') "
+                   "AND y.rowid = (SELECT rowid FROM article WHERE id = 'counter-0001')") > 0);
+  reuse_find rf = {"counter-0001", 0};
+  ASSERT_INT_EQ(kh_corpus_reuse(db, "copy-of-1", on_reuse_hit, &rf), 0);
+  ASSERT_INT_EQ(rf.found, 1);
+  /* new articles cluster with the old stories: the source again under
+  ** another id and with a changed last word joins story1 */
+  ASSERT_INT_EQ(kh_corpus_attach(db), 0);
+  kh_article again = {0};
+  again.id = "again-1";
+  again.id_len = 7;
+  again.body = c.body;
+  again.body_len = c.body_len * 9 / 10;
+  while (again.body_len && c.body[again.body_len] != ' ') again.body_len--;
+  ASSERT_INT_EQ(kh_db_put_article(db, &again, NULL), 0);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  ASSERT_INT_EQ(kh_story_of(db, "again-1"), kh_story_of(db, "copy-of-1"));
+  ASSERT(stories_consistent(db));
   kh_db_close(db);
   return 0;
 }

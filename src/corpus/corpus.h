@@ -128,16 +128,15 @@ int kh__cmp_i64(const void *x, const void *y);
 
 /* ---- Interface to code in story.c ---- */
 
-#define KH_STORY_JOIN 0.40        /* cosine to a story's centroid to join it */
-#define KH_STORY_THREAD 0.15      /* ... to link a new story into that story's thread */
-#define KH_STORY_WINDOW_DAYS 3    /* a story takes articles within this many days of its span */
-#define KH_THREAD_WINDOW_DAYS 60  /* threads link stories this far apart */
-#define KH__UNDATED_WINDOW 5000   /* undated articles: stories updated in the last N articles */
-#define KH__VEC_TERMS 40          /* terms in an article vector */
-#define KH__CENTROID_TERMS 100    /* terms in a story centroid */
-#define KH__INDEX_TERMS 20        /* a story's top terms in story_term */
-#define KH__PROBE_TERMS 10        /* an article's top terms probed in story_term */
-#define KH__PROBE_CAP 20          /* stories read per probe (the most recent) */
+#define KH_STORY_JOIN 0.40          /* similarity to a story to join it */
+#define KH_STORY_THREAD 0.15        /* ... to link a new story into that story's thread */
+#define KH_STORY_ENTITY_WEIGHT (-1) /* share of the similarity from shared entities (<0: none) */
+#define KH_STORY_WINDOW_DAYS 3      /* a story takes articles within this many days of its span */
+#define KH_THREAD_WINDOW_DAYS 60    /* threads link stories this far apart */
+#define KH_STORY_ACTIVE 30000       /* stories updated in the last N articles are candidates */
+#define KH__UNDATED_WINDOW 5000     /* undated articles: stories updated in the last N articles */
+#define KH__VEC_TERMS 40            /* terms in an article vector */
+#define KH__CENTROID_TERMS 100      /* terms in a story centroid */
 
 /* A term of a sparse vector. */
 typedef struct kh__tv {
@@ -146,10 +145,19 @@ typedef struct kh__tv {
 } kh__tv;
 
 typedef struct kh_db kh_db;
+/* The story state of one connection (active stories, their term index,
+** cached document frequencies).  Opaque. */
+typedef struct kh__stories kh__stories;
+/* New empty state with options o (NULL or zero fields: defaults). */
+int kh__stories_new(const kh_story_opts *o, kh__stories **out);
+void kh__stories_free(kh__stories *s);
 /* Assign a newly stored article to a story (inside the write batch). */
-int kh__story_add(kh_db *db, int64_t rowid, const kh_article *a);
-/* Set the join and thread thresholds (0 = defaults); for benchmarks. */
-void kh__story_tune(double join, double thread);
+int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a);
+/* Write the state into the open batch (before its COMMIT).  0 or a code;
+** on failure the state is dropped (the caller rolls the batch back). */
+int kh__stories_flush(kh__stories *s, kh_db *db);
+/* Forget the state after a rollback (read again on the next article). */
+void kh__stories_discard(kh__stories *s);
 /* Dot product of two term-sorted sparse vectors. */
 double kh__tv_dot(const kh__tv *a, size_t na, const kh__tv *b, size_t nb);
 /* Decode a stored vector (12 bytes a term) into out (at most cap terms). */

@@ -7,11 +7,13 @@
 **   kh_ingest_path(db, "news.jsonl", NULL, NULL);
 **   kh_corpus_reuse(db, "express-12", print_hit, NULL);
 **
-** Each new article gets one corpus_fp row and KH_LSH_BANDS corpus_band rows
-** (tables: schema step 3 in src/store/schema.c).  Looking up the articles a
-** text may share passages with costs one index probe per band, each capped
-** at KH__BUCKET_CAP rows (the most recent), so it does not grow with the
-** corpus.  MinHash-LSH finds copies (high shingle resemblance) but misses
+** Each new article gets one corpus_fp row and KH_LSH_BANDS corpus_lsh rows
+** (tables: schema steps 3 and 5 in src/store/schema.c).  LSH rows are keyed
+** (epoch, band key, rowid), epoch = rowid >> 14, and written once per batch
+** in key order: an ingest only touches the newest epoch's pages, so adding
+** an article costs the same at 1k or 1M articles.  Looking up the articles
+** a text may share passages with costs one index probe per band and epoch,
+** each band capped at KH__BUCKET_CAP rows (the most recent).  MinHash-LSH finds copies (high shingle resemblance) but misses
 ** rewrites, whose shingle resemblance is low (COUNTER's WD pairs: 0.75 of
 ** them share a band, PD 0.24), so the members of the article's story are
 ** candidates too.  Candidates are then scored in full by kh_reuse_compare.
@@ -20,6 +22,9 @@
 #include "../store/store.h"
 
 #include <stdlib.h>
+
+#define KH__STR(x) #x
+#define KH__STRX(x) KH__STR(x)
 
 /* Text used for fingerprints: the body, or the title when there is none. */
 static void fp_text(const char *title, size_t tlen, const char *body, size_t blen, const char **t,
@@ -33,65 +38,163 @@ static void fp_text(const char *title, size_t tlen, const char *body, size_t ble
   }
 }
 
-static int put_fp(kh_db *db, int64_t rowid, const kh_fingerprint *fp) {
-  sqlite3_stmt *st = NULL;
-  unsigned char blob[KH_MINHASH_K * 4];
-  for (unsigned k = 0; k < KH_MINHASH_K; k++)
-    for (unsigned b = 0; b < 4; b++) blob[4 * k + b] = (unsigned char)(fp->minhash[k] >> (8 * b));
-  int rc = KH_EDB;
-  if (sqlite3_prepare_v2(db->sql,
-                         "INSERT OR REPLACE INTO corpus_fp(rowid, exact, ntokens, minhash) "
-                         "VALUES (?, ?, ?, ?)",
-                         -1, &st, NULL) != SQLITE_OK)
-    goto out;
-  sqlite3_bind_int64(st, 1, rowid);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)fp->exact);
-  sqlite3_bind_int64(st, 3, fp->ntokens);
-  sqlite3_bind_blob(st, 4, blob, sizeof blob, SQLITE_TRANSIENT);
-  if (sqlite3_step(st) != SQLITE_DONE) goto out;
-  sqlite3_finalize(st);
-  st = NULL;
-  rc = 0;
-  if (!fp->ntokens) goto out; /* an empty text is nobody's copy */
+/* The corpus hook's state for one connection. */
+typedef struct corpus {
+  kh__stories *stories;
+  sqlite3_stmt *ins_fp;
+  /* rows of the open batch, written at the flush: a write statement per
+  ** article would make FTS5 flush its pending terms at every statement
+  ** savepoint (one tiny segment per article) */
+  struct fp_row {
+    int64_t rowid;
+    kh_fingerprint fp;
+  } *fps;
+  size_t nfps, capfps;
+  struct band_row {
+    int64_t key, rowid;
+  } *bands; /* LSH rows of the open batch, written sorted at the flush */
+  size_t nbands, capbands;
+} corpus;
+
+/* LSH rows are grouped by epoch: rowid >> KH__LSH_EPOCH_SHIFT. */
+#define KH__LSH_EPOCH_SHIFT 14
+
+static int put_fp(corpus *c, int64_t rowid, const kh_fingerprint *fp) {
+  if (c->nfps == c->capfps) {
+    size_t cap = c->capfps ? 2 * c->capfps : 64;
+    struct fp_row *f = kh__realloc(c->fps, cap * sizeof *f);
+    if (!f) return KH_ENOMEM;
+    c->fps = f;
+    c->capfps = cap;
+  }
+  c->fps[c->nfps].rowid = rowid;
+  c->fps[c->nfps++].fp = *fp;
+  if (!fp->ntokens) return 0; /* an empty text is nobody's copy */
   uint64_t bands[KH_LSH_BANDS];
   kh_fingerprint_bands(fp, bands);
-  rc = KH_EDB;
-  if (sqlite3_prepare_v2(db->sql, "INSERT OR IGNORE INTO corpus_band(key, rowid) VALUES (?, ?)", -1,
-                         &st, NULL) != SQLITE_OK)
-    goto out;
-  for (unsigned i = 0; i < KH_LSH_BANDS; i++) {
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)bands[i]);
-    sqlite3_bind_int64(st, 2, rowid);
-    if (sqlite3_step(st) != SQLITE_DONE) goto out;
+  if (c->nbands + KH_LSH_BANDS > c->capbands) {
+    size_t cap = c->capbands ? 2 * c->capbands : 64 * (size_t)KH_LSH_BANDS;
+    struct band_row *b = kh__realloc(c->bands, cap * sizeof *b);
+    if (!b) return KH_ENOMEM;
+    c->bands = b;
+    c->capbands = cap;
+  }
+  for (unsigned i = 0; i < KH_LSH_BANDS; i++) c->bands[c->nbands++] = (struct band_row){(int64_t)bands[i], rowid};
+  return 0;
+}
+
+static int flush_fps(corpus *c, kh_db *db) {
+  if (!c->nfps) return 0;
+  if (!c->ins_fp && sqlite3_prepare_v3(db->sql,
+                                       "INSERT OR REPLACE INTO corpus_fp(rowid, exact, ntokens, minhash) "
+                                       "VALUES (?, ?, ?, ?)",
+                                       -1, SQLITE_PREPARE_PERSISTENT, &c->ins_fp, NULL) != SQLITE_OK)
+    return KH_EDB;
+  sqlite3_stmt *st = c->ins_fp;
+  int rc = 0;
+  for (size_t i = 0; i < c->nfps && !rc; i++) {
+    const kh_fingerprint *fp = &c->fps[i].fp;
+    unsigned char blob[KH_MINHASH_K * 4];
+    for (unsigned k = 0; k < KH_MINHASH_K; k++)
+      for (unsigned b = 0; b < 4; b++) blob[4 * k + b] = (unsigned char)(fp->minhash[k] >> (8 * b));
+    sqlite3_bind_int64(st, 1, c->fps[i].rowid);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)fp->exact);
+    sqlite3_bind_int64(st, 3, fp->ntokens);
+    sqlite3_bind_blob(st, 4, blob, sizeof blob, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
     sqlite3_reset(st);
   }
-  rc = 0;
-out:
+  c->nfps = 0;
+  return rc;
+}
+
+static int cmp_band(const void *x, const void *y) {
+  const struct band_row *a = x, *b = y;
+  int64_t ea = a->rowid >> KH__LSH_EPOCH_SHIFT, eb = b->rowid >> KH__LSH_EPOCH_SHIFT;
+  if (ea != eb) return ea < eb ? -1 : 1;
+  if (a->key != b->key) return a->key < b->key ? -1 : 1;
+  return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
+}
+
+/* Write the batch's LSH rows in key order (few pages touched). */
+static int flush_bands(corpus *c, kh_db *db) {
+  if (!c->nbands) return 0;
+  qsort(c->bands, c->nbands, sizeof *c->bands, cmp_band);
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "INSERT OR IGNORE INTO corpus_lsh(epoch, key, rowid) VALUES (?, ?, ?)",
+                         -1, &st, NULL) != SQLITE_OK)
+    return KH_EDB;
+  int rc = 0;
+  for (size_t i = 0; i < c->nbands && !rc; i++) {
+    sqlite3_bind_int64(st, 1, c->bands[i].rowid >> KH__LSH_EPOCH_SHIFT);
+    sqlite3_bind_int64(st, 2, c->bands[i].key);
+    sqlite3_bind_int64(st, 3, c->bands[i].rowid);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
+    sqlite3_reset(st);
+  }
   sqlite3_finalize(st);
+  c->nbands = 0;
   return rc;
 }
 
 /* The put hook: fingerprint, bands, story. */
 static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
+  corpus *c = ctx;
   const char *t;
   size_t n;
   fp_text(a->title, a->title_len, a->body, a->body_len, &t, &n);
   kh_fingerprint fp;
   int rc = kh_fingerprint_text(t, n, &fp);
-  if (!rc) rc = put_fp(db, rowid, &fp);
-  if (!rc) rc = kh__story_add(db, rowid, a);
+  if (!rc) rc = put_fp(c, rowid, &fp);
+  if (!rc) rc = kh__story_add(c->stories, db, rowid, a);
   return rc;
 }
 
-int kh_corpus_attach(kh_db *db) {
+static int on_flush(void *ctx, kh_db *db) {
+  corpus *c = ctx;
+  int rc = flush_fps(c, db);
+  int rb = flush_bands(c, db);
+  int rs = kh__stories_flush(c->stories, db);
+  return rc ? rc : rb ? rb : rs;
+}
+
+static void on_discard(void *ctx) {
+  corpus *c = ctx;
+  c->nbands = c->nfps = 0;
+  kh__stories_discard(c->stories);
+}
+
+static void on_release(void *ctx) {
+  corpus *c = ctx;
+  sqlite3_finalize(c->ins_fp);
+  kh__stories_free(c->stories);
+  kh__free(c->bands);
+  kh__free(c->fps);
+  kh__free(c);
+}
+
+static const kh__hook_ops corpus_ops = {on_flush, on_discard, on_release};
+
+int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
   if (!db) return KH_EINVAL;
   for (int i = 0; i < db->nhooks; i++)
     if (db->hooks[i].fn == on_put) return 0;
-  /* the corpus tables are probed at random (df, bands, story terms): keep
-  ** them in memory rather than spill pages in the middle of a batch */
-  if (kh__db_exec(db, "PRAGMA cache_size = -131072")) return KH_EDB; /* 128 MB */
-  return kh__db_on_put(db, on_put, NULL);
+  /* the corpus tables are written at random places once a batch (df,
+  ** story rows, LSH keys): a 32 MB page cache keeps their pages (the
+  ** working state itself is in memory, story.c) */
+  if (kh__db_exec(db, "PRAGMA cache_size = -32768")) return KH_EDB;
+  corpus *c = kh__calloc(1, sizeof *c);
+  if (!c) return KH_ENOMEM;
+  int rc = kh__stories_new(o, &c->stories);
+  if (!rc) rc = kh__db_on_put_ops(db, on_put, &corpus_ops, c);
+  if (rc) {
+    kh__stories_free(c->stories);
+    kh__free(c);
+  }
+  return rc;
 }
+
+int kh_corpus_attach(kh_db *db) { return kh_corpus_attach_opts(db, NULL); }
 
 static const char *col_text(sqlite3_stmt *st, int i, size_t *n) {
   const char *s = (const char *)sqlite3_column_text(st, i);
@@ -99,30 +202,52 @@ static const char *col_text(sqlite3_stmt *st, int i, size_t *n) {
   return s;
 }
 
+static corpus *attached(kh_db *db) {
+  for (int i = 0; i < db->nhooks; i++)
+    if (db->hooks[i].fn == on_put) return db->hooks[i].ctx;
+  return NULL;
+}
+
 int kh_corpus_update(kh_db *db, int64_t *added) {
   if (added) *added = 0;
   if (!db) return KH_EINVAL;
-  int rc = kh__db_begin(db);
-  if (rc) return rc;
+  if (!attached(db)) { /* the hook stays attached (its state is needed) */
+    int ra = kh_corpus_attach(db);
+    if (ra) return ra;
+  }
+  corpus *c = attached(db);
+  int rc = 0;
+  int64_t after = 0;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db->sql,
                          "SELECT rowid, id, source, published, title, body FROM article "
-                         "WHERE rowid NOT IN (SELECT rowid FROM corpus_fp) ORDER BY rowid",
+                         "WHERE rowid > ? AND rowid NOT IN (SELECT rowid FROM corpus_fp) "
+                         "ORDER BY rowid LIMIT " KH__STRX(KH_DB_BATCH),
                          -1, &st, NULL) != SQLITE_OK)
     return KH_EDB;
-  while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-    kh_article a = {0};
-    int64_t rowid = sqlite3_column_int64(st, 0);
-    a.id = col_text(st, 1, &a.id_len);
-    a.source = col_text(st, 2, &a.source_len);
-    a.published = col_text(st, 3, &a.published_len);
-    a.title = col_text(st, 4, &a.title_len);
-    a.body = col_text(st, 5, &a.body_len);
-    rc = on_put(NULL, db, rowid, &a);
-    if (!rc && added) (*added)++;
+  /* one batch at a time, so the batch state stays small */
+  for (int more = 1; more && !rc;) {
+    more = 0;
+    if ((rc = kh__db_begin(db))) break;
+    sqlite3_bind_int64(st, 1, after);
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+      kh_article a = {0};
+      int64_t rowid = sqlite3_column_int64(st, 0);
+      a.id = col_text(st, 1, &a.id_len);
+      a.source = col_text(st, 2, &a.source_len);
+      a.published = col_text(st, 3, &a.published_len);
+      a.title = col_text(st, 4, &a.title_len);
+      a.body = col_text(st, 5, &a.body_len);
+      rc = on_put(c, db, rowid, &a);
+      if (!rc && added) (*added)++;
+      after = rowid;
+      more = 1;
+    }
+    sqlite3_reset(st);
+    if (rc) kh__db_rollback(db);
+    else rc = kh_db_commit(db);
   }
   sqlite3_finalize(st);
-  if (!rc) rc = kh_db_commit(db);
   return rc;
 }
 
@@ -197,8 +322,15 @@ static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t
   if (!v) return KH_ENOMEM;
   sqlite3_stmt *sb = NULL, *se = NULL;
   int rc = KH_EDB;
+  int64_t top = -1;
+  if (sqlite3_prepare_v2(db->sql, "SELECT max(epoch) FROM corpus_lsh", -1, &sb, NULL) != SQLITE_OK)
+    goto out;
+  if (sqlite3_step(sb) == SQLITE_ROW && sqlite3_column_type(sb, 0) != SQLITE_NULL)
+    top = sqlite3_column_int64(sb, 0);
+  sqlite3_finalize(sb);
+  sb = NULL;
   if (sqlite3_prepare_v2(db->sql,
-                         "SELECT rowid FROM corpus_band WHERE key = ? AND rowid <> ? "
+                         "SELECT rowid FROM corpus_lsh WHERE epoch = ? AND key = ? AND rowid <> ? "
                          "ORDER BY rowid DESC LIMIT ?",
                          -1, &sb, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db->sql,
@@ -209,14 +341,26 @@ static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t
   uint64_t bands[KH_LSH_BANDS];
   kh_fingerprint_bands(fp, bands);
   size_t m = 0;
-  for (unsigned i = 0; i <= KH_LSH_BANDS; i++) {
-    sqlite3_stmt *s = i < KH_LSH_BANDS ? sb : se;
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)(i < KH_LSH_BANDS ? bands[i] : fp->exact));
-    sqlite3_bind_int64(s, 2, self);
-    sqlite3_bind_int(s, 3, KH__BUCKET_CAP);
-    while (sqlite3_step(s) == SQLITE_ROW && m < cap) v[m++] = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
+  /* each band: its most recent KH__BUCKET_CAP rows, newest epoch first
+  ** (one index probe per band and epoch) */
+  for (unsigned i = 0; i < KH_LSH_BANDS; i++) {
+    int got = 0;
+    for (int64_t e = top; e >= 0 && got < KH__BUCKET_CAP; e--) {
+      sqlite3_bind_int64(sb, 1, e);
+      sqlite3_bind_int64(sb, 2, (sqlite3_int64)bands[i]);
+      sqlite3_bind_int64(sb, 3, self);
+      sqlite3_bind_int(sb, 4, KH__BUCKET_CAP - got);
+      while (sqlite3_step(sb) == SQLITE_ROW && m < cap) {
+        v[m++] = sqlite3_column_int64(sb, 0);
+        got++;
+      }
+      sqlite3_reset(sb);
+    }
   }
+  sqlite3_bind_int64(se, 1, (sqlite3_int64)fp->exact);
+  sqlite3_bind_int64(se, 2, self);
+  sqlite3_bind_int(se, 3, KH__BUCKET_CAP);
+  while (sqlite3_step(se) == SQLITE_ROW && m < cap) v[m++] = sqlite3_column_int64(se, 0);
   /* members of the same story: rewrites share words more than shingles */
   sqlite3_stmt *ss = NULL;
   if (sqlite3_prepare_v2(db->sql,
@@ -347,7 +491,7 @@ int kh_corpus_dups(kh_db *db, double min_sim, kh_dup_cb cb, void *ctx) {
   if (sqlite3_prepare_v2(db->sql,
                          "SELECT group_concat(rowid) FROM corpus_fp GROUP BY exact HAVING count(*) > 1 "
                          "UNION ALL SELECT group_concat(rowid) FROM "
-                         "(SELECT key, rowid FROM corpus_band ORDER BY key, rowid) "
+                         "(SELECT key, rowid FROM corpus_lsh ORDER BY key, rowid) "
                          "GROUP BY key HAVING count(*) > 1",
                          -1, &st, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db->sql, "SELECT ntokens, minhash FROM corpus_fp WHERE rowid = ?", -1, &sg,

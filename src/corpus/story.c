@@ -1,33 +1,41 @@
 /*
-** story.c — online story clustering in the store.  Each new article gets a
-** term vector (TF-IDF of its content words, title words counted twice,
-** IDF from the articles stored before it, top KH__VEC_TERMS terms, unit
-** length) and joins the most similar story whose time span is within the
-** window (cosine to the story's centroid >= KH_STORY_JOIN), or starts one.
-** A new story that is similar to an earlier one at a lower level
-** (>= KH_STORY_THREAD) joins that story's thread.
+** story.c — online story clustering.  Each new article gets a term vector
+** (TF-IDF of its content words, title words counted twice, IDF from the
+** articles stored before it, top KH__VEC_TERMS terms, unit length) and
+** joins the most similar story whose time span is within the window, or
+** starts one.  Similarity is the cosine to the story's centroid, mixed with
+** the share of canonical entities (people, places, organisations: the
+** analyze layer's mention rows) the article shares with the story when both
+** have some.  A new story that is similar to an earlier one at a lower
+** level (>= thread threshold, within the thread window) joins its thread.
 **
-**   called from the corpus put hook:  kh__story_add(db, rowid, article)
+**   kh__stories *s; kh__stories_new(&opts, &s);
+**   kh__story_add(s, db, rowid, article);   // in the put hook, per article
+**   kh__stories_flush(s, db);               // just before each COMMIT
+**   kh__stories_discard(s);                 // after a ROLLBACK
 **
-** Everything an assignment reads was written by earlier articles, so the
-** stories depend only on the order of the articles: ingesting in one batch
-** or in many gives the same stories.  Candidate stories come from an
-** inverted index (story_term) probed with the article's top terms, each
-** probe capped, so an assignment costs the same at 10k or 1M articles.
+** The state an assignment reads is kept in memory: the active stories
+** (updated within the last `active` articles: centroid, span, entities), an
+** inverted index term -> stories over their centroid terms, and a cache of
+** document frequencies with this batch's increments.  It is written to the
+** story / corpus_df / corpus_meta tables in the same transaction as the
+** articles (flush), so a kill loses nothing committed, and it is rebuilt
+** from those tables when a connection starts writing (or when another
+** writer changed them meanwhile).  A rollback drops it.  Memory is bounded
+** by `active` stories and KH__DF_CACHE terms.
+**
+** Scoring is exact over the active stories: the article's terms walk the
+** inverted index and accumulate dot products, so no probe cap decides the
+** outcome.  Everything an assignment reads was written by earlier articles
+** and the tie-break is by story id, so the stories depend only on the order
+** of the articles (and the options): one batch or many sessions give the
+** same stories.
 */
 #include "corpus.h"
 #include "../store/store.h"
 
 #include <math.h>
 #include <stdlib.h>
-
-/* Thresholds; kh__story_tune changes them for benchmarks (not thread-safe). */
-static double join_min = KH_STORY_JOIN, thread_min = KH_STORY_THREAD;
-
-void kh__story_tune(double join, double thread) {
-  join_min = join > 0 ? join : KH_STORY_JOIN;
-  thread_min = thread > 0 ? thread : KH_STORY_THREAD;
-}
 
 /* ---- sparse vectors: (term, weight) sorted by term ---- */
 
@@ -99,11 +107,12 @@ typedef struct tf_ctx {
   kh__tv *v; /* w holds the count while counting */
   size_t n, cap;
   float weight; /* 2 for the title, 1 for the body */
-  int rc;
 } tf_ctx;
 
 static int tf_sink(void *ctx, uint64_t h, uint32_t start, uint32_t end, unsigned fl) {
   tf_ctx *c = ctx;
+  (void)start;
+  (void)end;
   if (fl & KH__TOK_STOP) return 0;
   if (c->n == c->cap) {
     if (c->cap >= KH__CORPUS_MAX_TOKENS) return KH_ETOOBIG;
@@ -139,61 +148,6 @@ static int term_counts(const kh_article *a, kh__tv **out, size_t *n) {
   return 0;
 }
 
-/* ---- small SQL helpers ---- */
-
-static int64_t meta_get(kh_db *db, const char *k) {
-  sqlite3_stmt *st;
-  int64_t v = 0;
-  if (sqlite3_prepare_v2(db->sql, "SELECT v FROM corpus_meta WHERE k = ?", -1, &st, NULL) != SQLITE_OK)
-    return 0;
-  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
-
-static int meta_set(kh_db *db, const char *k, int64_t v) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO corpus_meta(k, v) VALUES (?, ?)", -1, &st,
-                         NULL) != SQLITE_OK)
-    return KH_EDB;
-  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, v);
-  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
-  sqlite3_finalize(st);
-  return rc;
-}
-
-/* TF-IDF weights with the document frequencies so far; then count this
-** article into them. */
-static int weigh(kh_db *db, kh__tv *v, size_t n) {
-  int64_t ndocs = meta_get(db, "ndocs");
-  sqlite3_stmt *get = NULL, *put = NULL;
-  int rc = KH_EDB;
-  if (sqlite3_prepare_v2(db->sql, "SELECT df FROM corpus_df WHERE term = ?", -1, &get, NULL) ||
-      sqlite3_prepare_v2(db->sql,
-                         "INSERT INTO corpus_df(term, df) VALUES (?, 1) "
-                         "ON CONFLICT(term) DO UPDATE SET df = df + 1",
-                         -1, &put, NULL))
-    goto out;
-  for (size_t i = 0; i < n; i++) {
-    int64_t df = 0;
-    sqlite3_bind_int64(get, 1, (sqlite3_int64)v[i].term);
-    if (sqlite3_step(get) == SQLITE_ROW) df = sqlite3_column_int64(get, 0);
-    sqlite3_reset(get);
-    double idf = log((ndocs + 1.0) / (df + 1.0)) + 1.0;
-    v[i].w = (float)((1.0 + log(v[i].w)) * idf);
-    sqlite3_bind_int64(put, 1, (sqlite3_int64)v[i].term);
-    if (sqlite3_step(put) != SQLITE_DONE) goto out;
-    sqlite3_reset(put);
-  }
-  rc = meta_set(db, "ndocs", ndocs + 1);
-out:
-  sqlite3_finalize(get);
-  sqlite3_finalize(put);
-  return rc;
-}
-
 /* Days since 1970-01-01 of "YYYY-MM-DD...", or INT64_MIN if undated. */
 static int64_t day_of(const char *s, size_t n) {
   if (!s || n < 10 || s[4] != '-' || s[7] != '-') return INT64_MIN;
@@ -207,243 +161,846 @@ static int64_t day_of(const char *s, size_t n) {
   return era * 146097 + doe - 719468;
 }
 
-static int exec_i64(kh_db *db, const char *sql, int64_t x) {
+/* ---- a hash map from 64-bit keys to 32-bit values (open addressing) ---- */
+
+typedef struct map64 {
+  uint64_t *k; /* 0 = empty slot */
+  uint32_t *v;
+  size_t cap, n; /* cap a power of two */
+} map64;
+
+static uint64_t mkey(uint64_t k) { return k ? k : 0x9E3779B97F4A7C15ULL; }
+
+static void map_free(map64 *m) {
+  kh__free(m->k);
+  kh__free(m->v);
+  memset(m, 0, sizeof *m);
+}
+
+static void map_clear(map64 *m) {
+  if (m->k) memset(m->k, 0, m->cap * sizeof *m->k);
+  m->n = 0;
+}
+
+/* Index of key k's slot (occupied by k, or the empty slot where it goes). */
+static size_t map_slot(const map64 *m, uint64_t k) {
+  size_t i = (size_t)kh__mix64(k) & (m->cap - 1);
+  while (m->k[i] && m->k[i] != k) i = (i + 1) & (m->cap - 1);
+  return i;
+}
+
+/* Value of k, or UINT32_MAX. */
+static uint32_t map_get(const map64 *m, uint64_t k) {
+  if (!m->n) return UINT32_MAX;
+  k = mkey(k);
+  size_t i = map_slot(m, k);
+  return m->k[i] ? m->v[i] : UINT32_MAX;
+}
+
+static int map_grow(map64 *m) {
+  size_t cap = m->cap ? 2 * m->cap : 1024;
+  uint64_t *k = kh__calloc(cap, sizeof *k);
+  uint32_t *v = kh__malloc(cap * sizeof *v);
+  if (!k || !v) {
+    kh__free(k);
+    kh__free(v);
+    return KH_ENOMEM;
+  }
+  map64 old = *m;
+  m->k = k;
+  m->v = v;
+  m->cap = cap;
+  for (size_t i = 0; i < old.cap; i++)
+    if (old.k[i]) {
+      size_t j = map_slot(m, old.k[i]);
+      m->k[j] = old.k[i];
+      m->v[j] = old.v[i];
+    }
+  kh__free(old.k);
+  kh__free(old.v);
+  return 0;
+}
+
+/* Set k -> v (insert or replace).  0 or KH_ENOMEM. */
+static int map_put(map64 *m, uint64_t k, uint32_t v) {
+  if (2 * (m->n + 1) > m->cap && map_grow(m)) return KH_ENOMEM;
+  k = mkey(k);
+  size_t i = map_slot(m, k);
+  if (!m->k[i]) {
+    m->k[i] = k;
+    m->n++;
+  }
+  m->v[i] = v;
+  return 0;
+}
+
+/* ---- the state ---- */
+
+/* An entity of a story with its weight (members mentioning it). */
+typedef struct sent {
+  int64_t id;
+  float w;
+} sent;
+
+/* One active story. */
+typedef struct smem {
+  int64_t id, thread, size, seq;
+  int64_t d0, d1;           /* first / last day, INT64_MIN if undated */
+  char first[24], last[24]; /* published range as stored ("" = NULL) */
+  kh__tv *c;                /* centroid, sorted by term */
+  uint32_t nc;
+  double norm;              /* |centroid| */
+  sent *e;                  /* entities, sorted by id */
+  uint32_t ne;
+  double enorm;             /* |entity weights| */
+  int dirty;
+} smem;
+
+/* A story listed under a term, with the term's weight in its centroid
+** (0 once the term left the centroid). */
+typedef struct post {
+  uint32_t k; /* index in s->s */
+  float w;
+} post;
+
+/* Stories listed under one term: a run of the rebuilt index plus the
+** stories added since. */
+typedef struct plist {
+  uint32_t off, n; /* in the base array */
+  post *x;         /* added since the rebuild */
+  uint32_t nx, capx;
+} plist;
+
+/* One cached document frequency: the stored value and this batch's increment. */
+typedef struct dfent {
+  uint64_t term;
+  uint32_t df;    /* in corpus_df */
+  uint32_t delta; /* articles of the open batch with the term */
+} dfent;
+
+struct kh__stories {
+  kh_story_opts o;     /* resolved options */
+  int loaded;          /* state read from the database */
+  int in_batch;        /* an add happened since the last flush / discard */
+  int64_t ndocs;       /* articles counted (including the open batch) */
+  int64_t ndocs_db;    /* ... as stored at the last load / flush */
+  int64_t next_id;     /* next story id */
+  smem *s;             /* active stories */
+  uint32_t ns, caps;
+  map64 terms;         /* term -> index in pl */
+  plist *pl;
+  uint32_t npl, cappl;
+  post *base;          /* the rebuilt index: runs of stories by term */
+  size_t nbase;
+  map64 dfmap;         /* term -> index in df */
+  dfent *df;
+  uint32_t ndf, capdf;
+  uint32_t *dfdirty;   /* indexes in df with delta > 0 */
+  uint32_t ndirty, capdirty;
+  struct member {      /* story_member rows of the open batch */
+    int64_t rowid, story;
+    double sim;
+    uint32_t n;
+    kh__tv v[KH__VEC_TERMS];
+  } *mem;
+  uint32_t nmem, capmem;
+  double *acc;         /* scoring scratch, one per story */
+  uint32_t *touched;
+  uint32_t cap_scratch;
+  sqlite3_stmt *q_df, *q_member, *q_ents;
+};
+
+#define KH__DF_CACHE (1u << 20) /* document frequencies cached */
+#define KH__STORY_ENTS 32       /* entities kept per story */
+#define KH__ART_ENTS 32         /* entities read per article (the LIMIT in article_ents) */
+
+static int grow_array(void **p, uint32_t *cap, uint32_t need, size_t elem) {
+  if (need <= *cap) return 0;
+  uint32_t c = *cap ? *cap : 16;
+  while (c < need) c *= 2;
+  void *q = kh__realloc(*p, (size_t)c * elem);
+  if (!q) return KH_ENOMEM;
+  *p = q;
+  *cap = c;
+  return 0;
+}
+
+static void smem_free(smem *m) {
+  kh__free(m->c);
+  kh__free(m->e);
+}
+
+static void index_free(kh__stories *s) {
+  for (uint32_t i = 0; i < s->npl; i++) kh__free(s->pl[i].x);
+  s->npl = 0;
+  map_clear(&s->terms);
+  kh__free(s->base);
+  s->base = NULL;
+  s->nbase = 0;
+}
+
+/* Forget everything (it is read again from the database when needed). */
+static void state_clear(kh__stories *s) {
+  for (uint32_t i = 0; i < s->ns; i++) smem_free(&s->s[i]);
+  s->ns = 0;
+  index_free(s);
+  map_clear(&s->dfmap);
+  s->ndf = s->ndirty = s->nmem = 0;
+  s->loaded = s->in_batch = 0;
+}
+
+static void finalize(kh__stories *s) {
+  sqlite3_finalize(s->q_df);
+  sqlite3_finalize(s->q_member);
+  sqlite3_finalize(s->q_ents);
+  s->q_df = s->q_member = s->q_ents = NULL;
+}
+
+int kh__stories_new(const kh_story_opts *o, kh__stories **out) {
+  kh__stories *s = kh__calloc(1, sizeof *s);
+  if (!s) return KH_ENOMEM;
+  if (o) s->o = *o;
+  if (s->o.window_days <= 0) s->o.window_days = KH_STORY_WINDOW_DAYS;
+  if (s->o.thread_days <= 0) s->o.thread_days = KH_THREAD_WINDOW_DAYS;
+  if (s->o.join <= 0) s->o.join = KH_STORY_JOIN;
+  if (s->o.thread <= 0) s->o.thread = KH_STORY_THREAD;
+  if (s->o.entity_weight == 0) s->o.entity_weight = KH_STORY_ENTITY_WEIGHT;
+  if (s->o.entity_weight < 0 || s->o.entity_weight >= 1) s->o.entity_weight = 0;
+  if (s->o.active <= 0) s->o.active = KH_STORY_ACTIVE;
+  *out = s;
+  return 0;
+}
+
+void kh__stories_free(kh__stories *s) {
+  if (!s) return;
+  state_clear(s);
+  finalize(s);
+  kh__free(s->s);
+  map_free(&s->terms);
+  kh__free(s->pl);
+  map_free(&s->dfmap);
+  kh__free(s->df);
+  kh__free(s->dfdirty);
+  kh__free(s->mem);
+  kh__free(s->acc);
+  kh__free(s->touched);
+  kh__free(s);
+}
+
+void kh__stories_discard(kh__stories *s) {
+  if (s) state_clear(s);
+}
+
+/* ---- the inverted index over centroid terms ---- */
+
+/* The entry of story k under term t, or NULL. */
+static post *index_find(kh__stories *s, uint64_t t, uint32_t k, uint32_t *p_out) {
+  uint32_t p = map_get(&s->terms, t);
+  *p_out = p;
+  if (p == UINT32_MAX) return NULL;
+  plist *l = &s->pl[p];
+  post *b = s->base + l->off;
+  for (uint32_t j = 0; j < l->n; j++)
+    if (b[j].k == k) return &b[j];
+  for (uint32_t j = 0; j < l->nx; j++)
+    if (l->x[j].k == k) return &l->x[j];
+  return NULL;
+}
+
+/* Set story k's weight under term t (listing it if it is not yet). */
+static int index_set(kh__stories *s, uint64_t t, uint32_t k, float w) {
+  uint32_t p;
+  post *e = index_find(s, t, k, &p);
+  if (e) {
+    e->w = w;
+    return 0;
+  }
+  if (w == 0) return 0;
+  if (p == UINT32_MAX) {
+    if (grow_array((void **)&s->pl, &s->cappl, s->npl + 1, sizeof *s->pl)) return KH_ENOMEM;
+    p = s->npl;
+    if (map_put(&s->terms, t, p)) return KH_ENOMEM;
+    s->pl[s->npl++] = (plist){0, 0, NULL, 0, 0};
+  }
+  plist *l = &s->pl[p];
+  if (grow_array((void **)&l->x, &l->capx, l->nx + 1, sizeof *l->x)) return KH_ENOMEM;
+  l->x[l->nx++] = (post){k, w};
+  return 0;
+}
+
+/* Bring story k's entries in line with its centroid after it changed from
+** old[0..nold) (sorted by term) to m->c. */
+static int index_update(kh__stories *s, uint32_t k, const kh__tv *old, uint32_t nold) {
+  const smem *m = &s->s[k];
+  uint32_t i = 0, j = 0;
+  while (i < nold || j < m->nc) {
+    int rc = 0;
+    if (j == m->nc || (i < nold && old[i].term < m->c[j].term)) {
+      rc = index_set(s, old[i++].term, k, 0); /* left the centroid */
+    } else if (i == nold || m->c[j].term < old[i].term) {
+      rc = index_set(s, m->c[j].term, k, m->c[j].w); /* entered it */
+      j++;
+    } else {
+      if (old[i].w != m->c[j].w) rc = index_set(s, m->c[j].term, k, m->c[j].w);
+      i++, j++;
+    }
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* Rebuild the index from the centroids of the active stories. */
+static int index_rebuild(kh__stories *s) {
+  index_free(s);
+  size_t total = 0;
+  for (uint32_t k = 0; k < s->ns; k++) {
+    smem *m = &s->s[k];
+    for (uint32_t i = 0; i < m->nc; i++) {
+      uint32_t p = map_get(&s->terms, m->c[i].term);
+      if (p == UINT32_MAX) {
+        if (grow_array((void **)&s->pl, &s->cappl, s->npl + 1, sizeof *s->pl)) return KH_ENOMEM;
+        p = s->npl;
+        if (map_put(&s->terms, m->c[i].term, p)) return KH_ENOMEM;
+        s->pl[s->npl++] = (plist){0, 0, NULL, 0, 0};
+      }
+      s->pl[p].n++;
+    }
+    total += m->nc;
+  }
+  s->base = kh__malloc((total ? total : 1) * sizeof *s->base);
+  if (!s->base) return KH_ENOMEM;
+  uint32_t off = 0;
+  for (uint32_t p = 0; p < s->npl; p++) {
+    s->pl[p].off = off;
+    off += s->pl[p].n;
+    s->pl[p].n = 0;
+  }
+  for (uint32_t k = 0; k < s->ns; k++)
+    for (uint32_t i = 0; i < s->s[k].nc; i++) {
+      plist *l = &s->pl[map_get(&s->terms, s->s[k].c[i].term)];
+      s->base[l->off + l->n++] = (post){k, s->s[k].c[i].w};
+    }
+  s->nbase = total;
+  return 0;
+}
+
+/* ---- entities ---- */
+
+static double ent_norm(const sent *e, uint32_t n) {
+  double q = 0;
+  for (uint32_t i = 0; i < n; i++) q += (double)e[i].w * e[i].w;
+  return sqrt(q);
+}
+
+static void ents_blob(const sent *e, uint32_t n, unsigned char *out) {
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t w;
+    memcpy(&w, &e[i].w, 4);
+    for (unsigned b = 0; b < 8; b++) out[12 * i + b] = (unsigned char)((uint64_t)e[i].id >> (8 * b));
+    for (unsigned b = 0; b < 4; b++) out[12 * i + 8 + b] = (unsigned char)(w >> (8 * b));
+  }
+}
+
+static uint32_t ents_from_blob(const void *blob, size_t bytes, sent *out, uint32_t cap) {
+  kh__tv tmp[KH__STORY_ENTS];
+  size_t n = kh__tv_from_blob(blob, bytes, tmp, cap < KH__STORY_ENTS ? cap : KH__STORY_ENTS);
+  for (size_t i = 0; i < n; i++) out[i] = (sent){(int64_t)tmp[i].term, tmp[i].w};
+  return (uint32_t)n;
+}
+
+static int cmp_sent_id(const void *x, const void *y) {
+  int64_t a = ((const sent *)x)->id, b = ((const sent *)y)->id;
+  return a < b ? -1 : a > b;
+}
+
+static int cmp_sent_w(const void *x, const void *y) {
+  float a = ((const sent *)x)->w, b = ((const sent *)y)->w;
+  if (a != b) return a > b ? -1 : 1;
+  return cmp_sent_id(x, y);
+}
+
+/* Distinct entities the analyze layer found in article rowid (sorted ids).
+** None when the analyze hook did not run first, or its tables are absent. */
+static uint32_t article_ents(kh__stories *s, kh_db *db, int64_t rowid, int64_t *out) {
+  if (!s->q_ents && sqlite3_prepare_v3(db->sql,
+                                       "SELECT DISTINCT entity FROM mention WHERE article = ? "
+                                       "ORDER BY entity LIMIT 32",
+                                       -1, SQLITE_PREPARE_PERSISTENT, &s->q_ents, NULL) != SQLITE_OK)
+    return 0;
+  sqlite3_bind_int64(s->q_ents, 1, rowid);
+  uint32_t n = 0;
+  while (n < KH__ART_ENTS && sqlite3_step(s->q_ents) == SQLITE_ROW)
+    out[n++] = sqlite3_column_int64(s->q_ents, 0);
+  sqlite3_reset(s->q_ents);
+  return n;
+}
+
+/* Cosine of the article's entity set (weight 1 each) with a story's. */
+static double ent_sim(const int64_t *ae, uint32_t na, const smem *m) {
+  if (!na || !m->ne || m->enorm <= 0) return 0;
+  double dot = 0;
+  uint32_t i = 0, j = 0;
+  while (i < na && j < m->ne) {
+    if (ae[i] < m->e[j].id) i++;
+    else if (ae[i] > m->e[j].id) j++;
+    else dot += m->e[j++].w, i++;
+  }
+  return dot / (sqrt((double)na) * m->enorm);
+}
+
+/* ---- loading from the database ---- */
+
+static int64_t meta_get(kh_db *db, const char *k, int *rc) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) return KH_EDB;
-  sqlite3_bind_int64(st, 1, x);
-  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
+  int64_t v = 0;
+  if (sqlite3_prepare_v2(db->sql, "SELECT v FROM corpus_meta WHERE k = ?", -1, &st, NULL) != SQLITE_OK) {
+    *rc = KH_EDB;
+    return 0;
+  }
+  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
-  return rc;
+  return v;
+}
+
+static void copy_date(char out[24], const unsigned char *t, int n) {
+  if (!t || n <= 0 || n >= 24) {
+    out[0] = 0;
+    return;
+  }
+  memcpy(out, t, (size_t)n);
+  out[n] = 0;
+}
+
+/* Read the active stories, the article count and the next story id. */
+static int state_load(kh__stories *s, kh_db *db) {
+  state_clear(s);
+  int rc = 0;
+  s->ndocs = s->ndocs_db = meta_get(db, "ndocs", &rc);
+  if (rc) return rc;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(max(id), 0) FROM story", -1, &st, NULL) != SQLITE_OK)
+    return KH_EDB;
+  s->next_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) + 1 : 1;
+  sqlite3_finalize(st);
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT id, size, first, last, seq, thread, centroid, ents FROM story "
+                         "WHERE seq > ? ORDER BY id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return KH_EDB;
+  sqlite3_bind_int64(st, 1, s->ndocs - s->o.active);
+  while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+    if ((rc = grow_array((void **)&s->s, &s->caps, s->ns + 1, sizeof *s->s))) break;
+    smem *m = &s->s[s->ns];
+    memset(m, 0, sizeof *m);
+    m->id = sqlite3_column_int64(st, 0);
+    m->size = sqlite3_column_int64(st, 1);
+    copy_date(m->first, sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2));
+    copy_date(m->last, sqlite3_column_text(st, 3), sqlite3_column_bytes(st, 3));
+    m->d0 = day_of(m->first, strlen(m->first));
+    m->d1 = day_of(m->last, strlen(m->last));
+    m->seq = sqlite3_column_int64(st, 4);
+    m->thread = sqlite3_column_int64(st, 5);
+    if (!m->thread) m->thread = m->id;
+    size_t cb = (size_t)sqlite3_column_bytes(st, 6), eb = (size_t)sqlite3_column_bytes(st, 7);
+    m->c = kh__malloc((cb / 12 + 1) * sizeof *m->c);
+    m->e = kh__malloc((eb / 12 + 1) * sizeof *m->e);
+    s->ns++;
+    if (!m->c || !m->e) {
+      rc = KH_ENOMEM;
+      break;
+    }
+    m->nc = (uint32_t)kh__tv_from_blob(sqlite3_column_blob(st, 6), cb, m->c, KH__CENTROID_TERMS);
+    m->norm = norm2(m->c, m->nc);
+    m->ne = ents_from_blob(sqlite3_column_blob(st, 7), eb, m->e, KH__STORY_ENTS);
+    m->enorm = ent_norm(m->e, m->ne);
+  }
+  sqlite3_finalize(st);
+  if (!rc) rc = index_rebuild(s);
+  if (rc) {
+    state_clear(s);
+    return rc;
+  }
+  s->loaded = 1;
+  return 0;
+}
+
+/* ---- document frequencies ---- */
+
+/* Cached entry of term t, read from corpus_df on a miss. */
+static int df_entry(kh__stories *s, kh_db *db, uint64_t t, uint32_t *out) {
+  uint32_t i = map_get(&s->dfmap, t);
+  if (i != UINT32_MAX) {
+    *out = i;
+    return 0;
+  }
+  if (!s->q_df && sqlite3_prepare_v3(db->sql, "SELECT df FROM corpus_df WHERE term = ?", -1,
+                                     SQLITE_PREPARE_PERSISTENT, &s->q_df, NULL) != SQLITE_OK)
+    return KH_EDB;
+  sqlite3_bind_int64(s->q_df, 1, (sqlite3_int64)t);
+  int64_t df = 0;
+  int r = sqlite3_step(s->q_df);
+  if (r == SQLITE_ROW) df = sqlite3_column_int64(s->q_df, 0);
+  sqlite3_reset(s->q_df);
+  if (r != SQLITE_ROW && r != SQLITE_DONE) return KH_EDB;
+  if (grow_array((void **)&s->df, &s->capdf, s->ndf + 1, sizeof *s->df)) return KH_ENOMEM;
+  if (map_put(&s->dfmap, t, s->ndf)) return KH_ENOMEM;
+  s->df[s->ndf] = (dfent){t, (uint32_t)df, 0};
+  *out = s->ndf++;
+  return 0;
+}
+
+/* TF-IDF weights with the document frequencies so far; then count this
+** article into them. */
+static int weigh(kh__stories *s, kh_db *db, kh__tv *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    uint32_t k;
+    int rc = df_entry(s, db, v[i].term, &k);
+    if (rc) return rc;
+    dfent *d = &s->df[k];
+    double df = (double)d->df + d->delta;
+    double idf = log((s->ndocs + 1.0) / (df + 1.0)) + 1.0;
+    v[i].w = (float)((1.0 + log(v[i].w)) * idf);
+    if (!d->delta) {
+      if (grow_array((void **)&s->dfdirty, &s->capdirty, s->ndirty + 1, sizeof *s->dfdirty))
+        return KH_ENOMEM;
+      s->dfdirty[s->ndirty++] = k;
+    }
+    d->delta++;
+  }
+  s->ndocs++;
+  return 0;
 }
 
 /* ---- assignment ---- */
 
 typedef struct cand {
   int64_t id;
+  uint32_t k; /* index in s->s */
   double sim;
 } cand;
 
-static int add_terms(kh_db *db, int64_t story, const kh__tv *v, size_t n) {
-  kh__tv top[KH__INDEX_TERMS];
-  size_t k = n < KH__INDEX_TERMS ? n : KH__INDEX_TERMS;
-  memcpy(top, v, n < KH__INDEX_TERMS ? n * sizeof *v : 0);
-  if (n > KH__INDEX_TERMS) {
-    kh__tv *tmp = kh__malloc(n * sizeof *tmp);
-    if (!tmp) return KH_ENOMEM;
-    memcpy(tmp, v, n * sizeof *tmp);
-    qsort(tmp, n, sizeof *tmp, cmp_weight);
-    memcpy(top, tmp, k * sizeof *top);
-    kh__free(tmp);
+static int better(double sim, int64_t id, const cand *c) {
+  return sim > c->sim || (sim == c->sim && c->sim > 0 && id < c->id);
+}
+
+/* Best story to join and best story to thread with, over the active stories. */
+static int best_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *ae, uint32_t na,
+                      int64_t day, int64_t seq, cand *best, cand *best_thread) {
+  *best = *best_thread = (cand){0, UINT32_MAX, 0};
+  if (s->cap_scratch < s->ns) {
+    uint32_t cap = s->ns + 1024;
+    double *acc = kh__realloc(s->acc, cap * sizeof *acc);
+    if (!acc) return KH_ENOMEM;
+    s->acc = acc;
+    uint32_t *t = kh__realloc(s->touched, cap * sizeof *t);
+    if (!t) return KH_ENOMEM;
+    s->touched = t;
+    for (uint32_t i = s->cap_scratch; i < cap; i++) s->acc[i] = -1;
+    s->cap_scratch = cap;
   }
+  uint32_t nt = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t p = map_get(&s->terms, v[i].term);
+    if (p == UINT32_MAX) continue;
+    const plist *l = &s->pl[p];
+    const post *b = s->base + l->off;
+    float w = v[i].w;
+    for (uint32_t j = 0; j < l->n + l->nx; j++) {
+      const post *e = j < l->n ? &b[j] : &l->x[j - l->n];
+      if (e->w == 0) continue; /* the term left that centroid */
+      uint32_t k = e->k;
+      if (s->acc[k] < 0) {
+        s->acc[k] = 0;
+        s->touched[nt++] = k;
+      }
+      s->acc[k] += (double)w * e->w;
+    }
+  }
+  double ew = na ? s->o.entity_weight : 0;
+  for (uint32_t i = 0; i < nt; i++) {
+    uint32_t k = s->touched[i];
+    const smem *m = &s->s[k];
+    double cos = m->norm > 0 ? s->acc[k] / m->norm : 0;
+    s->acc[k] = -1;
+    if (seq - m->seq > s->o.active) continue; /* left memory (maybe not evicted yet) */
+    double sim = ew > 0 ? (1 - ew) * cos + ew * ent_sim(ae, na, m) : cos;
+    int in_window, in_thread_window;
+    if (day != INT64_MIN && m->d0 != INT64_MIN) {
+      in_window = day >= m->d0 - s->o.window_days && day <= m->d1 + s->o.window_days;
+      in_thread_window = day >= m->d0 - s->o.thread_days && day <= m->d1 + s->o.thread_days;
+    } else { /* undated: a window of recent articles instead */
+      in_window = seq - m->seq <= KH__UNDATED_WINDOW;
+      in_thread_window = 1;
+    }
+    if (in_window && better(sim, m->id, best)) *best = (cand){m->id, k, sim};
+    if (in_thread_window && better(sim, m->id, best_thread)) *best_thread = (cand){m->thread, k, sim};
+  }
+  return 0;
+}
+
+static void set_span(smem *m, const char *pub, size_t publen) {
+  if (!pub || !publen || publen >= 24) return;
+  char d[24];
+  memcpy(d, pub, publen);
+  d[publen] = 0;
+  if (!m->first[0] || strcmp(d, m->first) < 0) memcpy(m->first, d, publen + 1);
+  if (!m->last[0] || strcmp(d, m->last) > 0) memcpy(m->last, d, publen + 1);
+  m->d0 = day_of(m->first, strlen(m->first));
+  m->d1 = day_of(m->last, strlen(m->last));
+}
+
+/* Add the article's entities (weight 1 each) to the story's, top kept. */
+static int add_ents(smem *m, const int64_t *ae, uint32_t na) {
+  if (!na) return 0;
+  sent *e = kh__malloc((m->ne + na) * sizeof *e);
+  if (!e) return KH_ENOMEM;
+  uint32_t n = 0, i = 0, j = 0;
+  while (i < m->ne || j < na) {
+    if (j == na || (i < m->ne && m->e[i].id < ae[j])) e[n++] = m->e[i++];
+    else if (i == m->ne || ae[j] < m->e[i].id) e[n++] = (sent){ae[j++], 1.0f};
+    else {
+      e[n] = m->e[i++];
+      e[n++].w += 1.0f;
+      j++;
+    }
+  }
+  if (n > KH__STORY_ENTS) {
+    qsort(e, n, sizeof *e, cmp_sent_w);
+    n = KH__STORY_ENTS;
+    qsort(e, n, sizeof *e, cmp_sent_id);
+  }
+  kh__free(m->e);
+  m->e = e;
+  m->ne = n;
+  m->enorm = ent_norm(e, n);
+  return 0;
+}
+
+/* Add v to story k's centroid (sum of member vectors, top terms kept). */
+static int join_story(kh__stories *s, uint32_t k, const kh__tv *v, size_t n, const int64_t *ae,
+                      uint32_t na, const char *pub, size_t publen, int64_t seq) {
+  smem *m = &s->s[k];
+  kh__tv *cv = kh__malloc((m->nc + n) * sizeof *cv);
+  if (!cv) return KH_ENOMEM;
+  memcpy(cv, m->c, m->nc * sizeof *cv);
+  size_t nc = m->nc, mm = nc;
+  for (size_t i = 0; i < n; i++) {
+    kh__tv *hit = bsearch(&v[i], cv, nc, sizeof *cv, cmp_term);
+    if (hit) hit->w += v[i].w;
+    else cv[mm++] = v[i];
+  }
+  mm = top_k(cv, mm, KH__CENTROID_TERMS);
+  kh__tv *old = m->c;
+  uint32_t nold = m->nc;
+  m->c = cv;
+  m->nc = (uint32_t)mm;
+  m->norm = norm2(cv, mm);
+  m->size++;
+  m->seq = seq;
+  m->dirty = 1;
+  set_span(m, pub, publen);
+  int rc = add_ents(m, ae, na);
+  if (!rc) rc = index_update(s, k, old, nold);
+  kh__free(old);
+  return rc;
+}
+
+static int new_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *ae, uint32_t na,
+                     const char *pub, size_t publen, int64_t seq, int64_t thread, int64_t *id) {
+  if (grow_array((void **)&s->s, &s->caps, s->ns + 1, sizeof *s->s)) return KH_ENOMEM;
+  smem *m = &s->s[s->ns];
+  memset(m, 0, sizeof *m);
+  m->c = kh__malloc((n ? n : 1) * sizeof *m->c);
+  if (!m->c) return KH_ENOMEM;
+  memcpy(m->c, v, n * sizeof *m->c);
+  s->ns++;
+  m->nc = (uint32_t)n;
+  m->norm = norm2(v, n);
+  m->id = s->next_id++;
+  m->thread = thread ? thread : m->id;
+  m->size = 1;
+  m->seq = seq;
+  m->d0 = m->d1 = INT64_MIN;
+  m->dirty = 1;
+  set_span(m, pub, publen);
+  *id = m->id;
+  int rc = add_ents(m, ae, na);
+  return rc ? rc : index_update(s, s->ns - 1, NULL, 0);
+}
+
+int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a) {
+  int rc;
+  if (!s->in_batch) {
+    /* a batch starts: (re)load unless the stored state is still ours */
+    int64_t stored = meta_get(db, "ndocs", &(int){0});
+    if (!s->loaded || stored != s->ndocs_db)
+      if ((rc = state_load(s, db))) return rc;
+    s->in_batch = 1;
+  }
+  kh__tv *v;
+  size_t n;
+  if ((rc = term_counts(a, &v, &n))) return rc;
+  if ((rc = weigh(s, db, v, n))) goto out;
+  n = top_k(v, n, KH__VEC_TERMS);
+  double len = norm2(v, n);
+  for (size_t i = 0; i < n && len > 0; i++) v[i].w = (float)(v[i].w / len);
+  int64_t seq = s->ndocs; /* this article's number (1-based) */
+  int64_t day = day_of(a->published, a->published_len);
+  int64_t ae[KH__ART_ENTS];
+  uint32_t na = s->o.entity_weight > 0 ? article_ents(s, db, rowid, ae) : 0;
+  cand best, thread;
+  if ((rc = best_story(s, v, n, ae, na, day, seq, &best, &thread))) goto out;
+  int64_t story = best.id;
+  double sim = best.sim;
+  if (story && best.sim >= s->o.join) {
+    rc = join_story(s, best.k, v, n, ae, na, a->published, a->published_len, seq);
+  } else {
+    rc = new_story(s, v, n, ae, na, a->published, a->published_len, seq,
+                   thread.sim >= s->o.thread ? thread.id : 0, &story);
+    sim = 1.0;
+  }
+  if (rc) goto out;
+  /* the member row is written with the batch (see db.c: no write
+  ** statement per article while FTS5 holds pending terms) */
+  if ((rc = grow_array((void **)&s->mem, &s->capmem, s->nmem + 1, sizeof *s->mem))) goto out;
+  struct member *mb = &s->mem[s->nmem++];
+  mb->rowid = rowid;
+  mb->story = story;
+  mb->sim = sim;
+  mb->n = (uint32_t)n;
+  memcpy(mb->v, v, n * sizeof *v);
+out:
+  kh__free(v);
+  return rc;
+}
+
+/* ---- writing the state into the open batch ---- */
+
+static int flush_stories(kh__stories *s, kh_db *db) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, "INSERT OR IGNORE INTO story_term(term, story) VALUES (?, ?)", -1,
-                         &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db->sql,
+                         "INSERT INTO story(id, size, first, last, seq, thread, centroid, ents) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE SET "
+                         "size = ?2, first = ?3, last = ?4, seq = ?5, thread = ?6, centroid = ?7, "
+                         "ents = ?8",
+                         -1, &st, NULL) != SQLITE_OK)
     return KH_EDB;
   int rc = 0;
-  for (size_t i = 0; i < k && !rc; i++) {
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)top[i].term);
-    sqlite3_bind_int64(st, 2, story);
+  unsigned char cb[KH__CENTROID_TERMS * 12 + 12], eb[KH__STORY_ENTS * 12 + 12];
+  for (uint32_t k = 0; k < s->ns && !rc; k++) {
+    smem *m = &s->s[k];
+    if (!m->dirty) continue;
+    vec_blob(m->c, m->nc, cb);
+    ents_blob(m->e, m->ne, eb);
+    sqlite3_bind_int64(st, 1, m->id);
+    sqlite3_bind_int64(st, 2, m->size);
+    if (m->first[0]) sqlite3_bind_text(st, 3, m->first, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 3);
+    if (m->last[0]) sqlite3_bind_text(st, 4, m->last, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, m->seq);
+    sqlite3_bind_int64(st, 6, m->thread);
+    sqlite3_bind_blob(st, 7, cb, (int)(m->nc * 12), SQLITE_STATIC);
+    if (m->ne) sqlite3_bind_blob(st, 8, eb, (int)(m->ne * 12), SQLITE_STATIC);
+    else sqlite3_bind_null(st, 8);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int flush_members(kh__stories *s, kh_db *db) {
+  if (!s->nmem) return 0;
+  if (!s->q_member &&
+      sqlite3_prepare_v3(db->sql,
+                         "INSERT OR REPLACE INTO story_member(rowid, story, sim, vec) VALUES (?, ?, ?, ?)",
+                         -1, SQLITE_PREPARE_PERSISTENT, &s->q_member, NULL) != SQLITE_OK)
+    return KH_EDB;
+  int rc = 0;
+  unsigned char blob[KH__VEC_TERMS * 12];
+  for (uint32_t i = 0; i < s->nmem && !rc; i++) {
+    struct member *mb = &s->mem[i];
+    vec_blob(mb->v, mb->n, blob);
+    sqlite3_bind_int64(s->q_member, 1, mb->rowid);
+    sqlite3_bind_int64(s->q_member, 2, mb->story);
+    sqlite3_bind_double(s->q_member, 3, mb->sim);
+    sqlite3_bind_blob(s->q_member, 4, blob, (int)(mb->n * 12), SQLITE_STATIC);
+    rc = sqlite3_step(s->q_member) == SQLITE_DONE ? 0 : KH_EDB;
+    sqlite3_reset(s->q_member);
+  }
+  s->nmem = 0;
+  return rc;
+}
+
+static int flush_df(kh__stories *s, kh_db *db) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO corpus_df(term, df) VALUES (?, ?)", -1, &st,
+                         NULL) != SQLITE_OK)
+    return KH_EDB;
+  int rc = 0;
+  for (uint32_t i = 0; i < s->ndirty && !rc; i++) {
+    dfent *d = &s->df[s->dfdirty[i]];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)d->term);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)d->df + d->delta);
     if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
     sqlite3_reset(st);
   }
   sqlite3_finalize(st);
-  return rc;
-}
-
-/* Best story for vector v among the candidates from story_term. */
-static int best_story(kh_db *db, const kh__tv *v, size_t n, int64_t day, int64_t seq, cand *best,
-                      cand *best_thread) {
-  best->id = best_thread->id = 0;
-  best->sim = best_thread->sim = 0;
-  kh__tv probe[KH__PROBE_TERMS];
-  size_t np = n < KH__PROBE_TERMS ? n : KH__PROBE_TERMS;
-  kh__tv *tmp = kh__malloc((n ? n : 1) * sizeof *tmp);
-  if (!tmp) return KH_ENOMEM;
-  memcpy(tmp, v, n * sizeof *tmp);
-  qsort(tmp, n, sizeof *tmp, cmp_weight);
-  memcpy(probe, tmp, np * sizeof *probe);
-  kh__free(tmp);
-  int64_t ids[KH__PROBE_TERMS * KH__PROBE_CAP];
-  size_t nid = 0;
-  sqlite3_stmt *st = NULL, *sc = NULL;
-  int rc = KH_EDB;
-  if (sqlite3_prepare_v2(db->sql,
-                         "SELECT story FROM story_term WHERE term = ? ORDER BY story DESC LIMIT ?", -1,
-                         &st, NULL) ||
-      sqlite3_prepare_v2(db->sql, "SELECT first, last, seq, centroid, thread FROM story WHERE id = ?",
-                         -1, &sc, NULL))
-    goto out;
-  for (size_t i = 0; i < np; i++) {
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)probe[i].term);
-    sqlite3_bind_int(st, 2, KH__PROBE_CAP);
-    while (sqlite3_step(st) == SQLITE_ROW) ids[nid++] = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-  }
-  qsort(ids, nid, sizeof *ids, kh__cmp_i64);
-  kh__tv *cv = kh__malloc(KH__CENTROID_TERMS * sizeof *cv);
-  if (!cv) {
-    rc = KH_ENOMEM;
-    goto out;
-  }
-  for (size_t i = 0; i < nid; i++) {
-    if (i && ids[i] == ids[i - 1]) continue;
-    sqlite3_bind_int64(sc, 1, ids[i]);
-    if (sqlite3_step(sc) == SQLITE_ROW) {
-      size_t fl, ll;
-      const char *first = (const char *)sqlite3_column_text(sc, 0);
-      fl = first ? (size_t)sqlite3_column_bytes(sc, 0) : 0;
-      const char *last = (const char *)sqlite3_column_text(sc, 1);
-      ll = last ? (size_t)sqlite3_column_bytes(sc, 1) : 0;
-      int64_t sseq = sqlite3_column_int64(sc, 2);
-      int64_t d0 = day_of(first, fl), d1 = day_of(last, ll);
-      int in_window, in_thread_window;
-      if (day != INT64_MIN && d0 != INT64_MIN) {
-        in_window = day >= d0 - KH_STORY_WINDOW_DAYS && day <= d1 + KH_STORY_WINDOW_DAYS;
-        in_thread_window = day >= d0 - KH_THREAD_WINDOW_DAYS && day <= d1 + KH_THREAD_WINDOW_DAYS;
-      } else { /* undated: a window of recent articles instead */
-        in_window = seq - sseq <= KH__UNDATED_WINDOW;
-        in_thread_window = 1;
-      }
-      size_t nc = kh__tv_from_blob(sqlite3_column_blob(sc, 3), (size_t)sqlite3_column_bytes(sc, 3), cv,
-                                   KH__CENTROID_TERMS);
-      double cn = norm2(cv, nc);
-      double sim = cn > 0 ? kh__tv_dot(v, n, cv, nc) / cn : 0;
-      if (in_window && sim > best->sim) *best = (cand){ids[i], sim};
-      if (in_thread_window && sim > best_thread->sim) {
-        int64_t th = sqlite3_column_int64(sc, 4);
-        *best_thread = (cand){th ? th : ids[i], sim};
-      }
-    }
-    sqlite3_reset(sc);
-  }
-  kh__free(cv);
-  rc = 0;
-out:
-  sqlite3_finalize(st);
-  sqlite3_finalize(sc);
-  return rc;
-}
-
-/* Add v to the story's centroid (sum of member vectors, top terms kept). */
-static int join_story(kh_db *db, int64_t story, const kh__tv *v, size_t n, const char *pub,
-                      size_t publen, int64_t seq) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, "SELECT centroid FROM story WHERE id = ?", -1, &st, NULL))
+  if (rc) return rc;
+  if (sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO corpus_meta(k, v) VALUES ('ndocs', ?)", -1, &st,
+                         NULL) != SQLITE_OK)
     return KH_EDB;
-  sqlite3_bind_int64(st, 1, story);
-  kh__tv *cv = kh__malloc((KH__CENTROID_TERMS + n) * sizeof *cv);
-  if (!cv) {
-    sqlite3_finalize(st);
-    return KH_ENOMEM;
-  }
-  size_t nc = 0;
-  if (sqlite3_step(st) == SQLITE_ROW)
-    nc = kh__tv_from_blob(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), cv,
-                          KH__CENTROID_TERMS);
-  sqlite3_finalize(st);
-  /* merge (both sorted by term) */
-  size_t m = nc;
-  for (size_t i = 0; i < n; i++) {
-    kh__tv *hit = bsearch(&v[i], cv, nc, sizeof *cv, cmp_term);
-    if (hit) hit->w += v[i].w;
-    else cv[m++] = v[i];
-  }
-  m = top_k(cv, m, KH__CENTROID_TERMS);
-  unsigned char *blob = kh__malloc(m * 12 + 1);
-  int rc = KH_ENOMEM;
-  if (!blob) goto out;
-  vec_blob(cv, m, blob);
-  rc = KH_EDB;
-  if (sqlite3_prepare_v2(db->sql,
-                         "UPDATE story SET size = size + 1, centroid = ?, seq = ?, "
-                         "first = CASE WHEN ?3 IS NOT NULL AND (first IS NULL OR ?3 < first) THEN ?3 ELSE first END, "
-                         "last = CASE WHEN ?3 IS NOT NULL AND (last IS NULL OR ?3 > last) THEN ?3 ELSE last END "
-                         "WHERE id = ?4",
-                         -1, &st, NULL))
-    goto out;
-  sqlite3_bind_blob(st, 1, blob, (int)(m * 12), SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 2, seq);
-  if (pub) sqlite3_bind_text(st, 3, pub, (int)publen, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 4, story);
+  sqlite3_bind_int64(st, 1, s->ndocs);
   rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
   sqlite3_finalize(st);
-  if (!rc) rc = add_terms(db, story, cv, m);
-out:
-  kh__free(blob);
-  kh__free(cv);
   return rc;
 }
 
-static int new_story(kh_db *db, const kh__tv *v, size_t n, const char *pub, size_t publen,
-                     int64_t seq, int64_t thread, int64_t *id) {
-  unsigned char *blob = kh__malloc(n * 12 + 1);
-  if (!blob) return KH_ENOMEM;
-  vec_blob(v, n, blob);
-  sqlite3_stmt *st;
-  int rc = KH_EDB;
-  if (sqlite3_prepare_v2(db->sql,
-                         "INSERT INTO story(size, first, last, seq, thread, centroid) "
-                         "VALUES (1, ?1, ?1, ?2, ?3, ?4)",
-                         -1, &st, NULL) == SQLITE_OK) {
-    if (pub) sqlite3_bind_text(st, 1, pub, (int)publen, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, seq);
-    if (thread) sqlite3_bind_int64(st, 3, thread);
-    sqlite3_bind_blob(st, 4, blob, (int)(n * 12), SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_DONE) {
-      *id = sqlite3_last_insert_rowid(db->sql);
-      rc = 0;
-    }
-    sqlite3_finalize(st);
+/* After a successful flush: the written values become the stored ones;
+** stories that left the active window are dropped and the index rebuilt. */
+static int settle(kh__stories *s) {
+  for (uint32_t i = 0; i < s->ndirty; i++) {
+    dfent *d = &s->df[s->dfdirty[i]];
+    d->df += d->delta;
+    d->delta = 0;
   }
-  kh__free(blob);
-  if (!rc && !thread) rc = exec_i64(db, "UPDATE story SET thread = id WHERE id = ?", *id);
-  if (!rc) rc = add_terms(db, *id, v, n);
-  return rc;
+  s->ndirty = 0;
+  s->ndocs_db = s->ndocs;
+  if (s->ndf > KH__DF_CACHE) { /* bounded: start the cache afresh */
+    map_clear(&s->dfmap);
+    s->ndf = 0;
+  }
+  uint32_t w = 0;
+  for (uint32_t k = 0; k < s->ns; k++) {
+    smem *m = &s->s[k];
+    m->dirty = 0;
+    if (m->seq <= s->ndocs - s->o.active) {
+      smem_free(m);
+      continue;
+    }
+    s->s[w++] = *m;
+  }
+  int evicted = w != s->ns;
+  s->ns = w;
+  size_t extra = 0;
+  for (uint32_t p = 0; p < s->npl; p++) extra += s->pl[p].nx;
+  if (!evicted && extra * 4 < s->nbase + 4096) return 0;
+  return index_rebuild(s);
 }
 
-int kh__story_add(kh_db *db, int64_t rowid, const kh_article *a) {
-  kh__tv *v;
-  size_t n;
-  int rc = term_counts(a, &v, &n);
-  if (rc) return rc;
-  if ((rc = weigh(db, v, n))) goto out;
-  n = top_k(v, n, KH__VEC_TERMS);
-  double len = norm2(v, n);
-  for (size_t i = 0; i < n && len > 0; i++) v[i].w = (float)(v[i].w / len);
-  int64_t seq = meta_get(db, "ndocs"); /* this article's number (1-based) */
-  int64_t day = day_of(a->published, a->published_len);
-  cand best, thread;
-  if ((rc = best_story(db, v, n, day, seq, &best, &thread))) goto out;
-  int64_t story = best.id;
-  double sim = best.sim;
-  if (story && best.sim >= join_min) {
-    rc = join_story(db, story, v, n, a->published, a->published_len, seq);
-  } else {
-    rc = new_story(db, v, n, a->published, a->published_len, seq,
-                   thread.sim >= thread_min ? thread.id : 0, &story);
-    sim = 1.0;
+int kh__stories_flush(kh__stories *s, kh_db *db) {
+  if (!s || !s->in_batch) return 0;
+  int rc = flush_df(s, db);
+  if (!rc) rc = flush_stories(s, db);
+  if (!rc) rc = flush_members(s, db);
+  if (!rc) rc = settle(s);
+  if (rc) {
+    state_clear(s);
+    return rc;
   }
-  if (rc) goto out;
-  sqlite3_stmt *st;
-  rc = KH_EDB;
-  if (sqlite3_prepare_v2(db->sql,
-                         "INSERT OR REPLACE INTO story_member(rowid, story, sim, vec) VALUES (?, ?, ?, ?)",
-                         -1, &st, NULL) == SQLITE_OK) {
-    unsigned char *blob = kh__malloc(n * 12 + 1);
-    if (blob) {
-      vec_blob(v, n, blob);
-      sqlite3_bind_int64(st, 1, rowid);
-      sqlite3_bind_int64(st, 2, story);
-      sqlite3_bind_double(st, 3, sim);
-      sqlite3_bind_blob(st, 4, blob, (int)(n * 12), SQLITE_TRANSIENT);
-      rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
-      kh__free(blob);
-    } else {
-      rc = KH_ENOMEM;
-    }
-    sqlite3_finalize(st);
-  }
-out:
-  kh__free(v);
-  return rc;
+  s->in_batch = 0;
+  return 0;
 }

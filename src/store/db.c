@@ -53,8 +53,8 @@ int kh_db_open(const char *path, kh_db **out) {
   if (src != SQLITE_OK) goto fail;
   sqlite3_busy_timeout(db->sql, 10000);
   if ((rc = kh_fts5_register(db->sql))) goto fail;
-  rc = KH_EDB;
-  if (kh__db_exec(db, "PRAGMA journal_mode = WAL") || kh__db_exec(db, "PRAGMA synchronous = NORMAL"))
+  if ((rc = kh__db_exec(db, "PRAGMA journal_mode = WAL")) ||
+      (rc = kh__db_exec(db, "PRAGMA synchronous = NORMAL")))
     goto fail;
   if ((rc = kh__schema_migrate(db->sql, &db->version))) goto fail;
   rc = KH_EDB;
@@ -62,8 +62,10 @@ int kh_db_open(const char *path, kh_db **out) {
       sqlite3_prepare_v3(db->sql, SQL_FIND_HASH, -1, SQLITE_PREPARE_PERSISTENT, &db->st_find_hash, NULL) ||
       sqlite3_prepare_v3(db->sql, SQL_INS, -1, SQLITE_PREPARE_PERSISTENT, &db->st_ins, NULL) ||
       sqlite3_prepare_v3(db->sql, SQL_INS_FTS, -1, SQLITE_PREPARE_PERSISTENT, &db->st_ins_fts, NULL) ||
-      sqlite3_prepare_v3(db->sql, SQL_INS_DUP, -1, SQLITE_PREPARE_PERSISTENT, &db->st_ins_dup, NULL))
+      sqlite3_prepare_v3(db->sql, SQL_INS_DUP, -1, SQLITE_PREPARE_PERSISTENT, &db->st_ins_dup, NULL)) {
+    if (sqlite3_errcode(db->sql) == SQLITE_NOMEM) rc = KH_ENOMEM;
     goto fail;
+  }
   *out = db;
   return 0;
 fail:
@@ -73,8 +75,26 @@ fail:
   return rc;
 }
 
+void kh__db_rollback(kh_db *db) {
+  if (!db->in_txn) return;
+  kh__db_exec(db, "ROLLBACK");
+  db->in_txn = 0;
+  db->batch = 0;
+  for (int i = 0; i < db->nhooks; i++)
+    if (db->hooks[i].ops && db->hooks[i].ops->discard) db->hooks[i].ops->discard(db->hooks[i].ctx);
+}
+
 int kh_db_commit(kh_db *db) {
   if (!db || !db->in_txn) return 0;
+  /* hooks that keep state in memory write it into this same batch */
+  for (int i = 0; i < db->nhooks; i++) {
+    if (!db->hooks[i].ops || !db->hooks[i].ops->flush) continue;
+    int rc = db->hooks[i].ops->flush(db->hooks[i].ctx, db);
+    if (rc) {
+      kh__db_rollback(db);
+      return rc;
+    }
+  }
   if (kh__db_exec(db, "COMMIT")) return KH_EDB;
   db->in_txn = 0;
   db->batch = 0;
@@ -83,7 +103,9 @@ int kh_db_commit(kh_db *db) {
 
 void kh_db_close(kh_db *db) {
   if (!db) return;
-  if (kh_db_commit(db)) kh__db_exec(db, "ROLLBACK");
+  if (kh_db_commit(db)) kh__db_rollback(db);
+  for (int i = 0; i < db->nhooks; i++)
+    if (db->hooks[i].ops && db->hooks[i].ops->release) db->hooks[i].ops->release(db->hooks[i].ctx);
   finalize_all(db);
   sqlite3_close(db->sql);
   kh__tokcache_free(&db->cache[0]);
@@ -98,13 +120,16 @@ int kh__db_begin(kh_db *db) {
   return 0;
 }
 
-int kh__db_on_put(kh_db *db, kh__put_hook fn, void *ctx) {
+int kh__db_on_put_ops(kh_db *db, kh__put_hook fn, const kh__hook_ops *ops, void *ctx) {
   if (db->nhooks >= KH__MAX_HOOKS) return KH_ETOOBIG;
   db->hooks[db->nhooks].fn = fn;
   db->hooks[db->nhooks].ctx = ctx;
+  db->hooks[db->nhooks].ops = ops;
   db->nhooks++;
   return 0;
 }
+
+int kh__db_on_put(kh_db *db, kh__put_hook fn, void *ctx) { return kh__db_on_put_ops(db, fn, NULL, ctx); }
 
 int kh_db_schema_version(kh_db *db) { return db ? db->version : KH_EINVAL; }
 int kh_db_schema_latest(void) { return kh__schema_latest(); }
@@ -260,11 +285,7 @@ int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid) {
     stored.published_len = dlen > 0 ? (size_t)dlen : 0;
     rc = db->hooks[i].fn(db->hooks[i].ctx, db, rid, &stored);
   }
-  if (rc) {
-    kh__db_exec(db, "ROLLBACK");
-    db->in_txn = 0;
-    db->batch = 0;
-  }
+  if (rc) kh__db_rollback(db);
   kh__buf_free(&extra);
   if (rc) return rc;
   if (rowid) *rowid = rid;

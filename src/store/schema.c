@@ -138,7 +138,19 @@ static const step steps[] = {
      "CREATE INDEX event_actor_entity ON event_actor(entity);\n"
      /* articles analyzed (with or without findings) */
      "CREATE TABLE analyzed(rowid INTEGER PRIMARY KEY);\n"},
-    /* append new steps here: {5, "layer: what", "SQL"}, */
+    {5, "corpus: LSH bands by epoch, story entities, no story_term",
+     /* LSH rows grouped by epoch (article rowid >> 14): an ingest writes
+     ** into the newest epoch only, so its pages stay in the cache however
+     ** large the table grows (src/corpus/db.c) */
+     "CREATE TABLE corpus_lsh(epoch INTEGER NOT NULL, key INTEGER NOT NULL,\n"
+     "  rowid INTEGER NOT NULL, PRIMARY KEY(epoch, key, rowid)) WITHOUT ROWID;\n"
+     "INSERT INTO corpus_lsh(epoch, key, rowid) SELECT rowid >> 14, key, rowid FROM corpus_band;\n"
+     "DROP TABLE corpus_band;\n"
+     /* the candidate index of stories is kept in memory now (story.c) */
+     "DROP TABLE story_term;\n"
+     /* canonical entities of a story's members: (entity id i64, count f32)* */
+     "ALTER TABLE story ADD COLUMN ents BLOB;\n"},
+    /* append new steps here: {6, "layer: what", "SQL"}, */
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))
@@ -147,16 +159,20 @@ int kh__schema_latest(void) { return steps[NSTEPS - 1].version; }
 
 static int get_int(sqlite3 *db, const char *sql, int *out) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return KH_EDB;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    return sqlite3_errcode(db) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
   int rc = sqlite3_step(st);
   *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
   sqlite3_finalize(st);
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : KH_EDB;
 }
 
+/* KH_ENOMEM when SQLite ran out of memory, else KH_EDB. */
+static int db_fail(sqlite3 *db) { return sqlite3_errcode(db) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB; }
+
 static int run_step(sqlite3 *db, const step *s) {
   char pragma[64];
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return KH_EDB;
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return db_fail(db);
   snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", s->version);
   if (sqlite3_exec(db, s->sql, NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
@@ -164,7 +180,10 @@ static int run_step(sqlite3 *db, const step *s) {
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return nomem ? KH_ENOMEM : KH_EDB;
   }
-  return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : KH_EDB;
+  if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return 0;
+  int rc = db_fail(db);
+  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
 }
 
 int kh__schema_migrate(sqlite3 *db, int *version) {

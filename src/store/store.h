@@ -39,6 +39,16 @@ typedef struct kh__tokcache {
 ** duplicates), with its row id and the stored (normalized) fields.  A
 ** non-zero return fails kh_db_put_article with that code. */
 typedef int (*kh__put_hook)(void *ctx, kh_db *db, int64_t rowid, const kh_article *a);
+/* Optional companions of a put hook that keeps state in memory (corpus):
+** flush is called inside the open batch just before its COMMIT (a non-zero
+** return rolls the batch back and fails the commit); discard after the
+** open batch was rolled back, so the state forgets what it did not keep;
+** release when the connection closes. */
+typedef struct kh__hook_ops {
+  int (*flush)(void *ctx, kh_db *db);
+  void (*discard)(void *ctx);
+  void (*release)(void *ctx);
+} kh__hook_ops;
 
 #define KH__MAX_HOOKS 8
 
@@ -52,6 +62,7 @@ struct kh_db {
   struct {
     kh__put_hook fn;
     void *ctx;
+    const kh__hook_ops *ops; /* may be NULL */
   } hooks[KH__MAX_HOOKS];
   int nhooks;
 };
@@ -62,6 +73,12 @@ int kh__db_begin(kh_db *db);
 int kh__db_exec(kh_db *db, const char *sql);
 /* Register a put hook (corpus: fingerprints, stories).  0 or KH_ETOOBIG. */
 int kh__db_on_put(kh_db *db, kh__put_hook fn, void *ctx);
+/* The same with flush / discard / release companions (ops must outlive
+** the connection; static).  0 or KH_ETOOBIG; on failure release is NOT
+** called (the caller still owns ctx). */
+int kh__db_on_put_ops(kh_db *db, kh__put_hook fn, const kh__hook_ops *ops, void *ctx);
+/* Roll the open batch back and tell the hooks (discard).  No-op without one. */
+void kh__db_rollback(kh_db *db);
 
 /* ---- Interface to code in schema.c ---- */
 
