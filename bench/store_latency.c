@@ -1,9 +1,15 @@
 /*
-** store_latency.c — query latency of kh_search (parse, FTS5 BM25 top 10,
-** article fetch, snippet from the original text) for 1-, 2- and 3-word
-** queries at 10k and 100k articles (and more with an argument), next to
-** plain FTS5 + unicode61 on the same articles (MATCH ... ORDER BY rank
-** LIMIT 10, no snippets) in the same run.
+** store_latency.c — query latency of kh_search (parse, top 10, article
+** fetch, snippet from the original text) for 1-, 2- and 3-word queries at
+** 10k and 100k articles (and more with an argument), three ways in the same
+** run on the same articles and queries:
+**   khabar      kh_search as shipped (champion lists for frequent words, champ.c)
+**   khabar-fts  kh_search with KHABAR_NO_CHAMP=1: FTS5 BM25 over every match
+**               (exact; the reference for overlap@10 and NDCG@10, gain = BM25)
+**   u61         plain FTS5 + unicode61, MATCH ... ORDER BY rank LIMIT 10, no snippets
+** It also prints how the champion-list queries ended (certified exact,
+** approximate, too few candidates -> FTS5, one word uncertified -> FTS5) and
+** the CPU seconds each engine spent building its database.
 **
 ** The articles are RECOMBINED from real sentences of pk-news-2024 + COUNTER
 ** (4-19 random sentences each, seeded).  Query words are drawn from the
@@ -11,10 +17,12 @@
 ** often), stopwords and one-letter words skipped; words of a query are ANDed.
 **
 **   make bench && ./build/bench/store_latency [../shared/data] [sizes, e.g. 10000,100000]
+**   LAT_KEEP=1 TMPDIR=dir ...   keep the databases (named by size) and reuse them
 */
 #include "khabar.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,13 +62,16 @@ static void load(const char *dir, const char *rel) {
   fclose(f);
 }
 
-static uint64_t rng = 0x2545f4914f6cdd1dULL;
-static uint64_t rnd(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
+static uint64_t rng = 0x2545f4914f6cdd1dULL, qrng = 0x9e3779b97f4a7c15ULL;
+static uint64_t xs(uint64_t *r) {
+  *r ^= *r << 13;
+  *r ^= *r >> 7;
+  *r ^= *r << 17;
+  return *r;
 }
+static uint64_t rnd(void) { return xs(&rng); }
+/* queries have their own generator, so a kept database gets the same queries */
+static uint64_t qrnd(void) { return xs(&qrng); }
 
 static double wall(void) {
   struct timespec ts;
@@ -107,20 +118,36 @@ static void make_query(int nwords, char *q, size_t cap) {
   q[0] = '\0';
   for (int w = 0; w < nwords;) {
     pick p = {.n = 0};
-    const char *s = sent[rnd() % nsent];
+    const char *s = sent[qrnd() % nsent];
     kh_tokenize(s, strlen(s), 0, take_word, &p);
     if (!p.n) continue;
     size_t l = strlen(q);
-    snprintf(q + l, cap - l, "%s%s", w ? " " : "", p.words[rnd() % (uint64_t)p.n]);
+    snprintf(q + l, cap - l, "%s%s", w ? " " : "", p.words[qrnd() % (uint64_t)p.n]);
     w++;
   }
 }
 
-static int count_hit(void *ctx, const kh_hit *h) {
-  (void)h;
-  (*(int *)ctx)++;
+typedef struct hitlist {
+  int64_t rowid[10];
+  double score[10];
+  int n;
+} hitlist;
+
+static int keep_hit(void *ctx, const kh_hit *h) {
+  hitlist *l = ctx;
+  if (l->n < 10) l->rowid[l->n] = h->rowid, l->score[l->n++] = h->score;
   return 0;
 }
+
+static double cpu(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* how champion-list queries ended (src/store/store.h; counters of the library) */
+enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_NSTAT };
+extern long kh__champ_stat[KH__CHAMP_NSTAT];
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -136,25 +163,34 @@ int main(int argc, char **argv) {
   load(dir, "counter/counter.jsonl");
   printf("articles RECOMBINED from %zu real sentences of pk-news-2024 + COUNTER; %d queries per\n"
          "row, words drawn from running text (no stopwords, 2+ letters), ANDed; top 10.\n"
-         "khabar = kh_search (with snippets); u61 = plain FTS5 unicode61 MATCH ORDER BY rank LIMIT 10.\n\n",
+         "khabar = kh_search (with snippets; champion lists where they apply); khabar-fts = the same\n"
+         "call with KHABAR_NO_CHAMP=1 (FTS5 BM25 over every match: the exact reference for overlap@10\n"
+         "and NDCG@10, gain = BM25 score); u61 = plain FTS5 unicode61 MATCH ORDER BY rank LIMIT 10.\n"
+         "p50/p99/mean: wall ms per query; cpu ms: process CPU per query.\n\n",
          nsent, NQ);
-  printf("%9s %6s %-7s %9s %9s %9s %10s\n", "articles", "words", "engine", "p50 ms", "p99 ms", "mean ms",
-         "avg hits");
+  printf("%9s %6s %-10s %9s %9s %9s %9s %7s\n", "articles", "words", "engine", "p50 ms", "p99 ms", "mean ms",
+         "cpu ms", "hits");
   const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  int keep = getenv("LAT_KEEP") != NULL;
   char kpath[512], upath[512];
-  snprintf(kpath, sizeof kpath, "%s/khabar-bench-lat-%d.db", tmp, (int)getpid());
-  snprintf(upath, sizeof upath, "%s/khabar-bench-lat-u61-%d.db", tmp, (int)getpid());
   char *body = malloc(1 << 16), title[200], id[32];
   for (const char *p = sizes; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
     long n = atol(p);
-    unlink(kpath);
-    unlink(upath);
+    rng = 0x2545f4914f6cdd1dULL ^ (uint64_t)n;
+    /* LAT_KEEP=1: databases named by size, kept, and reused when present */
+    snprintf(kpath, sizeof kpath, "%s/khabar-bench-lat-%ld-%d.db", tmp, n, keep ? 0 : (int)getpid());
+    snprintf(upath, sizeof upath, "%s/khabar-bench-lat-u61-%ld-%d.db", tmp, n, keep ? 0 : (int)getpid());
+    int reuse = keep && access(kpath, F_OK) == 0 && access(upath, F_OK) == 0;
+    if (!reuse) {
+      unlink(kpath);
+      unlink(upath);
+    }
     kh_db *db;
     if (kh_db_open(kpath, &db)) return 1;
     sqlite3 *u;
     sqlite3_open(upath, &u);
     sqlite3_exec(u,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 reuse ? "PRAGMA journal_mode=WAL;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                  "CREATE TABLE article(rowid INTEGER PRIMARY KEY, title TEXT, body TEXT);"
                  "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article', content_rowid='rowid');"
                  "INSERT INTO article_fts(article_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0)');",
@@ -162,15 +198,18 @@ int main(int argc, char **argv) {
     sqlite3_stmt *ua, *uf;
     sqlite3_prepare_v2(u, "INSERT INTO article(title, body) VALUES (?1, ?2)", -1, &ua, NULL);
     sqlite3_prepare_v2(u, "INSERT INTO article_fts(rowid, title, body) VALUES (?1, ?2, ?3)", -1, &uf, NULL);
-    double t0 = wall();
-    for (long i = 0; i < n; i++) {
+    double t0 = wall(), kcpu = 0, ucpu = 0;
+    for (long i = 0; i < (reuse ? 0 : n); i++) {
       make_article(body, 1 << 16, title, sizeof title);
       snprintf(id, sizeof id, "r%ld", i);
       kh_article a = {0};
       a.id = id, a.id_len = strlen(id);
       a.title = title, a.title_len = strlen(title);
       a.body = body, a.body_len = strlen(body);
+      double c0 = cpu();
       if (kh_db_put_article(db, &a, NULL) < 0) return 1;
+      double c1 = cpu();
+      kcpu += c1 - c0;
       if (i % 500 == 0) sqlite3_exec(u, i ? "COMMIT; BEGIN" : "BEGIN", NULL, NULL, NULL);
       sqlite3_bind_text(ua, 1, title, -1, SQLITE_STATIC);
       sqlite3_bind_text(ua, 2, body, -1, SQLITE_STATIC);
@@ -181,17 +220,25 @@ int main(int argc, char **argv) {
       sqlite3_bind_text(uf, 3, body, -1, SQLITE_STATIC);
       sqlite3_step(uf);
       sqlite3_reset(uf);
+      ucpu += cpu() - c1;
     }
     sqlite3_exec(u, "COMMIT", NULL, NULL, NULL);
+    double c2 = cpu();
     kh_db_commit(db);
+    kcpu += cpu() - c2;
     sqlite3_finalize(ua);
     sqlite3_finalize(uf);
-    fprintf(stderr, "built %ld articles in %.0f s\n", n, wall() - t0);
+    if (!reuse)
+      printf("built %ld articles in %.0f s wall; CPU s: khabar (kh_db_put_article) %.1f, u61 (2 inserts) %.1f\n", n,
+             wall() - t0, kcpu, ucpu);
     sqlite3_stmt *uq;
     sqlite3_prepare_v2(u, "SELECT rowid FROM article_fts WHERE article_fts MATCH ?1 ORDER BY rank LIMIT 10", -1, &uq, NULL);
     for (int nw = 1; nw <= 3; nw++) {
-      static double tk[NQ], tu[NQ];
-      double hk = 0, hu = 0;
+      static double tk[NQ], tx[NQ], tu[NQ];
+      double hk = 0, hx = 0, hu = 0, ck = 0, cx = 0, cu = 0, ov = 0, ndcg = 0;
+      int nref = 0;
+      long st0[KH__CHAMP_NSTAT];
+      memcpy(st0, kh__champ_stat, sizeof st0);
       for (int i = 0; i < NQ; i++) {
         char q[512], uqs[600];
         make_query(nw, q, sizeof q);
@@ -204,34 +251,66 @@ int main(int argc, char **argv) {
         }
         uqs[k++] = '"';
         uqs[k] = '\0';
-        int hits = 0;
-        double s = wall();
         kh_search_opts o = {0};
         o.limit = 10;
-        kh_search(db, q, &o, count_hit, &hits);
+        /* khabar: champion lists where they apply */
+        hitlist got = {0}, ref = {0};
+        double s = wall(), c0 = cpu();
+        kh_search(db, q, &o, keep_hit, &got);
         tk[i] = (wall() - s) * 1000;
-        hk += hits;
-        s = wall();
+        ck += (cpu() - c0) * 1000;
+        hk += got.n;
+        /* khabar-fts: the same call with champion lists switched off (exact BM25) */
+        setenv("KHABAR_NO_CHAMP", "1", 1);
+        s = wall(), c0 = cpu();
+        kh_search(db, q, &o, keep_hit, &ref);
+        tx[i] = (wall() - s) * 1000;
+        cx += (cpu() - c0) * 1000;
+        unsetenv("KHABAR_NO_CHAMP");
+        hx += ref.n;
+        if (ref.n) { /* quality against exact: overlap@10, NDCG@10 with BM25 as gain */
+          int common = 0;
+          double dcg = 0, idcg = 0;
+          for (int a = 0; a < got.n; a++) {
+            for (int b = 0; b < ref.n; b++) common += got.rowid[a] == ref.rowid[b];
+            dcg += got.score[a] / log2(a + 2.0);
+          }
+          for (int b = 0; b < ref.n; b++) idcg += ref.score[b] / log2(b + 2.0);
+          ov += (double)common / ref.n;
+          ndcg += idcg > 0 ? dcg / idcg : 1;
+          nref++;
+        }
+        s = wall(), c0 = cpu();
         sqlite3_bind_text(uq, 1, uqs, -1, SQLITE_STATIC);
-        hits = 0;
+        int hits = 0;
         while (sqlite3_step(uq) == SQLITE_ROW) hits++;
         sqlite3_reset(uq);
         tu[i] = (wall() - s) * 1000;
+        cu += (cpu() - c0) * 1000;
         hu += hits;
       }
-      double mk = 0, mu = 0;
-      for (int i = 0; i < NQ; i++) mk += tk[i], mu += tu[i];
+      double mk = 0, mx = 0, mu = 0;
+      for (int i = 0; i < NQ; i++) mk += tk[i], mx += tx[i], mu += tu[i];
       qsort(tk, NQ, sizeof tk[0], cmp_d);
+      qsort(tx, NQ, sizeof tx[0], cmp_d);
       qsort(tu, NQ, sizeof tu[0], cmp_d);
-      printf("%9ld %6d %-7s %9.2f %9.2f %9.2f %10.1f\n", n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100],
-             mk / NQ, hk / NQ);
-      printf("%9ld %6d %-7s %9.2f %9.2f %9.2f %10.1f\n", n, nw, "u61", tu[NQ / 2], tu[NQ * 99 / 100],
-             mu / NQ, hu / NQ);
+      long d[KH__CHAMP_NSTAT];
+      for (int j = 0; j < KH__CHAMP_NSTAT; j++) d[j] = kh__champ_stat[j] - st0[j];
+      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %7.1f   overlap@10 %.3f  NDCG@10 %.3f  champion: %ld exact,"
+             " %ld approx, %ld short, %ld uncertified\n",
+             n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100], mk / NQ, ck / NQ, hk / NQ, nref ? ov / nref : 1,
+             nref ? ndcg / nref : 1, d[KH__CHAMP_EXACT], d[KH__CHAMP_APPROX], d[KH__CHAMP_SHORT],
+             d[KH__CHAMP_UNCERT]);
+      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "khabar-fts", tx[NQ / 2],
+             tx[NQ * 99 / 100], mx / NQ, cx / NQ, hx / NQ);
+      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "u61", tu[NQ / 2], tu[NQ * 99 / 100],
+             mu / NQ, cu / NQ, hu / NQ);
       fflush(stdout);
     }
     sqlite3_finalize(uq);
     sqlite3_close(u);
     kh_db_close(db);
+    if (keep) continue;
     unlink(kpath);
     unlink(upath);
     char w[600];

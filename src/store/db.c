@@ -57,6 +57,7 @@ int kh_db_open(const char *path, kh_db **out) {
       (rc = kh__db_exec(db, "PRAGMA synchronous = NORMAL")))
     goto fail;
   if ((rc = kh__schema_migrate(db->sql, &db->version))) goto fail;
+  if ((rc = kh__champ_open(db))) goto fail;
   rc = KH_EDB;
   if (sqlite3_prepare_v3(db->sql, SQL_FIND_ID, -1, SQLITE_PREPARE_PERSISTENT, &db->st_find_id, NULL) ||
       sqlite3_prepare_v3(db->sql, SQL_FIND_HASH, -1, SQLITE_PREPARE_PERSISTENT, &db->st_find_hash, NULL) ||
@@ -69,6 +70,7 @@ int kh_db_open(const char *path, kh_db **out) {
   *out = db;
   return 0;
 fail:
+  kh__champ_close(db);
   finalize_all(db);
   sqlite3_close(db->sql);
   kh_free(db);
@@ -80,6 +82,7 @@ void kh__db_rollback(kh_db *db) {
   kh__db_exec(db, "ROLLBACK");
   db->in_txn = 0;
   db->batch = 0;
+  kh__champ_reset(db);
   for (int i = 0; i < db->nhooks; i++)
     if (db->hooks[i].ops && db->hooks[i].ops->discard) db->hooks[i].ops->discard(db->hooks[i].ctx);
 }
@@ -95,9 +98,16 @@ int kh_db_commit(kh_db *db) {
       return rc;
     }
   }
+  int rc = kh__champ_flush(db);
+  if (rc) { /* the batch's champion-list state is gone: so is the batch */
+    kh__db_rollback(db);
+    return rc;
+  }
   if (kh__db_exec(db, "COMMIT")) return KH_EDB;
   db->in_txn = 0;
   db->batch = 0;
+  /* lists wanted since: built now, bounded work; a failure leaves them wanted */
+  kh__champ_build(db);
   return 0;
 }
 
@@ -106,6 +116,7 @@ void kh_db_close(kh_db *db) {
   if (kh_db_commit(db)) kh__db_rollback(db);
   for (int i = 0; i < db->nhooks; i++)
     if (db->hooks[i].ops && db->hooks[i].ops->release) db->hooks[i].ops->release(db->hooks[i].ctx);
+  kh__champ_close(db);
   finalize_all(db);
   sqlite3_close(db->sql);
   kh__tokcache_free(&db->cache[0]);
@@ -277,6 +288,7 @@ int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid) {
   rc = insert(db, a, id, idlen, date, dlen, hash, now, dlen < 0 ? extra.data : a->extra,
               dlen < 0 ? extra.len : (a->extra ? a->extra_len : 0), &rid);
   kh__fts5_use_cache(NULL, 0);
+  if (!rc) rc = kh__champ_put(db, rid);
   for (int i = 0; !rc && i < db->nhooks; i++) {
     kh_article stored = *a;
     stored.id = id;

@@ -96,9 +96,17 @@ int kh_search(kh_db *db, const char *query, const kh_search_opts *opts, kh_hit_c
     return rc;
   }
   sqlite3_stmt *hits = NULL, *art = NULL;
-  rc = prepare_hits(db, &o, q.fts, o.since ? since : NULL, o.until ? until : NULL, &hits);
-  if (!rc && sqlite3_prepare_v2(db->sql, SQL_ARTICLE, -1, &art, NULL) != SQLITE_OK) rc = KH_EDB;
-  while (!rc) {
+  if (sqlite3_prepare_v2(db->sql, SQL_ARTICLE, -1, &art, NULL) != SQLITE_OK) rc = KH_EDB;
+  /* frequent words only: candidates from the champion lists (champ.c) */
+  kh__champ_hit ch[100];
+  size_t nch = 0;
+  int champ = rc ? 0 : kh__champ_topk(db, &q, &o, o.since ? since : NULL, o.until ? until : NULL, ch, &nch);
+  if (champ < 0) rc = champ;
+  for (size_t i = 0; champ > 0 && !rc && i < nch; i++)
+    rc = deliver(db, art, ch[i].rowid, ch[i].score, &q, &o, cb, ctx);
+  if (!rc && !champ)
+    rc = prepare_hits(db, &o, q.fts, o.since ? since : NULL, o.until ? until : NULL, &hits);
+  while (!rc && hits) {
     int src = sqlite3_step(hits);
     if (src == SQLITE_DONE) break;
     if (src != SQLITE_ROW) {

@@ -52,6 +52,8 @@ typedef struct kh__hook_ops {
 
 #define KH__MAX_HOOKS 8
 
+typedef struct kh__champ kh__champ; /* champion lists (champ.c) */
+
 struct kh_db {
   sqlite3 *sql;          /* the connection */
   int in_txn;            /* a write batch is open */
@@ -65,6 +67,7 @@ struct kh_db {
     const kh__hook_ops *ops; /* may be NULL */
   } hooks[KH__MAX_HOOKS];
   int nhooks;
+  kh__champ *champ;      /* champion-list state of the open batch (champ.c) */
 };
 
 /* Begin a write batch if none is open.  0 or KH_EDB. */
@@ -177,5 +180,38 @@ int kh__csv_records(FILE *f, kh__csv_fn fn, void *ctx, uint64_t *bytes);
 int kh__utf8_valid(const char *s, size_t n, size_t *bad);
 
 #define KH__MAX_FIELDS 256 /* CSV fields per record */
+
+/* ---- Interface to code in champ.c (champion lists, search latency) ---- */
+
+/* Allocate / free the state on a connection (kh_db_open, kh_db_close). */
+int kh__champ_open(kh_db *db);
+void kh__champ_close(kh_db *db);
+/* After an article was inserted (db->cache holds its title and body
+** tokens): its forward row, and its terms into the open batch. */
+int kh__champ_put(kh_db *db, int64_t rowid);
+/* Inside the batch's transaction, before COMMIT: document frequencies and
+** list updates of the batch.  On failure the caller rolls back. */
+int kh__champ_flush(kh_db *db);
+/* Forget the open batch (after a ROLLBACK). */
+void kh__champ_reset(kh_db *db);
+/* After a COMMIT: build wanted lists, a bounded amount of work, in its own
+** transaction.  kh__champ_build_all repeats until none is wanted. */
+int kh__champ_build(kh_db *db);
+int kh__champ_build_all(kh_db *db);
+
+typedef struct kh__champ_hit {
+  int64_t rowid;
+  double score; /* BM25 as kh_hit.score */
+} kh__champ_hit;
+
+/* Top o->limit hits for q from the champion lists, into out (room for
+** o->limit).  1: answered (*nout hits, best first); 0: not a query for
+** champion lists, run FTS5; or a negative code. */
+int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const char *since,
+                   const char *until, kh__champ_hit *out, size_t *nout);
+
+/* How kh__champ_topk ended, counted (benchmarks read them). */
+enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_NSTAT };
+extern long kh__champ_stat[KH__CHAMP_NSTAT];
 
 #endif

@@ -1,0 +1,374 @@
+/*
+** test_champ.c — champion lists (src/store/champ.c) on real Urdu: one-word
+** results equal FTS5's exact BM25 top 10 (ids and scores), AND holds for
+** several words and every score returned is the article's exact BM25,
+** filters, the list invariant after incremental upkeep (no article left
+** out of a full list beats its floor), and a file from before the lists
+** (schema 5) opened and searched.
+*/
+#include "test.h"
+
+#include "../src/store/store.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static void rm_rf(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "  (could not remove %s)\n", dir);
+}
+
+typedef struct hits {
+  int n;
+  int64_t rowid[100];
+  double score[100];
+} hits;
+
+static int collect(void *ctx, const kh_hit *h) {
+  hits *r = ctx;
+  if (r->n < 100) r->rowid[r->n] = h->rowid, r->score[r->n] = h->score;
+  r->n++;
+  return 0;
+}
+
+/* kh_search with (exact = 0) or without (exact = 1) champion lists. */
+static int search(kh_db *db, const char *q, const kh_search_opts *o, int exact, hits *r) {
+  memset(r, 0, sizeof *r);
+  if (exact) setenv("KHABAR_NO_CHAMP", "1", 1);
+  int rc = kh_search(db, q, o, collect, r);
+  unsetenv("KHABAR_NO_CHAMP");
+  return rc;
+}
+
+static long champ_answers(void) { return kh__champ_stat[KH__CHAMP_EXACT] + kh__champ_stat[KH__CHAMP_APPROX]; }
+
+/* pk-news-2024 + COUNTER in a fresh file, lists built. */
+static kh_db *real_db(const char *dir) {
+  const char *data = test_data_dir();
+  if (!data) return NULL;
+  char p[1024];
+  snprintf(p, sizeof p, "%s/real.db", dir);
+  kh_db *db;
+  if (kh_db_open(p, &db)) return NULL;
+  kh_ingest_stats st = {0};
+  snprintf(p, sizeof p, "%s/pk-news-2024/pk-news-2024.jsonl", data);
+  int rc = kh_ingest_path(db, p, NULL, &st);
+  snprintf(p, sizeof p, "%s/counter/counter.jsonl", data);
+  if (!rc) rc = kh_ingest_path(db, p, NULL, &st);
+  if (!rc) rc = kh_db_commit(db);
+  if (!rc) rc = kh__champ_build_all(db);
+  if (rc) {
+    kh_db_close(db);
+    return NULL;
+  }
+  return db;
+}
+
+/* Terms with a list that are their own index term (a query word for them
+** reaches the same list), most frequent first. */
+static int list_words(kh_db *db, char (*w)[128], int max) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", -1, &st, NULL))
+    return -1;
+  int n = 0;
+  while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    char s[KH_MAX_TOKEN + 1];
+    int sl = kh_stem(t, len, s, sizeof s);
+    if (len >= sizeof w[0] || (sl > 0 && ((size_t)sl != len || memcmp(s, t, len)))) continue;
+    memcpy(w[n], t, len);
+    w[n++][len] = '\0';
+  }
+  sqlite3_finalize(st);
+  return n;
+}
+
+/* FTS5's own BM25 of one article for an expression (higher is better). */
+static double fts_score(kh_db *db, const char *query, int64_t rowid) {
+  char *fts = NULL;
+  if (kh_query_to_fts5(query, strlen(query), &fts, NULL, 0)) return NAN;
+  sqlite3_stmt *st;
+  double v = NAN;
+  if (!sqlite3_prepare_v2(db->sql, "SELECT rank FROM article_fts WHERE article_fts MATCH ?1 AND rowid = ?2", -1,
+                          &st, NULL)) {
+    sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, rowid);
+    if (sqlite3_step(st) == SQLITE_ROW) v = -sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+  }
+  kh_free(fts);
+  return v;
+}
+
+static int close_to(double a, double b) { return fabs(a - b) <= 1e-9 * (fabs(b) > 1 ? fabs(b) : 1); }
+
+TEST(champ_one_word_equals_exact_bm25_real_data) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = real_db(dir);
+  ASSERT(db);
+  static char w[300][128];
+  int nw = list_words(db, w, 300);
+  ASSERT(nw >= 100); /* the real corpus has hundreds of frequent words */
+  long before = champ_answers();
+  int compared = 0;
+  for (int i = 0; i < nw; i++) {
+    hits a, e;
+    kh_search_opts o = {0};
+    o.limit = 10;
+    ASSERT_INT_EQ(search(db, w[i], &o, 0, &a), 0);
+    ASSERT_INT_EQ(search(db, w[i], &o, 1, &e), 0);
+    ASSERT_INT_EQ(a.n, e.n);
+    for (int k = 0; k < a.n; k++) {
+      if (!close_to(a.score[k], e.score[k])) FAIL("%s: rank %d score %.12f, exact %.12f", w[i], k, a.score[k], e.score[k]);
+      /* the same article, unless it ties with a neighbour */
+      int tie = (k > 0 && close_to(e.score[k], e.score[k - 1])) || (k + 1 < e.n && close_to(e.score[k], e.score[k + 1]));
+      if (!tie && a.rowid[k] != e.rowid[k]) FAIL("%s: rank %d is %lld, exact %lld", w[i], k, (long long)a.rowid[k], (long long)e.rowid[k]);
+    }
+    compared++;
+  }
+  /* the lists answered nearly all of them (else this compares FTS5 with itself) */
+  long answered = champ_answers() - before;
+  if (getenv("CHAMP_VERBOSE")) fprintf(stderr, "  %d words, %ld answered from lists\n", compared, answered);
+  if (answered < compared * 9 / 10) FAIL("only %ld of %d answered from the lists", answered, compared);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+/* Every word of the query in the hit's title or body (as a form or a stem). */
+static int has_all(kh_db *db, int64_t rowid, char (*words)[128], int n) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT title || ' ' || body FROM article WHERE rowid = ?1", -1, &st, NULL)) return -1;
+  sqlite3_bind_int64(st, 1, rowid);
+  int ok = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+      /* the word is its own stem (list_words), so a token matches when it or its stem equals it */
+      int found = 0;
+      kh__tokcache c = {0};
+      if (kh__tokcache_fill(&c, text, strlen(text))) {
+        kh__tokcache_free(&c);
+        ok = -1;
+        break;
+      }
+      for (size_t k = 0; k < c.n && !found; k++) {
+        const char *t = c.norms.data + c.v[k].off;
+        size_t tl = c.v[k].len;
+        char s[KH_MAX_TOKEN + 1];
+        int sl = kh_stem(t, tl, s, sizeof s);
+        size_t wl = strlen(words[i]);
+        found = (tl == wl && !memcmp(t, words[i], wl)) || (sl > 0 && (size_t)sl == wl && !memcmp(s, words[i], wl));
+      }
+      kh__tokcache_free(&c);
+      ok = found;
+    }
+  }
+  sqlite3_finalize(st);
+  return ok;
+}
+
+TEST(champ_and_semantics_and_exact_scores_real_data) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = real_db(dir);
+  ASSERT(db);
+  static char w[120][128];
+  int nw = list_words(db, w, 120);
+  ASSERT(nw >= 60);
+  long before = champ_answers();
+  int queries = 0, overlap = 0, total = 0;
+  for (int i = 0; i + 2 < nw; i += 3) {
+    for (int k = 2; k <= 3; k++) {
+      char q[512], words[3][128];
+      snprintf(q, sizeof q, k == 2 ? "%s %s" : "%s %s %s", w[i], w[i + 1], w[i + 2]);
+      for (int j = 0; j < k; j++) memcpy(words[j], w[i + j], sizeof words[j]);
+      hits a, e;
+      kh_search_opts o = {0};
+      o.limit = 10;
+      ASSERT_INT_EQ(search(db, q, &o, 0, &a), 0);
+      ASSERT_INT_EQ(search(db, q, &o, 1, &e), 0);
+      ASSERT(a.n <= e.n);
+      for (int h = 0; h < a.n; h++) {
+        int ok = has_all(db, a.rowid[h], words, k);
+        if (ok != 1) FAIL("%s: hit %lld lacks a word (%d)", q, (long long)a.rowid[h], ok);
+        double x = fts_score(db, q, a.rowid[h]);
+        if (!close_to(a.score[h], x)) FAIL("%s: hit %lld score %.12f, FTS5 %.12f", q, (long long)a.rowid[h], a.score[h], x);
+        if (h && a.score[h] > a.score[h - 1]) FAIL("%s: not ranked", q);
+        for (int g = 0; g < e.n; g++) overlap += a.rowid[h] == e.rowid[g];
+      }
+      total += e.n;
+      queries++;
+    }
+  }
+  if (getenv("CHAMP_VERBOSE"))
+    fprintf(stderr, "  %d queries, %ld answered from lists, overlap %d of %d\n", queries, champ_answers() - before, overlap, total);
+  ASSERT(queries >= 40);
+  /* some of these were answered from the lists, and most of the exact top 10 came back */
+  ASSERT(champ_answers() - before > 0);
+  ASSERT(overlap * 10 >= total * 7);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+TEST(champ_filters_real_data) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = real_db(dir);
+  ASSERT(db);
+  static char w[40][128];
+  int nw = list_words(db, w, 40);
+  ASSERT(nw >= 20);
+  const char *sources[] = {"APP", "geo", "jang", NULL};
+  int nonempty = 0;
+  for (int i = 0; i < nw; i++) {
+    for (int s = 0; s < 4; s++) {
+      kh_search_opts o = {0};
+      o.limit = 10;
+      o.source = sources[s];
+      if (s == 3) o.since = "2014-06-01", o.until = "2014-12-31";
+      hits a, e;
+      ASSERT_INT_EQ(search(db, w[i], &o, 0, &a), 0);
+      ASSERT_INT_EQ(search(db, w[i], &o, 1, &e), 0);
+      ASSERT_INT_EQ(a.n, e.n);
+      for (int k = 0; k < a.n; k++) ASSERT(close_to(a.score[k], e.score[k]));
+      for (int k = 0; k < a.n; k++) { /* each hit passes the filter */
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT source, published FROM article WHERE rowid = %lld", (long long)a.rowid[k]);
+        sqlite3_stmt *st;
+        ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+        ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+        const char *src = (const char *)sqlite3_column_text(st, 0), *pub = (const char *)sqlite3_column_text(st, 1);
+        int ok = o.source ? src && !strcmp(src, o.source) : pub && strcmp(pub, o.since) >= 0 && strcmp(pub, "2014-12-31U") <= 0;
+        sqlite3_finalize(st);
+        ASSERT(ok);
+      }
+      nonempty += a.n > 0;
+    }
+  }
+  ASSERT(nonempty > nw);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+/* After incremental upkeep: every article containing a term with a full
+** list that is not in the list weighs no more than the list's floor (at the
+** list's aref), and df equals FTS5's document count. */
+TEST(champ_list_invariant_after_incremental_upkeep) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = real_db(dir);
+  ASSERT(db);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql,
+                             "CREATE VIRTUAL TABLE temp.vi USING fts5vocab(main, article_fts, instance)",
+                             NULL, NULL, NULL),
+                SQLITE_OK);
+  sqlite3_stmt *terms, *inst, *inlist, *dl;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT term, df, n, floor, aref FROM search_term WHERE state = 1 AND n = 256"
+                                            " ORDER BY df DESC LIMIT 40", -1, &terms, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT doc, sum(CASE col WHEN 'title' THEN 4 ELSE 1 END) FROM temp.vi"
+                                            " WHERE term = ?1 GROUP BY doc", -1, &inst, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT 1 FROM search_champ WHERE term = ?1 AND doc = ?2", -1, &inlist, NULL),
+                SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT dl FROM search_fwd WHERE rowid = ?1", -1, &dl, NULL), SQLITE_OK);
+  int checked = 0;
+  while (sqlite3_step(terms) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(terms, 0);
+    int64_t df = sqlite3_column_int64(terms, 1), docs = 0;
+    double floor = sqlite3_column_double(terms, 3), aref = sqlite3_column_double(terms, 4);
+    sqlite3_bind_text(inst, 1, t, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(inst) == SQLITE_ROW) {
+      int64_t doc = sqlite3_column_int64(inst, 0);
+      double d = sqlite3_column_double(inst, 1);
+      docs++;
+      sqlite3_bind_text(inlist, 1, t, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(inlist, 2, doc);
+      int listed = sqlite3_step(inlist) == SQLITE_ROW;
+      sqlite3_reset(inlist);
+      if (listed) continue;
+      sqlite3_bind_int64(dl, 1, doc);
+      ASSERT_INT_EQ(sqlite3_step(dl), SQLITE_ROW);
+      double l = sqlite3_column_double(dl, 0);
+      sqlite3_reset(dl);
+      double imp = (d * (1.2 + 1.0)) / (d + 1.2 * (1 - 0.75 + 0.75 * l / aref));
+      if (imp > floor + 1e-12) FAIL("%s: article %lld weighs %.6f above the floor %.6f", t, (long long)doc, imp, floor);
+    }
+    sqlite3_reset(inst);
+    ASSERT_INT_EQ(df, docs);
+    checked++;
+  }
+  sqlite3_finalize(terms);
+  sqlite3_finalize(inst);
+  sqlite3_finalize(inlist);
+  sqlite3_finalize(dl);
+  ASSERT(checked >= 20);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+/* A file written before the lists existed (schema 5): it opens, its old
+** articles are found (through FTS5), new ones go in beside them. */
+TEST(champ_migrates_schema5_file) {
+  const char *dir = test_tmpdir();
+  char path[600];
+  snprintf(path, sizeof path, "%s/v5.db", dir);
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  const char *title = "کراچی میں بارش", *body = "کراچی میں پیر کی صبح شروع ہونے والی موسلا دھار بارش سے کئی نشیبی علاقوں میں پانی جمع ہو گیا۔";
+  for (int i = 0; i < 30; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "old-%d", i);
+    char b[600];
+    snprintf(b, sizeof b, "%s %d", body, i);
+    kh_article a = {0};
+    a.id = id, a.id_len = strlen(id), a.title = title, a.title_len = strlen(title), a.body = b, a.body_len = strlen(b);
+    ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+  }
+  kh_db_close(db);
+  /* make it the file an older khabar wrote: no step 6 */
+  sqlite3 *raw;
+  ASSERT_INT_EQ(sqlite3_open(path, &raw), SQLITE_OK);
+  ASSERT_INT_EQ(kh_fts5_register(raw), 0);
+  ASSERT_INT_EQ(sqlite3_exec(raw,
+                             "DROP TABLE search_term; DROP TABLE search_champ; DROP TABLE search_fwd;"
+                             " DROP TABLE search_meta; PRAGMA user_version = 5;",
+                             NULL, NULL, NULL),
+                SQLITE_OK);
+  sqlite3_close(raw);
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT_INT_EQ(kh_db_schema_version(db), kh_db_schema_latest());
+  ASSERT(kh_db_schema_latest() >= 6);
+  sqlite3_stmt *st;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT v FROM search_meta WHERE k = 'fwd_from'", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  ASSERT_INT_EQ(sqlite3_column_int64(st, 0), 31); /* the 30 old articles have no forward rows */
+  sqlite3_finalize(st);
+  kh_article a = {0};
+  a.id = "new-1", a.id_len = 5, a.title = "لاہور میں بارش", a.title_len = strlen(a.title), a.body = body, a.body_len = strlen(body);
+  ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  hits r, e;
+  long before = champ_answers();
+  kh_search_opts o = {0};
+  o.limit = 50;
+  ASSERT_INT_EQ(search(db, "بارش", &o, 0, &r), 0);
+  ASSERT_INT_EQ(r.n, 31);
+  ASSERT_INT_EQ(search(db, "بارش", &o, 1, &e), 0);
+  for (int k = 0; k < r.n; k++) ASSERT_INT_EQ(r.rowid[k], e.rowid[k]);
+  ASSERT_INT_EQ(champ_answers(), before); /* old articles: the FTS5 path */
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM search_fwd", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  ASSERT_INT_EQ(sqlite3_column_int64(st, 0), 1); /* the new article is indexed */
+  sqlite3_finalize(st);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
