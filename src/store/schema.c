@@ -151,19 +151,21 @@ static const step steps[] = {
      /* canonical entities of a story's members: (entity id i64, count f32)* */
      "ALTER TABLE story ADD COLUMN ents BLOB;\n"},
     {6, "store: champion lists for frequent terms (src/store/champ.c)",
-     /* document frequency of every index term; state 0 none, 1 list, 2 wanted, 3 not buildable */
-     "CREATE TABLE search_term(term TEXT PRIMARY KEY, df INTEGER NOT NULL,\n"
+     /* (IF NOT EXISTS: tests make "older" files from newer ones by undoing
+     ** earlier steps; this one then finds its tables already there) */
+     /* document frequency of the terms with a list; state 0 none, 1 list, 2 wanted, 3 not buildable */
+     "CREATE TABLE IF NOT EXISTS search_term(term TEXT PRIMARY KEY, df INTEGER NOT NULL,\n"
      "  state INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,\n"
      "  floor REAL NOT NULL DEFAULT 0, aref REAL NOT NULL DEFAULT 0) WITHOUT ROWID;\n"
-     "CREATE INDEX search_term_wanted ON search_term(state) WHERE state = 2;\n"
+     "CREATE INDEX IF NOT EXISTS search_term_wanted ON search_term(state) WHERE state = 2;\n"
      /* the best articles of a frequent term, by BM25 term weight (impact) */
-     "CREATE TABLE search_champ(term TEXT NOT NULL, imp REAL NOT NULL, doc INTEGER NOT NULL,\n"
+     "CREATE TABLE IF NOT EXISTS search_champ(term TEXT NOT NULL, imp REAL NOT NULL, doc INTEGER NOT NULL,\n"
      "  d INTEGER NOT NULL, dl INTEGER NOT NULL, PRIMARY KEY(term, imp, doc)) WITHOUT ROWID;\n"
      /* forward index: per article its length and (hash32 term, weighted tf) pairs */
-     "CREATE TABLE search_fwd(rowid INTEGER PRIMARY KEY, dl INTEGER NOT NULL, terms BLOB NOT NULL);\n"
+     "CREATE TABLE IF NOT EXISTS search_fwd(rowid INTEGER PRIMARY KEY, dl INTEGER NOT NULL, terms BLOB NOT NULL);\n"
      /* articles before fwd_from were stored by an older khabar: no forward rows */
-     "CREATE TABLE search_meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);\n"
-     "INSERT INTO search_meta VALUES ('docs', 0), ('tokens', 0), ('scanned', 0),\n"
+     "CREATE TABLE IF NOT EXISTS search_meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);\n"
+     "INSERT OR IGNORE INTO search_meta VALUES ('docs', 0), ('tokens', 0), ('scanned', 0),\n"
      "  ('fwd_from', (SELECT coalesce(max(rowid), 0) + 1 FROM article));\n"},
     /* append new steps here: {7, "layer: what", "SQL"}, */
 };
