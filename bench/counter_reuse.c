@@ -4,17 +4,25 @@
 **
 **   1. baseline: plain unigram containment of the derived text in the
 **      source, thresholds tuned on all 600 pairs (optimistic), and the
-**      same thresholds chosen by 10-fold cross-validation;
-**   2. khabar: multinomial logistic regression over the direction-free
-**      features of kh_reuse_compare (containment of word 1/2/3-grams both
-**      ways, passage coverage, longest passage, length ratio, Jaccard),
-**      10-fold cross-validated (stratified, fixed seeds, 10 repetitions).
+**      same thresholds chosen inside 10-fold cross-validation;
+**   2. khabar: multinomial logistic regression (L2, Newton's method) over
+**      the features of kh__reuse_features, by NESTED cross-validation:
+**      outer 10-fold stratified split, repeated 10 times with fixed seeds;
+**      inside each outer training part a 5-fold CV picks the L2 strength
+**      from a fixed grid (criterion: mean of binary and 3-class macro-F1),
+**      the model is refitted on the outer training part and scored on the
+**      held-out fold.  Printed as mean ± sd over the 10 repetitions, for
+**      the full feature set and for the first 12 features (the previous
+**      model's set) in the same run.
 **
-** Prints binary (WD+PD vs ND) and 3-class macro-F1 for each.  With
-** --write-model PATH it trains on all 600 pairs and writes the weights as
-** a C header (src/corpus/reuse_model.h), which the library compiles in.
+** Binary = WD+PD vs ND.  With --write-model PATH the L2 strength is chosen
+** by the same 5-fold CV on all 600 pairs, the model is fitted on all 600
+** and written as a C header (src/corpus/reuse_model.h; `make gen` runs
+** tools/gen_reuse_model.py, which calls this).  --errors prints the pairs
+** the nested CV got wrong (first repetition), --dump FILE the features.
 **
-**   make bench && ./build/bench/counter_reuse [--data DIR] [--write-model PATH]
+**   make bench && ./build/bench/counter_reuse [--data DIR] [--reps N]
+**        [--write-model PATH] [--errors] [--dump FILE]
 */
 #include "khabar.h"
 #include "../src/corpus/corpus.h"
@@ -170,70 +178,150 @@ static thr thr_fit(const int *idx, int n, int binary) {
   return best;
 }
 
-/* ---- logistic regression (multinomial, L2) ---- */
+/* ---- logistic regression (multinomial, L2, Newton's method) ---- */
+
+/* ND is the reference class (weights 0); PD and WD have NF weights and a
+** bias each, on standardized features. */
+#define NP2 (2 * (NF + 1))
 
 typedef struct model {
+  int nf; /* features used: the first nf */
   double mean[NF], scale[NF];
-  double w[3][NF + 1];
+  double w[3][NF + 1]; /* w[0] stays 0 */
 } model;
 
-static void lr_fit(const int *idx, int n, double l2, model *m) {
+static double X[NPAIR_MAX][NF + 1]; /* standardized features of the current fit, 1 last */
+
+static void probs(const model *m, const double *x, double p[3]) {
+  double z[3] = {0, 0, 0}, zmax = 0, sum = 0;
+  for (int c = 1; c < 3; c++) {
+    z[c] = m->w[c][NF];
+    for (int k = 0; k < m->nf; k++) z[c] += m->w[c][k] * x[k];
+    if (z[c] > zmax) zmax = z[c];
+  }
+  for (int c = 0; c < 3; c++) sum += p[c] = exp(z[c] - zmax);
+  for (int c = 0; c < 3; c++) p[c] /= sum;
+}
+
+/* Solve A x = b (n x n, A symmetric positive definite) in place by
+** Gaussian elimination with partial pivoting; b receives x. */
+static void solve(double A[NP2][NP2], double *b, int n) {
+  for (int i = 0; i < n; i++) {
+    int piv = i;
+    for (int r = i + 1; r < n; r++)
+      if (fabs(A[r][i]) > fabs(A[piv][i])) piv = r;
+    if (piv != i) {
+      for (int c = 0; c < n; c++) {
+        double t = A[i][c];
+        A[i][c] = A[piv][c];
+        A[piv][c] = t;
+      }
+      double t = b[i];
+      b[i] = b[piv];
+      b[piv] = t;
+    }
+    for (int r = i + 1; r < n; r++) {
+      double f = A[r][i] / A[i][i];
+      for (int c = i; c < n; c++) A[r][c] -= f * A[i][c];
+      b[r] -= f * b[i];
+    }
+  }
+  for (int i = n - 1; i >= 0; i--) {
+    for (int c = i + 1; c < n; c++) b[i] -= A[i][c] * b[c];
+    b[i] /= A[i][i];
+  }
+}
+
+static double loss(const model *m, const int *idx, int n, double l2) {
+  double L = 0;
+  for (int i = 0; i < n; i++) {
+    double p[3];
+    probs(m, X[i], p);
+    L -= log(p[P[idx[i]].cls] + 1e-300);
+  }
+  L /= n;
+  for (int c = 1; c < 3; c++)
+    for (int k = 0; k < m->nf; k++) L += 0.5 * l2 * m->w[c][k] * m->w[c][k];
+  return L;
+}
+
+/* Fit on pairs idx[0..n) with the first nf features. */
+static void lr_fit(const int *idx, int n, int nf, double l2, model *m) {
   memset(m, 0, sizeof *m);
-  for (int k = 0; k < NF; k++) {
+  m->nf = nf;
+  for (int k = 0; k < nf; k++) {
     double s = 0, s2 = 0;
     for (int i = 0; i < n; i++) s += P[idx[i]].f[k];
     m->mean[k] = s / n;
     for (int i = 0; i < n; i++) s2 += pow(P[idx[i]].f[k] - m->mean[k], 2);
     m->scale[k] = sqrt(s2 / n) > 1e-9 ? sqrt(s2 / n) : 1.0;
   }
-  static double x[NPAIR_MAX][NF + 1];
+  for (int k = nf; k < NF; k++) m->scale[k] = 1.0;
   for (int i = 0; i < n; i++) {
-    for (int k = 0; k < NF; k++) x[i][k] = (P[idx[i]].f[k] - m->mean[k]) / m->scale[k];
-    x[i][NF] = 1.0;
+    for (int k = 0; k < nf; k++) X[i][k] = (P[idx[i]].f[k] - m->mean[k]) / m->scale[k];
+    X[i][NF] = 1.0;
   }
-  /* full-batch gradient descent with a fixed schedule: deterministic */
-  double lr = 0.5;
-  for (int it = 0; it < 3000; it++) {
-    double g[3][NF + 1] = {{0}};
+  int np = 2 * (nf + 1);
+  double cur = loss(m, idx, n, l2);
+  for (int it = 0; it < 50; it++) {
+    static double H[NP2][NP2];
+    double g[NP2] = {0};
+    memset(H, 0, sizeof H);
     for (int i = 0; i < n; i++) {
-      double z[3], zmax = -1e300, sum = 0;
-      for (int c = 0; c < 3; c++) {
-        z[c] = 0;
-        for (int k = 0; k <= NF; k++) z[c] += m->w[c][k] * x[i][k];
-        if (z[c] > zmax) zmax = z[c];
-      }
-      for (int c = 0; c < 3; c++) sum += z[c] = exp(z[c] - zmax);
-      for (int c = 0; c < 3; c++) {
-        double err = z[c] / sum - (P[idx[i]].cls == c);
-        for (int k = 0; k <= NF; k++) g[c][k] += err * x[i][k];
+      double p[3], xi[NF + 1];
+      probs(m, X[i], p);
+      for (int k = 0; k < nf; k++) xi[k] = X[i][k];
+      xi[nf] = 1.0;
+      for (int c = 0; c < 2; c++) {
+        double e = p[c + 1] - (P[idx[i]].cls == c + 1);
+        for (int k = 0; k <= nf; k++) g[c * (nf + 1) + k] += e * xi[k];
+        for (int d = 0; d < 2; d++) {
+          double h = p[c + 1] * ((c == d) - p[d + 1]);
+          for (int k = 0; k <= nf; k++)
+            for (int l = 0; l <= nf; l++) H[c * (nf + 1) + k][d * (nf + 1) + l] += h * xi[k] * xi[l];
+        }
       }
     }
-    for (int c = 0; c < 3; c++)
-      for (int k = 0; k <= NF; k++)
-        m->w[c][k] -= lr * (g[c][k] / n + (k < NF ? l2 * m->w[c][k] : 0));
+    for (int a = 0; a < np; a++) {
+      g[a] /= n;
+      for (int b = 0; b < np; b++) H[a][b] /= n;
+      int k = a % (nf + 1), c = a / (nf + 1);
+      double w = k < nf ? m->w[c + 1][k] : m->w[c + 1][NF];
+      if (k < nf) {
+        g[a] += l2 * w;
+        H[a][a] += l2;
+      } else {
+        H[a][a] += 1e-9;
+      }
+    }
+    solve(H, g, np); /* g = Newton step */
+    model t;
+    double step = 1.0, next = cur;
+    for (int half = 0; half < 30; half++, step /= 2) {
+      t = *m;
+      for (int a = 0; a < np; a++) {
+        int k = a % (nf + 1), c = a / (nf + 1);
+        t.w[c + 1][k < nf ? k : NF] -= step * g[a];
+      }
+      next = loss(&t, idx, n, l2);
+      if (next <= cur) break;
+    }
+    if (next > cur) break;
+    *m = t;
+    if (cur - next < 1e-10) break;
+    cur = next;
   }
 }
 
-static int lr_pred1(const model *m, const double *f, double *pnd) {
-  int best = 0;
-  double bz = -1e300, z[3], sum = 0;
-  for (int c = 0; c < 3; c++) {
-    z[c] = m->w[c][NF];
-    for (int k = 0; k < NF; k++) z[c] += m->w[c][k] * (f[k] - m->mean[k]) / m->scale[k];
-    if (z[c] > bz) {
-      bz = z[c];
-      best = c;
-    }
-  }
-  for (int c = 0; c < 3; c++) sum += exp(z[c] - bz);
-  *pnd = exp(z[0] - bz) / sum;
-  return best;
-}
-
-/* The label of "derived from source", as kh_reuse_compare(source, derived). */
+/* Label of "derived from source" by model m. */
 static int lr_pred(const model *m, const pair *p) {
-  double nd;
-  return lr_pred1(m, p->f, &nd);
+  double x[NF + 1] = {0}, pr[3];
+  for (int k = 0; k < m->nf; k++) x[k] = (p->f[k] - m->mean[k]) / m->scale[k];
+  probs(m, x, pr);
+  int best = 0;
+  for (int c = 1; c < 3; c++)
+    if (pr[c] > pr[best]) best = c;
+  return best;
 }
 
 /* ---- cross-validation ---- */
@@ -244,30 +332,67 @@ static uint32_t rnd(void) {
   return (uint32_t)(rng_state >> 33);
 }
 
-/* Stratified fold of each pair for one repetition. */
-static void make_folds(int rep, int *fold) {
-  rng_state = 0x5eed0000ULL + (uint64_t)rep;
+/* Stratified assignment of the pairs idx[0..n) to k folds (seeded). */
+static void make_folds(const int *idx, int n, int k, uint64_t seed, int *fold) {
+  rng_state = seed;
   for (int c = 0; c < 3; c++) {
-    int idx[NPAIR_MAX], n = 0;
-    for (int i = 0; i < NP; i++)
-      if (P[i].cls == c) idx[n++] = i;
-    for (int i = n - 1; i > 0; i--) {
-      int j = (int)(rnd() % (uint32_t)(i + 1)), t = idx[i];
-      idx[i] = idx[j];
-      idx[j] = t;
+    int v[NPAIR_MAX], m = 0;
+    for (int i = 0; i < n; i++)
+      if (P[idx[i]].cls == c) v[m++] = i;
+    for (int i = m - 1; i > 0; i--) {
+      int j = (int)(rnd() % (uint32_t)(i + 1)), t = v[i];
+      v[i] = v[j];
+      v[j] = t;
     }
-    for (int i = 0; i < n; i++) fold[idx[i]] = i % 10;
+    for (int i = 0; i < m; i++) fold[v[i]] = i % k;
   }
+}
+
+static const double L2_GRID[] = {1e-3, 3e-3, 1e-2, 3e-2, 0.1};
+#define NGRID ((int)(sizeof L2_GRID / sizeof L2_GRID[0]))
+
+/* Predictions for pairs idx[0..n) by k-fold CV with a fixed l2. */
+static void cv_pred(const int *idx, int n, int k, uint64_t seed, int nf, double l2, int *pred) {
+  int fold[NPAIR_MAX];
+  make_folds(idx, n, k, seed, fold);
+  for (int f = 0; f < k; f++) {
+    int tr[NPAIR_MAX], nt = 0;
+    for (int i = 0; i < n; i++)
+      if (fold[i] != f) tr[nt++] = idx[i];
+    model m;
+    lr_fit(tr, nt, nf, l2, &m);
+    for (int i = 0; i < n; i++)
+      if (fold[i] == f) pred[i] = lr_pred(&m, &P[idx[i]]);
+  }
+}
+
+/* The L2 strength with the best 5-fold CV score on pairs idx[0..n). */
+static double pick_l2(const int *idx, int n, int nf, uint64_t seed) {
+  double best = L2_GRID[0], bs = -1;
+  int gold[NPAIR_MAX], pred[NPAIR_MAX];
+  for (int i = 0; i < n; i++) gold[i] = P[idx[i]].cls;
+  for (int g = 0; g < NGRID; g++) {
+    cv_pred(idx, n, 5, seed, nf, L2_GRID[g], pred);
+    double sc = (f1_bin(gold, pred, n) + macro_f1(gold, pred, n, 3)) / 2;
+    if (sc > bs + 1e-12) {
+      bs = sc;
+      best = L2_GRID[g];
+    }
+  }
+  return best;
 }
 
 typedef struct cvres {
   double bin, tri;
 } cvres;
 
-/* which: 0 = baseline thresholds, 1 = logistic regression */
-static cvres cross_validate(int which, int rep, double l2) {
-  int fold[NPAIR_MAX], gold[NPAIR_MAX], pb[NPAIR_MAX], p3[NPAIR_MAX];
-  make_folds(rep, fold);
+/* One repetition of nested CV (model) or of plain CV (baseline thresholds).
+** pred receives the held-out prediction of every pair; l2s the L2 picked
+** in each outer fold. */
+static cvres nested_cv(int which, int rep, int nf, int *pred, double *l2s) {
+  int all[NPAIR_MAX], fold[NPAIR_MAX], gold[NPAIR_MAX], pb[NPAIR_MAX];
+  for (int i = 0; i < NP; i++) all[i] = i;
+  make_folds(all, NP, 10, 0x5eed0000ULL + (uint64_t)rep, fold);
   for (int k = 0; k < 10; k++) {
     int tr[NPAIR_MAX], nt = 0;
     for (int i = 0; i < NP; i++)
@@ -277,30 +402,53 @@ static cvres cross_validate(int which, int rep, double l2) {
       for (int i = 0; i < NP; i++)
         if (fold[i] == k) {
           pb[i] = thr_pred(&tb, P[i].c1);
-          p3[i] = thr_pred(&t3, P[i].c1);
+          pred[i] = thr_pred(&t3, P[i].c1);
         }
     } else {
+      double l2 = pick_l2(tr, nt, nf, 0xfeed0000ULL + (uint64_t)(rep * 16 + k));
+      if (l2s) l2s[k] = l2;
       model m;
-      lr_fit(tr, nt, l2, &m);
+      lr_fit(tr, nt, nf, l2, &m);
       for (int i = 0; i < NP; i++)
-        if (fold[i] == k) pb[i] = p3[i] = lr_pred(&m, &P[i]);
+        if (fold[i] == k) pb[i] = pred[i] = lr_pred(&m, &P[i]);
     }
   }
   for (int i = 0; i < NP; i++) gold[i] = P[i].cls;
-  return (cvres){f1_bin(gold, pb, NP), macro_f1(gold, p3, NP, 3)};
+  return (cvres){f1_bin(gold, pb, NP), macro_f1(gold, pred, NP, 3)};
 }
 
-static void write_model(const char *path, const model *m, cvres cv) {
+typedef struct summary {
+  double bin, bin_sd, tri, tri_sd;
+} summary;
+
+static summary summarize(const cvres *r, int n) {
+  summary s = {0, 0, 0, 0};
+  for (int i = 0; i < n; i++) {
+    s.bin += r[i].bin / n;
+    s.tri += r[i].tri / n;
+  }
+  for (int i = 0; i < n; i++) {
+    s.bin_sd += pow(r[i].bin - s.bin, 2) / (n > 1 ? n - 1 : 1);
+    s.tri_sd += pow(r[i].tri - s.tri, 2) / (n > 1 ? n - 1 : 1);
+  }
+  s.bin_sd = sqrt(s.bin_sd);
+  s.tri_sd = sqrt(s.tri_sd);
+  return s;
+}
+
+static void write_model(const char *path, const model *m, double l2, summary cv, int reps) {
   FILE *f = fopen(path, "w");
   if (!f) {
     perror(path);
     exit(1);
   }
-  fprintf(f, "/* reuse_model.h — GENERATED by bench/counter_reuse.c --write-model; do not edit.\n"
-             "** Multinomial logistic regression (classes ND, PD, WD) over the features of\n"
-             "** kh__reuse_features, trained on all %d COUNTER pairs.  10-fold CV estimate\n"
-             "** (mean of 10 stratified repetitions): binary macro-F1 %.3f, 3-class %.3f. */\n",
-          NP, cv.bin, cv.tri);
+  fprintf(f, "/* reuse_model.h — GENERATED by tools/gen_reuse_model.py (bench/counter_reuse.c\n"
+             "** --write-model); do not edit.  Multinomial logistic regression (classes ND,\n"
+             "** PD, WD; ND the reference) over the %d features of kh__reuse_features, fitted\n"
+             "** on all %d COUNTER pairs with L2 %g (picked by 5-fold CV on them).\n"
+             "** Nested 10-fold CV estimate (%d stratified repetitions, L2 picked inside\n"
+             "** each training part): binary macro-F1 %.3f ± %.3f, 3-class %.3f ± %.3f. */\n",
+          NF, NP, l2, reps, cv.bin, cv.bin_sd, cv.tri, cv.tri_sd);
   fprintf(f, "#define KH__MODEL_NFEAT %d\n", NF);
   fprintf(f, "static const double kh__model_mean[%d] = {", NF);
   for (int k = 0; k < NF; k++) fprintf(f, "%s%.9g", k ? ", " : "", m->mean[k]);
@@ -318,18 +466,21 @@ static void write_model(const char *path, const model *m, cvres cv) {
 
 int main(int argc, char **argv) {
   const char *dir = KH_SOURCE_DIR "/../shared/data", *out = NULL;
-  double l2 = 1e-3;
+  int reps = 10, errors = 0;
   FILE *dump = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
     else if (!strcmp(argv[i], "--write-model") && i + 1 < argc) out = argv[++i];
-    else if (!strcmp(argv[i], "--l2") && i + 1 < argc) l2 = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--errors")) errors = 1;
     else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump = fopen(argv[++i], "w");
     else {
-      fprintf(stderr, "usage: counter_reuse [--data DIR] [--write-model PATH] [--l2 X]\n");
+      fprintf(stderr, "usage: counter_reuse [--data DIR] [--reps N] [--write-model PATH] [--errors] "
+                      "[--dump FILE]\n");
       return 2;
     }
   }
+  if (reps < 1 || reps > 100) reps = 10;
   if (load(dir)) return 1;
   clock_t t0 = clock();
   size_t bytes = 0;
@@ -343,11 +494,11 @@ int main(int argc, char **argv) {
     }
     bytes += strlen(P[i].src) + strlen(P[i].der);
     kh__reuse_features(&r, 1, P[i].f);
-    if (dump)
-      fprintf(dump, "%d\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%u\t%u\t%u\t%zu\t%.4f\t%.4f\t%.4f\t%.4f\n", i + 1,
-              P[i].cls, r.contain_ab[0], r.contain_ba[0], r.contain_ab[1], r.contain_ba[1],
-              r.contain_ab[2], r.contain_ba[2], r.coverage_a, r.coverage_b, r.longest, r.a_tokens,
-              r.b_tokens, r.npassages, r.sent_ab, r.sent_ba, r.sent_high_ab, r.sent_high_ba);
+    if (dump) {
+      fprintf(dump, "%d\t%d", i + 1, P[i].cls);
+      for (int k = 0; k < NF; k++) fprintf(dump, "\t%.5f", P[i].f[k]);
+      fprintf(dump, "\n");
+    }
     P[i].c1 = r.contain_ba[0];
     kh_reuse_clear(&r);
     kh_reuse_text_free(a);
@@ -358,7 +509,7 @@ int main(int argc, char **argv) {
   int cnt[3] = {0};
   for (int i = 0; i < NP; i++) cnt[P[i].cls]++;
   printf("COUNTER: %d pairs (WD %d, PD %d, ND %d), %.2f MB; scoring (prepare both + compare) "
-         "%.3f s, %.0f pairs/s\n",
+         "%.3f s CPU, %.0f pairs/s\n",
          NP, cnt[KH_REUSE_WD], cnt[KH_REUSE_PD], cnt[KH_REUSE_ND], bytes / 1e6, secs, NP / secs);
 
   /* baseline, optimistic: thresholds tuned on all pairs */
@@ -372,37 +523,59 @@ int main(int argc, char **argv) {
     pb[i] = thr_pred(&tb, P[i].c1);
     p3[i] = thr_pred(&t3, P[i].c1);
   }
-  printf("%-52s binary %.3f  3-class %.3f  (t=%.3f; t1=%.3f t2=%.3f)\n",
-         "baseline unigram containment, tuned on all 600:", f1_bin(gold, pb, NP),
-         macro_f1(gold, p3, NP, 3), tb.t1, t3.t1, t3.t2);
+  printf("%-58s binary %.3f          3-class %.3f\n", "baseline unigram containment, tuned on all 600:",
+         f1_bin(gold, pb, NP), macro_f1(gold, p3, NP, 3));
 
-  cvres base = {0, 0}, lr = {0, 0};
-  const int reps = 10;
+  static cvres rb[100], r12[100], rall[100];
+  static int pred0[NPAIR_MAX];
+  double l2s[10], l2hist[NGRID] = {0};
+  int tmp[NPAIR_MAX];
   for (int rep = 0; rep < reps; rep++) {
-    cvres b = cross_validate(0, rep, l2), l = cross_validate(1, rep, l2);
-    base.bin += b.bin / reps;
-    base.tri += b.tri / reps;
-    lr.bin += l.bin / reps;
-    lr.tri += l.tri / reps;
+    rb[rep] = nested_cv(0, rep, NF, tmp, NULL);
+    r12[rep] = nested_cv(1, rep, 12, tmp, NULL);
+    rall[rep] = nested_cv(1, rep, NF, rep ? tmp : pred0, l2s);
+    for (int k = 0; k < 10; k++)
+      for (int g = 0; g < NGRID; g++) l2hist[g] += L2_GRID[g] == l2s[k];
   }
-  printf("%-52s binary %.3f  3-class %.3f\n", "baseline unigram containment, 10-fold CV:", base.bin,
-         base.tri);
-  printf("%-52s binary %.3f  3-class %.3f\n", "khabar logistic regression, 10-fold CV:", lr.bin,
-         lr.tri);
-  printf("(10-fold CV figures: mean over %d stratified repetitions; l2=%g)\n", reps, l2);
-
-  model m;
-  lr_fit(all, NP, l2, &m);
-  for (int i = 0; i < NP; i++) p3[i] = lr_pred(&m, &P[i]);
-  printf("%-52s binary %.3f  3-class %.3f\n", "khabar logistic regression, fit on all 600:",
-         f1_bin(gold, p3, NP), macro_f1(gold, p3, NP, 3));
+  summary sb = summarize(rb, reps), s12 = summarize(r12, reps), sall = summarize(rall, reps);
+  printf("%-58s binary %.3f ± %.3f  3-class %.3f ± %.3f\n", "baseline unigram containment, 10-fold CV:",
+         sb.bin, sb.bin_sd, sb.tri, sb.tri_sd);
+  printf("%-58s binary %.3f ± %.3f  3-class %.3f ± %.3f\n",
+         "logistic regression, previous 12 features, nested CV:", s12.bin, s12.bin_sd, s12.tri,
+         s12.tri_sd);
+  printf("%-58s binary %.3f ± %.3f  3-class %.3f ± %.3f\n", "khabar logistic regression, 20 features, nested CV:",
+         sall.bin, sall.bin_sd, sall.tri, sall.tri_sd);
+  printf("(10-fold CV, %d stratified repetitions, mean ± sd over repetitions; L2 picked per outer "
+         "fold by inner 5-fold CV from {",
+         reps);
+  for (int g = 0; g < NGRID; g++) printf("%s%g: %.0f", g ? ", " : "", L2_GRID[g], l2hist[g]);
+  printf("} times)\n");
   int conf[3][3] = {{0}};
-  for (int i = 0; i < NP; i++) conf[gold[i]][p3[i]]++;
-  printf("confusion (rows gold ND/PD/WD, cols predicted): ");
+  for (int i = 0; i < NP; i++) conf[gold[i]][pred0[i]]++;
+  printf("held-out confusion, repetition 1 (rows gold ND/PD/WD, cols predicted): ");
   for (int g = 0; g < 3; g++) printf("[%d %d %d] ", conf[g][0], conf[g][1], conf[g][2]);
   printf("\n");
+  if (errors) {
+    static const char *nm[3] = {"ND", "PD", "WD"};
+    for (int g = 0; g < 3; g++)
+      for (int q = 0; q < 3; q++) {
+        if (g == q) continue;
+        printf("gold %s, predicted %s:", nm[g], nm[q]);
+        for (int i = 0; i < NP; i++)
+          if (gold[i] == g && pred0[i] == q) printf(" %04d", i + 1);
+        printf("\n");
+      }
+  }
+
+  double l2 = pick_l2(all, NP, NF, 0xa11a11ULL);
+  model m;
+  lr_fit(all, NP, NF, l2, &m);
+  for (int i = 0; i < NP; i++) p3[i] = lr_pred(&m, &P[i]);
+  printf("%-58s binary %.3f          3-class %.3f  (L2 %g; training data, optimistic)\n",
+         "khabar logistic regression, fit on all 600:", f1_bin(gold, p3, NP), macro_f1(gold, p3, NP, 3),
+         l2);
   if (out) {
-    write_model(out, &m, lr);
+    write_model(out, &m, l2, sall, reps);
     printf("model written to %s\n", out);
   }
   for (int i = 0; i < NP; i++) {

@@ -35,10 +35,13 @@ static int open_db(int *argc, char **argv, kh_db **db) {
 static void print_scores(const kh_reuse *r) {
   printf("\"label\":\"%s\",\"label_rev\":\"%s\",\"p_derived\":%.3f,\"resemblance\":%.4f,"
          "\"containment_ab\":%.4f,\"containment_ba\":%.4f,\"unigram_ab\":%.4f,\"unigram_ba\":%.4f,"
-         "\"coverage_a\":%.4f,\"coverage_b\":%.4f,\"longest\":%u",
+         "\"coverage_a\":%.4f,\"coverage_b\":%.4f,\"longest\":%u,\"words_ab\":%.4f,"
+         "\"words_ba\":%.4f,\"order_ab\":%.4f,\"order_ba\":%.4f,\"clause_new_ab\":%.4f,"
+         "\"clause_new_ba\":%.4f",
          kh_reuse_label_name(r->label), kh_reuse_label_name(r->label_rev), 1.0 - r->prob[KH_REUSE_ND],
          r->resemblance, r->containment_ab, r->containment_ba, r->contain_ab[0], r->contain_ba[0],
-         r->coverage_a, r->coverage_b, r->longest);
+         r->coverage_a, r->coverage_b, r->longest, r->words_ab, r->words_ba, r->order_ab, r->order_ba,
+         r->clause_new_ab, r->clause_new_ba);
 }
 
 static void print_passages(const kh_reuse *r) {

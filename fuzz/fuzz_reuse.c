@@ -49,6 +49,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   in01(r.coverage_b);
   in01(r.sent_ab);
   in01(r.sent_ba);
+  in01(r.words_ab);
+  in01(r.words_ba);
+  in01(r.numbers_ab);
+  in01(r.order_ab);
+  in01(r.order_ba);
+  in01(r.clause_ab);
+  in01(r.clause_high_ab);
+  in01(r.clause_new_ab);
+  if (r.clause_high_ab + r.clause_new_ab > 1.0 + 1e-9) abort();
+  if (r.words_ab != s.words_ba || r.order_ab != s.order_ba || r.numbers_ab != s.numbers_ba) abort();
+  if (r.clause_ab != s.clause_ba || r.clause_new_ab != s.clause_new_ba) abort();
   if (r.containment_ab != s.containment_ba || r.resemblance != s.resemblance) abort();
   if (r.label != s.label_rev || r.label_rev != s.label) abort();
   for (size_t k = 0; k < r.npassages; k++) {

@@ -690,6 +690,15 @@ typedef struct kh_reuse {
   double sent_high_ab;         /* share of a's tokens in sentences at least half found
                                ** in one sentence of b */
   double sent_high_ba;         /* the same from b's side */
+  double words_ab, words_ba;   /* share of a's (b's) distinct content words (stopwords
+                               ** out, numbers in) found in the other text */
+  double numbers_ab, numbers_ba; /* the same for distinct numbers (0 when none) */
+  double order_ab, order_ba;   /* longest common subsequence of the content words
+                               ** over a's (b's) content words: facts in the same order */
+  double clause_ab, clause_ba; /* as sent_ab on content words, for a's clauses (split
+                               ** also at ، ؛ , ; :) against b's sentences */
+  double clause_high_ab, clause_high_ba; /* share of content tokens in clauses >= 0.5 found */
+  double clause_new_ab, clause_new_ba;   /* ... in clauses < 0.3 found (material from elsewhere) */
   int label;                   /* KH_REUSE_*: how much of b is derived from a */
   double prob[3];              /* classifier probability of ND, PD, WD for it */
   int label_rev;               /* KH_REUSE_*: how much of a is derived from b */

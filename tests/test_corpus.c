@@ -186,24 +186,92 @@ TEST(corpus_reuse_copy_and_passages) {
   return 0;
 }
 
+TEST(corpus_reuse_content_features) {
+  /* A wire lead (COUNTER pair 56's source, shortened), a rewrite that keeps
+  ** its facts in its order and adds a clause from elsewhere, and the same
+  ** two sentences in the other order. */
+  const char *wire = "راولپنڈی (اے پی پی) وزیر زراعت پنجاب ڈاکٹر فرخ جاوید نے کہا ہے کہ حکومت نے زراعت "
+                     "کی بحالی کے لئے 32 ارب روپے کا پیکج دیا ہے۔ کسانوں کو ٹیوب ویل کی بجلی پر 22 ارب "
+                     "روپے کی سبسڈی دی جائے گی۔";
+  const char *rewrite = "راولپنڈی (نمائندہ خصوصی) وزیر زراعت پنجاب فرخ جاوید نے کہا ہے کہ زراعت کی بحالی "
+                        "کے لئے حکومت نے 32 ارب روپے کا پیکج دیا ہے، ٹیوب ویل کی بجلی پر کسانوں کو 22 "
+                        "ارب روپے سبسڈی ملے گی، دریں اثنا شہر میں موسلا دھار بارش سے نشیبی علاقے زیر آب آ گئے۔";
+  const char *swapped = "کسانوں کو ٹیوب ویل کی بجلی پر 22 ارب روپے کی سبسڈی دی جائے گی۔ راولپنڈی (اے پی "
+                        "پی) وزیر زراعت پنجاب ڈاکٹر فرخ جاوید نے کہا ہے کہ حکومت نے زراعت کی بحالی کے لئے "
+                        "32 ارب روپے کا پیکج دیا ہے۔";
+  kh_reuse r, q;
+  ASSERT_INT_EQ(compare_texts(wire, strlen(wire), wire, strlen(wire), &r), 0);
+  ASSERT(r.words_ab == 1.0 && r.words_ba == 1.0 && r.numbers_ab == 1.0 && r.order_ab == 1.0);
+  ASSERT(r.clause_ab == 1.0 && r.clause_high_ab == 1.0 && r.clause_new_ab == 0.0);
+  kh_reuse_clear(&r);
+
+  ASSERT_INT_EQ(compare_texts(wire, strlen(wire), rewrite, strlen(rewrite), &r), 0);
+  ASSERT(r.numbers_ba == 1.0);                      /* 32 and 22 are both in the wire */
+  ASSERT(r.words_ab > 0.7 && r.words_ba < r.words_ab); /* the rain clause is new */
+  ASSERT(r.clause_new_ba > 0.2 && r.clause_new_ba < 0.6); /* ... and found nowhere in the wire */
+  ASSERT(r.clause_high_ba > 0.4);                   /* the rewritten clauses are */
+  ASSERT(r.clause_new_ab == 0.0);                   /* every wire clause is in the rewrite */
+  /* the other way round, the roles swap exactly */
+  ASSERT_INT_EQ(compare_texts(rewrite, strlen(rewrite), wire, strlen(wire), &q), 0);
+  ASSERT(q.words_ab == r.words_ba && q.order_ab == r.order_ba && q.numbers_ab == r.numbers_ba);
+  ASSERT(q.clause_new_ab == r.clause_new_ba && q.clause_ba == r.clause_ab);
+  kh_reuse_clear(&q);
+  kh_reuse_clear(&r);
+
+  /* same words, other order: containment stays whole, the LCS does not */
+  ASSERT_INT_EQ(compare_texts(wire, strlen(wire), swapped, strlen(swapped), &r), 0);
+  ASSERT(r.words_ab == 1.0 && r.words_ba == 1.0);
+  ASSERT(r.order_ab < 0.75 && r.order_ab > 0.25);
+  kh_reuse_clear(&r);
+  return 0;
+}
+
+/* Macro-F1 over ncls classes of pred against gold (n pairs). */
+static double counter_macro_f1(const int *gold, const int *pred, int n, int ncls) {
+  double sum = 0;
+  for (int c = 0; c < ncls; c++) {
+    int tp = 0, fp = 0, fn = 0;
+    for (int i = 0; i < n; i++) {
+      if (pred[i] == c && gold[i] == c) tp++;
+      else if (pred[i] == c) fp++;
+      else if (gold[i] == c) fn++;
+    }
+    sum += tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
+  }
+  return sum / ncls;
+}
+
 TEST(corpus_counter_labels) {
   if (counter_load() == 0) SKIP("COUNTER data absent");
-  /* The shipped classifier on all 600 pairs (it was fitted on them; its
-  ** 10-fold CV estimate is lower, see docs/corpus.md).  Clear cases: a
-  ** wholly derived text is never called ND, and a derived text padded with
-  ** a second, unrelated story drops from WD. */
-  int right = 0, bin_right = 0, wd_as_nd = 0;
+  /* The shipped classifier on all 600 pairs.  TRAINING DATA: the model in
+  ** reuse_model.h was fitted on these same pairs, so these figures are
+  ** optimistic (binary 0.804, 3-class 0.764 macro-F1 when generated); its
+  ** honest estimate is the nested CV in the header (0.793 / 0.751).  The
+  ** floors catch a stale or broken model (a stale one labels all ND) and
+  ** feature code drifting from what the model was fitted on.  Clear cases:
+  ** a wholly derived text is (almost) never called ND and an independent
+  ** report (almost) never WD. */
+  static int gold[600], pred[600], gbin[600], pbin[600];
+  int wd_as_nd = 0, nd_as_wd = 0;
   for (int i = 0; i < CN; i++) {
     kh_reuse r;
     ASSERT_INT_EQ(compare_texts(CP[i].src, strlen(CP[i].src), CP[i].der, strlen(CP[i].der), &r), 0);
-    right += r.label == CP[i].cls;
-    bin_right += (r.label == KH_REUSE_ND) == (CP[i].cls == KH_REUSE_ND);
-    wd_as_nd += CP[i].cls == KH_REUSE_WD && r.label == KH_REUSE_ND;
+    gold[i] = CP[i].cls;
+    pred[i] = r.label;
+    gbin[i] = gold[i] != KH_REUSE_ND;
+    pbin[i] = pred[i] != KH_REUSE_ND;
+    wd_as_nd += gold[i] == KH_REUSE_WD && pred[i] == KH_REUSE_ND;
+    nd_as_wd += gold[i] == KH_REUSE_ND && pred[i] == KH_REUSE_WD;
+    /* the reverse direction is labelled too, with probabilities that sum to 1 */
+    ASSERT(r.label_rev >= KH_REUSE_ND && r.label_rev <= KH_REUSE_WD);
+    ASSERT(fabs(r.prob[0] + r.prob[1] + r.prob[2] - 1.0) < 1e-9);
     kh_reuse_clear(&r);
   }
-  if (right < CN * 70 / 100) FAIL("3-class accuracy %d/%d", right, CN);
-  if (bin_right < CN * 75 / 100) FAIL("binary accuracy %d/%d", bin_right, CN);
+  double f3 = counter_macro_f1(gold, pred, CN, 3), f2 = counter_macro_f1(gbin, pbin, CN, 2);
+  if (f2 < 0.78) FAIL("binary macro-F1 %.3f on the training pairs (generated: 0.804)", f2);
+  if (f3 < 0.74) FAIL("3-class macro-F1 %.3f on the training pairs (generated: 0.764)", f3);
   ASSERT(wd_as_nd <= 2);
+  ASSERT(nd_as_wd <= 2);
   return 0;
 }
 

@@ -7,9 +7,17 @@
 **   kh__align_stats s;
 **   kh__align(&a, &b, &s);   // s.mean_ab, s.high_ab, s.mean_ba, s.high_ba
 **
-** Sentences come from the token sequence's brk marks.  Cost: one merge of
-** two small sorted arrays per pair of sentences (capped: KH__ALIGN_MAX
-** sentences of each text are looked at).
+** The same is done for the clauses of a (split also at ، ؛ , ; :) against
+** the sentences of b on content words only (no stopwords; numbers kept):
+** a newspaper that rewrites a wire story keeps most of each clause's
+** words inside one wire sentence, while material from elsewhere (its own
+** reporter, another agency) gives clauses found nowhere (clause_new).
+** Papers such as Express run whole paragraphs together with ، so clauses,
+** not sentences, are the unit that follows a rewrite.
+**
+** Units come from the token sequence's KH__TOK_BRK / KH__TOK_CLAUSE marks.
+** Cost: one merge of two small sorted arrays per pair of units (capped:
+** KH__ALIGN_MAX units of each text are looked at).
 */
 #include "corpus.h"
 
@@ -31,12 +39,16 @@ static void sents_free(sents *s) {
   kh__free(s->off);
   kh__free(s->ntok);
   kh__free(s->pool);
+  memset(s, 0, sizeof *s);
 }
 
-static int sents_build(const kh__tokseq *q, sents *s) {
+/* The units of q that start at tokens flagged `unit` (KH__TOK_BRK or
+** KH__TOK_CLAUSE); with content set, stopwords (but not numbers) are left
+** out of each unit's set and count. */
+static int sents_build(const kh__tokseq *q, unsigned unit, int content, sents *s) {
   memset(s, 0, sizeof *s);
   uint32_t ns = 0;
-  for (uint32_t i = 0; i < q->n; i++) ns += q->brk[i] || i == 0;
+  for (uint32_t i = 0; i < q->n; i++) ns += (q->fl[i] & unit) || i == 0;
   if (ns > KH__ALIGN_MAX) ns = KH__ALIGN_MAX;
   s->off = kh__malloc((ns + 1) * sizeof *s->off);
   s->ntok = kh__malloc((ns + 1) * sizeof *s->ntok);
@@ -48,15 +60,17 @@ static int sents_build(const kh__tokseq *q, sents *s) {
   uint32_t i = 0, used = 0;
   while (i < q->n && s->n < ns) {
     uint32_t j = i + 1;
-    while (j < q->n && !q->brk[j]) j++;
+    while (j < q->n && !(q->fl[j] & unit)) j++;
     uint64_t *v = s->pool + used;
-    memcpy(v, q->h + i, (j - i) * sizeof *v);
-    qsort(v, j - i, sizeof *v, cmp_u64);
+    uint32_t nv = 0;
+    for (uint32_t k = i; k < j; k++)
+      if (!content || !(q->fl[k] & KH__TOK_STOP) || (q->fl[k] & KH__TOK_NUM)) v[nv++] = q->h[k];
+    qsort(v, nv, sizeof *v, cmp_u64);
     uint32_t m = 0;
-    for (uint32_t k = 0; k < j - i; k++)
+    for (uint32_t k = 0; k < nv; k++)
       if (m == 0 || v[m - 1] != v[k]) v[m++] = v[k];
     s->off[s->n] = used;
-    s->ntok[s->n] = j - i;
+    s->ntok[s->n] = nv;
     used += m;
     s->n++;
     i = j;
@@ -79,9 +93,10 @@ static uint32_t common(const uint64_t *a, uint32_t na, const uint64_t *b, uint32
   return c;
 }
 
-/* Best match of each sentence of x in y, aggregated over x's tokens. */
-static void one_way(const sents *x, const sents *y, double *mean, double *high) {
-  double sum = 0, hi = 0, tot = 0;
+/* Best match of each unit of x in a unit of y, aggregated over x's
+** tokens: mean, share in units >= 0.5 (high), share in units < 0.3 (low). */
+static void one_way(const sents *x, const sents *y, double *mean, double *high, double *low) {
+  double sum = 0, hi = 0, lo = 0, tot = 0;
   for (uint32_t k = 0; k < x->n; k++) {
     const uint64_t *a = x->pool + x->off[k];
     uint32_t na = x->off[k + 1] - x->off[k];
@@ -92,26 +107,44 @@ static void one_way(const sents *x, const sents *y, double *mean, double *high) 
     }
     sum += best * x->ntok[k];
     hi += best >= 0.5 ? x->ntok[k] : 0;
+    lo += best < 0.3 ? x->ntok[k] : 0;
     tot += x->ntok[k];
   }
   *mean = tot ? sum / tot : 0;
   *high = tot ? hi / tot : 0;
+  *low = tot ? lo / tot : 0;
+}
+
+/* Clauses of x (content words) against sentences of y (content words). */
+static int clause_way(const kh__tokseq *x, const kh__tokseq *y, double *mean, double *high,
+                      double *low) {
+  sents cx, sy;
+  int rc = sents_build(x, KH__TOK_CLAUSE, 1, &cx);
+  if (rc) return rc;
+  rc = sents_build(y, KH__TOK_BRK, 1, &sy);
+  if (!rc) one_way(&cx, &sy, mean, high, low);
+  sents_free(&cx);
+  sents_free(&sy);
+  return rc;
 }
 
 int kh__align(const kh__tokseq *a, const kh__tokseq *b, kh__align_stats *st) {
   memset(st, 0, sizeof *st);
   if (!a->n || !b->n) return 0;
   sents sa, sb;
-  int rc = sents_build(a, &sa);
+  double low;
+  int rc = sents_build(a, KH__TOK_BRK, 0, &sa);
   if (rc) return rc;
-  rc = sents_build(b, &sb);
+  rc = sents_build(b, KH__TOK_BRK, 0, &sb);
   if (rc) {
     sents_free(&sa);
     return rc;
   }
-  one_way(&sa, &sb, &st->mean_ab, &st->high_ab);
-  one_way(&sb, &sa, &st->mean_ba, &st->high_ba);
+  one_way(&sa, &sb, &st->mean_ab, &st->high_ab, &low);
+  one_way(&sb, &sa, &st->mean_ba, &st->high_ba, &low);
   sents_free(&sa);
   sents_free(&sb);
-  return 0;
+  rc = clause_way(a, b, &st->clause_ab, &st->clause_high_ab, &st->clause_new_ab);
+  if (!rc) rc = clause_way(b, a, &st->clause_ba, &st->clause_high_ba, &st->clause_new_ba);
+  return rc;
 }

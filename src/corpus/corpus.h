@@ -25,13 +25,15 @@ typedef struct kh__tokseq {
   uint64_t *h;      /* token hashes, n of them */
   uint32_t *start;  /* byte offset of token i in the original text */
   uint32_t *end;    /* one past its last byte */
-  uint8_t *brk;     /* 1 if token i starts a sentence (after ۔ ؟ ! ? .) */
+  uint8_t *fl;      /* KH__TOK_BRK | CLAUSE | STOP | NUM flags of token i */
   uint32_t n;       /* tokens */
   uint32_t cap;     /* allocated slots */
 } kh__tokseq;
 
-#define KH__TOK_BRK 0x01  /* the token starts a sentence */
+#define KH__TOK_BRK 0x01  /* the token starts a sentence (after ۔ ؟ ! ? .) */
 #define KH__TOK_STOP 0x02 /* a stopword or a one-letter token (only with KH__TOK_WANTSTOP) */
+#define KH__TOK_CLAUSE 0x04 /* the token starts a clause (a sentence, or after ، ؛ , ; :) */
+#define KH__TOK_NUM 0x08    /* a number token */
 #define KH__TOK_WANTSTOP 0x100
 #define KH__TOK_WANTBRK 0x200 /* sentence starts wanted (asks the tokenizer for punctuation) */
 
@@ -104,10 +106,27 @@ typedef struct kh__align_stats {
                   ** of its distinct words found in one sentence of b */
   double high_ab; /* share of a's tokens in sentences whose best is >= 0.5 */
   double mean_ba, high_ba; /* the same from b's side */
+  double clause_ab;        /* the same for a's clauses against b's sentences, content words */
+  double clause_high_ab;   /* share of a's content tokens in clauses >= 0.5 found */
+  double clause_new_ab;    /* share of a's content tokens in clauses < 0.3 found */
+  double clause_ba, clause_high_ba, clause_new_ba; /* from b's side */
 } kh__align_stats;
 
 /* Sentence alignment figures of a against b.  Returns 0 or KH_ENOMEM. */
 int kh__align(const kh__tokseq *a, const kh__tokseq *b, kh__align_stats *st);
+
+/* ---- Interface to code in overlap.c ---- */
+
+#define KH__LCS_MAX 2048u /* content words of each text in the LCS */
+
+typedef struct kh__overlap_stats {
+  double words_ab, words_ba;     /* share of a's (b's) distinct content words found in b (a) */
+  double numbers_ab, numbers_ba; /* the same for distinct numbers (0 when there are none) */
+  double order_ab, order_ba;     /* LCS of the content-word sequences over a's (b's) length */
+} kh__overlap_stats;
+
+/* Content-word overlap figures of a and b.  Returns 0 or KH_ENOMEM. */
+int kh__overlap(const kh__tokseq *a, const kh__tokseq *b, kh__overlap_stats *st);
 
 /* ---- Interface to code in classify.c ---- */
 
@@ -116,7 +135,7 @@ int kh__align(const kh__tokseq *a, const kh__tokseq *b, kh__align_stats *st);
 int kh__reuse_classify(const kh_reuse *r, int b_from_a, double prob[3]);
 /* Feature vector of a scored pair for the classifier (KH__NFEAT values),
 ** asking whether b is derived from a (b_from_a = 1) or a from b (0). */
-#define KH__NFEAT 12
+#define KH__NFEAT 20
 void kh__reuse_features(const kh_reuse *r, int b_from_a, double f[KH__NFEAT]);
 
 /* ---- Interface to code in db.c ---- */

@@ -89,6 +89,21 @@ int kh_reuse_compare(const kh_reuse_text *a, const kh_reuse_text *b, kh_reuse *r
   r->sent_ba = al.mean_ba;
   r->sent_high_ab = al.high_ab;
   r->sent_high_ba = al.high_ba;
+  r->clause_ab = al.clause_ab;
+  r->clause_ba = al.clause_ba;
+  r->clause_high_ab = al.clause_high_ab;
+  r->clause_high_ba = al.clause_high_ba;
+  r->clause_new_ab = al.clause_new_ab;
+  r->clause_new_ba = al.clause_new_ba;
+  kh__overlap_stats ov;
+  rc = kh__overlap(&a->seq, &b->seq, &ov);
+  if (rc) return rc;
+  r->words_ab = ov.words_ab;
+  r->words_ba = ov.words_ba;
+  r->numbers_ab = ov.numbers_ab;
+  r->numbers_ba = ov.numbers_ba;
+  r->order_ab = ov.order_ab;
+  r->order_ba = ov.order_ba;
   kh_passage *tiles;
   size_t nt;
   /* greedy tiling depends on which text it scans first: tile in one fixed

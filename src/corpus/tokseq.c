@@ -24,6 +24,7 @@ typedef struct build_ctx {
   void *ctx;
   int rc;   /* the sink's error */
   int brk;  /* the next token starts a sentence */
+  int clause; /* the next token starts a clause */
   int first;
   unsigned opts;
 } build_ctx;
@@ -41,18 +42,20 @@ static int grow(kh__tokseq *s) {
   uint32_t *en = kh__realloc(s->end, (size_t)cap * sizeof *en);
   if (!en) return KH_ENOMEM;
   s->end = en;
-  uint8_t *bk = kh__realloc(s->brk, (size_t)cap);
-  if (!bk) return KH_ENOMEM;
-  s->brk = bk;
+  uint8_t *fl = kh__realloc(s->fl, (size_t)cap);
+  if (!fl) return KH_ENOMEM;
+  s->fl = fl;
   s->cap = cap;
   return 0;
 }
 
-static int push(build_ctx *b, const char *norm, size_t n, uint32_t start, uint32_t end) {
-  unsigned fl = b->brk || b->first ? KH__TOK_BRK : 0;
+static int push(build_ctx *b, const char *norm, size_t n, uint32_t start, uint32_t end, int kind) {
+  unsigned fl = b->brk || b->first ? KH__TOK_BRK | KH__TOK_CLAUSE : 0;
+  if (b->clause) fl |= KH__TOK_CLAUSE;
   if ((b->opts & KH__TOK_WANTSTOP) && (kh_is_stopword(norm, n) || n <= 2)) fl |= KH__TOK_STOP;
+  if (kind == KH_TOK_NUMBER) fl |= KH__TOK_NUM;
   int rc = b->sink(b->ctx, kh__hash_bytes(norm, n), start, end, fl);
-  b->brk = b->first = 0;
+  b->brk = b->first = b->clause = 0;
   if (rc) {
     b->rc = rc;
     return 1;
@@ -102,6 +105,13 @@ static int ends_sentence(const char *s, size_t n) {
   return (u[0] == 0xDB && u[1] == 0x94) /* ۔ */ || (u[0] == 0xD8 && u[1] == 0x9F); /* ؟ */
 }
 
+/* 1 if the punctuation at s[0..n) ends a clause: ، ؛ , ; : */
+static int ends_clause(const char *s, size_t n) {
+  const unsigned char *u = (const unsigned char *)s;
+  if (n == 1) return s[0] == ',' || s[0] == ';' || s[0] == ':';
+  return n == 2 && u[0] == 0xD8 && (u[1] == 0x8C || u[1] == 0x9B); /* ، ؛ */
+}
+
 /* One token of the text layer.  Punctuation tokens (asked for only when
 ** sentence starts are wanted) are dropped after marking a sentence end;
 ** the text layer already splits punctuation off words (ہے۔ہم -> ہے ۔ ہم). */
@@ -113,16 +123,17 @@ static int on_token(void *ctx, const kh_token *t) {
       size_t p = punct_at(t->norm, i, t->norm_len);
       if (!p) p = 1;
       if (ends_sentence(t->norm + i, p)) b->brk = 1;
+      if (ends_clause(t->norm + i, p)) b->clause = 1;
       i += p;
     }
     return 0;
   }
-  return push(b, t->norm, t->norm_len, t->start, t->end);
+  return push(b, t->norm, t->norm_len, t->start, t->end, t->kind);
 }
 
 int kh__tokens(const char *text, size_t len, unsigned opts, kh__token_sink sink, void *ctx) {
   if (len > KH_MAX_TEXT) return KH_ETOOBIG;
-  build_ctx b = {sink, ctx, 0, 0, 1, opts};
+  build_ctx b = {sink, ctx, 0, 0, 0, 1, opts};
   int rc = kh_tokenize(text, len, (opts & KH__TOK_WANTBRK) ? KH_TOKENIZE_PUNCT : 0, on_token, &b);
   if (b.rc) return b.rc;
   return rc > 0 ? KH_EINVAL : rc;
@@ -137,14 +148,14 @@ static int seq_sink(void *ctx, uint64_t h, uint32_t start, uint32_t end, unsigne
   s->h[s->n] = h;
   s->start[s->n] = start;
   s->end[s->n] = end;
-  s->brk[s->n] = (uint8_t)(fl & KH__TOK_BRK);
+  s->fl[s->n] = (uint8_t)fl;
   s->n++;
   return 0;
 }
 
 int kh__tokseq_build(const char *text, size_t len, kh__tokseq *seq) {
   memset(seq, 0, sizeof *seq);
-  int rc = kh__tokens(text, len, KH__TOK_WANTBRK, seq_sink, seq);
+  int rc = kh__tokens(text, len, KH__TOK_WANTBRK | KH__TOK_WANTSTOP, seq_sink, seq);
   if (rc) kh__tokseq_free(seq);
   return rc;
 }
@@ -153,6 +164,6 @@ void kh__tokseq_free(kh__tokseq *seq) {
   kh__free(seq->h);
   kh__free(seq->start);
   kh__free(seq->end);
-  kh__free(seq->brk);
+  kh__free(seq->fl);
   memset(seq, 0, sizeof *seq);
 }
