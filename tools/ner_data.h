@@ -192,7 +192,8 @@ static int nd_cmp(const void *a, const void *b) {
 
 /* UNER: split 0 = training documents, 1 = test documents (every 5th);
 ** for choices made while developing, the training documents split again:
-** 2 = the development fold (index % 5 == 3), 3 = the rest (index % 5 < 3). */
+** 20 + f = development fold f (f = 1..4: index % 5 == f - 1), 10 + f = the
+** other training documents. */
 static int nd_read_uner(const char *dir, int split, nd_set *set) {
   static const char *const folders[] = {"International_News", "National_News", "Sports"};
   int found = 0;
@@ -211,7 +212,8 @@ static int nd_read_uner(const char *dir, int split, nd_set *set) {
     qsort(names, n, sizeof *names, nd_cmp);
     for (size_t i = 0; i < n; i++) {
       int fold = (int)(i % 5);
-      int take = split == 0 ? fold != 4 : split == 1 ? fold == 4 : split == 2 ? fold == 3 : fold < 3;
+      int take = split == 0 ? fold != 4 : split == 1 ? fold == 4 : split > 20 ? fold == split - 21
+                                                                   : fold != 4 && fold != split - 11;
       if (take) {
         char fp[8192];
         snprintf(fp, sizeof fp, "%s/%s", path, names[i]);
@@ -223,13 +225,13 @@ static int nd_read_uner(const char *dir, int split, nd_set *set) {
   return found ? 0 : -1;
 }
 
-/* Move the development fold of a CoNLL set into dev: blocks of 50
+/* Move development fold f (1..4) of a CoNLL set into dev: blocks of 50
 ** consecutive sentences (IL-NER has no document marks; a block keeps
-** neighbouring sentences of one report together), every 5th block. */
-static inline void nd_split_dev(nd_set *set, nd_set *dev) {
+** neighbouring sentences of one report together) with block % 5 == f. */
+static inline void nd_split_dev(nd_set *set, nd_set *dev, int f) {
   size_t k = 0;
   for (size_t i = 0; i < set->n; i++) {
-    if ((i / 50) % 5 == 4) {
+    if ((int)((i / 50) % 5) == f) {
       if (dev->n == dev->cap) {
         dev->cap = dev->cap ? dev->cap * 2 : 256;
         dev->u = realloc(dev->u, dev->cap * sizeof *dev->u);

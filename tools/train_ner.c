@@ -20,7 +20,10 @@
 ** sentences; UNER training documents with index % 5 == 3) and prints the
 ** exact-span scores of the tagger alone and of the whole kh_analyze
 ** pipeline with the new model on those folds (KH_NER_ERRORS=FILE lists the
-** errors).  The word classes (ner_clusters.h) saw the folds' raw text.
+** errors).  KH_NER_DEV=1..4 picks one of four folds (4: blocks with
+** (index / 50) % 5 == 4 and UNER documents with index % 5 == 3; fold f:
+** block % 5 == f and document % 5 == f - 1).  The word classes
+** (ner_clusters.h) saw the folds' raw text.
 */
 #include "../src/analyze/analyze.h"
 #include "ner_data.h"
@@ -29,9 +32,11 @@
 
 #define EPOCHS (getenv("KH_NER_EPOCHS") ? atoi(getenv("KH_NER_EPOCHS")) : 10)
 #define MIN_COUNT 2   /* features seen fewer times are dropped from the model */
-#define MIN_WEIGHT 64 /* and features whose largest |weight| * SCALE is below this (avg < 1.0):
+#define MIN_WEIGHT (getenv("KH_NER_MINW") ? atoi(getenv("KH_NER_MINW")) : 64) /* and features whose largest |weight| * SCALE is below this (avg < 1.0):
                          bench/ner_eval gave the same F1 with 26k of 44k features, and the
                          table stays in cache */
+#define BIAS 500      /* added to B- scores at run time (model file): chosen by 4-fold development
+                         CV over 0/200/400/600 (KH_NER_BIASES), recall was below precision */
 #define SCALE 64.0    /* weights are stored as round(avg * SCALE) in int16 */
 
 typedef struct unit {
@@ -94,6 +99,10 @@ static void load(const kh_analyzer *a, nd_set *set, unit **units, size_t *nunits
     u->gold = malloc(u->d.ntok + 1);
     if (!u->gold) nd_die("out of memory");
     for (size_t t = 0; t < u->d.ntok; t++) u->gold[t] = (uint8_t)label_of(&set->u[i], &u->d.toks[t]);
+    if (getenv("KH_NER_SKIPDBG"))
+      for (size_t t = 0; t < u->d.ntok; t++)
+        if (u->gold[t] && kh__ner_skip(&u->d, (int32_t)t))
+          fprintf(stderr, "SKIPGOLD %d %.*s\n", u->gold[t], (int)u->d.toks[t].nlen, KH__TOKNORM(&u->d, t));
   }
 }
 
@@ -109,7 +118,7 @@ static void viterbi(model *m, const kh__doc *d, int32_t t0, int32_t t1, uint8_t 
   uint8_t *bp = malloc((size_t)n * KH__NER_NLABELS);
   if (!dp || !bp) nd_die("out of memory");
   const double NEG = -1e300;
-  uint32_t f[KH__NER_MAXF], pf[3];
+  uint32_t f[KH__NER_MAXF], pf[KH__NER_NPREV];
   for (int32_t i = 0; i < n; i++) {
     double *cur = dp + (size_t)i * KH__NER_NLABELS;
     uint8_t *b = bp + (size_t)i * KH__NER_NLABELS;
@@ -135,7 +144,7 @@ static void viterbi(model *m, const kh__doc *d, int32_t t0, int32_t t1, uint8_t 
       for (int l = 0; l < KH__NER_NLABELS; l++) {
         if (!kh__ner_allowed(p, l)) continue;
         double v = base + st[l];
-        for (int k = 0; k < 3; k++) v += score_row(m, pf[k], l);
+        for (int k = 0; k < KH__NER_NPREV; k++) v += score_row(m, pf[k], l);
         if (v > cur[l]) cur[l] = v, b[l] = (uint8_t)p;
       }
     }
@@ -198,13 +207,14 @@ int main(int argc, char **argv) {
   ** folds and print it; the model file is not written.  All modelling
   ** choices are made on these folds, never on IL-NER dev or UNER test.
   ** KH_NER_ERRORS=FILE also writes the dev folds' errors there. */
-  int dev = getenv("KH_NER_DEV") && atoi(getenv("KH_NER_DEV"));
+  int dev = getenv("KH_NER_DEV") ? atoi(getenv("KH_NER_DEV")) : 0;
+  if (dev < 0 || dev > 4) nd_die("KH_NER_DEV is 1..4");
   snprintf(path, sizeof path, "%s/ner/il-ner/Urdu-train.txt", data);
   if (nd_read_conll(path, &il)) nd_die("IL-NER train missing");
-  if (dev) nd_split_dev(&il, &il_dev);
+  if (dev) nd_split_dev(&il, &il_dev, dev);
   snprintf(path, sizeof path, "%s/ner/uner", data);
-  if (nd_read_uner(path, dev ? 3 : 0, &un)) nd_die("UNER missing");
-  if (dev) nd_read_uner(path, 2, &un_dev);
+  if (nd_read_uner(path, dev ? 10 + dev : 0, &un)) nd_die("UNER missing");
+  if (dev) nd_read_uner(path, 20 + dev, &un_dev);
   snprintf(path, sizeof path, "%s/ner/jahangir/jahangir.txt", data);
   nd_read_conll(path, &jh);
   snprintf(path, sizeof path, "%s/ner/ijnlp2008/ijnlp.txt", data);
@@ -241,10 +251,10 @@ int main(int argc, char **argv) {
           int32_t r = row_of(&m, f[q], 1); /* may move m.count */
           m.count[r]++;
         }
-        uint32_t pf[3];
+        uint32_t pf[KH__NER_NPREV];
         for (int p = 0; p < KH__NER_NLABELS; p++) {
           kh__ner_feats_prev(d, i, p, pf);
-          for (int q = 0; q < 3; q++) {
+          for (int q = 0; q < KH__NER_NPREV; q++) {
             int32_t r = row_of(&m, pf[q], 1);
             m.count[r]++;
           }
@@ -292,14 +302,14 @@ int main(int argc, char **argv) {
               int32_t r = row_of(&m, f[q], 1);
               m.w[r][gl] += 1, m.u[r][gl] += c, m.w[r][pl] -= 1, m.u[r][pl] -= c;
             }
-          uint32_t pf[3];
+          uint32_t pf[KH__NER_NPREV];
           kh__ner_feats_prev(d, t0 + i, gp, pf);
-          for (int q = 0; q < 3; q++) {
+          for (int q = 0; q < KH__NER_NPREV; q++) {
             int32_t r = row_of(&m, pf[q], 1);
             m.w[r][gl] += 1, m.u[r][gl] += c;
           }
           kh__ner_feats_prev(d, t0 + i, pp, pf);
-          for (int q = 0; q < 3; q++) {
+          for (int q = 0; q < KH__NER_NPREV; q++) {
             int32_t r = row_of(&m, pf[q], 1);
             m.w[r][pl] -= 1, m.u[r][pl] -= c;
           }
@@ -367,9 +377,17 @@ int main(int argc, char **argv) {
       for (size_t i = 0; i < nd; i++) kh__doc_free(&du[i].d), free(du[i].gold);
       free(du);
     }
-    double f1 = nd_evaluate(ev, "IL-NER fold", "khabar (gazetteer+tagger)", &il_dev, 0, errors);
-    double f2 = nd_evaluate(ev, "UNER fold", "khabar (gazetteer+tagger)", &un_dev, 0, errors);
-    printf("dev mean micro-F1 %.4f\n", (f1 + f2) / 2);
+    const char *biases = getenv("KH_NER_BIASES") ? getenv("KH_NER_BIASES") : "0";
+    for (const char *b = biases; *b;) {
+      ev->ner->bias = atoi(b);
+      printf("B- bias %d:\n", ev->ner->bias);
+      FILE *e = b == biases ? errors : NULL;
+      double f1 = nd_evaluate(ev, "IL-NER fold", "khabar (gazetteer+tagger)", &il_dev, 0, e);
+      double f2 = nd_evaluate(ev, "UNER fold", "khabar (gazetteer+tagger)", &un_dev, 0, e);
+      printf("dev mean micro-F1 %.4f\n", (f1 + f2) / 2);
+      while (*b && *b != ',') b++;
+      if (*b == ',') b++;
+    }
     if (errors) fclose(errors);
     kh_analyzer_free(ev);
   } else {
@@ -384,6 +402,7 @@ int main(int argc, char **argv) {
           "** training documents, jahangir, ijnlp2008); %zu of %zu features kept (seen >= %d\n"
           "** times, largest |weight| >= %d); weights are round(avg * %g).  Included by ner.c only.\n*/\n",
           EPOCHS, ntok, kept, m.n, MIN_COUNT, MIN_WEIGHT, SCALE);
+  fprintf(out, "#define KH__NER_BIAS %d\n", BIAS);
   fprintf(out, "static const uint32_t KH__NER_KEYS[] = {\n");
   for (size_t k = 0; k < kept; k++) fprintf(out, "%uu,%s", keys[k], k % 8 == 7 ? "\n" : "");
   fprintf(out, "};\nstatic const int16_t KH__NER_W[][7] = {\n");

@@ -158,6 +158,7 @@ struct kh_analyzer {
   char *pool;           /* detached strs */
   kh__ner_model *ner;   /* NULL if none */
   kh__map ner_cls;      /* token hash -> coarse class * 4096 + fine class (ner_clusters.h) */
+  kh__map ner_part;     /* token hash -> KH__PART_* bits: a word of gazetteer names */
   int32_t *per_single;  /* strong one-word aliases of persons (4+ letters), for variants */
   size_t n_per_single;
 };
@@ -193,6 +194,7 @@ typedef struct kh__tok {
   uint8_t ner;          /* tagger label (ner.c), 0 = O */
   uint8_t gaz;          /* gazetteer tag for tagger features (ner.c), 0 = none */
   uint16_t cls1, cls2;  /* word classes (ner.c, coarse and fine), class + 1; 0 = none */
+  uint8_t part;         /* KH__PART_* bits of the word (ner.c) */
 } kh__tok;
 
 typedef struct kh__ment {
@@ -307,7 +309,8 @@ int kh__events_find(kh__doc *d);
 enum { KH__NER_O = 0, KH__NER_B_PER, KH__NER_I_PER, KH__NER_B_LOC, KH__NER_I_LOC,
        KH__NER_B_ORG, KH__NER_I_ORG, KH__NER_NLABELS };
 
-#define KH__NER_MAXF 48 /* features per token */
+#define KH__NER_MAXF 56 /* features per token */
+#define KH__NER_NPREV 3 /* of them conditioned on the previous label */
 
 typedef struct kh__ner_slot {
   uint32_t key;         /* feature key; 0 = empty */
@@ -317,7 +320,13 @@ typedef struct kh__ner_slot {
 struct kh__ner_model {
   kh__ner_slot *slots;  /* open addressing on the feature key */
   size_t mask;          /* slots - 1 */
+  int32_t bias;         /* added to the score of every B- label (recall/precision balance) */
 };
+
+/* A word occurs in a gazetteer name (any alias, lexicon lists included) of
+** a person / place / organisation, first / last in a name of 2+ words. */
+enum { KH__PART_PER = 1, KH__PART_LOC = 2, KH__PART_ORG = 4, KH__PART_FIRST = 8, KH__PART_LAST = 16,
+       KH__PART_ONLY = 32 };
 
 /* Load the compiled-in model (src/analyze/ner_model.h); a->ner stays NULL
 ** when the table is empty. */

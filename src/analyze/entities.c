@@ -212,6 +212,16 @@ static void lexicon_rules(kh__doc *d) {
   }
 }
 
+/* A longer tagger span of the right kind takes in a gazetteer name: شمال
+** مشرقی ہندوستان (a place containing a place), پاکستان فوج (an organisation
+** containing a place), دوست محمد خان (a person containing a listed name).
+** A person of the gazetteer is taken in only by a person span. */
+static int swallow(const kh__doc *d, const kh__ment *m, int32_t i, int32_t j, int type) {
+  if (d->flags & KH__ANALYZE_KEEP_GAZ) return 0;
+  if (m->source != KH_MSRC_GAZ || m->t0 < i || m->t1 > j || m->t1 - m->t0 >= j - i) return 0;
+  return m->type == KH_ENT_PER && type == KH_ENT_PER;
+}
+
 static void tagger(kh__doc *d) {
   if (!d->a->ner || (d->flags & KH_ANALYZE_NO_TAGGER)) {
     lexicon_rules(d);
@@ -270,7 +280,8 @@ static void tagger(kh__doc *d) {
       for (int32_t k = i; k < j && ok; k++) {
         int32_t m = kh__ment_at(d, k);
         if (!kh__is_word(d, (size_t)k)) ok = 0;
-        else if (m >= 0 && (!soft(&d->ments[m]) || d->ments[m].t0 < i || d->ments[m].t1 > j)) ok = 0;
+        else if (m >= 0 && !soft(&d->ments[m]) && !swallow(d, &d->ments[m], i, j, type)) ok = 0;
+        else if (m >= 0 && (d->ments[m].t0 < i || d->ments[m].t1 > j)) ok = 0;
       }
       if (ok) {
         int32_t keep = -1;

@@ -42,6 +42,9 @@ int kh__ner_load_table(kh_analyzer *a, const uint32_t *keys, const int16_t (*w)[
     m->slots[j].key = k;
     memcpy(m->slots[j].w, w[i], sizeof m->slots[j].w);
   }
+#ifdef KH__NER_BIAS
+  m->bias = KH__NER_BIAS;
+#endif
   a->ner = m;
   return 0;
 }
@@ -52,6 +55,27 @@ int kh__ner_load(kh_analyzer *a) {
   size_t nrows = KH__NER_NCLS_ROWS;
   for (size_t i = 0; i < nrows && !rc; i++)
     kh__map_put(&a->ner_cls, KH__NER_CLS_KEYS[i], (int32_t)KH__NER_CLS[i][0] * 4096 + KH__NER_CLS[i][1], &rc);
+  /* words of gazetteer names (the gazetteer is loaded first) */
+  for (size_t i = 0; i < a->n_aliases && !rc; i++) {
+    const kh__alias *al = &a->aliases[i];
+    int type = a->ents[al->entity].type;
+    unsigned bit = type == KH_ENT_PER ? KH__PART_PER : type == KH_ENT_LOC ? KH__PART_LOC : KH__PART_ORG;
+    if (al->flag == KH__AL_ROLE) continue;
+    size_t s = 0;
+    for (size_t e = 0; e <= al->norm_len && !rc; e++) {
+      if (e < al->norm_len && al->norm[e] != ' ') continue;
+      if (e > s) {
+        uint64_t h = kh__hash(al->norm + s, e - s);
+        unsigned b = bit;
+        if (al->ntok == 1) b |= KH__PART_ONLY;
+        else if (s == 0) b |= KH__PART_FIRST;
+        else if (e == al->norm_len) b |= KH__PART_LAST;
+        int32_t old = kh__map_get(&a->ner_part, h);
+        kh__map_put(&a->ner_part, h, (int32_t)((old < 0 ? 0 : (unsigned)old) | b), &rc);
+      }
+      s = e + 1;
+    }
+  }
   if (rc) return rc;
   return kh__ner_load_table(a, KH__NER_KEYS, KH__NER_W, N_ROWS);
 }
@@ -59,6 +83,7 @@ int kh__ner_load(kh_analyzer *a) {
 void kh__ner_free_all(kh_analyzer *a) {
   kh__ner_free(a);
   kh__map_free(&a->ner_cls);
+  kh__map_free(&a->ner_part);
 }
 
 void kh__ner_free(kh_analyzer *a) {
@@ -86,6 +111,8 @@ void kh__ner_gaztags(kh__doc *d) {
     t->gaz = 0;
     t->cls1 = c < 0 ? 0 : (uint16_t)(c / 4096 + 1);
     t->cls2 = c < 0 ? 0 : (uint16_t)(c % 4096 + 1);
+    int32_t p = kh__map_get(&a->ner_part, t->h);
+    t->part = p < 0 ? 0 : (uint8_t)p;
   }
   for (size_t i = 0; i < d->ntok;) {
     if (!kh__is_word(d, i)) {
@@ -164,7 +191,7 @@ void kh__ner_feats_prev(const kh__doc *d, int32_t i, int prev, uint32_t *out) {
 int kh__ner_feats(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int prev, uint32_t *out) {
   int n = kh__ner_feats_static(d, t0, t1, i, out);
   kh__ner_feats_prev(d, i, prev, out + n);
-  return n + 3;
+  return n + KH__NER_NPREV;
 }
 
 int kh__ner_feats_static(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint32_t *out) {
@@ -222,6 +249,11 @@ int kh__ner_feats_static(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, ui
   out[n++] = fkey(39, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].gaz : 255) * 256 + (i + 2 < t1 ? d->toks[i + 2].gaz : 255));
   out[n++] = fkey(40, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].cls1 : 0xFFFF) << 16 |
                           (i + 2 < t1 ? d->toks[i + 2].cls1 : 0xFFFF));
+  /* words of gazetteer names: the token's and its neighbours' */
+  uint64_t pm = i > t0 ? d->toks[i - 1].part : 255, pp = i + 1 < t1 ? d->toks[i + 1].part : 255;
+  out[n++] = fkey(41, t->part);
+  out[n++] = fkey(42, pm * 256 + t->part);
+  out[n++] = fkey(43, (uint64_t)t->part * 256 + pp);
   return n;
 }
 
@@ -259,7 +291,7 @@ int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
     return KH_ENOMEM;
   }
   const int32_t NEG = INT32_MIN / 4;
-  uint32_t f[KH__NER_MAXF], pf[3];
+  uint32_t f[KH__NER_MAXF], pf[KH__NER_NPREV];
   for (int32_t i = 0; i < n; i++) {
     int32_t *cur = dp + (size_t)i * KH__NER_NLABELS;
     uint8_t *b = bp + (size_t)i * KH__NER_NLABELS;
@@ -277,11 +309,12 @@ int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
     int32_t st[KH__NER_NLABELS] = {0};
     int nf = kh__ner_feats_static(d, t0, t1, t0 + i, f);
     for (int k = 0; k < nf; k++) add_slot(m, f[k], st);
+    st[KH__NER_B_PER] += m->bias, st[KH__NER_B_LOC] += m->bias, st[KH__NER_B_ORG] += m->bias;
     for (int p = 0; p < KH__NER_NLABELS; p++) {
       if (prv ? prv[p] <= NEG : p != KH__NER_O) continue;
       int32_t sc[KH__NER_NLABELS] = {0};
       kh__ner_feats_prev(d, t0 + i, p, pf);
-      for (int k = 0; k < 3; k++) add_slot(m, pf[k], sc);
+      for (int k = 0; k < KH__NER_NPREV; k++) add_slot(m, pf[k], sc);
       int32_t base = prv ? prv[p] : 0;
       for (int l = 0; l < KH__NER_NLABELS; l++) {
         if (!kh__ner_allowed(p, l)) continue;
