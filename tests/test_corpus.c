@@ -275,6 +275,53 @@ TEST(corpus_counter_labels) {
   return 0;
 }
 
+/* khabar reuse --pairs labels stored articles with the shipped model: the
+** same label as kh_reuse_compare on the two bodies, for COUNTER pairs 1-10. */
+TEST(corpus_cli_reuse_pairs_uses_the_model) {
+  const char *bin = getenv("KHABAR_BIN");
+  if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
+  if (counter_load() == 0) SKIP("COUNTER data absent");
+  const char *dir = test_tmpdir();
+  ASSERT(dir);
+  char pairs[300], db[300], cmd[8192];
+  snprintf(pairs, sizeof pairs, "%s/pairs.tsv", dir);
+  snprintf(db, sizeof db, "%s/r.db", dir);
+  FILE *f = fopen(pairs, "w");
+  ASSERT(f);
+  for (int i = 1; i <= 10; i++) fprintf(f, "counter-%04d\tcounter-%04dp\n", i, i);
+  fclose(f);
+  snprintf(cmd, sizeof cmd,
+           "head -20 '%s/counter/counter.jsonl' | %s ingest -q --db %s - >/dev/null 2>&1 && "
+           "%s reuse --db %s --pairs %s",
+           test_data_dir(), bin, db, bin, db, pairs);
+  FILE *p = popen(cmd, "r");
+  ASSERT(p);
+  static char out[1 << 20];
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = 0;
+  ASSERT_INT_EQ(pclose(p), 0);
+  char *line = out;
+  for (int i = 1; i <= 10; i++) {
+    char want[64], lab[64];
+    snprintf(want, sizeof want, "{\"a\":\"counter-%04d\"", i);
+    ASSERT(line && strncmp(line, want, strlen(want)) == 0);
+    const cpair *c = &CP[i - 1];
+    kh_reuse r;
+    ASSERT_INT_EQ(compare_texts(c->src, strlen(c->src), c->der, strlen(c->der), &r), 0);
+    snprintf(lab, sizeof lab, "\"label\":\"%s\",\"label_rev\":\"%s\"",
+             kh_reuse_label_name(r.label), kh_reuse_label_name(r.label_rev));
+    kh_reuse_clear(&r);
+    char *nl = strchr(line, '\n');
+    ASSERT(nl);
+    *nl = 0;
+    if (!strstr(line, lab)) FAIL("pair %d: CLI line %.120s lacks %s", i, line, lab);
+    line = nl + 1;
+  }
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ASSERT_INT_EQ(system(cmd), 0);
+  return 0;
+}
+
 /* ---- allocation failures ---- */
 
 static int fail_at;
