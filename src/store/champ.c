@@ -8,15 +8,16 @@
 ** articles with the highest BM25 term weight ("champion list", Manning,
 ** Raghavan & Schütze, Introduction to IR, §7.1.3; ordered by impact, §7.1.5):
 **
-**   search_term(term, df, state, n, floor, aref)   document frequency of
-**       every index term (form or stem, stopwords left out); state 1 = the
-**       term has a list, 2 = a list is wanted (df reached CH_T, or the
-**       average length drifted): built after the next commit
+**   search_term(term, df, state, n, floor, aref)   terms being followed:
+**       state 4 = counted (df exact, below CH_T), 2 = a list is wanted
+**       (df reached CH_T, or the average length drifted; built after a
+**       commit), 1 = the term has a list, 3 = cannot be built
 **   search_champ(term, imp, doc, d, dl)            the list, by impact
 **   search_fwd(rowid, dl, terms)                   per article: its length
 **       and (hash32 of term, weighted tf) for every term, sorted by hash —
 **       a forward index, so AND is checked without touching FTS5
-**   search_meta(k, v)                              docs, tokens, fwd_from
+**   search_meta(k, v)                              docs, tokens, fwd_from,
+**       scanned, min_dl
 **
 ** The weight of a term in an article is exactly FTS5's bm25 term weight
 ** without the idf: d = 4·tf(title) + tf(body) (the rank's column weights)
@@ -27,28 +28,35 @@
 ** Ingest (kh__champ_put, per article, bounded): count the article's terms
 ** from the token caches the FTS5 insert already used (same forms, stems,
 ** positions), write its forward row, remember (term, doc, d, dl) in the
-** open batch.  Commit (kh__champ_flush, per batch): add the batch to df;
-** for each term with a list insert the batch's entries that beat its floor
-** and trim back to r; mark terms whose df reached CH_T.  After the commit
-** (kh__champ_build) lists are built for marked terms, a bounded number of
-** posting rows per commit, from fts5vocab + the forward rows.  A list is
-** rebuilt when the average length moved more than CH_DRIFT since aref.
+** open batch.  Commit (kh__champ_flush, per batch): add the batch to the df
+** of followed terms; for each term with a list insert the batch's entries
+** that beat its floor and trim back to r; a counted term reaching CH_T is
+** wanted.  Terms not followed are counted in memory per window of
+** CH_WINDOW articles; one in 0.5% of a window is followed from then on
+** (its df read from FTS5 when it is first built).  After the commit
+** (kh__champ_build) wanted lists are built from fts5vocab and the forward
+** rows, a bounded number of posting rows per commit; each time the
+** articles double, FTS5's vocabulary is scanned for terms of df >= CH_T
+** that no window caught.  A list is rebuilt when the average length moved
+** more than CH_DRIFT since aref.
 **
 ** Query (kh__champ_topk): only for an AND of plain words, each one index
 ** term with a list, no open write batch.  Candidates = the union of the
 ** lists; every candidate's missing terms are read from its forward row
 ** (absent: AND fails, dropped); score = FTS5's bm25 exactly (its N and
 ** average length from the FTS5 averages record, df from search_term).
-** Filters are applied to the ranked candidates; each delivered hit is
-** confirmed by FTS5 (MATCH ... AND rowid = ?), so AND holds whatever the
-** forward hashes say.  Guarantee: an article outside every list has each
-** term weight <= floor·max(1, avgdl/aref) (BM25 grows at most linearly
-** with the average length), so if the k-th score found is >= the sum of
-** those bounds times the idfs, the top k is EXACTLY FTS5's (certified).
-** One-word queries that are not certified go to FTS5; longer ones are
-** answered from the candidates (approximate; bench/store_latency.c
-** reports overlap@10 and NDCG@10 against exact FTS5).  Anything else
-** returns 0 and kh_search runs FTS5 as before.
+** Several words go to the lists only when FTS5 would rank many rows and the
+** lists can be expected to hold a page of articles with every word
+** (independence estimates from the dfs).  Filters are applied to the ranked
+** candidates; each delivered hit is confirmed by FTS5 (MATCH ... AND rowid
+** = ?), so AND holds whatever the forward hashes say.  Guarantee: an
+** article outside every list has each term weight <= floor·max(1,
+** avgdl/aref) (BM25 grows at most linearly with the average length), so if
+** the k-th score found is >= the sum of those bounds times the idfs, the
+** top k is EXACTLY FTS5's (certified).  One-word queries that are not
+** certified go to FTS5; longer ones are answered from the candidates
+** (approximate; bench/store_latency.c reports overlap@10 and NDCG@10
+** against exact FTS5).  Anything else returns 0 and kh_search runs FTS5.
 **
 ** A file from before this step has no forward rows for its old articles
 ** (fwd_from > 1): its searches keep the FTS5 path; new articles are
@@ -60,9 +68,9 @@
 #include <limits.h>
 #include <stdlib.h>
 
-#define CH_T 1000          /* df from which a term found by the vocabulary scan gets a list */
+#define CH_T 5000          /* df from which a term gets a list (FTS5 ranks fewer rows fast) */
 #define CH_WINDOW 2000     /* articles in one window of the frequent-term detector */
-#define CH_WINDOW_MIN 10   /* ... in which a term must occur (0.5%) to get a list */
+#define CH_WINDOW_MIN 10   /* ... in which a term must occur (0.5%) to be counted */
 #define CH_R 256           /* champion list length */
 #define CH_DRIFT 0.05      /* rebuild a list when avgdl moved this much */
 #define CH_BUILD_ROWS_PER_DOC 200 /* posting rows builds may read per article committed */
@@ -177,7 +185,7 @@ typedef struct bent {
 } bent;
 
 enum {
-  S_FWD_INS, S_DF_ADD, S_WANT, S_TRACKED, S_NTERMS, S_DF_SET, S_SCAN, S_STATE, S_CH_INS, S_CH_TRIM, S_FLOOR, S_TERM_UPD, S_META_GET, S_META_ADD,
+  S_FWD_INS, S_DF_ADD, S_WANT, S_TRACKED, S_NTERMS, S_DF_SET, S_SCAN, S_STATE, S_CH_INS, S_CH_TRIM, S_FLOOR, S_TERM_UPD, S_META_GET, S_META_ADD, S_META_MIN,
   S_PENDING, S_VOCAB, S_FWD_DL, S_CH_DEL, S_TERM_GET, S_CH_GET, S_FWD_GET, S_AVG, S_ART,
   S_VERIFY, NSTMT
 };
@@ -199,8 +207,10 @@ static const char *const SQL[NSTMT] = {
     [S_META_GET] = "SELECT (SELECT v FROM search_meta WHERE k = 'docs'),"
                    " (SELECT v FROM search_meta WHERE k = 'tokens'),"
                    " (SELECT v FROM search_meta WHERE k = 'fwd_from'),"
-                   " (SELECT v FROM search_meta WHERE k = 'scanned')",
+                   " (SELECT v FROM search_meta WHERE k = 'scanned'),"
+                   " (SELECT v FROM search_meta WHERE k = 'min_dl')",
     [S_META_ADD] = "UPDATE search_meta SET v = v + ?2 WHERE k = ?1",
+    [S_META_MIN] = "INSERT INTO search_meta VALUES ('min_dl', ?1) ON CONFLICT(k) DO UPDATE SET v = min(v, excluded.v)",
     [S_PENDING] = "SELECT term FROM search_term WHERE state = 2 LIMIT 64",
     [S_VOCAB] = "SELECT doc, col = 'title' FROM temp.kh_search_vocab WHERE term = ?1",
     [S_FWD_DL] = "SELECT dl FROM search_fwd WHERE rowid = ?1",
@@ -222,9 +232,10 @@ struct kh__champ {
   int64_t wdocs;
   int64_t scanned;   /* articles at the last vocabulary scan */
   int64_t last_docs; /* articles in the last batch flushed (build budget) */
+  int64_t t;         /* CH_T, or a test's value */
   bent *ent;  /* (term, doc) pairs of the open batch */
   size_t nent, cent;
-  int64_t bdocs, btokens;
+  int64_t bdocs, btokens, bmin_dl;
   kh__buf fwd; /* forward row being built */
   int pending; /* builds may be wanted */
   int vocab;   /* temp.kh_search_vocab exists */
@@ -236,7 +247,12 @@ int kh__champ_open(kh_db *db) {
   if (!db->champ) return KH_ENOMEM;
   db->champ->pending = 1; /* a file may hold wanted lists from before */
   db->champ->ntracked_db = -1;
+  db->champ->t = CH_T;
   return 0;
+}
+
+void kh__champ_set_threshold(kh_db *db, int64_t t) {
+  if (db && db->champ && t > 0) db->champ->t = t;
 }
 
 void kh__champ_close(kh_db *db) {
@@ -364,6 +380,7 @@ int kh__champ_put(kh_db *db, int64_t rowid) {
     t->a++;
     c->ent[c->nent++] = (bent){(uint32_t)(t - c->batch.v), d->a, dl, rowid};
   }
+  if (!c->bdocs || dl < c->bmin_dl) c->bmin_dl = dl;
   c->bdocs++;
   c->btokens += dl;
   return 0;
@@ -398,6 +415,8 @@ static int cmp_scored(const void *a, const void *b) {
   return x->doc < y->doc ? -1 : x->doc > y->doc;
 }
 
+static _Thread_local int64_t c_min_dl; /* shortest article (meta min_dl), read by meta() */
+
 static int meta(kh_db *db, int64_t *docs, int64_t *tokens, int64_t *fwd_from, int64_t *scanned) {
   sqlite3_stmt *st = stmt(db, S_META_GET);
   if (!st) return sql_rc(db->sql);
@@ -410,6 +429,7 @@ static int meta(kh_db *db, int64_t *docs, int64_t *tokens, int64_t *fwd_from, in
   if (tokens) *tokens = sqlite3_column_int64(st, 1);
   if (fwd_from) *fwd_from = sqlite3_column_int64(st, 2);
   if (scanned) *scanned = sqlite3_column_int64(st, 3);
+  c_min_dl = sqlite3_column_int64(st, 4); /* 0: not kept yet (then 1 is the bound) */
   sqlite3_reset(st);
   return 0;
 }
@@ -521,12 +541,16 @@ static int flush_term(kh_db *db, tslot *t, bent *e, size_t ne, double avgdl, sco
     sqlite3_reset(st);
     return src == SQLITE_DONE ? 0 : sql_rc(db->sql);
   }
-  int64_t n = sqlite3_column_int64(st, 2);
+  int64_t df = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 2);
   int state = sqlite3_column_int(st, 1);
   double floor = sqlite3_column_double(st, 3), aref = sqlite3_column_double(st, 4);
   sqlite3_step(st); /* RETURNING: run to completion */
   sqlite3_reset(st);
-  if (state != 1) return 0; /* wanted: the build reads every article */
+  if (state == 4 && df >= c->t) { /* counted up to the threshold: a list now */
+    c->pending = 1;
+    return set_state(db, term, t->len, 2);
+  }
+  if (state != 1) return 0; /* wanted: the build reads every article; counted */
   if (aref <= 0 || fabs(avgdl / aref - 1) > CH_DRIFT) {
     c->pending = 1;
     return set_state(db, term, t->len, 2);
@@ -570,7 +594,15 @@ int kh__champ_flush(kh_db *db) {
   if (!c || !c->batch.n) return 0;
   int rc;
   int64_t docs, tokens;
-  if ((rc = meta_add(db, "docs", c->bdocs)) || (rc = meta_add(db, "tokens", c->btokens)) ||
+  if ((rc = meta(db, NULL, NULL, NULL, NULL))) return rc;
+  if (!c_min_dl && /* not kept yet: the shortest article stored so far */
+      (rc = kh__db_exec(db, "INSERT OR IGNORE INTO search_meta SELECT 'min_dl', min(dl) FROM search_fwd"
+                            " WHERE EXISTS (SELECT 1 FROM search_fwd)")))
+    return rc;
+  sqlite3_stmt *mm = stmt(db, S_META_MIN);
+  if (!mm) return sql_rc(db->sql);
+  sqlite3_bind_int64(mm, 1, c->bmin_dl);
+  if ((rc = run(db, mm)) || (rc = meta_add(db, "docs", c->bdocs)) || (rc = meta_add(db, "tokens", c->btokens)) ||
       (rc = meta(db, &docs, &tokens, NULL, NULL)) || (rc = load_tracked(db)))
     return rc;
   double avgdl = docs > 0 ? (double)tokens / (double)docs : 1.0;
@@ -649,43 +681,78 @@ static int doc_dl(kh_db *db, int64_t doc, uint32_t *dl) {
   return src == SQLITE_ROW ? 0 : src == SQLITE_DONE ? KH_ENOTFOUND : sql_rc(db->sql);
 }
 
-/* Build the list of one term from the FTS5 index (its df too); *rows +=
-** posting rows read. */
-static int build_term(kh_db *db, const char *term, size_t tn, double avgdl, scored *heap, long *rows) {
+typedef struct dd {
+  int64_t doc;
+  uint32_t d;
+} dd;
+
+static int cmp_dd(const void *a, const void *b) {
+  const dd *x = a, *y = b;
+  if (x->d != y->d) return x->d > y->d ? -1 : 1;
+  return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+/* Build the list of one term from the FTS5 index, and set its df; a term
+** below CH_T is only counted from now on (state 4).  *rows += posting rows
+** read.  Articles are weighed by d first: the weight of an article is at
+** most weight(d, shortest length), so once that bound is below the 256th
+** best no article of smaller d is looked at (most have d = 1). */
+static int build_term(kh_db *db, const char *term, size_t tn, double avgdl, double min_dl, scored *heap,
+                      long *rows) {
   sqlite3_stmt *st = stmt(db, S_VOCAB);
   if (!st) return sql_rc(db->sql);
   sqlite3_bind_text(st, 1, term, (int)tn, SQLITE_TRANSIENT);
-  size_t n = 0;
-  int64_t cur = -1, df = 0;
-  uint32_t d = 0;
+  dd *v = NULL;
+  size_t nv = 0, cv = 0;
   int rc = 0, src;
   /* one row per occurrence, ordered by doc: (doc, is title) */
-  while (!rc) {
-    src = sqlite3_step(st);
-    int64_t doc = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
-    if (doc != cur && cur >= 0) {
-      uint32_t dl;
-      if (!(rc = doc_dl(db, cur, &dl))) heap_push(heap, &n, (scored){weight(d, dl, avgdl), cur, d, dl});
-      d = 0;
-      df++;
-    }
-    if (src != SQLITE_ROW) break;
-    cur = doc;
-    d += sqlite3_column_int(st, 1) ? (uint32_t)W_TITLE : (uint32_t)W_BODY;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    int64_t doc = sqlite3_column_int64(st, 0);
+    uint32_t w = sqlite3_column_int(st, 1) ? (uint32_t)W_TITLE : (uint32_t)W_BODY;
     (*rows)++;
+    if (nv && v[nv - 1].doc == doc) {
+      v[nv - 1].d += w;
+      continue;
+    }
+    if (nv == cv) {
+      size_t cap = cv ? cv * 2 : 1024;
+      dd *x = kh__realloc(v, cap * sizeof *x);
+      if (!x) {
+        rc = KH_ENOMEM;
+        break;
+      }
+      v = x;
+      cv = cap;
+    }
+    v[nv++] = (dd){doc, w};
   }
   sqlite3_reset(st);
+  if (!rc && src != SQLITE_DONE && src != SQLITE_ROW) rc = sql_rc(db->sql);
+  sqlite3_stmt *up = rc ? NULL : stmt(db, S_DF_SET);
+  if (!rc && !up) rc = sql_rc(db->sql);
+  if (!rc) {
+    sqlite3_bind_text(up, 1, term, (int)tn, SQLITE_STATIC);
+    sqlite3_bind_int64(up, 2, (int64_t)nv);
+    rc = run(db, up);
+  }
+  if (!rc && nv < (size_t)db->champ->t) rc = set_state(db, term, tn, 4);
+  if (rc || nv < (size_t)db->champ->t) {
+    kh_free(v);
+    return rc;
+  }
+  qsort(v, nv, sizeof *v, cmp_dd);
+  size_t n = 0;
+  for (size_t i = 0; i < nv && !rc; i++) {
+    if (n == CH_R && weight(v[i].d, min_dl, avgdl) < heap[0].imp) break;
+    uint32_t dl;
+    if (!(rc = doc_dl(db, v[i].doc, &dl))) heap_push(heap, &n, (scored){weight(v[i].d, dl, avgdl), v[i].doc, v[i].d, dl});
+  }
+  kh_free(v);
   if (rc) return rc;
-  if (src != SQLITE_DONE) return sql_rc(db->sql);
   sqlite3_stmt *del = stmt(db, S_CH_DEL);
   if (!del) return sql_rc(db->sql);
   sqlite3_bind_text(del, 1, term, (int)tn, SQLITE_STATIC);
   if ((rc = run(db, del))) return rc;
-  sqlite3_stmt *up = stmt(db, S_DF_SET);
-  if (!up) return sql_rc(db->sql);
-  sqlite3_bind_text(up, 1, term, (int)tn, SQLITE_STATIC);
-  sqlite3_bind_int64(up, 2, df);
-  if ((rc = run(db, up))) return rc;
   return list_add(db, term, tn, heap, n, 0, avgdl);
 }
 
@@ -698,7 +765,7 @@ static int scan_vocab(kh_db *db, int64_t docs) {
   if (rc || (rc = load_tracked(db))) return rc;
   sqlite3_stmt *st = stmt(db, S_SCAN);
   if (!st) return sql_rc(db->sql);
-  sqlite3_bind_int64(st, 1, CH_T);
+  sqlite3_bind_int64(st, 1, db->champ->t);
   char *terms = NULL; /* NUL-separated: no writes while the scan runs */
   kh__buf b = {0};
   int src;
@@ -731,6 +798,7 @@ static int build(kh_db *db, long budget) {
   int rc;
   int64_t docs, tokens, fwd_from;
   if ((rc = meta(db, &docs, &tokens, &fwd_from, &c->scanned))) return rc;
+  int64_t min_dl = c_min_dl;
   c->pending = 0;
   if (fwd_from > 1 || docs <= 0) return 0; /* old articles lack forward rows: no lists */
   double avgdl = (double)tokens / (double)docs;
@@ -761,7 +829,7 @@ static int build(kh_db *db, long budget) {
       c->pending = 1; /* the rest after a later commit */
       break;
     }
-    rc = build_term(db, terms[i], tlen[i], avgdl, heap, &rows);
+    rc = build_term(db, terms[i], tlen[i], avgdl, (double)(min_dl > 0 ? min_dl : 1), heap, &rows);
     /* an article without a forward row (stored around kh_db_put_article):
     ** this term keeps the FTS5 path (state 3) */
     if (rc == KH_ENOTFOUND) rc = set_state(db, terms[i], tlen[i], 3);
@@ -950,7 +1018,7 @@ static int keep_hit(kh_db *db, const char *fts, const kh_search_opts *o, const c
 typedef struct qterm {
   char key[KH_MAX_TOKEN + 1];
   size_t kl;
-  double idf, bound;
+  double idf, bound, df, n;
 } qterm;
 
 int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const char *since,
@@ -995,9 +1063,23 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     double idf = log((nrow - df + 0.5) / (df + 0.5));
     if (idf <= 0.0) idf = 1e-6;
     t[i].idf = idf;
+    t[i].df = df;
+    t[i].n = n;
     /* an article outside the list: weight <= floor at aref, and BM25 grows
     ** at most linearly with avgdl; a list shorter than CH_R is complete */
     t[i].bound = n < CH_R ? -INFINITY : idf * floor * (avgdl > aref ? avgdl / aref : 1.0);
+  }
+  /* several words: FTS5 ranks only the rows that have them all; the lists
+  ** pay off when that is many rows (independence estimate) and when they
+  ** can be expected to hold a page of articles with every word */
+  if (nw > 1) {
+    double rows = nrow, expect = 0;
+    for (size_t i = 0; i < nw; i++) rows *= t[i].df / nrow;
+    for (size_t i = 0; i < nw; i++) expect += t[i].n * rows / (nrow * (t[i].df / nrow));
+    if (rows < (double)c->t / 2 || expect < 2.0 * limit) { /* FTS5 ranks t/2 rows fast */
+      kh__champ_stat[KH__CHAMP_SHORT]++;
+      goto done;
+    }
   }
   /* candidates: the union of the lists */
   cap = 1;

@@ -186,6 +186,9 @@ int kh__utf8_valid(const char *s, size_t n, size_t *bad);
 /* Allocate / free the state on a connection (kh_db_open, kh_db_close). */
 int kh__champ_open(kh_db *db);
 void kh__champ_close(kh_db *db);
+/* The df from which a term gets a list (default 5000; tests on small
+** corpora lower it).  Terms counted so far keep their state. */
+void kh__champ_set_threshold(kh_db *db, int64_t t);
 /* After an article was inserted (db->cache holds its title and body
 ** tokens): its forward row, and its terms into the open batch. */
 int kh__champ_put(kh_db *db, int64_t rowid);
