@@ -36,6 +36,38 @@ static int actor_ment(const kh__doc *d, int32_t m) {
   return m >= 0 && (d->ments[m].type == KH_ENT_PER || d->ments[m].type == KH_ENT_ORG);
 }
 
+static int tok_is(const kh__doc *d, int32_t t, const char *w) {
+  return t >= 0 && (size_t)t < d->ntok && d->toks[t].nlen == strlen(w) && !memcmp(KH__TOKNORM(d, t), w, d->toks[t].nlen);
+}
+
+/* A news outlet (ایکسپریس نیوز، جیو نیوز، بی بی سی): talking to one is an
+** interview, not a meeting. */
+static int media(const kh__doc *d, int32_t m) {
+  static const char *const words[] = {"نیوز", "ٹی", "چینل", "اخبار", "ٹائمز", "بی بی سی", "رائٹرز", "اے ایف پی", "سی این این", "ڈان"};
+  if (d->ments[m].type != KH_ENT_ORG) return 0;
+  for (int32_t t = d->ments[m].t0; t < d->ments[m].t1; t++)
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+      if (tok_is(d, t, words[k])) return 1;
+  const char *e = d->ments[m].gent >= 0 ? d->a->ents[d->ments[m].gent].id : "";
+  return !strcmp(e, "org:bbc") || !strcmp(e, "org:reuters") || !strcmp(e, "org:afp") || !strcmp(e, "org:cnn");
+}
+
+/* Not an event at this trigger: a "read more" link (مزید پڑھیں: / یہ بھی
+** پڑھیں: the headline of another article, glued to the next sentence), a
+** heart attack (دل کا دورہ), a negated or wished-for one (دورہ نہیں کیا،
+** گفتگو کی خواہش). */
+static int not_event(const kh__doc *d, int32_t t, int32_t trig0) {
+  const kh__sent *se = &d->sents[d->toks[t].sent];
+  for (int32_t j = se->t0; j + 1 < t; j++)
+    if ((tok_is(d, j, "پڑھیں") || tok_is(d, j, "پڑھیے")) && d->toks[j + 1].punct == KH__P_COLON) return 1;
+  if (trig0 >= 2 && tok_is(d, trig0 - 1, "کا") && tok_is(d, trig0 - 2, "دل")) return 1;
+  for (int32_t j = t + 1; j < se->t1 && j <= t + 3; j++) {
+    if (tok_is(d, j, "نہیں") || tok_is(d, j, "نہ") || tok_is(d, j, "خواہش")) return 1;
+    if (d->toks[j].punct) break;
+  }
+  return 0;
+}
+
 /* Collect a coordinated list of actors ending at token k (inclusive), going
 ** back: names joined by ، and اور, with titles, demonyms and "X کے صدور" in
 ** between.  Returns the first token not taken. */
@@ -45,11 +77,15 @@ static int32_t collect_back(const kh__doc *d, int32_t k, int32_t lo, list *out) 
     const kh__tok *t = &d->toks[k];
     int32_t m = kh__ment_at(d, k);
     if (m >= 0) {
-      /* an organisation inside a title (چیئرمین پی سی بی محسن نقوی) is not an actor */
-      int title = d->ments[m].type != KH_ENT_PER && (size_t)d->ments[m].t1 < d->ntok &&
-                  kh__ment_at(d, d->ments[m].t1) >= 0 &&
-                  d->ments[kh__ment_at(d, d->ments[m].t1)].type == KH_ENT_PER;
-      if (actor_ment(d, m) && !title) list_add(d, out, m);
+      /* an organisation inside a title (چیئرمین پی سی بی محسن نقوی، سیکریٹری
+      ** جنرل X ایسوسی ایشن ڈاکٹر Y) is not an actor, nor is a possessor once a
+      ** name is taken (ٹرمپ کے مشیر ایلون مسک، اے ڈی بی کے صدر Y) */
+      int32_t after = d->ments[m].t1;
+      while ((size_t)after < d->ntok && (d->toks[after].wcls & KH__W_TITLE)) after++;
+      int title = d->ments[m].type != KH_ENT_PER && (size_t)after < d->ntok && kh__ment_at(d, after) >= 0 &&
+                  d->ments[kh__ment_at(d, after)].type == KH_ENT_PER;
+      int owner = out->n && (size_t)d->ments[m].t1 < d->ntok && (d->toks[d->ments[m].t1].wcls & KH__W_GEN);
+      if (actor_ment(d, m) && !title && !owner && !media(d, m)) list_add(d, out, m);
       k = d->ments[m].t0 - 1;
       continue;
     }
@@ -180,7 +216,7 @@ int kh__events_find(kh__doc *d) {
       if (t == 0 || strcmp(KH__TOKNORM(d, t - 1), "بات")) continue;
       trig0 = t - 1;
     }
-    if (in_direct_quote(d, t)) continue;
+    if (in_direct_quote(d, t) || not_event(d, t, trig0)) continue;
     int32_t s = tk->sent, lo, hi;
     kh__clause(d, t, &lo, &hi);
     list subj = {{0}, 0}, obj = {{0}, 0};
@@ -189,6 +225,13 @@ int kh__events_find(kh__doc *d) {
     /* the frame before the trigger */
     int32_t k = trig0 - 1;
     while (k >= lo && (d->toks[k].wcls & (KH__W_MODIFIER | KH__W_ALSO)) && trig0 - k <= 3) k--;
+    /* Y سے واشنگٹن میں ملاقات: the place, then the frame before it */
+    if (k - 1 >= lo && tok_is(d, k, "میں") && kh__ment_at(d, k - 1) >= 0 &&
+        d->ments[kh__ment_at(d, k - 1)].type == KH_ENT_LOC && d->ments[kh__ment_at(d, k - 1)].t0 - 1 >= lo &&
+        (d->toks[d->ments[kh__ment_at(d, k - 1)].t0 - 1].wcls & KH__W_SE)) {
+      place = kh__ment_at(d, k - 1);
+      k = d->ments[place].t0 - 1;
+    }
     if (k >= lo) {
       int32_t m = kh__ment_at(d, k);
       if (m >= 0 && d->ments[m].type == KH_ENT_LOC) { /* بیجنگ پہنچے */
