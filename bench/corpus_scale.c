@@ -90,6 +90,12 @@ static int make(int k, char *buf, size_t cap, size_t *len, char *date) {
   return a;
 }
 
+static int count_hit(void *ctx, const kh_reuse_hit *h) {
+  (void)h;
+  (*(long *)ctx)++;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *data = KH_SOURCE_DIR "/../shared/data";
   int N = 40000, only = -1; /* --only 0|1: one side (for profiling) */
@@ -174,6 +180,19 @@ int main(int argc, char **argv) {
   printf("total %d articles: with corpus %.1f s wall %.1f s CPU (%.0f/s wall); store only %.1f s wall "
          "%.1f s CPU (%.0f/s wall); ratio wall %.2f CPU %.2f\n",
          N, tt[0], ct[0], N / tt[0], tt[1], ct[1], N / tt[1], tt[0] / tt[1], ct[0] / ct[1]);
+  /* the LSH lookup at this size: kh_corpus_reuse for 20 articles spread over the corpus */
+  if (only != 1) {
+    double t0 = now(), c0 = cpu();
+    long hits = 0;
+    for (int i = 0; i < 20; i++) {
+      char id[32];
+      snprintf(id, sizeof id, "s%d", (int)((long)N * i / 20 + N / 40));
+      if (kh_corpus_reuse(db[0], id, count_hit, &hits) < 0) return 1;
+    }
+    printf("kh_corpus_reuse at %d articles: %.1f ms wall %.1f ms CPU a lookup (20 lookups, %ld articles "
+           "listed)\n",
+           N, (now() - t0) * 50, (cpu() - c0) * 50, hits);
+  }
   for (int w = 0; w < 2; w++) {
     kh_db_close(db[w]);
     char x[600];

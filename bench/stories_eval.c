@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
   static int64_t sys[MAXG];
   /* entity weight: -1 = text only */
   double joins[] = {KH_STORY_JOIN, 0.30, 0.35, 0.40, 0.45, 0.50};
-  double ews[] = {KH_STORY_ENTITY_WEIGHT, -1, 0.1, 0.2, 0.3};
+  double ews[] = {KH_STORY_ENTITY_WEIGHT, -1, 0.2, 0.4, 0.6};
   int nj = sweep ? 6 : 1, ne = sweep ? 5 : 1;
   double ari_half[6][5][2];
   for (int e = 0; e < ne; e++)

@@ -75,7 +75,8 @@ static void on_progress(void *ctx, const kh_ingest_stats *st) {
 
 int cmd_ingest(int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
-    puts("usage: khabar ingest [--db PATH] [--format jsonl|csv|txt] [--source S] [--quiet] FILE... | -\n\n"
+    puts("usage: khabar ingest [--db PATH] [--format jsonl|csv|txt] [--source S] [--window DAYS]\n"
+         "                     [--quiet] FILE... | -\n\n"
          "Stores articles in the database (default ./khabar.db, or $KHABAR_DB) and\n"
          "indexes them for search.  Inputs:\n"
          "  FILE.jsonl  JSON Lines: id?, source?, url?, published?, title?, body|text|content;\n"
@@ -87,11 +88,17 @@ int cmd_ingest(int argc, char **argv) {
          "An article already stored (same id, or same normalized text) is skipped.\n"
          "Bad records are reported as FILE:LINE: reason and skipped.\n"
          "--source S  source for records that have none (default: the file name)\n"
+         "--window D  a story takes articles published within D days of its span\n"
+         "            (default 3, or $KHABAR_STORY_WINDOW); keep it the same for every\n"
+         "            ingest into one database\n"
          "--quiet     no progress bar and no summary");
     return 0;
   }
   const char *db_path = cli_db_path(&argc, argv);
   kh_ingest_opts o = {0};
+  kh_story_opts so = {0};
+  const char *wenv = getenv("KHABAR_STORY_WINDOW");
+  if (wenv && *wenv) so.window_days = atoi(wenv);
   int quiet = 0, ninputs = 0;
   char **inputs = calloc((size_t)argc, sizeof *inputs);
   if (!inputs) return cli_error("out of memory");
@@ -106,6 +113,15 @@ int cmd_ingest(int argc, char **argv) {
       o.format = v;
     } else if ((v = opt_value(argc, argv, &i, "--source"))) {
       o.source = v;
+    } else if ((v = opt_value(argc, argv, &i, "--window"))) {
+      char *end;
+      long d = strtol(v, &end, 10);
+      if (*end || d < 1 || d > 3650) {
+        free(inputs);
+        cli_error("ingest: --window takes a number of days (1 to 3650), not '%s'", v);
+        return 2;
+      }
+      so.window_days = (int)d;
     } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
       quiet = 1;
     } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -127,17 +143,19 @@ int cmd_ingest(int argc, char **argv) {
     free(inputs);
     return cli_error("cannot open database %s: %s", db_path, kh_strerror(rc));
   }
-  /* corpus layer: fingerprints, LSH and stories for each new article */
-  if ((rc = kh_corpus_attach(db))) {
-    kh_db_close(db);
-    free(inputs);
-    return cli_error("ingest: %s", kh_strerror(rc));
-  }
-  /* analyze layer: entities, quotes and events of each new article */
+  /* analyze layer: entities, quotes and events of each new article (first:
+  ** the corpus hook reads the article's entities for its story) */
   kh_analyzer *analyzer = NULL;
   if ((rc = kh_analyzer_new(0, &analyzer)) || (rc = kh_analyze_attach(db, analyzer))) {
     kh_analyzer_free(analyzer);
     kh_db_close(db);
+    free(inputs);
+    return cli_error("ingest: %s", kh_strerror(rc));
+  }
+  /* corpus layer: fingerprints, LSH and stories for each new article */
+  if ((rc = kh_corpus_attach_opts(db, &so))) {
+    kh_db_close(db);
+    kh_analyzer_free(analyzer);
     free(inputs);
     return cli_error("ingest: %s", kh_strerror(rc));
   }

@@ -170,8 +170,14 @@ typedef struct kh__stories kh__stories;
 /* New empty state with options o (NULL or zero fields: defaults). */
 int kh__stories_new(const kh_story_opts *o, kh__stories **out);
 void kh__stories_free(kh__stories *s);
-/* Assign a newly stored article to a story (inside the write batch). */
-int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a);
+/* Assign a newly stored article to a story (inside the write batch).
+** counts: its raw term counts (title words twice, stopwords left out),
+** sorted and merged by kh__tv_merge, or NULL to count here (counts is
+** modified, and stays the caller's). */
+int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *counts,
+                  size_t ncounts);
+/* Sort v by term and add up the weights of equal terms; returns the new length. */
+size_t kh__tv_merge(kh__tv *v, size_t n);
 /* Write the state into the open batch (before its COMMIT).  0 or a code;
 ** on failure the state is dropped (the caller rolls the batch back). */
 int kh__stories_flush(kh__stories *s, kh_db *db);

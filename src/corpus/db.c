@@ -54,10 +54,15 @@ typedef struct corpus {
     int64_t key, rowid;
   } *bands; /* LSH rows of the open batch, written sorted at the flush */
   size_t nbands, capbands;
+  /* one article's tokens, taken from the store's token cache */
+  kh__tv *tv;
+  size_t ntv, captv;
+  uint64_t *h;
+  uint32_t nh, caph;
 } corpus;
 
 /* LSH rows are grouped by epoch: rowid >> KH__LSH_EPOCH_SHIFT. */
-#define KH__LSH_EPOCH_SHIFT 14
+#define KH__LSH_EPOCH_SHIFT 10
 
 static int put_fp(corpus *c, int64_t rowid, const kh_fingerprint *fp) {
   if (c->nfps == c->capfps) {
@@ -137,16 +142,74 @@ static int flush_bands(corpus *c, kh_db *db) {
   return rc;
 }
 
+static int grow_buf(void **p, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return 0;
+  size_t c = *cap ? *cap : 256;
+  while (c < need) c *= 2;
+  void *q = kh__realloc(*p, c * elem);
+  if (!q) return KH_ENOMEM;
+  *p = q;
+  *cap = c;
+  return 0;
+}
+
+/* The tokens the store cached for text t[0..n), if it holds that text. */
+static const kh__tokcache *cached(kh_db *db, int i, const char *t, size_t n) {
+  const kh__tokcache *c = &db->cache[i];
+  return c->len == n && (n == 0 || c->text == t) ? c : NULL;
+}
+
+/* Token hashes of the body (or the title without one) and the term counts
+** of title (twice) and body, from the store's token cache of this put: the
+** tokens are the ones kh__tokens would give (kh_tokenize, flags 0,
+** colocated alternatives skipped), so nothing is tokenized again. */
+static int from_cache(corpus *c, const kh__tokcache *title, const kh__tokcache *body) {
+  c->ntv = 0;
+  c->nh = 0;
+  size_t need = title->n + body->n + 1;
+  size_t caph = c->caph;
+  if (grow_buf((void **)&c->tv, &c->captv, need, sizeof *c->tv) ||
+      grow_buf((void **)&c->h, &caph, need, sizeof *c->h))
+    return KH_ENOMEM;
+  c->caph = (uint32_t)caph;
+  const kh__tokcache *fpc = body->len ? body : title; /* as fp_text */
+  for (int f = 0; f < 2; f++) {
+    const kh__tokcache *tc = f ? body : title;
+    float w = f ? 1.0f : 2.0f;
+    for (size_t i = 0; i < tc->n; i++) {
+      const kh__tokrec *r = &tc->v[i];
+      if (r->flags & KH_TOKF_COLOC) continue;
+      const char *norm = tc->norms.data + r->off;
+      uint64_t h = kh__hash_bytes(norm, r->len);
+      if (tc == fpc) c->h[c->nh++] = h;
+      if (r->len > 2 && !kh_is_stopword(norm, r->len)) c->tv[c->ntv++] = (kh__tv){h, w};
+    }
+  }
+  c->ntv = kh__tv_merge(c->tv, c->ntv);
+  return 0;
+}
+
 /* The put hook: fingerprint, bands, story. */
 static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
   corpus *c = ctx;
+  kh_fingerprint fp;
+  int rc;
+  const kh__tokcache *tt = cached(db, 0, a->title, a->title_len), *tb = cached(db, 1, a->body, a->body_len);
+  if (tt && tb && (tt->n + tb->n) < KH__CORPUS_MAX_TOKENS) {
+    if ((rc = from_cache(c, tt, tb))) return rc;
+    kh__tokseq seq = {0};
+    seq.h = c->h;
+    seq.n = c->nh;
+    kh__fingerprint_seq(&seq, &fp);
+    if ((rc = put_fp(c, rowid, &fp))) return rc;
+    return kh__story_add(c->stories, db, rowid, a, c->tv, c->ntv);
+  }
   const char *t;
   size_t n;
   fp_text(a->title, a->title_len, a->body, a->body_len, &t, &n);
-  kh_fingerprint fp;
-  int rc = kh_fingerprint_text(t, n, &fp);
+  rc = kh_fingerprint_text(t, n, &fp);
   if (!rc) rc = put_fp(c, rowid, &fp);
-  if (!rc) rc = kh__story_add(c->stories, db, rowid, a);
+  if (!rc) rc = kh__story_add(c->stories, db, rowid, a, NULL, 0);
   return rc;
 }
 
@@ -170,6 +233,8 @@ static void on_release(void *ctx) {
   kh__stories_free(c->stories);
   kh__free(c->bands);
   kh__free(c->fps);
+  kh__free(c->tv);
+  kh__free(c->h);
   kh__free(c);
 }
 

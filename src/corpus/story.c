@@ -3,10 +3,11 @@
 ** (TF-IDF of its content words, title words counted twice, IDF from the
 ** articles stored before it, top KH__VEC_TERMS terms, unit length) and
 ** joins the most similar story whose time span is within the window, or
-** starts one.  Similarity is the cosine to the story's centroid, mixed with
-** the share of canonical entities (people, places, organisations: the
-** analyze layer's mention rows) the article shares with the story when both
-** have some.  A new story that is similar to an earlier one at a lower
+** starts one.  Similarity is the cosine to the story's centroid; with the
+** entity_weight option ew > 0 it is scaled by (1 - ew + ew * E), E the
+** cosine of the article's canonical entities (people, places,
+** organisations: the analyze layer's mention rows) with the story's, when
+** both have some.  Off by default: on the gold it did not help (docs/corpus.md).  A new story that is similar to an earlier one at a lower
 ** level (>= thread threshold, within the thread window) joins its thread.
 **
 **   kh__stories *s; kh__stories_new(&opts, &s);
@@ -126,6 +127,16 @@ static int tf_sink(void *ctx, uint64_t h, uint32_t start, uint32_t end, unsigned
   return 0;
 }
 
+size_t kh__tv_merge(kh__tv *v, size_t n) {
+  qsort(v, n, sizeof *v, cmp_term);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (m && v[m - 1].term == v[i].term) v[m - 1].w += v[i].w;
+    else v[m++] = v[i];
+  }
+  return m;
+}
+
 /* Raw term counts (title twice) of an article, sorted by term, merged. */
 static int term_counts(const kh_article *a, kh__tv **out, size_t *n) {
   tf_ctx c = {0};
@@ -137,14 +148,8 @@ static int term_counts(const kh_article *a, kh__tv **out, size_t *n) {
     kh__free(c.v);
     return rc;
   }
-  qsort(c.v, c.n, sizeof *c.v, cmp_term);
-  size_t m = 0;
-  for (size_t i = 0; i < c.n; i++) {
-    if (m && c.v[m - 1].term == c.v[i].term) c.v[m - 1].w += c.v[i].w;
-    else c.v[m++] = c.v[i];
-  }
   *out = c.v;
-  *n = m;
+  *n = kh__tv_merge(c.v, c.n);
   return 0;
 }
 
@@ -724,7 +729,9 @@ static int best_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *
     double cos = m->norm > 0 ? s->acc[k] / m->norm : 0;
     s->acc[k] = -1;
     if (seq - m->seq > s->o.active) continue; /* left memory (maybe not evicted yet) */
-    double sim = ew > 0 ? (1 - ew) * cos + ew * ent_sim(ae, na, m) : cos;
+    /* entities: when both sides name some, the share they have in common
+    ** scales the text similarity (none in common: (1 - ew) of it) */
+    double sim = ew > 0 && m->ne ? cos * (1 - ew + ew * ent_sim(ae, na, m)) : cos;
     int in_window, in_thread_window;
     if (day != INT64_MIN && m->d0 != INT64_MIN) {
       in_window = day >= m->d0 - s->o.window_days && day <= m->d1 + s->o.window_days;
@@ -829,7 +836,8 @@ static int new_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *a
   return rc ? rc : index_update(s, s->ns - 1, NULL, 0);
 }
 
-int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a) {
+int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *counts,
+                  size_t ncounts) {
   int rc;
   if (!s->in_batch) {
     /* a batch starts: (re)load unless the stored state is still ours */
@@ -838,9 +846,9 @@ int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a)
       if ((rc = state_load(s, db))) return rc;
     s->in_batch = 1;
   }
-  kh__tv *v;
-  size_t n;
-  if ((rc = term_counts(a, &v, &n))) return rc;
+  kh__tv *v = counts;
+  size_t n = ncounts;
+  if (!v && (rc = term_counts(a, &v, &n))) return rc;
   if ((rc = weigh(s, db, v, n))) goto out;
   n = top_k(v, n, KH__VEC_TERMS);
   double len = norm2(v, n);
@@ -871,7 +879,7 @@ int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a)
   mb->n = (uint32_t)n;
   memcpy(mb->v, v, n * sizeof *v);
 out:
-  kh__free(v);
+  if (v != counts) kh__free(v);
   return rc;
 }
 
