@@ -11,7 +11,8 @@
 ** is timed in wall clock and in process CPU time (the machine is shared),
 ** with the resident set size after it; a total line closes the run.
 **
-**   make bench && ./build/bench/corpus_scale [N (default 40000)] [--data DIR]
+**   make bench && ./build/bench/corpus_scale [N (default 40000)] [--data DIR] [--only 0|1]
+**   ./build/bench/corpus_scale N --jsonl FILE   (the same N articles as JSON Lines, for khabar ingest)
 */
 #include "khabar.h"
 
@@ -99,8 +100,10 @@ static int count_hit(void *ctx, const kh_reuse_hit *h) {
 int main(int argc, char **argv) {
   const char *data = KH_SOURCE_DIR "/../shared/data";
   int N = 40000, only = -1; /* --only 0|1: one side (for profiling) */
+  const char *jsonl = NULL;   /* --jsonl FILE: write the N articles as JSON Lines and stop */
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
+    else if (!strcmp(argv[i], "--jsonl") && i + 1 < argc) jsonl = argv[++i];
     else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = atoi(argv[++i]);
     else N = atoi(argv[i]);
   }
@@ -125,6 +128,27 @@ int main(int argc, char **argv) {
   }
   free(line);
   fclose(f);
+  static char buf[64 * 1024];
+  if (jsonl) { /* the same articles for `khabar ingest` */
+    FILE *out = fopen(jsonl, "w");
+    if (!out) return 1;
+    for (int k = 0; k < N; k++) {
+      size_t len;
+      char date[16], id[32];
+      int a = make(k, buf, sizeof buf, &len, date);
+      snprintf(id, sizeof id, "s%d", k);
+      json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s%}", "id", id, "source", "synthetic", "published", date,
+                            "title", title[a], "body", buf, len);
+      char *js = o ? json_dumps(o, JSON_COMPACT) : NULL;
+      if (!js) return 1;
+      fprintf(out, "%s\n", js);
+      free(js);
+      json_decref(o);
+    }
+    fclose(out);
+    printf("wrote %d recombined articles to %s\n", N, jsonl);
+    return 0;
+  }
   char path[2][256];
   kh_db *db[2];
   for (int w = 0; w < 2; w++) {
@@ -135,7 +159,6 @@ int main(int argc, char **argv) {
   printf("recombined corpus from %d pk-news-2024 articles' sentences; %d articles, 400 a day\n", na, N);
   printf("%-18s %13s %13s %7s | %13s %13s %7s | %8s\n", "articles", "corpus/s", "store/s", "ratio",
          "corpus/CPU-s", "store/CPU-s", "ratio", "RSS MB");
-  static char buf[64 * 1024];
   int block = N >= 1000000 ? 100000 : N >= 40000 ? 10000 : N / 4 > 0 ? N / 4 : 1;
   double t[2] = {0, 0}, c[2] = {0, 0}, tt[2] = {0, 0}, ct[2] = {0, 0};
   uint64_t seed_state = rs;

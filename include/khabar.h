@@ -736,7 +736,7 @@ typedef struct kh_story_opts {
   double entity_weight; /* share of the similarity from shared canonical
                         ** entities, in [0, 1); negative: text only */
   int active;           /* stories updated within the last N articles are
-                        ** candidates and kept in memory (30000) */
+                        ** candidates and kept in memory (10000) */
 } kh_story_opts;
 
 /* kh_corpus_attach with story options (o may be NULL).  The stories depend

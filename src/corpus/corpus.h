@@ -152,7 +152,7 @@ int kh__cmp_i64(const void *x, const void *y);
 #define KH_STORY_ENTITY_WEIGHT (-1) /* share of the similarity from shared entities (<0: none) */
 #define KH_STORY_WINDOW_DAYS 3      /* a story takes articles within this many days of its span */
 #define KH_THREAD_WINDOW_DAYS 60    /* threads link stories this far apart */
-#define KH_STORY_ACTIVE 30000       /* stories updated in the last N articles are candidates */
+#define KH_STORY_ACTIVE 10000       /* stories updated in the last N articles are candidates */
 #define KH__UNDATED_WINDOW 5000     /* undated articles: stories updated in the last N articles */
 #define KH__VEC_TERMS 40            /* terms in an article vector */
 #define KH__CENTROID_TERMS 100      /* terms in a story centroid */

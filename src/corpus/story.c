@@ -259,6 +259,7 @@ typedef struct smem {
   uint32_t ne;
   double enorm;             /* |entity weights| */
   int dirty;
+  int dead;                 /* left the active window (centroid freed) */
 } smem;
 
 /* A story listed under a term, with the term's weight in its centroid
@@ -292,6 +293,7 @@ struct kh__stories {
   int64_t next_id;     /* next story id */
   smem *s;             /* active stories */
   uint32_t ns, caps;
+  uint32_t ndead;      /* ... of which dead, awaiting the next rebuild */
   map64 terms;         /* term -> index in pl */
   plist *pl;
   uint32_t npl, cappl;
@@ -347,7 +349,7 @@ static void index_free(kh__stories *s) {
 /* Forget everything (it is read again from the database when needed). */
 static void state_clear(kh__stories *s) {
   for (uint32_t i = 0; i < s->ns; i++) smem_free(&s->s[i]);
-  s->ns = 0;
+  s->ns = s->ndead = 0;
   index_free(s);
   map_clear(&s->dfmap);
   s->ndf = s->ndirty = s->nmem = 0;
@@ -981,21 +983,29 @@ static int settle(kh__stories *s) {
     map_clear(&s->dfmap);
     s->ndf = 0;
   }
-  uint32_t w = 0;
+  /* stories that left the active window die in place (their index entries
+  ** stay, and are skipped by the window test); the index is rebuilt without
+  ** them once they are a quarter of the stories */
   for (uint32_t k = 0; k < s->ns; k++) {
     smem *m = &s->s[k];
     m->dirty = 0;
-    if (m->seq <= s->ndocs - s->o.active) {
+    if (!m->dead && m->seq <= s->ndocs - s->o.active) {
       smem_free(m);
-      continue;
+      m->c = NULL;
+      m->e = NULL;
+      m->nc = m->ne = 0;
+      m->dead = 1;
+      s->ndead++;
     }
-    s->s[w++] = *m;
   }
-  int evicted = w != s->ns;
-  s->ns = w;
   size_t extra = 0;
   for (uint32_t p = 0; p < s->npl; p++) extra += s->pl[p].nx;
-  if (!evicted && extra * 4 < s->nbase + 4096) return 0;
+  if (s->ndead * 4 <= s->ns && extra * 4 < s->nbase + 4096) return 0;
+  uint32_t w = 0;
+  for (uint32_t k = 0; k < s->ns; k++)
+    if (!s->s[k].dead) s->s[w++] = s->s[k];
+  s->ns = w;
+  s->ndead = 0;
   return index_rebuild(s);
 }
 
