@@ -8,8 +8,11 @@
 **               (exact; the reference for overlap@10 and NDCG@10, gain = BM25)
 **   u61         plain FTS5 + unicode61, MATCH ... ORDER BY rank LIMIT 10, no snippets
 ** It also prints how the champion-list queries ended (certified exact,
-** approximate, too few candidates -> FTS5, one word uncertified -> FTS5) and
-** the CPU seconds each engine spent building its database.
+** approximate, "short": the lists could not or were not expected to fill the
+** page -> FTS5, one word uncertified -> FTS5), the CPU seconds each engine
+** spent building its database, what the databases hold, and per query wall
+** and process-CPU p50/p99/mean (on a shared machine wall includes waiting).
+** khabar and khabar-fts run in alternating order, query by query.
 **
 ** The articles are RECOMBINED from real sentences of pk-news-2024 + COUNTER
 ** (4-19 random sentences each, seeded).  Query words are drawn from the
@@ -166,10 +169,11 @@ int main(int argc, char **argv) {
          "khabar = kh_search (with snippets; champion lists where they apply); khabar-fts = the same\n"
          "call with KHABAR_NO_CHAMP=1 (FTS5 BM25 over every match: the exact reference for overlap@10\n"
          "and NDCG@10, gain = BM25 score); u61 = plain FTS5 unicode61 MATCH ORDER BY rank LIMIT 10.\n"
-         "p50/p99/mean: wall ms per query; cpu ms: process CPU per query.\n\n",
+         "p50/p99/mean: wall ms per query; cpu p50/p99/mean: process CPU ms per query (the machine is\n"
+         "shared: wall includes waiting for a core).\n\n",
          nsent, NQ);
-  printf("%9s %6s %-10s %9s %9s %9s %9s %7s\n", "articles", "words", "engine", "p50 ms", "p99 ms", "mean ms",
-         "cpu ms", "hits");
+  printf("%9s %6s %-10s %9s %9s %9s %9s %9s %9s %7s\n", "articles", "words", "engine", "p50 ms", "p99 ms", "mean ms",
+         "cpu p50", "cpu p99", "cpu mean", "hits");
   const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
   int keep = getenv("LAT_KEEP") != NULL;
   char kpath[512], upath[512];
@@ -231,10 +235,35 @@ int main(int argc, char **argv) {
     if (!reuse)
       printf("built %ld articles in %.0f s wall; CPU s: khabar (kh_db_put_article) %.1f, u61 (2 inserts) %.1f\n", n,
              wall() - t0, kcpu, ucpu);
+    { /* what is in the databases (a kept one may be from an interrupted build) */
+      sqlite3 *k;
+      sqlite3_stmt *c;
+      long long nk = -1, nu = -1;
+      if (sqlite3_open_v2(kpath, &k, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+          sqlite3_prepare_v2(k, "SELECT count(*) FROM article", -1, &c, NULL) == SQLITE_OK) {
+        if (sqlite3_step(c) == SQLITE_ROW) nk = sqlite3_column_int64(c, 0);
+        sqlite3_finalize(c);
+        printf("articles stored: khabar %lld", nk);
+        if (sqlite3_prepare_v2(k, "SELECT state, count(*) FROM search_term GROUP BY state", -1, &c, NULL) ==
+            SQLITE_OK) {
+          printf(" (terms followed by state:");
+          while (sqlite3_step(c) == SQLITE_ROW)
+            printf(" %d:%lld", sqlite3_column_int(c, 0), (long long)sqlite3_column_int64(c, 1));
+          printf("; 1 = has a list, 2 = list wanted, 4 = counted)");
+          sqlite3_finalize(c);
+        }
+      }
+      sqlite3_close(k);
+      if (sqlite3_prepare_v2(u, "SELECT count(*) FROM article", -1, &c, NULL) == SQLITE_OK) {
+        if (sqlite3_step(c) == SQLITE_ROW) nu = sqlite3_column_int64(c, 0);
+        sqlite3_finalize(c);
+      }
+      printf(", u61 %lld\n", nu);
+    }
     sqlite3_stmt *uq;
     sqlite3_prepare_v2(u, "SELECT rowid FROM article_fts WHERE article_fts MATCH ?1 ORDER BY rank LIMIT 10", -1, &uq, NULL);
     for (int nw = 1; nw <= 3; nw++) {
-      static double tk[NQ], tx[NQ], tu[NQ];
+      static double tk[NQ], tx[NQ], tu[NQ], qk[NQ], qx[NQ], qu[NQ]; /* wall, cpu ms */
       double hk = 0, hx = 0, hu = 0, ck = 0, cx = 0, cu = 0, ov = 0, ndcg = 0;
       int nref = 0;
       long st0[KH__CHAMP_NSTAT];
@@ -253,20 +282,21 @@ int main(int argc, char **argv) {
         uqs[k] = '\0';
         kh_search_opts o = {0};
         o.limit = 10;
-        /* khabar: champion lists where they apply */
+        /* khabar: champion lists where they apply; khabar-fts: the same call
+        ** with them switched off (exact BM25).  Which runs first alternates,
+        ** so neither always finds the other's pages in the cache. */
         hitlist got = {0}, ref = {0};
-        double s = wall(), c0 = cpu();
-        kh_search(db, q, &o, keep_hit, &got);
-        tk[i] = (wall() - s) * 1000;
-        ck += (cpu() - c0) * 1000;
+        for (int pass = 0; pass < 2; pass++) {
+          int fts = (pass + i) % 2;
+          if (fts) setenv("KHABAR_NO_CHAMP", "1", 1);
+          double s = wall(), c0 = cpu();
+          kh_search(db, q, &o, keep_hit, fts ? &ref : &got);
+          double w = (wall() - s) * 1000, c = (cpu() - c0) * 1000;
+          unsetenv("KHABAR_NO_CHAMP");
+          if (fts) tx[i] = w, qx[i] = c, cx += c;
+          else tk[i] = w, qk[i] = c, ck += c;
+        }
         hk += got.n;
-        /* khabar-fts: the same call with champion lists switched off (exact BM25) */
-        setenv("KHABAR_NO_CHAMP", "1", 1);
-        s = wall(), c0 = cpu();
-        kh_search(db, q, &o, keep_hit, &ref);
-        tx[i] = (wall() - s) * 1000;
-        cx += (cpu() - c0) * 1000;
-        unsetenv("KHABAR_NO_CHAMP");
         hx += ref.n;
         if (ref.n) { /* quality against exact: overlap@10, NDCG@10 with BM25 as gain */
           int common = 0;
@@ -280,13 +310,14 @@ int main(int argc, char **argv) {
           ndcg += idcg > 0 ? dcg / idcg : 1;
           nref++;
         }
-        s = wall(), c0 = cpu();
+        double s = wall(), c0 = cpu();
         sqlite3_bind_text(uq, 1, uqs, -1, SQLITE_STATIC);
         int hits = 0;
         while (sqlite3_step(uq) == SQLITE_ROW) hits++;
         sqlite3_reset(uq);
         tu[i] = (wall() - s) * 1000;
-        cu += (cpu() - c0) * 1000;
+        qu[i] = (cpu() - c0) * 1000;
+        cu += qu[i];
         hu += hits;
       }
       double mk = 0, mx = 0, mu = 0;
@@ -294,17 +325,21 @@ int main(int argc, char **argv) {
       qsort(tk, NQ, sizeof tk[0], cmp_d);
       qsort(tx, NQ, sizeof tx[0], cmp_d);
       qsort(tu, NQ, sizeof tu[0], cmp_d);
+      qsort(qk, NQ, sizeof qk[0], cmp_d);
+      qsort(qx, NQ, sizeof qx[0], cmp_d);
+      qsort(qu, NQ, sizeof qu[0], cmp_d);
       long d[KH__CHAMP_NSTAT];
       for (int j = 0; j < KH__CHAMP_NSTAT; j++) d[j] = kh__champ_stat[j] - st0[j];
-      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %7.1f   overlap@10 %.3f  NDCG@10 %.3f  champion: %ld exact,"
+      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f   overlap@10 %.3f  NDCG@10 %.3f  champion: %ld exact,"
              " %ld approx, %ld short, %ld uncertified\n",
-             n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100], mk / NQ, ck / NQ, hk / NQ, nref ? ov / nref : 1,
+             n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100], mk / NQ, qk[NQ / 2], qk[NQ * 99 / 100], ck / NQ, hk / NQ,
+             nref ? ov / nref : 1,
              nref ? ndcg / nref : 1, d[KH__CHAMP_EXACT], d[KH__CHAMP_APPROX], d[KH__CHAMP_SHORT],
              d[KH__CHAMP_UNCERT]);
-      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "khabar-fts", tx[NQ / 2],
-             tx[NQ * 99 / 100], mx / NQ, cx / NQ, hx / NQ);
-      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "u61", tu[NQ / 2], tu[NQ * 99 / 100],
-             mu / NQ, cu / NQ, hu / NQ);
+      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "khabar-fts", tx[NQ / 2],
+             tx[NQ * 99 / 100], mx / NQ, qx[NQ / 2], qx[NQ * 99 / 100], cx / NQ, hx / NQ);
+      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "u61", tu[NQ / 2],
+             tu[NQ * 99 / 100], mu / NQ, qu[NQ / 2], qu[NQ * 99 / 100], cu / NQ, hu / NQ);
       fflush(stdout);
     }
     sqlite3_finalize(uq);
