@@ -519,13 +519,16 @@ typedef struct kh_search_opts {
   const char *hl_open;    /* highlight markers around matched words; NULL = "[" */
   const char *hl_close;   /* NULL = "]" */
   int snippet_tokens;     /* words of context in a snippet; 0 = 24 */
+  int no_rerank;          /* 1: plain BM25 order, without the proximity re-ranking
+                             of the best 30 candidates (docs/store.md) */
 } kh_search_opts;
 
 /* One search result; every pointer is valid only during the callback. */
 typedef struct kh_hit {
   int64_t rowid;
   const char *id;        /* article id */
-  double score;          /* BM25, higher is better (title weighted 4x body) */
+  double score;          /* BM25 (title weighted 4x body) plus the proximity bonus;
+                            higher is better */
   const char *title;     /* original text */
   const char *source;    /* may be NULL */
   const char *url;       /* may be NULL */

@@ -94,7 +94,7 @@ void kh__fts5_use_cache(kh__tokcache *c, int n) {
 static int replay(emit_ctx *e, const char *text, int n, int *rc) {
   for (int i = 0; i < g_ncache; i++) {
     kh__tokcache *c = &g_cache[i];
-    if (!c->text || c->len != (size_t)n || memcmp(c->text, text, (size_t)n)) continue;
+    if (!c->text || c->len != (size_t)n || (c->text != text && memcmp(c->text, text, (size_t)n))) continue;
     *rc = 0;
     for (size_t k = 0; k < c->n && !*rc; k++) {
       kh_token t = {c->norms.data + c->v[k].off, c->v[k].len, c->v[k].start, c->v[k].end,
@@ -147,7 +147,8 @@ int kh_fts5_register(void *sqlite3_db) {
   if (!api || api->iVersion < 2) return KH_EDB;
   static fts5_tokenizer tk = {ktok_create, ktok_delete, ktok_tokenize};
   if (api->xCreateTokenizer(api, "khabar", NULL, &tk, NULL) != SQLITE_OK) return KH_EDB;
-  return api->xCreateFunction(api, "khabar_bm25", NULL, bm25_fn, NULL) == SQLITE_OK ? 0 : KH_EDB;
+  if (api->xCreateFunction(api, "khabar_bm25", NULL, bm25_fn, NULL) != SQLITE_OK) return KH_EDB;
+  return kh__rerank_register(api);
 }
 
 /* ---- khabar_bm25: BM25 with settable k1 and b ----

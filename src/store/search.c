@@ -2,8 +2,8 @@
 ** search.c — kh_search: parse the user's query (query.c), run it against
 ** the FTS5 index ranked by BM25 with the title weighted above the body
 ** (the rank is set in the schema: bm25(4.0, 1.0)), filter by source and
-** date, and hand each hit with a snippet of the original text (snippet.c)
-** to the caller.
+** date, re-score the best candidates by term proximity (rerank.c), and hand
+** each hit with a snippet of the original text (snippet.c) to the caller.
 **
 **   kh_search_opts o = {.limit = 5, .source = "geo", .since = "2024-11-01"};
 **   kh_search(db, "عمران خان", &o, print_hit, NULL);
@@ -19,7 +19,7 @@ static const char *col(sqlite3_stmt *st, int i) { return (const char *)sqlite3_c
 
 /* The ranked rowids, filters applied before the limit. */
 static int prepare_hits(kh_db *db, const kh_search_opts *o, const char *fts, const char *since,
-                        const char *until, sqlite3_stmt **out) {
+                        const char *until, int limit, sqlite3_stmt **out) {
   kh__buf sql = {0};
   int rc = 0;
   int filtered = o->source || since || until;
@@ -42,8 +42,7 @@ static int prepare_hits(kh_db *db, const kh_search_opts *o, const char *fts, con
   if (o->source) sqlite3_bind_text(st, 2, o->source, -1, SQLITE_STATIC);
   if (since) sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
   if (until) sqlite3_bind_text(st, 4, until, -1, SQLITE_STATIC);
-  int limit = o->limit > 0 ? o->limit : 10;
-  sqlite3_bind_int(st, 5, limit > MAX_LIMIT ? MAX_LIMIT : limit);
+  sqlite3_bind_int(st, 5, limit);
   *out = st;
   return 0;
 }
@@ -95,18 +94,23 @@ int kh_search(kh_db *db, const char *query, const kh_search_opts *opts, kh_hit_c
     kh__query_free(&q);
     return rc;
   }
+  int limit = o.limit > 0 ? (o.limit > MAX_LIMIT ? MAX_LIMIT : o.limit) : 10;
+  int depth = o.no_rerank || !kh__rerank_wanted(&q) ? 0 : kh__rerank_params()->depth, fetch = limit > depth ? limit : depth;
+  kh__cand *cand = kh__malloc(sizeof *cand * (size_t)fetch);
+  kh__champ_hit *ch = kh__malloc(sizeof *ch * (size_t)fetch);
+  size_t n = 0, nch = 0;
   sqlite3_stmt *hits = NULL, *art = NULL;
-  if (sqlite3_prepare_v2(db->sql, SQL_ARTICLE, -1, &art, NULL) != SQLITE_OK) rc = KH_EDB;
+  if (!cand || !ch) rc = KH_ENOMEM;
+  if (!rc && sqlite3_prepare_v2(db->sql, SQL_ARTICLE, -1, &art, NULL) != SQLITE_OK) rc = KH_EDB;
   /* frequent words only: candidates from the champion lists (champ.c) */
-  kh__champ_hit ch[100];
-  size_t nch = 0;
-  int champ = rc ? 0 : kh__champ_topk(db, &q, &o, o.since ? since : NULL, o.until ? until : NULL, ch, &nch);
+  kh_search_opts co = o;
+  co.limit = fetch;
+  int champ = rc ? 0 : kh__champ_topk(db, &q, &co, o.since ? since : NULL, o.until ? until : NULL, ch, &nch);
   if (champ < 0) rc = champ;
-  for (size_t i = 0; champ > 0 && !rc && i < nch; i++)
-    rc = deliver(db, art, ch[i].rowid, ch[i].score, &q, &o, cb, ctx);
+  for (size_t i = 0; champ > 0 && !rc && i < nch; i++) cand[n++] = (kh__cand){ch[i].rowid, ch[i].score, 0};
   if (!rc && !champ)
-    rc = prepare_hits(db, &o, q.fts, o.since ? since : NULL, o.until ? until : NULL, &hits);
-  while (!rc && hits) {
+    rc = prepare_hits(db, &o, q.fts, o.since ? since : NULL, o.until ? until : NULL, fetch, &hits);
+  while (!rc && hits && n < (size_t)fetch) {
     int src = sqlite3_step(hits);
     if (src == SQLITE_DONE) break;
     if (src != SQLITE_ROW) {
@@ -114,10 +118,15 @@ int kh_search(kh_db *db, const char *query, const kh_search_opts *opts, kh_hit_c
       rc = src == SQLITE_NOMEM ? KH_ENOMEM : src == SQLITE_ERROR ? KH_EQUERY : KH_EDB;
       break;
     }
-    rc = deliver(db, art, sqlite3_column_int64(hits, 0), -sqlite3_column_double(hits, 1), &q, &o,
-                 cb, ctx);
+    cand[n++] = (kh__cand){sqlite3_column_int64(hits, 0), -sqlite3_column_double(hits, 1), 0};
   }
   sqlite3_finalize(hits);
+  /* second stage: the best candidates re-scored by term proximity (rerank.c) */
+  if (!rc && depth) rc = kh__rerank(db, &q, cand, n);
+  for (size_t i = 0; !rc && i < n && i < (size_t)limit; i++)
+    rc = deliver(db, art, cand[i].rowid, cand[i].score, &q, &o, cb, ctx);
+  kh_free(cand);
+  kh_free(ch);
   sqlite3_finalize(art);
   kh__query_free(&q);
   return rc;

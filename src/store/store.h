@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <time.h>
 
 /* ---- Token cache (article.c), used by db.c and fts5.c ---- */
 
@@ -61,6 +62,8 @@ struct kh_db {
   int version;           /* schema version after migration */
   sqlite3_stmt *st_find_id, *st_find_hash, *st_ins, *st_ins_fts, *st_ins_dup;
   kh__tokcache cache[2]; /* title, body of the article being stored */
+  time_t now_t;          /* second of now[] */
+  char now[24];          /* ingest time as stored, UTC */
   struct {
     kh__put_hook fn;
     void *ctx;
@@ -150,6 +153,45 @@ void kh__query_free(kh__query *q);
 ** window (0: the text's first words, nothing highlighted).  *rc sticky. */
 int kh__snippet(const char *text, size_t len, const kh__query *q, const char *open,
                  const char *close, int ntok, kh__buf *out, int *rc);
+
+/* ---- Interface to code in rerank.c ---- */
+
+/* A search candidate: row id and score (higher is better). */
+typedef struct kh__cand {
+  int64_t rowid;
+  double score;
+  int ord; /* scratch: position before re-ranking */
+} kh__cand;
+
+/* Proximity re-ranking parameters (rerank.c explains each). */
+typedef struct kh__rr_params {
+  int depth;      /* candidates re-scored */
+  double w_prox;  /* weight of the proximity bonus; 0 switches re-ranking off */
+  double w_title; /* a pair in the title counts this many times a body pair */
+  double w_order; /* a pair in the query's order counts 1 + this */
+  int window;     /* tokens between two words still counted as near */
+  double k1;      /* saturation of the proximity bonus */
+  int lead;       /* body tokens read (the lead); 0 = the whole body */
+  double w_lead;  /* weight of the idf of query phrases found in the title or lead */
+  double w_fuzzy; /* weight of the idf of query words found only in another spelling */
+} kh__rr_params;
+
+#define KH__RR_DEPTH 30
+
+/* Re-score the best n candidates c[0..n) (best first, BM25 scores) of the
+** parsed query q by term proximity, lead and spelling variants and re-sort them; only the first
+** depth are touched, and their new scores are >= the old ones.  0,
+** KH_ENOMEM or KH_EDB. */
+int kh__rerank(kh_db *db, const kh__query *q, kh__cand *c, size_t n);
+/* 1 if re-ranking q can change anything (two or more words that are not
+** stopwords), so kh_search fetches depth candidates instead of limit. */
+int kh__rerank_wanted(const kh__query *q);
+/* Register the auxiliary function khabar_rr (called by kh_fts5_register). */
+int kh__rerank_register(fts5_api *api);
+/* Replace the parameters (benchmarks only; not thread-safe); NULL restores
+** the defaults.  kh__rerank_params returns the ones in use. */
+void kh__rerank_tune(const kh__rr_params *p);
+const kh__rr_params *kh__rerank_params(void);
 
 /* ---- Interface to code in jsonl.c, csv.c, txtdir.c, ingest.c ---- */
 

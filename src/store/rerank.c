@@ -1,0 +1,483 @@
+/*
+** rerank.c — second-stage scoring of kh_search's best BM25 candidates, the
+** way a search engine re-scores its top documents.  BM25 scores every query
+** word on its own and only by exact index terms, so (1) an article that has
+** the words of the query side by side ranks no higher than one where they
+** lie scattered, and (2) a word the user spelled differently from the
+** article (ملایئشیا / ملائیشیا، بلائنڈ / بلائینڈ) or wrote fused with its
+** neighbour (پرکرن for پر کرن) counts for nothing.  The best RERANK depth
+** candidates are read again (title and the lead of the body) and get
+**
+**   score = bm25 + w_prox  * sum over pairs of distinct query phrases (i, j)
+**                           min(idf_i, idf_j) * (k1 + 1) acc_ij / (acc_ij + K)
+**                + w_lead  * sum of idf_i of the phrases found in title or lead
+**                + w_fuzzy * sum of idf_i of the words found there only in
+**                            another spelling (one edit apart, or fused)
+**
+** acc_ij sums 1/d^2 over the places where i and j occur d <= window tokens
+** apart in the same column (BM25TP, Rasolofo & Savoy 2003; a title pair
+** counts w_title times, a pair in the query's order 1 + w_order times), and K
+** is k1 (a lead has a fixed size, so no length normalisation).  Stopwords (a headline's کے، نے، میں) have an
+** idf near zero, so they add nothing.  Every bonus is >= 0, so re-scored
+** candidates stay above the ones below the depth.
+**
+** The candidates' words are matched as FTS5 matches them: the same
+** tokenizer (kh_tokenize), a word or its light stem against the query word
+** or its stem.  The idf of each query phrase comes from FTS5 once per query
+** (the auxiliary function khabar_rr, xQueryPhrase).  Parameters were chosen
+** on one half of COUNTER known-item search and checked on the other
+** (bench/store_counter.c, docs/store.md).
+**
+**   kh__cand c[100]; ...               // rowid + BM25 (higher is better)
+**   kh__rerank(db, &q, c, n);          // c re-scored and re-sorted
+*/
+#include "store.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define RR_MAXP 64       /* query phrases considered */
+#define RR_MAXQT 256     /* query tokens considered */
+#define RR_MAXTITLE 128  /* title tokens read */
+#define RR_MAXCP 48      /* code points compared for spelling variants */
+
+/* depth, w_prox, w_title, w_order, window, k1, lead, w_lead, w_fuzzy: the
+** weights, lead and window chosen on the even-numbered COUNTER pairs
+** (bench/store_counter.c TUNE=1); depth, w_title, w_order and k1 set, not tuned */
+#define RR_DEFAULTS {KH__RR_DEPTH, 0.3, 4.0, 0.5, 5, 1.2, 200, 0.1, 0.25}
+static const kh__rr_params RR_DEFAULT = RR_DEFAULTS;
+static kh__rr_params g_params = RR_DEFAULTS;
+
+void kh__rerank_tune(const kh__rr_params *p) { g_params = p ? *p : RR_DEFAULT; }
+
+const kh__rr_params *kh__rerank_params(void) { return &g_params; }
+
+static uint64_t fnv(const char *s, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+  return h;
+}
+
+typedef struct rr_qtok {
+  uint64_t h, sh; /* hash of the normalized form and of its stem */
+} rr_qtok;
+
+typedef struct rr_phrase {
+  int first, ntok;  /* tokens in qtok[] */
+  int prefix;       /* "x" * */
+  int positive;     /* not under NOT */
+  const char *text; /* the phrase's one word (in the query copy), for variants */
+  size_t len;
+  double idf;
+} rr_phrase;
+
+typedef struct rr_dtok {
+  uint64_t h, sh;
+  uint32_t off, len; /* normalized form in norms */
+  int pos;           /* token position in its column (colocated forms share one) */
+  uint8_t col, kind;
+} rr_dtok;
+
+typedef struct rr_inst {
+  int phrase, col, off;
+} rr_inst;
+
+typedef struct rr_state {
+  const kh__rr_params *par;
+  char *fts;                /* copy of the expression; phrase texts point into it */
+  rr_phrase ph[RR_MAXP];
+  int np, np_fts;           /* parsed phrases; phrases FTS5 counted */
+  rr_qtok qt[RR_MAXQT];
+  int nqt;
+  double nrow;
+  int have_stats;
+  rr_dtok *d;               /* the candidate's tokens */
+  size_t nd, dcap;
+  kh__buf norms;
+  int col, pos, npos, limit; /* tokenizer callback state */
+  rr_inst *inst;
+  size_t ninst, icap;
+  char found[RR_MAXP];
+  double acc[RR_MAXP][RR_MAXP];
+  int rc;
+} rr_state;
+
+/* ---- the query's phrases, read back from the FTS5 expression ---- */
+
+static void add_qtok(rr_state *s, const char *w, size_t n) {
+  char st[KH_MAX_TOKEN + 1];
+  rr_qtok *t = &s->qt[s->nqt++];
+  t->h = fnv(w, n);
+  int sn = kh_stem(w, n, st, sizeof st);
+  t->sh = sn > 0 ? fnv(st, (size_t)sn) : t->h;
+}
+
+static int is_term(const kh__query *q, const char *w, size_t n) {
+  for (size_t i = 0; i < q->nterms; i++)
+    if (q->terms[i].len == n && !memcmp(q->terms[i].norm, w, n)) return 1;
+  return 0;
+}
+
+/* The expression holds only "quoted strings" of space-separated normalized
+** tokens ("" for a quote), a * after a prefix, parentheses and operators. */
+static int parse_phrases(rr_state *s, const kh__query *q) {
+  char *p = s->fts;
+  while (*p) {
+    if (*p != '"') {
+      p++;
+      continue;
+    }
+    char *w = ++p, *o = p; /* unescape in place */
+    while (*p && !(*p == '"' && p[1] != '"')) {
+      if (*p == '"') p++;
+      *o++ = *p++;
+    }
+    char *end = o;
+    if (*p == '"') p++;
+    s->np_fts++;
+    if (s->np >= RR_MAXP) continue;
+    rr_phrase *ph = &s->ph[s->np++];
+    memset(ph, 0, sizeof *ph);
+    ph->first = s->nqt;
+    for (char *t = w; t < end;) {
+      char *e = t;
+      while (e < end && *e != ' ') e++;
+      if (e > t && s->nqt < RR_MAXQT) {
+        if (!ph->ntok) ph->positive = is_term(q, t, (size_t)(e - t));
+        add_qtok(s, t, (size_t)(e - t));
+        ph->ntok++;
+        ph->text = t;
+        ph->len = (size_t)(e - t);
+      }
+      t = e + 1;
+    }
+    if (ph->ntok != 1) ph->text = NULL;
+    char *a = p;
+    while (*a == ' ') a++;
+    if (*a == '*') ph->prefix = 1;
+  }
+  return 0;
+}
+
+/* ---- idf of each phrase, from FTS5 ---- */
+
+/* Counting the rows of a frequent phrase would cost as much as the first
+** stage: after RR_COUNT_CAP rows the count stops, and the document frequency
+** is extrapolated from how far into the rowids it got (rowids grow with
+** ingest, so they are close to dense).  Exact below the cap. */
+#define RR_COUNT_CAP 2000
+
+typedef struct rr_count {
+  const Fts5ExtensionApi *api;
+  sqlite3_int64 n, last;
+} rr_count;
+
+static int count_cb(const Fts5ExtensionApi *api, Fts5Context *fts, void *ud) {
+  rr_count *c = ud;
+  if (++c->n < RR_COUNT_CAP) return SQLITE_OK;
+  c->last = api->xRowid(fts);
+  return SQLITE_DONE;
+}
+
+/* khabar_rr(fts_table, state_pointer): fills the idf of every phrase. */
+static void rr_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
+                  sqlite3_value **val) {
+  rr_state *s = nval > 0 ? sqlite3_value_pointer(val[0], "kh_rerank") : NULL;
+  if (!s) {
+    sqlite3_result_error(ctx, "khabar_rr: internal function", -1);
+    return;
+  }
+  if (s->have_stats) return;
+  sqlite3_int64 nrow = 0;
+  int rc = api->xRowCount(fts, &nrow);
+  if (rc == SQLITE_OK && api->xPhraseCount(fts) != s->np_fts) rc = SQLITE_MISMATCH;
+  for (int i = 0; rc == SQLITE_OK && i < s->np; i++) {
+    rr_phrase *ph = &s->ph[i];
+    ph->idf = 1e-6; /* stopwords (a headline's کے، نے، میں) weigh nothing */
+    if (!ph->positive || (ph->text && kh_is_stopword(ph->text, ph->len))) continue;
+    rr_count c = {api, 0, 0};
+    rc = api->xQueryPhrase(fts, i, &c, count_cb);
+    double df = (double)c.n;
+    if (c.last > 0 && (double)c.last < (double)nrow) df = df * (double)nrow / (double)c.last;
+    double idf = log(((double)nrow - df + 0.5) / (df + 0.5));
+    if (idf > 1e-6) ph->idf = idf;
+  }
+  s->nrow = (double)nrow;
+  s->have_stats = rc == SQLITE_OK;
+  if (rc != SQLITE_OK && rc != SQLITE_MISMATCH) {
+    s->rc = rc;
+    sqlite3_result_error_code(ctx, rc);
+  }
+}
+
+int kh__rerank_register(fts5_api *api) {
+  return api->xCreateFunction(api, "khabar_rr", NULL, rr_fn, NULL) == SQLITE_OK ? 0 : KH_EDB;
+}
+
+/* ---- one candidate's tokens ---- */
+
+static int dtok_cb(void *ctx, const kh_token *t) {
+  rr_state *s = ctx;
+  if (!(t->flags & KH_TOKF_COLOC) || !s->npos) {
+    if (s->npos >= s->limit) return 1; /* enough of this column */
+    s->pos = s->npos++;
+  }
+  if (s->nd == s->dcap) {
+    size_t cap = s->dcap ? s->dcap * 2 : 256;
+    rr_dtok *v = kh__realloc(s->d, cap * sizeof *v);
+    if (!v) return KH_ENOMEM;
+    s->d = v;
+    s->dcap = cap;
+  }
+  char st[KH_MAX_TOKEN + 1];
+  rr_dtok *d = &s->d[s->nd++];
+  d->h = fnv(t->norm, t->norm_len);
+  int sn = t->kind == KH_TOK_WORD ? kh_stem(t->norm, t->norm_len, st, sizeof st) : -1;
+  d->sh = sn > 0 ? fnv(st, (size_t)sn) : d->h;
+  d->off = (uint32_t)s->norms.len;
+  d->len = t->norm_len;
+  d->pos = s->pos;
+  d->col = (uint8_t)s->col;
+  d->kind = t->kind;
+  int rc = 0;
+  kh__buf_append(&s->norms, t->norm, t->norm_len, &rc);
+  return rc;
+}
+
+static int read_col(rr_state *s, const char *text, size_t len, int col, int limit) {
+  s->col = col;
+  s->pos = s->npos = 0;
+  s->limit = limit;
+  if (!text || !len) return 0;
+  int rc = kh_tokenize(text, len, 0, dtok_cb, s);
+  return rc == 1 ? 0 : rc;
+}
+
+static int tok_match(const rr_qtok *q, const rr_dtok *d) {
+  return q->h == d->h || q->h == d->sh || q->sh == d->h || q->sh == d->sh;
+}
+
+/* Phrase ph at doc token k (its first word)? */
+static int phrase_at(const rr_state *s, const rr_phrase *ph, size_t k) {
+  const rr_dtok *d = &s->d[k];
+  if (ph->prefix && ph->text)
+    return d->len >= ph->len && !memcmp(s->norms.data + d->off, ph->text, ph->len);
+  if (!tok_match(&s->qt[ph->first], d)) return 0;
+  for (int j = 1; j < ph->ntok; j++) {
+    int ok = 0;
+    for (size_t m = k + 1; m < s->nd && s->d[m].col == d->col && s->d[m].pos <= d->pos + j; m++)
+      if (s->d[m].pos == d->pos + j && tok_match(&s->qt[ph->first + j], &s->d[m])) ok = 1;
+    if (!ok) return 0;
+  }
+  return 1;
+}
+
+static size_t utf8_cps(const char *s, size_t n, uint32_t *out, size_t cap) {
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < cap;) {
+    unsigned char c = (unsigned char)s[i];
+    int w = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    uint32_t cp = w == 1 ? c : (uint32_t)(c & (0x7F >> w));
+    for (int j = 1; j < w && i + (size_t)j < n; j++) cp = (cp << 6) | ((unsigned char)s[i + (size_t)j] & 0x3F);
+    out[k++] = cp;
+    i += (size_t)w;
+  }
+  return k;
+}
+
+/* Two spellings of one word: one edit (insert, delete, substitute or swap
+** two neighbours) apart, both 4+ letters; or one is the other with a word of
+** 2+ letters fused before or after it (the shorter 3+ letters). */
+static int variant(const uint32_t *a, size_t na, const uint32_t *b, size_t nb) {
+  if (na > nb) {
+    const uint32_t *t = a;
+    a = b, b = t;
+    size_t tn = na;
+    na = nb, nb = tn;
+  }
+  if (na >= 3 && nb >= na + 2) {
+    if (!memcmp(a, b, na * sizeof *a) || !memcmp(a, b + (nb - na), na * sizeof *a)) return 1;
+  }
+  if (na < 4 || nb - na > 1) return 0;
+  size_t i = 0;
+  while (i < na && a[i] == b[i]) i++;
+  if (i == na) return nb > na; /* equal words are not variants here */
+  if (nb == na + 1) return !memcmp(a + i, b + i + 1, (na - i) * sizeof *a);
+  if (!memcmp(a + i + 1, b + i + 1, (na - i - 1) * sizeof *a)) return 1; /* substitute */
+  return i + 1 < na && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+         !memcmp(a + i + 2, b + i + 2, (na - i - 2) * sizeof *a); /* swap */
+}
+
+static int inst_cmp(const void *a, const void *b) {
+  const rr_inst *x = a, *y = b;
+  if (x->col != y->col) return x->col < y->col ? -1 : 1;
+  return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The bonus of one candidate from its tokens in s->d. */
+static int score_doc(rr_state *s, double *bonus) {
+  const kh__rr_params *p = s->par;
+  s->ninst = 0;
+  memset(s->found, 0, sizeof s->found);
+  double lead = 0;
+  for (int i = 0; i < s->np; i++) {
+    const rr_phrase *ph = &s->ph[i];
+    if (!ph->positive || ph->idf <= 1e-6) continue;
+    for (size_t k = 0; k < s->nd; k++) {
+      if (k && s->d[k].pos == s->d[k - 1].pos && s->d[k].col == s->d[k - 1].col &&
+          s->ninst && s->inst[s->ninst - 1].phrase == i && s->inst[s->ninst - 1].off == s->d[k].pos)
+        continue; /* already matched at this position */
+      if (!phrase_at(s, ph, k)) continue;
+      if (s->ninst == s->icap) {
+        size_t cap = s->icap ? s->icap * 2 : 64;
+        rr_inst *v = kh__realloc(s->inst, cap * sizeof *v);
+        if (!v) return KH_ENOMEM;
+        s->inst = v;
+        s->icap = cap;
+      }
+      s->inst[s->ninst++] = (rr_inst){i, s->d[k].col, s->d[k].pos};
+      if (!s->found[i]) s->found[i] = 1, lead += ph->idf;
+    }
+  }
+  *bonus = p->w_lead * lead;
+
+  /* words found only in another spelling */
+  if (p->w_fuzzy > 0) {
+    double fz = 0;
+    for (int i = 0; i < s->np; i++) {
+      const rr_phrase *ph = &s->ph[i];
+      if (s->found[i] || !ph->positive || !ph->text || ph->prefix || ph->idf <= 1e-6 ||
+          kh_is_stopword(ph->text, ph->len))
+        continue;
+      uint32_t a[RR_MAXCP], b[RR_MAXCP];
+      size_t na = utf8_cps(ph->text, ph->len, a, RR_MAXCP);
+      if (na < 3) continue;
+      for (size_t k = 0; k < s->nd; k++) {
+        const rr_dtok *d = &s->d[k];
+        if (d->kind != KH_TOK_WORD || d->len < 6) continue;
+        size_t nb = utf8_cps(s->norms.data + d->off, d->len, b, RR_MAXCP);
+        if (variant(a, na, b, nb)) {
+          fz += ph->idf;
+          break;
+        }
+      }
+    }
+    *bonus += p->w_fuzzy * fz;
+  }
+  if (p->w_prox <= 0 || s->ninst < 2) return 0;
+  qsort(s->inst, s->ninst, sizeof *s->inst, inst_cmp);
+  for (int i = 0; i < s->np; i++) memset(s->acc[i], 0, sizeof(double) * (size_t)s->np);
+  int any = 0;
+  for (size_t x = 0; x < s->ninst; x++) {
+    const rr_inst *a = &s->inst[x];
+    int asz = s->ph[a->phrase].ntok;
+    for (size_t y = x + 1; y < s->ninst; y++) {
+      const rr_inst *b = &s->inst[y];
+      if (b->col != a->col || b->off - a->off > p->window + asz) break;
+      int d = b->off - (a->off + asz - 1); /* tokens from a's end to b */
+      if (d <= 0 || d > p->window || b->phrase == a->phrase) continue;
+      double w = 1.0 / ((double)d * d);
+      if (a->col == 0) w *= p->w_title;
+      if (a->phrase < b->phrase) w *= 1.0 + p->w_order;
+      int i = a->phrase < b->phrase ? a->phrase : b->phrase, j = a->phrase ^ b->phrase ^ i;
+      s->acc[i][j] += w;
+      any = 1;
+    }
+  }
+  if (!any) return 0;
+  double K = p->k1, sum = 0; /* a fixed-size lead: no length normalisation */
+  for (int i = 0; i < s->np; i++)
+    for (int j = i + 1; j < s->np; j++) {
+      double a = s->acc[i][j];
+      if (a <= 0) continue;
+      double m = s->ph[i].idf < s->ph[j].idf ? s->ph[i].idf : s->ph[j].idf;
+      sum += m * (p->k1 + 1) * a / (a + K);
+    }
+  *bonus += p->w_prox * sum;
+  return 0;
+}
+
+static int cand_cmp(const void *a, const void *b) {
+  const kh__cand *x = a, *y = b;
+  if (x->score != y->score) return x->score > y->score ? -1 : 1;
+  return x->ord < y->ord ? -1 : x->ord > y->ord; /* ties keep the first stage's order */
+}
+
+int kh__rerank_wanted(const kh__query *q) {
+  int words = 0;
+  for (size_t i = 0; i < q->nterms && words < 2; i++)
+    words += !kh_is_stopword(q->terms[i].norm, q->terms[i].len);
+  return words >= 2 && g_params.depth > 0 && (g_params.w_prox > 0 || g_params.w_lead > 0 || g_params.w_fuzzy > 0);
+}
+
+/* Fill s->d with the title and the lead of the body of one article. */
+static int read_doc(rr_state *s, sqlite3_stmt *art, int64_t rowid) {
+  s->nd = 0;
+  s->norms.len = 0;
+  sqlite3_reset(art);
+  sqlite3_bind_int64(art, 1, rowid);
+  int src = sqlite3_step(art);
+  if (src == SQLITE_DONE) return 0;
+  if (src != SQLITE_ROW) return KH_EDB;
+  int rc = read_col(s, (const char *)sqlite3_column_text(art, 0), (size_t)sqlite3_column_bytes(art, 0), 0,
+                    RR_MAXTITLE);
+  if (!rc)
+    rc = read_col(s, (const char *)sqlite3_column_text(art, 1), (size_t)sqlite3_column_bytes(art, 1), 1,
+                  s->par->lead > 0 ? s->par->lead : 1 << 30);
+  return rc < 0 ? rc : rc ? KH_ENOMEM : 0;
+}
+
+int kh__rerank(kh_db *db, const kh__query *q, kh__cand *c, size_t n) {
+  const kh__rr_params *p = &g_params;
+  if (n > (size_t)p->depth) n = (size_t)p->depth;
+  if (n < 2 || (p->w_prox <= 0 && p->w_lead <= 0 && p->w_fuzzy <= 0)) return 0;
+  rr_state *s = kh__calloc(1, sizeof *s);
+  if (!s) return KH_ENOMEM;
+  s->par = p;
+  int rc = 0;
+  sqlite3_stmt *st = NULL, *art = NULL;
+  s->fts = kh__strndup(q->fts, strlen(q->fts));
+  if (!s->fts) rc = KH_ENOMEM;
+  if (!rc) parse_phrases(s, q);
+  int words = 0;
+  for (int i = 0; i < s->np; i++)
+    words += s->ph[i].positive && !(s->ph[i].text && kh_is_stopword(s->ph[i].text, s->ph[i].len));
+  if (words < 2) n = 0; /* one word: nothing to re-rank by (and no cost) */
+  /* the idf of every phrase, computed by FTS5 on the first candidate's row */
+  if (!rc && n && sqlite3_prepare_v2(db->sql,
+                                "SELECT khabar_rr(article_fts, ?2) FROM article_fts"
+                                " WHERE article_fts MATCH ?1 AND rowid = ?3",
+                                -1, &st, NULL) != SQLITE_OK)
+    rc = KH_EDB;
+  if (!rc && n) {
+    sqlite3_bind_text(st, 1, q->fts, -1, SQLITE_STATIC);
+    sqlite3_bind_pointer(st, 2, s, "kh_rerank", NULL);
+    sqlite3_bind_int64(st, 3, c[0].rowid);
+    int src = sqlite3_step(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+      rc = s->rc == SQLITE_NOMEM || src == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+  }
+  int useful = 0;
+  for (int i = 0; i < s->np; i++) useful += s->ph[i].idf > 1e-6;
+  if (useful < 2) s->have_stats = 0; /* one word: nothing to re-rank by */
+  if (!rc && s->have_stats &&
+      sqlite3_prepare_v2(db->sql, "SELECT title, body FROM article WHERE rowid = ?1", -1, &art, NULL) !=
+          SQLITE_OK)
+    rc = KH_EDB;
+  for (size_t i = 0; !rc && s->have_stats && i < n; i++) {
+    double bonus = 0;
+    c[i].ord = (int)i;
+    rc = read_doc(s, art, c[i].rowid);
+    if (!rc) rc = score_doc(s, &bonus);
+    c[i].score += bonus;
+  }
+  if (!rc && s->have_stats) qsort(c, n, sizeof *c, cand_cmp);
+  sqlite3_finalize(st);
+  sqlite3_finalize(art);
+  kh_free(s->fts);
+  kh_free(s->d);
+  kh_free(s->inst);
+  kh__buf_free(&s->norms);
+  kh_free(s);
+  return rc;
+}
