@@ -194,6 +194,7 @@ TEST(champ_and_semantics_and_exact_scores_real_data) {
       hits a, e;
       kh_search_opts o = {0};
       o.limit = 10;
+      o.no_rerank = 1; /* exact BM25 scores: without the proximity re-ranking (rerank.c) */
       ASSERT_INT_EQ(search(db, q, &o, 0, &a), 0);
       ASSERT_INT_EQ(search(db, q, &o, 1, &e), 0);
       ASSERT(a.n <= e.n);
