@@ -548,8 +548,8 @@ TEST(analyze_ner_heldout_floors) {
   fprintf(stderr, "  NER micro-F1: IL-NER dev %.3f, UNER test %.3f\n", f_dev, f_un);
   nd_free(&dev);
   nd_free(&un);
-  ASSERT(f_dev >= 0.70); /* 0.731 when written */
-  ASSERT(f_un >= 0.80);  /* 0.833 when written */
+  ASSERT(f_dev >= 0.70); /* 0.737 with the model of 2026-11-23 (0.731 before) */
+  ASSERT(f_un >= 0.84);  /* 0.866 with the model of 2026-11-23 (0.833 before) */
   return 0;
 }
 
