@@ -21,6 +21,7 @@
 **
 **   make bench && ./build/bench/store_latency [../shared/data] [sizes, e.g. 10000,100000]
 **   LAT_KEEP=1 TMPDIR=dir ...   keep the databases (named by size) and reuse them
+**   LAT_NORERANK=1 ...           every kh_search with no_rerank (rerank.c off)
 */
 #include "khabar.h"
 
@@ -282,6 +283,7 @@ int main(int argc, char **argv) {
         uqs[k] = '\0';
         kh_search_opts o = {0};
         o.limit = 10;
+        o.no_rerank = getenv("LAT_NORERANK") != NULL; /* the proximity re-ranking off (rerank.c) */
         /* khabar: champion lists where they apply; khabar-fts: the same call
         ** with them switched off (exact BM25).  Which runs first alternates,
         ** so neither always finds the other's pages in the cache. */

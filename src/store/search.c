@@ -102,10 +102,10 @@ int kh_search(kh_db *db, const char *query, const kh_search_opts *opts, kh_hit_c
   sqlite3_stmt *hits = NULL, *art = NULL;
   if (!cand || !ch) rc = KH_ENOMEM;
   if (!rc && sqlite3_prepare_v2(db->sql, SQL_ARTICLE, -1, &art, NULL) != SQLITE_OK) rc = KH_EDB;
-  /* frequent words only: candidates from the champion lists (champ.c) */
-  kh_search_opts co = o;
-  co.limit = fetch;
-  int champ = rc ? 0 : kh__champ_topk(db, &q, &co, o.since ? since : NULL, o.until ? until : NULL, ch, &nch);
+  /* frequent words only: candidates from the champion lists (champ.c), asked
+  ** for the page alone (more would rarely be certain); the re-ranking then
+  ** reorders that page */
+  int champ = rc ? 0 : kh__champ_topk(db, &q, &o, o.since ? since : NULL, o.until ? until : NULL, ch, &nch);
   if (champ < 0) rc = champ;
   for (size_t i = 0; champ > 0 && !rc && i < nch; i++) cand[n++] = (kh__cand){ch[i].rowid, ch[i].score, 0};
   if (!rc && !champ)
