@@ -39,6 +39,8 @@ static int find_quote(const kh_analysis *r, const char *speaker_id, const char *
     const char *sid = q->speaker >= 0 ? r->entities[q->speaker].id : "-";
     if (!strncmp(speaker_id, "urdu:", 5)) { /* by the Urdu name */
       if (q->speaker < 0 || strcmp(r->entities[q->speaker].urdu, speaker_id + 5)) continue;
+    } else if (!strncmp(speaker_id, "text:", 5)) { /* an unresolved speaker phrase */
+      if (q->speaker >= 0 || !q->speaker_text || strcmp(q->speaker_text, speaker_id + 5)) continue;
     } else if (strcmp(sid, speaker_id)) {
       continue;
     }
@@ -58,7 +60,9 @@ static int find_event(const kh_analysis *r, int cameo, const char **actors, int 
     int ok = 1;
     for (int k = 0; k < nactors && ok; k++) {
       int found = 0;
-      for (uint32_t j = 0; j < e->n_actors; j++) found |= !strcmp(r->entities[e->actors[j]].id, actors[k]);
+      for (uint32_t j = 0; j < e->n_actors; j++)
+        found |= !strncmp(actors[k], "urdu:", 5) ? !strcmp(r->entities[e->actors[j]].urdu, actors[k] + 5)
+                                                : !strcmp(r->entities[e->actors[j]].id, actors[k]);
       ok = found;
     }
     if (ok && place && (e->place < 0 || strcmp(r->entities[e->place].id, place))) ok = 0;
@@ -254,6 +258,9 @@ static int fixture_case(void *ctx, int n, char **lines, int lineno) {
       }
       if (nw > 1)
         for (char *a = strtok(words[1], ","); a && na < KH_EVENT_MAX_ACTORS; a = strtok(NULL, ",")) actors[na++] = a;
+      for (int k = 0; k < na; k++)
+        for (char *u = (char *)actors[k]; *u; u++)
+          if (*u == '_') *u = ' ';
       if (find_event(r, cameo, actors, na, place, date) < 0)
         bad = fprintf(stderr, "  no event %s\n", lines[i] + 7);
     }

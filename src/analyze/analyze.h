@@ -300,6 +300,14 @@ int32_t kh__ment_at(const kh__doc *d, int32_t t);
 
 int kh__quotes_find(kh__doc *d);
 int kh__events_find(kh__doc *d);
+/* 1 if token t's normalized form is one of the NULL-terminated list (cue
+** words that must not enter the tagger's word table, see events.c). */
+int kh__tok_in(const kh__doc *d, int32_t t, const char *const *list);
+/* 1 if token t lies in a "مزید پڑھیں: HEADLINE" link to another article:
+** from پڑھیں to the first auxiliary/future verb ending the headline. */
+int kh__in_readmore(const kh__doc *d, int32_t t);
+/* Cue lists (events.c). */
+extern const char *const kh__kin_words[];   /* اہل خانہ، والد ... (not names) */
 
 /* ===================================================================== */
 /* Interface to code in ner.c: the averaged-perceptron BIO tagger.       */

@@ -19,6 +19,52 @@
 
 #include <limits.h>
 
+/* Cue words kept here, not in words.c: the tagger's features include each
+** token's word class, so a new entry there would change every NER decision. */
+const char *const kh__kin_words[] = {"اہل", "اہلِ", "اہلخانہ", "والد", "والدہ", "والدین", "اہلیہ",
+                                     "بیوی", "شوہر", "بیٹا", "بیٹی", "بیٹے", "بھائی", "بہن",
+                                     "لواحقین", "خاندان", "ورثا", "ورثاء", NULL};
+/* a name followed by one of these is a place (علامہ اقبال انٹرنیشنل ائیرپورٹ) */
+static const char *const facility_words[] = {"انٹرنیشنل", "ائیرپورٹ", "ایئرپورٹ", "ایئر", "ائیر",
+                                             "اسٹیڈیم", "سٹیڈیم", "یونیورسٹی", "اسپتال", "ہسپتال",
+                                             "کالج", "روڈ", "ٹرافی", "ایوارڈ", NULL};
+/* talking to these is an interview, not a meeting (میڈیا سے گفتگو کرتے ہوئے) */
+static const char *const media_words[] = {"میڈیا", "صحافیوں", "صحافی", "نمائندوں", "نمائندے", "نیوز",
+                                          "چینل", "اخبار", "پریس", "ٹرانسمیشن", "پروگرام", "انٹرویو",
+                                          "پوڈکاسٹ", "شو", "نیوزسے", NULL};
+/* "X سے گفتگو کی خواہش": a wish, not an event */
+static const char *const intent_words[] = {"خواہش", "ارادہ", "امکان", "دعوت", "پیشکش", NULL};
+
+int kh__tok_in(const kh__doc *d, int32_t t, const char *const *list) {
+  if (t < 0 || (size_t)t >= d->ntok) return 0;
+  const char *s = KH__TOKNORM(d, t);
+  for (; *list; list++)
+    if (!strcmp(s, *list)) return 1;
+  return 0;
+}
+
+int kh__in_readmore(const kh__doc *d, int32_t t) {
+  const kh__sent *s = &d->sents[d->toks[t].sent];
+  int32_t k = s->t0;
+  for (; k < s->t0 + 4 && k < s->t1; k++)
+    if (!strcmp(KH__TOKNORM(d, k), "پڑھیں") || !strcmp(KH__TOKNORM(d, k), "پڑھیے")) break;
+  if (k >= s->t0 + 4 || k >= s->t1 || k + 1 >= s->t1 ||
+      (d->toks[k + 1].punct != KH__P_COLON && d->toks[k + 1].punct != KH__P_OTHER))
+    return 0;
+  if (t <= k) return 1;
+  for (int32_t j = k + 2; j < s->t1; j++) {
+    if (j >= t) return 1; /* the headline has not ended before t */
+    if ((d->toks[j].wcls & (KH__W_AUX | KH__W_FUT)) && j + 1 < s->t1 && !(d->toks[j + 1].wcls & (KH__W_AUX | KH__W_FUT)))
+      return 0; /* ... پھنس گیا | رچرڈ تھامسن نے ... */
+  }
+  return 1;
+}
+
+/* a person mention followed by a facility word names a place */
+static int facility_name(const kh__doc *d, int32_t m) {
+  return kh__tok_in(d, d->ments[m].t1, facility_words);
+}
+
 typedef struct list {
   int32_t m[KH_EVENT_MAX_ACTORS];
   uint32_t n;
@@ -52,14 +98,11 @@ static int media(const kh__doc *d, int32_t m) {
   return !strcmp(e, "org:bbc") || !strcmp(e, "org:reuters") || !strcmp(e, "org:afp") || !strcmp(e, "org:cnn");
 }
 
-/* Not an event at this trigger: a "read more" link (مزید پڑھیں: / یہ بھی
-** پڑھیں: the headline of another article, glued to the next sentence), a
+/* Not an event at this trigger (a "read more" link is kh__in_readmore): a
 ** heart attack (دل کا دورہ), a negated or wished-for one (دورہ نہیں کیا،
 ** گفتگو کی خواہش). */
 static int not_event(const kh__doc *d, int32_t t, int32_t trig0) {
   const kh__sent *se = &d->sents[d->toks[t].sent];
-  for (int32_t j = se->t0; j + 1 < t; j++)
-    if ((tok_is(d, j, "پڑھیں") || tok_is(d, j, "پڑھیے")) && d->toks[j + 1].punct == KH__P_COLON) return 1;
   if (trig0 >= 2 && tok_is(d, trig0 - 1, "کا") && tok_is(d, trig0 - 2, "دل")) return 1;
   for (int32_t j = t + 1; j < se->t1 && j <= t + 3; j++) {
     if (tok_is(d, j, "نہیں") || tok_is(d, j, "نہ") || tok_is(d, j, "خواہش")) return 1;
@@ -84,8 +127,10 @@ static int32_t collect_back(const kh__doc *d, int32_t k, int32_t lo, list *out) 
       while ((size_t)after < d->ntok && (d->toks[after].wcls & KH__W_TITLE)) after++;
       int title = d->ments[m].type != KH_ENT_PER && (size_t)after < d->ntok && kh__ment_at(d, after) >= 0 &&
                   d->ments[kh__ment_at(d, after)].type == KH_ENT_PER;
-      int owner = out->n && (size_t)d->ments[m].t1 < d->ntok && (d->toks[d->ments[m].t1].wcls & KH__W_GEN);
-      if (actor_ment(d, m) && !title && !owner && !media(d, m)) list_add(d, out, m);
+      /* (X کا Y سے گفتگو: X is a person talking, not an owner) */
+      int owner = out->n && (size_t)d->ments[m].t1 + 1 < d->ntok && (d->toks[d->ments[m].t1].wcls & KH__W_GEN) &&
+                  (d->ments[m].type != KH_ENT_PER || (d->toks[d->ments[m].t1 + 1].wcls & KH__W_TITLE));
+      if (actor_ment(d, m) && !title && !owner && !media(d, m) && !facility_name(d, m)) list_add(d, out, m);
       k = d->ments[m].t0 - 1;
       continue;
     }
@@ -216,9 +261,26 @@ int kh__events_find(kh__doc *d) {
       if (t == 0 || strcmp(KH__TOKNORM(d, t - 1), "بات")) continue;
       trig0 = t - 1;
     }
-    if (in_direct_quote(d, t) || not_event(d, t, trig0)) continue;
+    if (in_direct_quote(d, t) || kh__in_readmore(d, t) || not_event(d, t, trig0)) continue;
     int32_t s = tk->sent, lo, hi;
     kh__clause(d, t, &lo, &hi);
+    const char *tn = KH__TOKNORM(d, t);
+    int tour = type == KH_EVT_VISIT && strncmp(tn, "پہنچ", strlen("پہنچ")); /* دورہ، دورے، دورۂ */
+    /* "دورہ آسٹریلیا سے قبل X نے ...": a tour's name; a نے subject after it is
+    ** rarely the one who tours */
+    int tour_name = tour && t + 1 < hi && kh__ment_at(d, t + 1) >= 0 &&
+                    d->ments[kh__ment_at(d, t + 1)].type == KH_ENT_LOC &&
+                    !(d->ments[kh__ment_at(d, t + 1)].t1 < hi &&
+                      (d->toks[d->ments[kh__ment_at(d, t + 1)].t1].wcls & KH__W_GEN)); /* دورہ آسٹریلیا کے ... X نے */
+    /* "X سے گفتگو کی خواہش": an intention, not an event */
+    if (t + 2 < hi && (d->toks[t + 1].wcls & KH__W_GEN) && kh__tok_in(d, t + 2, intent_words)) continue;
+    /* the clause of the event starts after a کہ before the trigger (X نے کہا کہ ...) */
+    int32_t ki = -1;
+    for (int32_t j = trig0 - 1; j >= lo; j--)
+      if (d->toks[j].wcls & KH__W_KI) {
+        ki = j;
+        break;
+      }
     list subj = {{0}, 0}, obj = {{0}, 0};
     int between = 0, at_trigger = 0;
     int32_t place = -1;
@@ -262,7 +324,7 @@ int kh__events_find(kh__doc *d) {
           break;
         }
       }
-      if (ne < 0)
+      if (ne < 0 && !tour_name)
         for (int32_t j = t + 1; j < hi; j++) {
           if (d->toks[j].punct == KH__P_STOP || (d->toks[j].wcls & KH__W_KI)) break;
           if (d->toks[j].wcls & KH__W_NE) {
@@ -275,14 +337,15 @@ int kh__events_find(kh__doc *d) {
         if (!subj.n && ne - 1 >= lo && (d->toks[ne - 1].wcls & KH__W_PRON) && last_subject >= 0)
           list_add(d, &subj, last_subject);
       } else {
-        for (int32_t j = lo; j < trig0; j++) {
+        for (int32_t j = ki >= 0 ? ki + 1 : lo; j < trig0; j++) {
           int32_t m = kh__ment_at(d, j);
           if (m >= 0 && d->ments[m].type == KH_ENT_PER) {
             int32_t after = d->ments[m].t1;
             uint32_t c = after < hi ? d->toks[after].wcls : 0;
             int in_obj = 0;
             for (uint32_t q = 0; q < obj.n; q++) in_obj |= obj.m[q] == m;
-            if (!in_obj && !(c & (KH__W_SE | KH__W_KO | KH__W_GEN | KH__W_LOCPOST))) {
+            if (!in_obj && !facility_name(d, m) &&
+                !(c & (KH__W_SE | KH__W_KO | KH__W_GEN | KH__W_LOCPOST | KH__W_NE))) {
               list_add(d, &subj, m);
               break;
             }
@@ -301,6 +364,12 @@ int kh__events_find(kh__doc *d) {
             if (ps >= 0) list_add(d, &subj, ps);
             break;
           }
+        }
+        if (!subj.n && ki >= 0 && type == KH_EVT_MEET) { /* X نے کہا کہ ... سے ملاقات ہوئی: X met */
+          for (size_t qi = 0; qi < d->nquote; qi++)
+            if (d->quotes[qi].kitok == ki && d->quotes[qi].spk_ment >= 0 &&
+                d->ments[d->quotes[qi].spk_ment].type == KH_ENT_PER)
+              list_add(d, &subj, d->quotes[qi].spk_ment);
         }
         if (!subj.n && !obj.n && type == KH_EVT_VISIT && last_subject >= 0 &&
             (trig0 > lo && (d->toks[trig0 - 1].wcls & (KH__W_FUNC | KH__W_MODIFIER))))
@@ -356,6 +425,29 @@ int kh__events_find(kh__doc *d) {
     ** visits are made by people; a reception needs a guest */
     if (type == KH_EVT_VISIT && !strncmp(KH__TOKNORM(d, t), "پہنچ", strlen("پہنچ")) && !at_trigger) continue;
     if (type == KH_EVT_HOST && !obj.n) continue;
+    if (type == KH_EVT_MEET && !subj.n && !between && obj.n >= 2) {
+      int32_t a0 = d->ments[obj.m[0]].t1;
+      if (a0 >= hi || !(d->toks[a0].wcls & KH__W_GEN) || d->ments[obj.m[0]].type != KH_ENT_PER)
+        continue; /* Z کی X اور Y سے ملاقاتیں: Z unnamed, X and Y did not meet each other */
+      /* X کی Y سے ملاقات: X is the subject */
+      subj.m[0] = obj.m[0];
+      subj.n = 1;
+      for (uint32_t i = 1; i < obj.n; i++) obj.m[i - 1] = obj.m[i];
+      obj.n--;
+    }
+    if (type == KH_EVT_MEET && (!strcmp(tn, "گفتگو") || !strcmp(tn, "چیت"))) {
+      /* an interview or a talk on air (جیو نیوز سے گفتگو میں بتایا، میڈیا سے گفتگو کرتے ہوئے کہا) */
+      int person = 0, media = trig0 >= 2 && (d->toks[trig0 - 1].wcls & KH__W_SE) &&
+                                kh__tok_in(d, trig0 - 2, media_words);
+      for (uint32_t i = 0; i < obj.n; i++) {
+        const kh__ment *om = &d->ments[obj.m[i]];
+        person |= om->type == KH_ENT_PER;
+        media |= kh__tok_in(d, om->t1 - 1, media_words);
+      }
+      int says = 0;
+      for (int32_t j = t + 1; j < hi && !says; j++) says = (d->toks[j].wcls & KH__W_SAY) != 0;
+      if (media || (!person && says)) continue;
+    }
     list all = {{0}, 0};
     for (uint32_t i = 0; i < subj.n; i++)
       if (type != KH_EVT_VISIT || d->ments[subj.m[i]].type == KH_ENT_PER) list_add(d, &all, subj.m[i]);

@@ -47,6 +47,45 @@ static int32_t resolve_pronoun(const kh__doc *d, int32_t t) {
   return -1;
 }
 
+/* 1 if mention m holds a family word (اہل خانہ، والد، اہلیہ): relatives
+** speak for a family, they are not a named speaker */
+static int kin_ment(const kh__doc *d, int32_t m) {
+  for (int32_t t = d->ments[m].t0; t < d->ments[m].t1; t++)
+    if (kh__tok_in(d, t, kh__kin_words)) return 1;
+  return 0;
+}
+
+/* A place or organisation after a title (گورنر سندھ، چیئرمین پی سی بی) is
+** not the speaker: the title holder is, as a person named after the same
+** title elsewhere in the article (گورنر سندھ کامران ٹیسوری), else as the
+** phrase.  Returns 1 if it set the speaker. */
+static int title_holder(const kh__doc *d, int32_t m, int32_t lo, kh__quote *q) {
+  const kh__ment *x = &d->ments[m];
+  if (x->type == KH_ENT_PER) return 0;
+  int32_t ts = x->t0;
+  for (;;) {
+    if (ts > lo && x->t0 - ts < 3 && (d->toks[ts - 1].wcls & KH__W_TITLE)) ts--;
+    else if (ts - 1 > lo && !strcmp(KH__TOKNORM(d, ts - 1), "مین") && !strcmp(KH__TOKNORM(d, ts - 2), "چیئر"))
+      ts -= 2; /* چیئرمین, split by the tokenizer */
+    else break;
+  }
+  if (ts == x->t0 && !(d->toks[x->t0].wcls & KH__W_TITLE)) return 0; /* or a mention "صدر X" */
+  int32_t n = x->t1 - ts;
+  for (size_t i = 0; i < d->nment; i++) {
+    const kh__ment *pm = &d->ments[i];
+    if (pm->dead || pm->type != KH_ENT_PER || pm->t0 < n) continue;
+    int same = 1;
+    for (int32_t j = 0; j < n && same; j++) same = d->toks[pm->t0 - n + j].h == d->toks[ts + j].h;
+    if (same) {
+      q->spk_ment = (int32_t)i;
+      return 1;
+    }
+  }
+  q->spk_t0 = ts;
+  q->spk_t1 = x->t1;
+  return 1;
+}
+
 /* Speaker of a frame whose subject ends right before token end (نے or کا);
 ** lo bounds the search.  Fills q->spk_ment or q->spk_t0/t1. */
 static void speaker_before(kh__doc *d, int32_t end, int32_t lo, kh__quote *q) {
@@ -54,23 +93,32 @@ static void speaker_before(kh__doc *d, int32_t end, int32_t lo, kh__quote *q) {
   q->spk_t0 = q->spk_t1 = -1;
   int32_t p = end - 1;
   if (p < lo) return;
-  int32_t m = kh__ment_at(d, p);
-  if (is_speaker_ment(d, m)) {
-    q->spk_ment = m;
+  /* انہوں نے (and its misspelling انہون, which the tagger may take for a name) */
+  if ((d->toks[p].wcls & KH__W_PRON) || !strcmp(KH__TOKNORM(d, p), "انہون")) {
+    q->spk_ment = resolve_pronoun(d, p);
     return;
   }
-  if (d->toks[p].wcls & KH__W_PRON) {
-    q->spk_ment = resolve_pronoun(d, p);
+  int32_t m = kh__ment_at(d, p);
+  if (is_speaker_ment(d, m) && !kin_ment(d, m)) {
+    if (!title_holder(d, m, lo, q)) q->spk_ment = m;
     return;
   }
   if (d->toks[p].wcls & KH__W_REL) return; /* جس نے: a relative clause */
   m = kh__name_before(d, end, lo);
+  if (m >= 0 && kin_ment(d, m)) d->ments[m].dead = 1, m = -1; /* مرحوم کے اہلِ خانہ نے */
   if (m >= 0) {
     q->spk_ment = m;
     return;
   }
+  /* the phrase as written, back to a clause word (کہ، جبکہ، والے، کیا ...) */
   int32_t t0 = end;
-  while (t0 > lo && end - t0 < 6 && d->toks[t0 - 1].punct == KH__P_NONE) t0--;
+  while (t0 > lo && end - t0 < 6 && d->toks[t0 - 1].punct == KH__P_NONE) {
+    uint32_t c = d->toks[t0 - 1].wcls;
+    if ((c & (KH__W_KI | KH__W_SAY | KH__W_AUX | KH__W_NE | KH__W_REL)) ||
+        ((c & KH__W_FUNC) && !(c & KH__W_MODIFIER)))
+      break;
+    t0--;
+  }
   if (t0 < end) {
     q->spk_t0 = t0;
     q->spk_t1 = end;
@@ -116,12 +164,13 @@ static int32_t frame_after(kh__doc *d, int32_t c, kh__quote *q) {
   /* a person or organisation named in the frame before نے */
   for (int32_t j = start; j < last_ne; j++) {
     int32_t m = kh__ment_at(d, j);
-    if (is_speaker_ment(d, m) && d->ments[m].type != KH_ENT_LOC) {
-      q->spk_ment = m;
+    if (is_speaker_ment(d, m) && d->ments[m].type != KH_ENT_LOC && !kin_ment(d, m)) {
+      if (!title_holder(d, m, start, q)) q->spk_ment = m;
       return verb;
     }
   }
   int32_t m = kh__name_after(d, start, last_ne + 1);
+  if (m >= 0 && kin_ment(d, m)) d->ments[m].dead = 1, m = -1;
   if (m >= 0) {
     q->spk_ment = m;
     return verb;
