@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 /* ---- COUNTER pairs from ../shared/data ---- */
 
@@ -896,5 +897,72 @@ TEST(corpus_migration_from_step4) {
   ASSERT_INT_EQ(kh_story_of(db, "again-1"), kh_story_of(db, "copy-of-1"));
   ASSERT(stories_consistent(db));
   kh_db_close(db);
+  return 0;
+}
+
+static int run_cmd(const char *cmd, char *out, size_t cap) {
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  size_t n = fread(out, 1, cap - 1, p);
+  out[n] = 0;
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* khabar ingest --window DAYS (and KHABAR_STORY_WINDOW) reach the story
+** options: the same report five days later joins with 7 days, not with 3. */
+TEST(corpus_cli_ingest_window) {
+  const char *bin = getenv("KHABAR_BIN");
+  if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
+  if (!test_data_dir()) SKIP("data absent");
+  size_t len;
+  char *all = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
+  ASSERT(all);
+  char *nl = strchr(all, '\n');
+  ASSERT(nl);
+  *nl = 0;
+  json_t *o = json_loads(all, 0, NULL);
+  ASSERT(o);
+  const char *title = json_string_value(json_object_get(o, "title"));
+  const char *body = json_string_value(json_object_get(o, "body"));
+  ASSERT(title && body);
+  size_t bl = strlen(body), cut = bl / 4;
+  while (cut < bl && body[cut] != ' ') cut++;
+  char in[2048];
+  snprintf(in, sizeof in, "%s/window.jsonl", test_tmpdir());
+  FILE *f = fopen(in, "w");
+  ASSERT(f);
+  for (int i = 0; i < 2; i++) {
+    json_t *r = json_pack("{s:s, s:s, s:s, s:s%}", "id", i ? "day6" : "day1", "published",
+                          i ? "2024-03-06" : "2024-03-01", "title", title, "body", body + (i ? cut : 0),
+                          i ? bl - cut : bl);
+    char *js = json_dumps(r, JSON_COMPACT);
+    fprintf(f, "%s\n", js);
+    free(js);
+    json_decref(r);
+  }
+  fclose(f);
+  const char *how[3] = {"", "--window 7", "env"};
+  int same[3];
+  char cmd[16384], out[4096];
+  for (int k = 0; k < 3; k++) {
+    char db[2048];
+    snprintf(db, sizeof db, "%s/cliwin%d.db", test_tmpdir(), k);
+    snprintf(cmd, sizeof cmd, "%s%s ingest -q --db %s %s %s 2>&1", k == 2 ? "KHABAR_STORY_WINDOW=7 " : "", bin,
+             db, k == 1 ? how[1] : "", in);
+    ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+    kh_db *d;
+    ASSERT_INT_EQ(kh_db_open(db, &d), 0);
+    int64_t s1 = kh_story_of(d, "day1"), s6 = kh_story_of(d, "day6");
+    ASSERT(s1 > 0 && s6 > 0);
+    same[k] = s1 == s6;
+    kh_db_close(d);
+  }
+  ASSERT(!same[0] && same[1] && same[2]);
+  snprintf(cmd, sizeof cmd, "%s ingest --db %s/cliwin9.db --window 0 %s 2>&1", bin, test_tmpdir(), in);
+  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 2);
+  ASSERT(strstr(out, "--window") != NULL);
+  json_decref(o);
+  free(all);
   return 0;
 }

@@ -414,10 +414,13 @@ static post *index_find(kh__stories *s, uint64_t t, uint32_t k, uint32_t *p_out)
   return NULL;
 }
 
-/* Set story k's weight under term t (listing it if it is not yet). */
-static int index_set(kh__stories *s, uint64_t t, uint32_t k, float w) {
+/* Set story k's weight under term t (listing it if it is not yet; fresh:
+** k is a new story, listed nowhere yet). */
+static int index_set(kh__stories *s, uint64_t t, uint32_t k, float w, int fresh) {
   uint32_t p;
-  post *e = index_find(s, t, k, &p);
+  post *e = NULL;
+  if (fresh) p = map_get(&s->terms, t);
+  else e = index_find(s, t, k, &p);
   if (e) {
     e->w = w;
     return 0;
@@ -437,18 +440,18 @@ static int index_set(kh__stories *s, uint64_t t, uint32_t k, float w) {
 
 /* Bring story k's entries in line with its centroid after it changed from
 ** old[0..nold) (sorted by term) to m->c. */
-static int index_update(kh__stories *s, uint32_t k, const kh__tv *old, uint32_t nold) {
+static int index_update(kh__stories *s, uint32_t k, const kh__tv *old, uint32_t nold, int fresh) {
   const smem *m = &s->s[k];
   uint32_t i = 0, j = 0;
   while (i < nold || j < m->nc) {
     int rc = 0;
     if (j == m->nc || (i < nold && old[i].term < m->c[j].term)) {
-      rc = index_set(s, old[i++].term, k, 0); /* left the centroid */
+      rc = index_set(s, old[i++].term, k, 0, 0); /* left the centroid */
     } else if (i == nold || m->c[j].term < old[i].term) {
-      rc = index_set(s, m->c[j].term, k, m->c[j].w); /* entered it */
+      rc = index_set(s, m->c[j].term, k, m->c[j].w, fresh); /* entered it */
       j++;
     } else {
-      if (old[i].w != m->c[j].w) rc = index_set(s, m->c[j].term, k, m->c[j].w);
+      if (old[i].w != m->c[j].w) rc = index_set(s, m->c[j].term, k, m->c[j].w, 0);
       i++, j++;
     }
     if (rc) return rc;
@@ -810,7 +813,7 @@ static int join_story(kh__stories *s, uint32_t k, const kh__tv *v, size_t n, con
   m->dirty = 1;
   set_span(m, pub, publen);
   int rc = add_ents(m, ae, na);
-  if (!rc) rc = index_update(s, k, old, nold);
+  if (!rc) rc = index_update(s, k, old, nold, 0);
   kh__free(old);
   return rc;
 }
@@ -835,7 +838,7 @@ static int new_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *a
   set_span(m, pub, publen);
   *id = m->id;
   int rc = add_ents(m, ae, na);
-  return rc ? rc : index_update(s, s->ns - 1, NULL, 0);
+  return rc ? rc : index_update(s, s->ns - 1, NULL, 0, 1);
 }
 
 int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *counts,
