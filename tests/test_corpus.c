@@ -775,25 +775,38 @@ TEST(corpus_stories_fail_nth_allocation) {
   return 0;
 }
 
+/* The first pk-news-2024 article (NULL if unreadable); *cut is the byte
+** offset of the space after its body's first quarter, so body + cut is
+** the same report shortened.  Title and body live as long as the object. */
+static json_t *first_pk_article(const char **title, const char **body, size_t *cut) {
+  size_t len;
+  char *all = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
+  char *nl = all ? strchr(all, '\n') : NULL;
+  if (nl) *nl = 0;
+  json_t *o = nl ? json_loads(all, 0, NULL) : NULL;
+  free(all);
+  *title = o ? json_string_value(json_object_get(o, "title")) : NULL;
+  *body = o ? json_string_value(json_object_get(o, "body")) : NULL;
+  if (!*title || !*body) {
+    json_decref(o);
+    return NULL;
+  }
+  size_t bl = strlen(*body);
+  *cut = bl / 4;
+  while (*cut < bl && (*body)[*cut] != ' ') (*cut)++;
+  return o;
+}
+
 /* The story window is an option: the same report five days later joins the
 ** story with a 7-day window, and with the default 3 days starts a new story
 ** in the same thread. */
 TEST(corpus_story_window_option) {
   if (!test_data_dir()) SKIP("data absent");
-  size_t len;
-  char *all = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
-  ASSERT(all);
-  char *nl = strchr(all, '\n');
-  ASSERT(nl);
-  *nl = 0;
-  json_t *o = json_loads(all, 0, NULL);
+  const char *title, *body;
+  size_t cut; /* the later one: the body without its first quarter */
+  json_t *o = first_pk_article(&title, &body, &cut);
   ASSERT(o);
-  const char *title = json_string_value(json_object_get(o, "title"));
-  const char *body = json_string_value(json_object_get(o, "body"));
-  ASSERT(title && body);
-  /* the later one: the body without its first quarter */
-  size_t bl = strlen(body), cut = bl / 4;
-  while (cut < bl && body[cut] != ' ') cut++;
+  size_t bl = strlen(body);
   int64_t st[2][2], th[2][2];
   for (int w = 0; w < 2; w++) {
     char path[4096];
@@ -830,7 +843,6 @@ TEST(corpus_story_window_option) {
   ASSERT(th[0][0] == th[0][1]); /* ... one thread */
   ASSERT(st[1][0] == st[1][1]); /* 7 days: one story */
   json_decref(o);
-  free(all);
   return 0;
 }
 
@@ -915,19 +927,11 @@ TEST(corpus_cli_ingest_window) {
   const char *bin = getenv("KHABAR_BIN");
   if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
   if (!test_data_dir()) SKIP("data absent");
-  size_t len;
-  char *all = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
-  ASSERT(all);
-  char *nl = strchr(all, '\n');
-  ASSERT(nl);
-  *nl = 0;
-  json_t *o = json_loads(all, 0, NULL);
+  const char *title, *body;
+  size_t cut;
+  json_t *o = first_pk_article(&title, &body, &cut);
   ASSERT(o);
-  const char *title = json_string_value(json_object_get(o, "title"));
-  const char *body = json_string_value(json_object_get(o, "body"));
-  ASSERT(title && body);
-  size_t bl = strlen(body), cut = bl / 4;
-  while (cut < bl && body[cut] != ' ') cut++;
+  size_t bl = strlen(body);
   char in[2048];
   snprintf(in, sizeof in, "%s/window.jsonl", test_tmpdir());
   FILE *f = fopen(in, "w");
@@ -963,6 +967,5 @@ TEST(corpus_cli_ingest_window) {
   ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 2);
   ASSERT(strstr(out, "--window") != NULL);
   json_decref(o);
-  free(all);
   return 0;
 }

@@ -79,20 +79,6 @@ static int sents_build(const kh__tokseq *q, unsigned unit, int content, sents *s
   return 0;
 }
 
-static uint32_t common(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb) {
-  uint32_t i = 0, j = 0, c = 0;
-  while (i < na && j < nb) {
-    if (a[i] < b[j]) i++;
-    else if (a[i] > b[j]) j++;
-    else {
-      c++;
-      i++;
-      j++;
-    }
-  }
-  return c;
-}
-
 /* Best match of each unit of x in a unit of y, aggregated over x's
 ** tokens: mean, share in units >= 0.5 (high), share in units < 0.3 (low). */
 static void one_way(const sents *x, const sents *y, double *mean, double *high, double *low) {
@@ -102,7 +88,7 @@ static void one_way(const sents *x, const sents *y, double *mean, double *high, 
     uint32_t na = x->off[k + 1] - x->off[k];
     double best = 0;
     for (uint32_t l = 0; l < y->n && na; l++) {
-      double c = (double)common(a, na, y->pool + y->off[l], y->off[l + 1] - y->off[l]) / na;
+      double c = (double)kh__sorted_common(a, na, y->pool + y->off[l], y->off[l + 1] - y->off[l]) / na;
       if (c > best) best = c;
     }
     sum += best * x->ntok[k];

@@ -85,6 +85,8 @@ typedef struct kh__ngramset {
 /* Build the sorted set of w-gram hashes of seq.  Returns 0 or KH_ENOMEM. */
 int kh__ngramset_build(const kh__tokseq *seq, unsigned w, kh__ngramset *out);
 void kh__ngramset_free(kh__ngramset *s);
+/* Number of matched pairs of equal elements in two ascending arrays. */
+uint32_t kh__sorted_common(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb);
 /* Number of elements common to two sorted sets. */
 uint32_t kh__ngramset_common(const kh__ngramset *a, const kh__ngramset *b);
 

@@ -79,11 +79,11 @@ void kh__ngramset_free(kh__ngramset *s) {
   s->n = 0;
 }
 
-uint32_t kh__ngramset_common(const kh__ngramset *a, const kh__ngramset *b) {
+uint32_t kh__sorted_common(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb) {
   uint32_t i = 0, j = 0, c = 0;
-  while (i < a->n && j < b->n) {
-    if (a->v[i] < b->v[j]) i++;
-    else if (a->v[i] > b->v[j]) j++;
+  while (i < na && j < nb) {
+    if (a[i] < b[j]) i++;
+    else if (a[i] > b[j]) j++;
     else {
       c++;
       i++;
@@ -91,4 +91,8 @@ uint32_t kh__ngramset_common(const kh__ngramset *a, const kh__ngramset *b) {
     }
   }
   return c;
+}
+
+uint32_t kh__ngramset_common(const kh__ngramset *a, const kh__ngramset *b) {
+  return kh__sorted_common(a->v, a->n, b->v, b->n);
 }

@@ -37,20 +37,6 @@ static uint32_t distinct(const kh__tokseq *q, int numbers, uint64_t *v) {
   return m;
 }
 
-static uint32_t common(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb) {
-  uint32_t i = 0, j = 0, c = 0;
-  while (i < na && j < nb) {
-    if (a[i] < b[j]) i++;
-    else if (a[i] > b[j]) j++;
-    else {
-      c++;
-      i++;
-      j++;
-    }
-  }
-  return c;
-}
-
 /* Content-word sequence of q (at most KH__LCS_MAX) into v; returns its length. */
 static uint32_t content_seq(const kh__tokseq *q, uint64_t *v) {
   uint32_t n = 0;
@@ -88,12 +74,12 @@ int kh__overlap(const kh__tokseq *a, const kh__tokseq *b, kh__overlap_stats *st)
     kh__free(row);
     return KH_ENOMEM;
   }
-  uint32_t na = distinct(a, 0, va), nb = distinct(b, 0, vb), c = common(va, na, vb, nb);
+  uint32_t na = distinct(a, 0, va), nb = distinct(b, 0, vb), c = kh__sorted_common(va, na, vb, nb);
   st->words_ab = ratio(c, na);
   st->words_ba = ratio(c, nb);
   na = distinct(a, 1, va);
   nb = distinct(b, 1, vb);
-  c = common(va, na, vb, nb);
+  c = kh__sorted_common(va, na, vb, nb);
   st->numbers_ab = ratio(c, na);
   st->numbers_ba = ratio(c, nb);
   na = content_seq(a, va);
