@@ -734,12 +734,15 @@ typedef struct kh_story_opts {
   int window_days;      /* a story takes articles published within this many
                         ** days of its span (default 3) */
   int thread_days;      /* a new story is linked into a thread this far (60) */
-  double join;          /* similarity to a story's centroid to join it (0.40) */
+  double join;          /* similarity to a story's centroid to join it (0.35) */
   double thread;        /* ... to link a new story into its thread (0.15) */
   double entity_weight; /* share of the similarity from shared canonical
                         ** entities, in [0, 1); negative: text only */
   int active;           /* stories updated within the last N articles are
                         ** candidates and kept in memory (10000) */
+  double title_weight;  /* a title word counts as this many body words (6) */
+  double idf_power;     /* term weight (1 + log tf) * idf^p, idf =
+                        ** 1 + log((N + 1) / (df + 1)) (p = 2) */
 } kh_story_opts;
 
 /* kh_corpus_attach with story options (o may be NULL).  The stories depend

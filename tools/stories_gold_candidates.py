@@ -13,11 +13,21 @@ Then a person reads each group's titles and keeps only the articles reporting
 the same event (see the header of tests/fixtures/stories_gold.tsv).
 
   python3 tools/stories_gold_candidates.py ../shared/data > /tmp/candidates.tsv
+
+--body (the second generator, for gold v2): pairs from different outlets
+whose bodies' rare-word (df <= 30) Jaccard is >= 0.15 and that the title
+criterion above does NOT propose, joined into groups the same way (303
+pairs, 119 groups, 378 articles); a third column gives the gold group an
+article already has.
+
+  python3 tools/stories_gold_candidates.py ../shared/data --body > /tmp/candidates2.tsv
 """
 import json, re, sys
 from collections import defaultdict
 
-data = sys.argv[1] if len(sys.argv) > 1 else "../shared/data"
+args = [a for a in sys.argv[1:] if a != "--body"]
+body_mode = "--body" in sys.argv[1:]
+data = args[0] if args else "../shared/data"
 arts = [json.loads(l) for l in open(f"{data}/pk-news-2024/pk-news-2024.jsonl", encoding="utf-8")]
 split = re.compile(r"[\s\.,!?؟۔،؛:\"'()\[\]“”‘’\-–—…|/]+")
 def words(t): return {w for w in split.split(t or "") if len(w) > 1}
@@ -47,8 +57,30 @@ for i in range(len(arts)):
     for j, c in cand.items():
         if arts[i]["source"] == arts[j]["source"]: continue
         jac = len(rb[i] & rb[j]) / max(1, len(rb[i] | rb[j]))
-        if c >= 3 or (c >= 2 and jac >= 0.12):
+        if not body_mode and (c >= 3 or (c >= 2 and jac >= 0.12)):
             parent[find(j)] = find(i); pairs += 1
+if body_mode:
+    bindex = defaultdict(list)
+    for i, s in enumerate(rb):
+        for w in s: bindex[w].append(i)
+    for i in range(len(arts)):
+        shared = defaultdict(int)
+        for w in rb[i]:
+            for j in bindex[w]:
+                if j > i: shared[j] += 1
+        for j, c in shared.items():
+            if arts[i]["source"] == arts[j]["source"]: continue
+            jac = c / max(1, len(rb[i] | rb[j]))
+            tc = len(rt[i] & rt[j])
+            if tc >= 3 or (tc >= 2 and jac >= 0.12): continue  # the title generator's pairs
+            if jac >= 0.15:
+                parent[find(j)] = find(i); pairs += 1
+    gold = {}
+    import os
+    gpath = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "stories_gold.tsv")
+    for l in open(gpath, encoding="utf-8"):
+        if l[0] != "#" and l.strip():
+            f = l.split("\t"); gold[f[1]] = f[0]
 groups = defaultdict(list)
 for i in range(len(arts)): groups[find(i)].append(i)
 out = [g for g in groups.values() if len(g) > 1]
@@ -56,4 +88,7 @@ out.sort(key=lambda g: -len(g))
 print(f"# {pairs} candidate pairs, {len(out)} groups, {sum(map(len, out))} articles", file=sys.stderr)
 for k, g in enumerate(out, 1):
     for i in g:
-        print(f"{k}\t{arts[i]['id']}\t{arts[i]['title']}")
+        if body_mode:
+            print(f"{k}\t{arts[i]['id']}\t{gold.get(arts[i]['id'], '')}\t{arts[i]['title']}")
+        else:
+            print(f"{k}\t{arts[i]['id']}\t{arts[i]['title']}")

@@ -149,7 +149,9 @@ int kh__cmp_i64(const void *x, const void *y);
 
 /* ---- Interface to code in story.c ---- */
 
-#define KH_STORY_JOIN 0.40          /* similarity to a story to join it */
+#define KH_STORY_JOIN 0.35          /* similarity to a story to join it */
+#define KH_STORY_TITLE_WEIGHT 6.0   /* a title word counts as this many body words */
+#define KH_STORY_IDF_POWER 2.0      /* term weight (1 + log tf) * idf^p */
 #define KH_STORY_THREAD 0.15        /* ... to link a new story into that story's thread */
 #define KH_STORY_ENTITY_WEIGHT (-1) /* share of the similarity from shared entities (<0: none) */
 #define KH_STORY_WINDOW_DAYS 3      /* a story takes articles within this many days of its span */
@@ -172,8 +174,11 @@ typedef struct kh__stories kh__stories;
 /* New empty state with options o (NULL or zero fields: defaults). */
 int kh__stories_new(const kh_story_opts *o, kh__stories **out);
 void kh__stories_free(kh__stories *s);
+/* The weight of a title word in the term counts (the title_weight option). */
+double kh__stories_title_weight(const kh__stories *s);
 /* Assign a newly stored article to a story (inside the write batch).
-** counts: its raw term counts (title words twice, stopwords left out),
+** counts: its raw term counts (title words weighted by
+** kh__stories_title_weight, stopwords left out),
 ** sorted and merged by kh__tv_merge, or NULL to count here (counts is
 ** modified, and stays the caller's). */
 int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *counts,

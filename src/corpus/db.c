@@ -9,11 +9,21 @@
 **
 ** Each new article gets one corpus_fp row and KH_LSH_BANDS corpus_lsh rows
 ** (tables: schema steps 3 and 5 in src/store/schema.c).  LSH rows are keyed
-** (epoch, band key, rowid), epoch = rowid >> 14, and written once per batch
-** in key order: an ingest only touches the newest epoch's pages, so adding
-** an article costs the same at 1k or 1M articles.  Looking up the articles
-** a text may share passages with costs one index probe per band and epoch,
-** each band capped at KH__BUCKET_CAP rows (the most recent).  MinHash-LSH finds copies (high shingle resemblance) but misses
+** (epoch, band key, rowid) and written once per batch in key order.  An
+** epoch is a run of article rowids, tiered like a log-structured merge
+** tree: a new row goes to the level-0 epoch of its block of 1,024 rowids
+** (epoch = rowid >> 10), so an ingest only touches the newest epoch's pages
+** however large the table is; when 16 blocks are complete, their rows are
+** rewritten into one level-1 epoch (16,384 rowids), and 16 complete
+** level-1 epochs into one level-2 epoch (262,144 rowids), the last level
+** (KH__LSH_FANOUT, KH__LSH_LEVELS).  A level-L epoch is (L << 48) | its
+** first block.  Looking up the articles a text may share passages with
+** costs one index probe per band and epoch, each band capped at
+** KH__BUCKET_CAP rows (the most recent): at most 15 level-1 and 16 level-0
+** epochs besides the level-2 ones, i.e. 20 epochs at 100k articles and 33
+** at 1M where one epoch per block would be 98 and 977.  Each row is
+** rewritten at most twice (amortized: 128 row copies an article).
+** MinHash-LSH finds copies (high shingle resemblance) but misses
 ** rewrites, whose shingle resemblance is low (COUNTER's WD pairs: 0.75 of
 ** them share a band, PD 0.24), so the members of the article's story are
 ** candidates too.  Candidates are then scored in full by kh_reuse_compare.
@@ -54,6 +64,7 @@ typedef struct corpus {
     int64_t key, rowid;
   } *bands; /* LSH rows of the open batch, written sorted at the flush */
   size_t nbands, capbands;
+  int64_t top_rowid; /* the largest rowid given LSH rows this batch */
   /* one article's tokens, taken from the store's token cache */
   kh__tv *tv;
   size_t ntv, captv;
@@ -61,8 +72,14 @@ typedef struct corpus {
   uint32_t nh, caph;
 } corpus;
 
-/* LSH rows are grouped by epoch: rowid >> KH__LSH_EPOCH_SHIFT. */
+/* LSH rows are grouped by epoch (see the header): level 0 is the block
+** rowid >> KH__LSH_EPOCH_SHIFT; a level-L epoch is (L << KH__LSH_LEVEL_SHIFT)
+** | its first block and spans KH__LSH_FANOUT^L blocks. */
 #define KH__LSH_EPOCH_SHIFT 10
+#define KH__LSH_FANOUT 16
+#define KH__LSH_LEVELS 3 /* levels 0, 1, 2 */
+#define KH__LSH_LEVEL_SHIFT 48
+#define KH__LSH_BLOCK_MASK ((INT64_C(1) << KH__LSH_LEVEL_SHIFT) - 1)
 
 static int put_fp(corpus *c, int64_t rowid, const kh_fingerprint *fp) {
   if (c->nfps == c->capfps) {
@@ -85,6 +102,7 @@ static int put_fp(corpus *c, int64_t rowid, const kh_fingerprint *fp) {
     c->capbands = cap;
   }
   for (unsigned i = 0; i < KH_LSH_BANDS; i++) c->bands[c->nbands++] = (struct band_row){(int64_t)bands[i], rowid};
+  if (rowid > c->top_rowid) c->top_rowid = rowid;
   return 0;
 }
 
@@ -121,7 +139,62 @@ static int cmp_band(const void *x, const void *y) {
   return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
 }
 
-/* Write the batch's LSH rows in key order (few pages touched). */
+/* Merge the complete epochs of each level below the last into the next
+** level's epochs: level L's epochs whose level-(L+1) group lies wholly
+** before the current block's group.  Data-driven (it looks for such
+** epochs), so rows of an old block written late (kh_corpus_update after a
+** catch-up) are merged too, and a crash between batches loses nothing. */
+static int merge_epochs(kh_db *db, int64_t top_block) {
+  sqlite3_stmt *q = NULL, *ins = NULL, *del = NULL;
+  int rc = KH_EDB;
+  if (sqlite3_prepare_v2(db->sql, "SELECT min(epoch) FROM corpus_lsh WHERE epoch >= ? AND epoch < ?", -1, &q,
+                         NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql,
+                         "INSERT OR IGNORE INTO corpus_lsh(epoch, key, rowid) SELECT ?1, key, rowid "
+                         "FROM corpus_lsh WHERE epoch >= ?2 AND epoch < ?3 ORDER BY key, rowid",
+                         -1, &ins, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql, "DELETE FROM corpus_lsh WHERE epoch >= ? AND epoch < ?", -1, &del, NULL) !=
+          SQLITE_OK)
+    goto out;
+  int64_t span = 1; /* blocks in a level-L epoch */
+  for (int l = 0; l + 1 < KH__LSH_LEVELS; l++, span *= KH__LSH_FANOUT) {
+    int64_t group = span * KH__LSH_FANOUT; /* blocks in a level-(L+1) epoch */
+    int64_t base = (int64_t)l << KH__LSH_LEVEL_SHIFT, next = (int64_t)(l + 1) << KH__LSH_LEVEL_SHIFT;
+    int64_t end = base + top_block / group * group; /* complete groups end here */
+    for (int64_t from = base;;) {
+      sqlite3_bind_int64(q, 1, from);
+      sqlite3_bind_int64(q, 2, end);
+      int r = sqlite3_step(q);
+      int none = r != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL;
+      int64_t e = none ? 0 : sqlite3_column_int64(q, 0);
+      sqlite3_reset(q);
+      if (r != SQLITE_ROW) goto out;
+      if (none) break;
+      int64_t g0 = (e - base) / group * group; /* first block of its group */
+      sqlite3_bind_int64(ins, 1, next | g0);
+      sqlite3_bind_int64(ins, 2, base + g0);
+      sqlite3_bind_int64(ins, 3, base + g0 + group);
+      r = sqlite3_step(ins);
+      sqlite3_reset(ins);
+      if (r != SQLITE_DONE) goto out;
+      sqlite3_bind_int64(del, 1, base + g0);
+      sqlite3_bind_int64(del, 2, base + g0 + group);
+      r = sqlite3_step(del);
+      sqlite3_reset(del);
+      if (r != SQLITE_DONE) goto out;
+      from = base + g0 + group;
+    }
+  }
+  rc = 0;
+out:
+  sqlite3_finalize(q);
+  sqlite3_finalize(ins);
+  sqlite3_finalize(del);
+  return rc;
+}
+
+/* Write the batch's LSH rows in key order (few pages touched), then merge
+** the epochs that became complete. */
 static int flush_bands(corpus *c, kh_db *db) {
   if (!c->nbands) return 0;
   qsort(c->bands, c->nbands, sizeof *c->bands, cmp_band);
@@ -139,6 +212,8 @@ static int flush_bands(corpus *c, kh_db *db) {
   }
   sqlite3_finalize(st);
   c->nbands = 0;
+  if (!rc) rc = merge_epochs(db, c->top_rowid >> KH__LSH_EPOCH_SHIFT);
+  c->top_rowid = 0;
   return rc;
 }
 
@@ -160,7 +235,7 @@ static const kh__tokcache *cached(kh_db *db, int i, const char *t, size_t n) {
 }
 
 /* Token hashes of the body (or the title without one) and the term counts
-** of title (twice) and body, from the store's token cache of this put: the
+** of title (each word weighing the title_weight option) and body, from the store's token cache of this put: the
 ** tokens are the ones kh__tokens would give (kh_tokenize, flags 0,
 ** colocated alternatives skipped), so nothing is tokenized again. */
 static int from_cache(corpus *c, const kh__tokcache *title, const kh__tokcache *body) {
@@ -175,7 +250,7 @@ static int from_cache(corpus *c, const kh__tokcache *title, const kh__tokcache *
   const kh__tokcache *fpc = body->len ? body : title; /* as fp_text */
   for (int f = 0; f < 2; f++) {
     const kh__tokcache *tc = f ? body : title;
-    float w = f ? 1.0f : 2.0f;
+    float w = f ? 1.0f : (float)kh__stories_title_weight(c->stories);
     for (size_t i = 0; i < tc->n; i++) {
       const kh__tokrec *r = &tc->v[i];
       if (r->flags & KH_TOKF_COLOC) continue;
@@ -224,6 +299,7 @@ static int on_flush(void *ctx, kh_db *db) {
 static void on_discard(void *ctx) {
   corpus *c = ctx;
   c->nbands = c->nfps = 0;
+  c->top_rowid = 0;
   kh__stories_discard(c->stories);
 }
 
@@ -377,6 +453,14 @@ int kh__cmp_i64(const void *x, const void *y) {
   return a < b ? -1 : a > b;
 }
 
+/* Epoch values newest first: by first block, then the finer level first. */
+static int cmp_epoch_newest(const void *x, const void *y) {
+  int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+  int64_t ba = a & KH__LSH_BLOCK_MASK, bb = b & KH__LSH_BLOCK_MASK;
+  if (ba != bb) return ba > bb ? -1 : 1;
+  return a < b ? -1 : a > b;
+}
+
 /* Candidate rowids sharing the exact key or an LSH band with fp. */
 static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t **out, size_t *n) {
   *out = NULL;
@@ -387,13 +471,28 @@ static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t
   if (!v) return KH_ENOMEM;
   sqlite3_stmt *sb = NULL, *se = NULL;
   int rc = KH_EDB;
-  int64_t top = -1;
-  if (sqlite3_prepare_v2(db->sql, "SELECT max(epoch) FROM corpus_lsh", -1, &sb, NULL) != SQLITE_OK)
+  int64_t *ep = NULL; /* the epochs present, newest first */
+  size_t nep = 0, capep = 0;
+  /* the epochs present: one index seek each (a few dozen, see the header) */
+  if (sqlite3_prepare_v2(db->sql, "SELECT min(epoch) FROM corpus_lsh WHERE epoch > ?", -1, &sb, NULL) != SQLITE_OK)
     goto out;
-  if (sqlite3_step(sb) == SQLITE_ROW && sqlite3_column_type(sb, 0) != SQLITE_NULL)
-    top = sqlite3_column_int64(sb, 0);
+  for (int64_t after = -1;;) {
+    sqlite3_bind_int64(sb, 1, after);
+    int r = sqlite3_step(sb);
+    int none = r != SQLITE_ROW || sqlite3_column_type(sb, 0) == SQLITE_NULL;
+    if (!none) after = sqlite3_column_int64(sb, 0);
+    sqlite3_reset(sb);
+    if (r != SQLITE_ROW) goto out;
+    if (none) break;
+    if (grow_buf((void **)&ep, &capep, nep + 1, sizeof *ep)) {
+      rc = KH_ENOMEM;
+      goto out;
+    }
+    ep[nep++] = after;
+  }
   sqlite3_finalize(sb);
   sb = NULL;
+  qsort(ep, nep, sizeof *ep, cmp_epoch_newest);
   if (sqlite3_prepare_v2(db->sql,
                          "SELECT rowid FROM corpus_lsh WHERE epoch = ? AND key = ? AND rowid <> ? "
                          "ORDER BY rowid DESC LIMIT ?",
@@ -410,8 +509,8 @@ static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t
   ** (one index probe per band and epoch) */
   for (unsigned i = 0; i < KH_LSH_BANDS; i++) {
     int got = 0;
-    for (int64_t e = top; e >= 0 && got < KH__BUCKET_CAP; e--) {
-      sqlite3_bind_int64(sb, 1, e);
+    for (size_t k = 0; k < nep && got < KH__BUCKET_CAP; k++) {
+      sqlite3_bind_int64(sb, 1, ep[k]);
       sqlite3_bind_int64(sb, 2, (sqlite3_int64)bands[i]);
       sqlite3_bind_int64(sb, 3, self);
       sqlite3_bind_int(sb, 4, KH__BUCKET_CAP - got);
@@ -450,6 +549,7 @@ out:
   sqlite3_finalize(sb);
   sqlite3_finalize(se);
   kh__free(v);
+  kh__free(ep);
   return rc;
 }
 

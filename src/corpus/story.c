@@ -1,7 +1,8 @@
 /*
 ** story.c — online story clustering.  Each new article gets a term vector
-** (TF-IDF of its content words, title words counted twice, IDF from the
-** articles stored before it, top KH__VEC_TERMS terms, unit length) and
+** (TF-IDF of its content words: title words weigh title_weight (6) body
+** words, (1 + log tf) * idf^2 with the IDF from the articles stored before
+** it, top KH__VEC_TERMS terms, unit length) and
 ** joins the most similar story whose time span is within the window, or
 ** starts one.  Similarity is the cosine to the story's centroid; with the
 ** entity_weight option ew > 0 it is scaled by (1 - ew + ew * E), E the
@@ -137,10 +138,10 @@ size_t kh__tv_merge(kh__tv *v, size_t n) {
   return m;
 }
 
-/* Raw term counts (title twice) of an article, sorted by term, merged. */
-static int term_counts(const kh_article *a, kh__tv **out, size_t *n) {
+/* Raw term counts (a title word weighs tw) of an article, sorted by term, merged. */
+static int term_counts(const kh_article *a, double tw, kh__tv **out, size_t *n) {
   tf_ctx c = {0};
-  c.weight = 2;
+  c.weight = (float)tw;
   int rc = a->title_len ? kh__tokens(a->title, a->title_len, KH__TOK_WANTSTOP, tf_sink, &c) : 0;
   c.weight = 1;
   if (!rc && a->body_len) rc = kh__tokens(a->body, a->body_len, KH__TOK_WANTSTOP, tf_sink, &c);
@@ -374,9 +375,13 @@ int kh__stories_new(const kh_story_opts *o, kh__stories **out) {
   if (s->o.entity_weight == 0) s->o.entity_weight = KH_STORY_ENTITY_WEIGHT;
   if (s->o.entity_weight < 0 || s->o.entity_weight >= 1) s->o.entity_weight = 0;
   if (s->o.active <= 0) s->o.active = KH_STORY_ACTIVE;
+  if (s->o.title_weight <= 0) s->o.title_weight = KH_STORY_TITLE_WEIGHT;
+  if (s->o.idf_power <= 0) s->o.idf_power = KH_STORY_IDF_POWER;
   *out = s;
   return 0;
 }
+
+double kh__stories_title_weight(const kh__stories *s) { return s->o.title_weight; }
 
 void kh__stories_free(kh__stories *s) {
   if (!s) return;
@@ -670,7 +675,14 @@ static int weigh(kh__stories *s, kh_db *db, kh__tv *v, size_t n) {
     dfent *d = &s->df[k];
     double df = (double)d->df + d->delta;
     double idf = log((s->ndocs + 1.0) / (df + 1.0)) + 1.0;
-    v[i].w = (float)((1.0 + log(v[i].w)) * idf);
+    /* idf^2 (idf_power): the words shared by the articles of one story are
+    ** rarer than the words shared by two stories of a kind (a match, a
+    ** price report), so rare words should count for more than plain
+    ** TF-IDF gives them; and a title word weighs 6 body words (the
+    ** counts): stories_eval --sweep, docs/corpus.md */
+    if (s->o.idf_power != 1) idf = pow(idf, s->o.idf_power);
+    /* counts below 1 (a title word with title_weight < 1) stay positive */
+    v[i].w = (float)((v[i].w >= 1 ? 1.0 + log(v[i].w) : v[i].w) * idf);
     if (!d->delta) {
       if (grow_array((void **)&s->dfdirty, &s->capdirty, s->ndirty + 1, sizeof *s->dfdirty))
         return KH_ENOMEM;
@@ -853,7 +865,7 @@ int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a,
   }
   kh__tv *v = counts;
   size_t n = ncounts;
-  if (!v && (rc = term_counts(a, &v, &n))) return rc;
+  if (!v && (rc = term_counts(a, s->o.title_weight, &v, &n))) return rc;
   if ((rc = weigh(s, db, v, n))) goto out;
   n = top_k(v, n, KH__VEC_TERMS);
   double len = norm2(v, n);
