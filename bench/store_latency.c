@@ -150,8 +150,9 @@ static double cpu(void) {
 }
 
 /* how champion-list queries ended (src/store/store.h; counters of the library) */
-enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_NSTAT };
+enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_SCAN, KH__CHAMP_BADSEED, KH__CHAMP_NSTAT };
 extern long kh__champ_stat[KH__CHAMP_NSTAT];
+extern long kh__topk_stat[2]; /* rows the pruned scans visited, rows scored exactly (topk.c) */
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -267,8 +268,9 @@ int main(int argc, char **argv) {
       static double tk[NQ], tx[NQ], tu[NQ], qk[NQ], qx[NQ], qu[NQ]; /* wall, cpu ms */
       double hk = 0, hx = 0, hu = 0, ck = 0, cx = 0, cu = 0, ov = 0, ndcg = 0;
       int nref = 0;
-      long st0[KH__CHAMP_NSTAT];
+      long st0[KH__CHAMP_NSTAT], sc0[2];
       memcpy(st0, kh__champ_stat, sizeof st0);
+      memcpy(sc0, kh__topk_stat, sizeof sc0);
       for (int i = 0; i < NQ; i++) {
         char q[512], uqs[600];
         make_query(nw, q, sizeof q);
@@ -332,12 +334,11 @@ int main(int argc, char **argv) {
       qsort(qu, NQ, sizeof qu[0], cmp_d);
       long d[KH__CHAMP_NSTAT];
       for (int j = 0; j < KH__CHAMP_NSTAT; j++) d[j] = kh__champ_stat[j] - st0[j];
-      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f   overlap@10 %.3f  NDCG@10 %.3f  champion: %ld exact,"
-             " %ld approx, %ld short, %ld uncertified\n",
+      printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f   overlap@10 %.3f  NDCG@10 %.3f  exact: %ld from"
+             " the lists, %ld by the pruned scan (%ld rows, %ld scored); %ld to FTS5; %ld approx\n",
              n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100], mk / NQ, qk[NQ / 2], qk[NQ * 99 / 100], ck / NQ, hk / NQ,
-             nref ? ov / nref : 1,
-             nref ? ndcg / nref : 1, d[KH__CHAMP_EXACT], d[KH__CHAMP_APPROX], d[KH__CHAMP_SHORT],
-             d[KH__CHAMP_UNCERT]);
+             nref ? ov / nref : 1, nref ? ndcg / nref : 1, d[KH__CHAMP_EXACT] - d[KH__CHAMP_SCAN], d[KH__CHAMP_SCAN],
+             kh__topk_stat[0] - sc0[0], kh__topk_stat[1] - sc0[1], d[KH__CHAMP_SHORT], d[KH__CHAMP_APPROX]);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "khabar-fts", tx[NQ / 2],
              tx[NQ * 99 / 100], mx / NQ, qx[NQ / 2], qx[NQ * 99 / 100], cx / NQ, hx / NQ);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "u61", tu[NQ / 2],

@@ -360,14 +360,15 @@ TEST(champ_migrates_schema5_file) {
   ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
   ASSERT_INT_EQ(kh_db_commit(db), 0);
   hits r, e;
-  long before = champ_answers();
+  long before = champ_answers() - kh__champ_stat[KH__CHAMP_SCAN];
   kh_search_opts o = {0};
   o.limit = 50;
   ASSERT_INT_EQ(search(db, "بارش", &o, 0, &r), 0);
   ASSERT_INT_EQ(r.n, 31);
   ASSERT_INT_EQ(search(db, "بارش", &o, 1, &e), 0);
   for (int k = 0; k < r.n; k++) ASSERT_INT_EQ(r.rowid[k], e.rowid[k]);
-  ASSERT_INT_EQ(champ_answers(), before); /* old articles: the FTS5 path */
+  /* old articles: not from the lists (the pruned scan of FTS5's matches, topk.c, may answer) */
+  ASSERT_INT_EQ(champ_answers() - kh__champ_stat[KH__CHAMP_SCAN], before);
   ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM search_fwd", -1, &st, NULL), SQLITE_OK);
   ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
   ASSERT_INT_EQ(sqlite3_column_int64(st, 0), 1); /* the new article is indexed */

@@ -76,6 +76,7 @@
 #define CH_BUILD_ROWS_PER_DOC 200 /* posting rows builds may read per article committed */
 #define CH_MAX_TERMS 8     /* words in a query answered here */
 #define CH_MAX_LIMIT 100   /* results asked for */
+#define CH_SEED_WORK 10    /* several words: the lists are tried first when FTS5 would walk this many postings (x CH_T) */
 #define CH_MAX_DOC_TERMS 65536 /* distinct terms kept per article */
 #define CH_MAX_BATCH_ENTS (1u << 24) /* (term, doc) pairs kept per batch */
 
@@ -215,7 +216,7 @@ static const char *const SQL[NSTMT] = {
     [S_VOCAB] = "SELECT doc, col = 'title' FROM temp.kh_search_vocab WHERE term = ?1",
     [S_FWD_DL] = "SELECT dl FROM search_fwd WHERE rowid = ?1",
     [S_CH_DEL] = "DELETE FROM search_champ WHERE term = ?1",
-    [S_TERM_GET] = "SELECT df, n, floor, aref FROM search_term WHERE term = ?1 AND state = 1",
+    [S_TERM_GET] = "SELECT df, n, floor, aref, state FROM search_term WHERE term = ?1",
     [S_CH_GET] = "SELECT doc, d, dl FROM search_champ WHERE term = ?1",
     [S_FWD_GET] = "SELECT terms FROM search_fwd WHERE rowid = ?1",
     [S_AVG] = "SELECT block FROM article_fts_data WHERE id = 1",
@@ -939,12 +940,14 @@ static int get_varint(const unsigned char *p, const unsigned char *end, uint64_t
   return 0;
 }
 
-/* FTS5's row count and total tokens (its averages record). */
+/* FTS5's row count and total tokens (its averages record): 0, KH_ENOTFOUND
+** (no row indexed yet), or a code. */
 static int fts_totals(kh_db *db, double *nrow, double *ntok) {
   sqlite3_stmt *st = stmt(db, S_AVG);
   if (!st) return sql_rc(db->sql);
-  int rc = KH_EDB;
-  if (sqlite3_step(st) == SQLITE_ROW) {
+  int src = sqlite3_step(st);
+  int rc = src == SQLITE_DONE || src == SQLITE_ROW ? KH_ENOTFOUND : sql_rc(db->sql);
+  if (src == SQLITE_ROW) {
     const unsigned char *p = sqlite3_column_blob(st, 0), *end = p + sqlite3_column_bytes(st, 0);
     uint64_t v, sum = 0;
     int k = p ? get_varint(p, end, &v) : 0;
@@ -989,9 +992,11 @@ static int32_t fwd_find(const unsigned char *p, size_t n, uint32_t k) {
   return -1;
 }
 
+/* 1 if article doc passes the filters (o NULL: none) and, with fts, FTS5
+** matches it (the forward rows hold 32-bit hashes); 0 if not; or a code. */
 static int keep_hit(kh_db *db, const char *fts, const kh_search_opts *o, const char *since,
                     const char *until, int64_t doc) {
-  if (o->source || since || until) {
+  if (o && (o->source || since || until)) {
     sqlite3_stmt *st = stmt(db, S_ART);
     if (!st) return sql_rc(db->sql);
     sqlite3_bind_int64(st, 1, doc);
@@ -1006,6 +1011,7 @@ static int keep_hit(kh_db *db, const char *fts, const kh_search_opts *o, const c
     sqlite3_reset(st);
     if (!ok) return 0;
   }
+  if (!fts) return 1;
   sqlite3_stmt *st = stmt(db, S_VERIFY);
   if (!st) return sql_rc(db->sql);
   sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
@@ -1019,82 +1025,45 @@ typedef struct qterm {
   char key[KH_MAX_TOKEN + 1];
   size_t kl;
   double idf, bound, df, n;
+  int listed; /* has a list (state 1) */
 } qterm;
 
-int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const char *since,
-                   const char *until, kh__champ_hit *out, size_t *nout) {
-  *nout = 0;
-  kh__champ *c = db->champ;
-  int limit = o->limit > 0 ? o->limit : 10;
-  if (!c || db->in_txn || limit > CH_MAX_LIMIT || limit > CH_R || getenv("KHABAR_NO_CHAMP")) return 0;
-  char(*w)[KH_MAX_TOKEN + 1] = kh__malloc(CH_MAX_TERMS * sizeof *w);
-  qterm *t = kh__malloc(CH_MAX_TERMS * sizeof *t);
-  cand *cv = NULL;
-  size_t wl[CH_MAX_TERMS], nw = 0, cap = 0, nc = 0;
-  int rc = !w || !t ? KH_ENOMEM : 0, answered = 0;
-  int64_t fwd_from = 0;
-  double nrow = 0, ntok = 0;
-  if (rc || !and_words(q->fts, w, wl, &nw)) goto done;
-  for (size_t i = 0; i < nw; i++)
-    if (!key_of(w[i], wl[i], t[i].key, &t[i].kl)) goto done;
-  if ((rc = meta(db, NULL, NULL, &fwd_from, NULL)) || fwd_from > 1) goto done;
-  if ((rc = fts_totals(db, &nrow, &ntok))) {
-    if (rc == KH_ENOTFOUND) rc = 0;
-    goto done;
+/* 1 if FTS5's query tokenizer turns "key" into the index term key alone
+** (one token, itself, its own stem): then MATCH '"key"' has exactly the
+** rows and positions of the word's phrase ({word, stem colocated}). */
+static int key_alone(const char *key, size_t kl) {
+  one_tok o = {.n = 0};
+  if (kh_tokenize(key, kl, 0, take_tok, &o) != 0 || o.n != 1 || o.t.norm_len != kl || memcmp(o.norm, key, kl))
+    return 0;
+  if (o.t.kind != KH_TOK_WORD) return 1;
+  char s[KH_MAX_TOKEN + 1];
+  int n = kh_stem(key, kl, s, sizeof s);
+  return n <= 0 || ((size_t)n == kl && !memcmp(s, key, kl));
+}
+
+static void quote(kh__buf *b, const char *s, size_t n, int *rc) {
+  kh__buf_appendc(b, '"', rc);
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"') kh__buf_appendc(b, '"', rc);
+    kh__buf_appendc(b, s[i], rc);
   }
-  double avgdl = ntok / nrow;
-  /* idf and bound of each term; every term must have its list */
+  kh__buf_appendc(b, '"', rc);
+}
+
+/* The lists' candidates that hold every word, scored exactly, best first,
+** into *cv (m of them). */
+static int list_cands(kh_db *db, const qterm *t, size_t nw, double avgdl, cand **cvp, size_t *m) {
+  size_t cap = 1, nl = 0;
+  for (size_t i = 0; i < nw; i++) nl += t[i].listed;
+  while (cap < 2 * CH_R * nl) cap *= 2;
+  cand *cv = kh__calloc(cap, sizeof *cv);
+  *cvp = cv;
+  *m = 0;
+  if (!cv) return KH_ENOMEM;
   for (size_t i = 0; i < nw; i++) {
-    sqlite3_stmt *st = stmt(db, S_TERM_GET);
-    if (!st) {
-      rc = sql_rc(db->sql);
-      goto done;
-    }
-    sqlite3_bind_text(st, 1, t[i].key, (int)t[i].kl, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    if (src != SQLITE_ROW) {
-      sqlite3_reset(st);
-      if (src != SQLITE_DONE) rc = sql_rc(db->sql);
-      goto done;
-    }
-    double df = (double)sqlite3_column_int64(st, 0), n = (double)sqlite3_column_int64(st, 1);
-    double floor = sqlite3_column_double(st, 2), aref = sqlite3_column_double(st, 3);
-    sqlite3_reset(st);
-    double idf = log((nrow - df + 0.5) / (df + 0.5));
-    if (idf <= 0.0) idf = 1e-6;
-    t[i].idf = idf;
-    t[i].df = df;
-    t[i].n = n;
-    /* an article outside the list: weight <= floor at aref, and BM25 grows
-    ** at most linearly with avgdl; a list shorter than CH_R is complete */
-    t[i].bound = n < CH_R ? -INFINITY : idf * floor * (avgdl > aref ? avgdl / aref : 1.0);
-  }
-  /* several words: FTS5 ranks only the rows that have them all; the lists
-  ** pay off when that is many rows (independence estimate) and when they
-  ** can be expected to hold a page of articles with every word */
-  if (nw > 1) {
-    double rows = nrow, expect = 0;
-    for (size_t i = 0; i < nw; i++) rows *= t[i].df / nrow;
-    for (size_t i = 0; i < nw; i++) expect += t[i].n * rows / (nrow * (t[i].df / nrow));
-    if (rows < (double)c->t / 2 || expect < 2.0 * limit) { /* FTS5 ranks t/2 rows fast */
-      kh__champ_stat[KH__CHAMP_SHORT]++;
-      goto done;
-    }
-  }
-  /* candidates: the union of the lists */
-  cap = 1;
-  while (cap < 2 * CH_R * nw) cap *= 2;
-  cv = kh__calloc(cap, sizeof *cv);
-  if (!cv) {
-    rc = KH_ENOMEM;
-    goto done;
-  }
-  for (size_t i = 0; i < nw; i++) {
+    if (!t[i].listed) continue;
     sqlite3_stmt *st = stmt(db, S_CH_GET);
-    if (!st) {
-      rc = sql_rc(db->sql);
-      goto done;
-    }
+    if (!st) return sql_rc(db->sql);
     sqlite3_bind_text(st, 1, t[i].key, (int)t[i].kl, SQLITE_STATIC);
     int src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1105,18 +1074,14 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
         cv[j].doc = doc;
         cv[j].dl = (uint32_t)sqlite3_column_int64(st, 2);
         for (size_t k = 0; k < CH_MAX_TERMS; k++) cv[j].d[k] = -1;
-        nc++;
       }
       cv[j].d[i] = (int32_t)sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
-    if (src != SQLITE_DONE) {
-      rc = sql_rc(db->sql);
-      goto done;
-    }
+    if (src != SQLITE_DONE) return sql_rc(db->sql);
   }
   /* complete each candidate from its forward row; drop it if a term is missing */
-  size_t m = 0;
+  size_t n = 0;
   for (size_t j = 0; j < cap; j++) {
     if (!cv[j].doc) continue;
     cand x = cv[j];
@@ -1124,59 +1089,189 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     for (size_t i = 0; i < nw; i++) need |= x.d[i] < 0;
     if (need) {
       sqlite3_stmt *st = stmt(db, S_FWD_GET);
-      if (!st) {
-        rc = sql_rc(db->sql);
-        goto done;
-      }
+      if (!st) return sql_rc(db->sql);
       sqlite3_bind_int64(st, 1, x.doc);
       if (sqlite3_step(st) == SQLITE_ROW) {
         const unsigned char *p = sqlite3_column_blob(st, 0);
-        size_t n = (size_t)sqlite3_column_bytes(st, 0) / 8;
+        size_t nb = (size_t)sqlite3_column_bytes(st, 0) / 8;
         for (size_t i = 0; i < nw && ok; i++)
-          if (x.d[i] < 0) ok = (x.d[i] = p ? fwd_find(p, n, h32(fnv(t[i].key, t[i].kl))) : -1) > 0;
+          if (x.d[i] < 0) ok = (x.d[i] = p ? fwd_find(p, nb, h32(fnv(t[i].key, t[i].kl))) : -1) > 0;
       } else {
         ok = 0;
       }
       sqlite3_reset(st);
     }
     if (!ok) continue;
+    /* bm25() of fts5_aux.c, term by term in query order (topk.c computes the same) */
     double s = 0.0;
     for (size_t i = 0; i < nw; i++) {
       double d = (double)x.d[i];
       s += t[i].idf * ((d * (K1 + 1.0)) / (d + K1 * (1 - B + B * (double)x.dl / avgdl)));
     }
     x.score = s;
-    cv[m++] = x;
+    cv[n++] = x;
   }
-  qsort(cv, m, sizeof *cv, cmp_cand);
-  /* the best that pass the filters (and FTS5's own AND) */
-  size_t got = 0;
-  for (size_t j = 0; j < m && got < (size_t)limit; j++) {
-    int k = keep_hit(db, q->fts, o, since, until, cv[j].doc);
-    if (k < 0) {
-      rc = k;
+  qsort(cv, n, sizeof *cv, cmp_cand);
+  *m = n;
+  return 0;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* FTS5 confirms the hits h[0..n) that came from the lists (all of them, or
+** those whose rowid is in the sorted seeds[0..ns)): 0 all match, 1 one does
+** not, or a code. */
+static int verify(kh_db *db, const char *fts, const kh__champ_hit *h, size_t n, const int64_t *seeds, size_t ns) {
+  for (size_t i = 0; i < n; i++) {
+    if (seeds && !bsearch(&h[i].rowid, seeds, ns, sizeof *seeds, cmp_i64)) continue;
+    int ok = keep_hit(db, fts, NULL, NULL, NULL, h[i].rowid);
+    if (ok == 0) kh__champ_stat[KH__CHAMP_BADSEED]++;
+    if (ok <= 0) return ok < 0 ? ok : 1;
+  }
+  return 0;
+}
+
+int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const char *since,
+                   const char *until, size_t k, kh__champ_hit *out, size_t *nout) {
+  *nout = 0;
+  kh__champ *c = db->champ;
+  if (!c || db->in_txn || k == 0 || k > CH_MAX_LIMIT || getenv("KHABAR_NO_CHAMP")) return 0;
+  char(*w)[KH_MAX_TOKEN + 1] = kh__malloc(CH_MAX_TERMS * sizeof *w);
+  qterm *t = kh__malloc(CH_MAX_TERMS * sizeof *t);
+  cand *cv = NULL;
+  kh__buf expr = {0};
+  int64_t skip[CH_MAX_LIMIT];
+  size_t wl[CH_MAX_TERMS], nw = 0, m = 0, got = 0;
+  int rc = !w || !t ? KH_ENOMEM : 0, answered = 0, words = 0, nlisted = 0;
+  int64_t fwd_from = 0;
+  double nrow = 0, ntok = 0, bound = 0;
+  if (rc) goto done;
+  if ((rc = meta(db, NULL, NULL, &fwd_from, NULL))) goto done;
+  int64_t min_dl = fwd_from <= 1 && c_min_dl > 0 ? c_min_dl : 0;
+  if ((rc = fts_totals(db, &nrow, &ntok))) {
+    if (rc == KH_ENOTFOUND) rc = 0; /* an empty index: FTS5 says so */
+    goto done;
+  }
+  double avgdl = ntok / nrow;
+  /* plain words ANDed, each one index term: their dfs and lists are known */
+  words = and_words(q->fts, w, wl, &nw);
+  for (size_t i = 0; words && i < nw; i++) words = key_of(w[i], wl[i], t[i].key, &t[i].kl);
+  for (size_t i = 0; words && i < nw; i++) {
+    sqlite3_stmt *st = stmt(db, S_TERM_GET);
+    if (!st) {
+      rc = sql_rc(db->sql);
       goto done;
     }
-    if (k) out[got++] = (kh__champ_hit){cv[j].doc, cv[j].score};
+    sqlite3_bind_text(st, 1, t[i].key, (int)t[i].kl, SQLITE_STATIC);
+    int src = sqlite3_step(st), state = 0;
+    double df = 0, n = 0, floor = 0, aref = 0;
+    if (src == SQLITE_ROW) {
+      df = (double)sqlite3_column_int64(st, 0);
+      n = (double)sqlite3_column_int64(st, 1);
+      floor = sqlite3_column_double(st, 2);
+      aref = sqlite3_column_double(st, 3);
+      state = sqlite3_column_int(st, 4);
+    }
+    sqlite3_reset(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE) {
+      rc = sql_rc(db->sql);
+      goto done;
+    }
+    /* df is exact at every commit for terms with a list (state 1), when
+    ** every article went through champ.c (fwd_from <= 1) */
+    double idf = log((nrow - df + 0.5) / (df + 0.5));
+    t[i].listed = fwd_from <= 1 && state == 1;
+    t[i].idf = !t[i].listed ? NAN : idf <= 0.0 ? 1e-6 : idf;
+    t[i].df = df;
+    t[i].n = n;
+    nlisted += t[i].listed;
+    /* an article outside the list: weight <= floor at aref, and BM25 grows
+    ** at most linearly with avgdl; a list shorter than CH_R is complete */
+    t[i].bound = !t[i].listed ? INFINITY : n < CH_R ? -INFINITY : t[i].idf * floor * (avgdl > aref ? avgdl / aref : 1.0);
+    bound += t[i].bound;
   }
-  if (got < (size_t)limit) { /* the lists could not fill the page: FTS5 decides */
-    kh__champ_stat[KH__CHAMP_SHORT]++;
+  /* the lists, when every word has one and they can be expected to hold
+  ** 2k articles with every word (independence; one word: always): their
+  ** best k that pass the filters (and FTS5's own AND, the forward rows
+  ** holding 32-bit hashes) are exact; certified when nothing outside the
+  ** lists can score as high */
+  if (words && nlisted == (int)nw) {
+    double expect = 0, work = 0;
+    for (size_t i = 0; i < nw; i++) {
+      work += t[i].df;
+      double e = t[i].n;
+      for (size_t j = 0; j < nw; j++) e *= j == i ? 1.0 : t[j].df / nrow;
+      expect += e;
+    }
+    if (nw == 1 || (expect >= 2.0 * (double)k && work >= CH_SEED_WORK * (double)c->t)) {
+      if ((rc = list_cands(db, t, nw, avgdl, &cv, &m))) goto done;
+      for (size_t j = 0; j < m && got < k; j++) {
+        int keep = keep_hit(db, NULL, o, since, until, cv[j].doc);
+        if (keep < 0) {
+          rc = keep;
+          goto done;
+        }
+        if (keep) out[got++] = (kh__champ_hit){cv[j].doc, cv[j].score};
+      }
+      if (got == k && out[k - 1].score >= bound) {
+        if ((rc = verify(db, q->fts, out, got, NULL, 0)) < 0) goto done;
+        if (rc == 0) {
+          kh__champ_stat[KH__CHAMP_EXACT]++;
+          *nout = got;
+          answered = 1;
+          goto done;
+        }
+        rc = 0;
+        got = 0; /* a forward hash lied: no seeds */
+      }
+    }
+  }
+  /* otherwise one pass over FTS5's matches (topk.c), pruned from the seeds'
+  ** k-th score; plain words are searched as their index terms */
+  kh__topk_req r = {.min_dl = (double)min_dl, .source = o->source, .since = since, .until = until, .k = k,
+                    .skip = skip, .nskip = got};
+  if (words) {
+    r.nterms = nw;
+    for (size_t i = 0; i < nw; i++) {
+      if (i) kh__buf_appends(&expr, " AND ", &rc);
+      if (key_alone(t[i].key, t[i].kl)) quote(&expr, t[i].key, t[i].kl, &rc);
+      else quote(&expr, w[i], wl[i], &rc);
+      r.idf[i] = t[i].idf;
+    }
+    kh__buf_appendc(&expr, '\0', &rc);
+    if (rc) goto done;
+    r.expr = expr.data;
+  } else {
+    r.expr = q->fts;
+  }
+  for (size_t j = 0; j < got; j++) skip[j] = out[j].rowid;
+  qsort(skip, got, sizeof *skip, cmp_i64);
+  size_t n = got;
+  rc = kh__topk_scan(db, &r, out, &n, NULL);
+  if (!rc && got && (rc = verify(db, q->fts, out, n, skip, got)) > 0) { /* a seed was no match */
+    r.nskip = n = 0;
+    rc = kh__topk_scan(db, &r, out, &n, NULL);
+  }
+  if (rc == KH_ETOOBIG) { /* too many phrases: FTS5 ranks it */
+    rc = 0;
     goto done;
   }
-  double theta = 0;
-  for (size_t i = 0; i < nw; i++) theta += t[i].bound;
-  int certified = out[got - 1].score >= theta;
-  if (!certified && nw == 1) { /* one word: exact or nothing */
-    kh__champ_stat[KH__CHAMP_UNCERT]++;
-    goto done;
-  }
-  kh__champ_stat[certified ? KH__CHAMP_EXACT : KH__CHAMP_APPROX]++;
-  *nout = got;
+  if (rc) goto done;
+  kh__champ_stat[KH__CHAMP_EXACT]++;
+  kh__champ_stat[KH__CHAMP_SCAN]++;
+  *nout = n;
   answered = 1;
 done:
-  if (!answered) *nout = 0;
+  if (!answered) {
+    *nout = 0;
+    if (!rc) kh__champ_stat[KH__CHAMP_SHORT]++;
+  }
   kh_free(w);
   kh_free(t);
   kh_free(cv);
+  kh__buf_free(&expr);
   return rc ? rc : answered;
 }

@@ -249,14 +249,50 @@ typedef struct kh__champ_hit {
   double score; /* BM25 as kh_hit.score */
 } kh__champ_hit;
 
-/* Top o->limit hits for q from the champion lists, into out (room for
-** o->limit).  1: answered (*nout hits, best first); 0: not a query for
-** champion lists, run FTS5; or a negative code. */
+/* The exact BM25 top k (k <= 100) for q, into out (room for k): from the
+** champion lists when they certify it, else by one pruned pass over FTS5's
+** matches (topk.c) seeded with the lists' candidates.  For an AND of plain
+** words; filters o->source, since, until.  1: answered (*nout hits, best
+** first, the same as FTS5's ORDER BY rank up to ties); 0: not such a query
+** (or KHABAR_NO_CHAMP is set), run FTS5; or a negative code. */
 int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const char *since,
-                   const char *until, kh__champ_hit *out, size_t *nout);
+                   const char *until, size_t k, kh__champ_hit *out, size_t *nout);
 
-/* How kh__champ_topk ended, counted (benchmarks read them). */
-enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_NSTAT };
+/* How kh__champ_topk ended, counted (benchmarks read them): EXACT answered
+** (certified from the lists, or by the scan), SCAN the part of EXACT that
+** needed the scan, SHORT left to FTS5, BADSEED a list candidate whose
+** forward row claimed a word FTS5 does not find (a hash collision; the
+** answer is then found without it); APPROX and UNCERT no longer occur. */
+enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_SCAN, KH__CHAMP_BADSEED, KH__CHAMP_NSTAT };
 extern long kh__champ_stat[KH__CHAMP_NSTAT];
+
+/* ---- Interface to code in topk.c (pruned exact top k over FTS5) ---- */
+
+#define KH__TOPK_MAX_TERMS 8
+
+typedef struct kh__topk_req {
+  const char *expr;      /* FTS5 expression (any: bm25() is per phrase) */
+  size_t nterms;         /* its phrases (0: not known; at most KH__TOPK_MAX_TERMS) */
+  double idf[KH__TOPK_MAX_TERMS]; /* of the first nterms phrases as bm25() computes
+                                  ** it; NAN (and any further phrase): counted */
+  double min_dl;         /* no matching article is shorter (tokens); 0 if unknown */
+  const char *source, *since, *until; /* filters as in search.c, or NULL */
+  size_t k;              /* results wanted */
+  const int64_t *skip;   /* rowids of the seeds, ascending (not scored twice) */
+  size_t nskip;
+} kh__topk_req;
+
+/* The k best rows for r by bm25(4.0, 1.0), best first, into heap[0..*n).
+** On entry heap[0..*n) (*n <= k) may hold seeds: matching rows already
+** scored exactly that pass the filters, their rowids also in r->skip.
+** *rows (may be NULL) = rows visited.  0, KH_ETOOBIG (more phrases than
+** KH__TOPK_MAX_TERMS: nothing done), KH_EQUERY, KH_ENOMEM or KH_EDB. */
+int kh__topk_scan(kh_db *db, const kh__topk_req *r, kh__champ_hit *heap, size_t *n, long *rows);
+/* Rows the scans visited [0] and of those whose length was read and
+** score computed [1] (the rest were pruned), counted (benchmarks). */
+extern long kh__topk_stat[2];
+/* Register the auxiliary function khabar_topk on a connection (done on
+** first use by kh__topk_scan).  0 or KH_EDB. */
+int kh__topk_register(sqlite3 *db);
 
 #endif

@@ -1,0 +1,302 @@
+/*
+** test_topk.c — the exact top k of kh_search (src/store/champ.c query side,
+** src/store/topk.c) on real Urdu: for 1-, 2- and 3-word queries of
+** frequent and rare words, phrases, OR, NOT and prefixes, with and without
+** filters, the hits and scores equal FTS5's own ORDER BY rank (the search
+** with KHABAR_NO_CHAMP=1) up to the order of equal scores; with the
+** proximity re-ranking on, the final pages are identical; a forward row
+** that claims a word its article lacks is caught by the FTS5 check.
+*/
+#include "test.h"
+
+#include "../src/store/store.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static void rm_rf(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "  (could not remove %s)\n", dir);
+}
+
+typedef struct hits {
+  int n;
+  int64_t rowid[100];
+  double score[100];
+} hits;
+
+static int collect(void *ctx, const kh_hit *h) {
+  hits *r = ctx;
+  if (r->n < 100) r->rowid[r->n] = h->rowid, r->score[r->n] = h->score;
+  r->n++;
+  return 0;
+}
+
+/* kh_search as shipped (exact = 0) or FTS5's ORDER BY rank (exact = 1). */
+static int search(kh_db *db, const char *q, const kh_search_opts *o, int exact, hits *r) {
+  memset(r, 0, sizeof *r);
+  if (exact) setenv("KHABAR_NO_CHAMP", "1", 1);
+  int rc = kh_search(db, q, o, collect, r);
+  unsetenv("KHABAR_NO_CHAMP");
+  return rc;
+}
+
+/* pk-news-2024 + COUNTER (3,741 articles) in a fresh file; terms in 100
+** articles get champion lists (the default 5000 is for large files). */
+static kh_db *real_db(const char *dir) {
+  const char *data = test_data_dir();
+  if (!data) return NULL;
+  char p[1024];
+  snprintf(p, sizeof p, "%s/real.db", dir);
+  kh_db *db;
+  if (kh_db_open(p, &db)) return NULL;
+  kh__champ_set_threshold(db, 100);
+  kh_ingest_stats st = {0};
+  snprintf(p, sizeof p, "%s/pk-news-2024/pk-news-2024.jsonl", data);
+  int rc = kh_ingest_path(db, p, NULL, &st);
+  snprintf(p, sizeof p, "%s/counter/counter.jsonl", data);
+  if (!rc) rc = kh_ingest_path(db, p, NULL, &st);
+  if (!rc) rc = kh_db_commit(db);
+  if (!rc) rc = kh__champ_build_all(db);
+  if (rc) {
+    kh_db_close(db);
+    return NULL;
+  }
+  return db;
+}
+
+/* n index terms that are their own stem, from sql (one text column). */
+static int words_of(kh_db *db, const char *sql, char (*w)[128], int max) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) return -1;
+  int n = 0;
+  while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    char s[KH_MAX_TOKEN + 1];
+    int sl = kh_stem(t, len, s, sizeof s);
+    if (len < 4 || len >= sizeof w[0] || kh_is_stopword(t, len) || (sl > 0 && ((size_t)sl != len || memcmp(s, t, len))))
+      continue;
+    memcpy(w[n], t, len);
+    w[n++][len] = '\0';
+  }
+  sqlite3_finalize(st);
+  return n;
+}
+
+static int same_score(double a, double b) { return fabs(a - b) <= 1e-12 * (fabs(b) > 1 ? fabs(b) : 1); }
+
+/* a equals e: same length, same scores, same articles except among equal scores. */
+static int equal_pages(const char *q, const hits *a, const hits *e) {
+  if (a->n != e->n) {
+    fprintf(stderr, "  %s: %d hits, FTS5 %d\n", q, a->n, e->n);
+    return 0;
+  }
+  for (int k = 0; k < a->n; k++) {
+    if (!same_score(a->score[k], e->score[k])) {
+      fprintf(stderr, "  %s: rank %d score %.15g, FTS5 %.15g\n", q, k, a->score[k], e->score[k]);
+      return 0;
+    }
+    int tie = (k > 0 && same_score(e->score[k], e->score[k - 1])) || (k + 1 < e->n && same_score(e->score[k], e->score[k + 1]));
+    if (!tie && a->rowid[k] != e->rowid[k]) {
+      fprintf(stderr, "  %s: rank %d is %lld, FTS5 %lld\n", q, k, (long long)a->rowid[k], (long long)e->rowid[k]);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static long stat_of(int i) { return kh__champ_stat[i]; }
+
+TEST(topk_equals_fts5_rank_real_data) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = real_db(dir);
+  ASSERT(db);
+  /* frequent words (with lists) and rare ones (without), mixed */
+  static char fw[90][128], rw[90][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 90);
+  ASSERT(nf >= 60);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, article_fts, row)", NULL, NULL, NULL),
+                SQLITE_OK);
+  int nr = words_of(db, "SELECT term FROM temp.v WHERE doc BETWEEN 5 AND 60 ORDER BY cnt % 97, term", rw, 90);
+  ASSERT(nr >= 60);
+  long lists0 = stat_of(KH__CHAMP_EXACT) - stat_of(KH__CHAMP_SCAN), scan0 = stat_of(KH__CHAMP_SCAN);
+  int queries = 0, nonempty = 0;
+  for (int i = 0; i < 60; i++) {
+    char q[8][600];
+    int nq = 0;
+    snprintf(q[nq++], sizeof q[0], "%s", fw[i]);
+    snprintf(q[nq++], sizeof q[0], "%s", rw[i]);
+    snprintf(q[nq++], sizeof q[0], "%s %s", fw[i], fw[(i + 7) % nf]);
+    snprintf(q[nq++], sizeof q[0], "%s %s", fw[i], rw[i]);
+    snprintf(q[nq++], sizeof q[0], "%s %s %s", fw[i], fw[(i + 3) % nf], fw[(i + 11) % nf]);
+    snprintf(q[nq++], sizeof q[0], "%s %s %s", fw[i], fw[(i + 5) % nf], rw[i]);
+    /* not plain words: the scan reads FTS5's own expression */
+    snprintf(q[nq++], sizeof q[0], i % 2 ? "(%s OR %s) %s" : "%s NOT %s %s", fw[i], rw[i], fw[(i + 13) % nf]);
+    snprintf(q[nq++], sizeof q[0], i % 2 ? "\"%s %s\"" : "%.6s* %s", fw[i], fw[(i + 1) % nf]);
+    for (int j = 0; j < nq; j++) {
+      for (int limit = 10; limit <= 30; limit += 20) {
+        hits a, e;
+        kh_search_opts o = {0};
+        o.limit = limit;
+        o.no_rerank = 1; /* BM25 order itself */
+        ASSERT_INT_EQ(search(db, q[j], &o, 0, &a), 0);
+        ASSERT_INT_EQ(search(db, q[j], &o, 1, &e), 0);
+        if (!equal_pages(q[j], &a, &e)) FAIL("%s (limit %d) differs from FTS5", q[j], limit);
+        queries++;
+        nonempty += a.n > 0;
+      }
+    }
+  }
+  long lists = stat_of(KH__CHAMP_EXACT) - stat_of(KH__CHAMP_SCAN) - lists0, scans = stat_of(KH__CHAMP_SCAN) - scan0;
+  if (getenv("TOPK_VERBOSE"))
+    fprintf(stderr, "  %d queries (%d with hits): %ld from the lists, %ld by the scan\n", queries, nonempty, lists, scans);
+  /* both ways were taken, and nearly every query by one of them */
+  ASSERT(lists >= 40);
+  ASSERT(scans >= 400);
+  ASSERT(lists + scans >= queries * 9 / 10);
+  ASSERT(nonempty >= queries * 3 / 4);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+/* With the proximity re-ranking on, kh_search re-ranks the same 30
+** candidates either way, so the pages are identical. */
+TEST(topk_reranked_pages_identical_real_data) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = real_db(dir);
+  ASSERT(db);
+  static char fw[60][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 60);
+  ASSERT(nf >= 40);
+  for (int i = 0; i < 40; i++) {
+    char q[600];
+    snprintf(q, sizeof q, i % 3 ? "%s %s" : "%s %s %s", fw[i], fw[(i + 9) % nf], fw[(i + 17) % nf]);
+    hits a, e;
+    kh_search_opts o = {0};
+    o.limit = 10;
+    ASSERT_INT_EQ(search(db, q, &o, 0, &a), 0);
+    ASSERT_INT_EQ(search(db, q, &o, 1, &e), 0);
+    if (!equal_pages(q, &a, &e)) FAIL("%s: re-ranked page differs", q);
+  }
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+TEST(topk_filters_real_data) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = real_db(dir);
+  ASSERT(db);
+  static char fw[40][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 40);
+  ASSERT(nf >= 30);
+  const char *sources[] = {"samaa", "express", "APP", NULL};
+  int nonempty = 0;
+  for (int i = 0; i < 30; i++) {
+    for (int s = 0; s < 4; s++) {
+      char q[600];
+      snprintf(q, sizeof q, "%.127s %.127s", fw[i], fw[(i + 4) % nf]);
+      kh_search_opts o = {0};
+      o.limit = 10;
+      o.no_rerank = 1;
+      o.source = sources[s];
+      if (s == 3) o.since = "2014-06-01", o.until = "2014-12-31";
+      hits a, e;
+      ASSERT_INT_EQ(search(db, q, &o, 0, &a), 0);
+      ASSERT_INT_EQ(search(db, q, &o, 1, &e), 0);
+      if (!equal_pages(q, &a, &e)) {
+        for (int z = 0; z < a.n || z < e.n; z++) fprintf(stderr, "   %d: %lld %.6f | %lld %.6f\n", z, (long long)a.rowid[z], a.score[z], (long long)e.rowid[z], e.score[z]);
+        FAIL("%s: filtered page %d differs", q, s);
+      }
+      nonempty += a.n > 0;
+    }
+  }
+  ASSERT(nonempty >= 60);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+/* champ.c's forward-row hash, as it computes it. */
+static uint32_t fwd_hash(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return (uint32_t)(h ^ (h >> 32));
+}
+
+/* An article of A's list whose forward row is made to claim word B, which
+** it lacks, many times (as a 32-bit hash collision would): it would top the
+** lists' candidates, but FTS5's check keeps it out and the page equals
+** FTS5's. */
+TEST(topk_forward_row_claim_checked_by_fts5) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = real_db(dir);
+  ASSERT(db);
+  static char fw[12][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 12);
+  ASSERT(nf >= 12);
+  int tried = 0;
+  long bad0 = stat_of(KH__CHAMP_BADSEED);
+  for (int i = 0; i + 1 < nf && tried < 3; i += 2) {
+    const char *A = fw[i], *B = fw[i + 1];
+    char q[300], fb[300];
+    snprintf(q, sizeof q, "%.127s %.127s", A, B);
+    snprintf(fb, sizeof fb, "\"%.127s\"", B);
+    /* an article of A's list without B */
+    sqlite3_stmt *st;
+    ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql,
+                                     "SELECT doc FROM search_champ WHERE term = ?1 AND NOT EXISTS (SELECT 1 FROM"
+                                     " article_fts WHERE article_fts MATCH ?2 AND rowid = search_champ.doc) LIMIT 1",
+                                     -1, &st, NULL),
+                  SQLITE_OK);
+    sqlite3_bind_text(st, 1, A, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, fb, -1, SQLITE_STATIC);
+    int64_t x = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (!x) continue;
+    /* its forward row, with (hash(B), 400) put in its sorted place */
+    ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT terms FROM search_fwd WHERE rowid = ?1", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, x);
+    ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    unsigned char *row = malloc(n + 8);
+    ASSERT(row);
+    memcpy(row, sqlite3_column_blob(st, 0), n);
+    sqlite3_finalize(st);
+    uint32_t hb = fwd_hash(B);
+    size_t at = 0;
+    while (at < n && ((uint32_t)row[at] | (uint32_t)row[at + 1] << 8 | (uint32_t)row[at + 2] << 16 | (uint32_t)row[at + 3] << 24) < hb)
+      at += 8;
+    memmove(row + at + 8, row + at, n - at);
+    unsigned char pair[8] = {(unsigned char)hb, (unsigned char)(hb >> 8), (unsigned char)(hb >> 16), (unsigned char)(hb >> 24), 144, 1, 0, 0};
+    memcpy(row + at, pair, 8);
+    ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "UPDATE search_fwd SET terms = ?2 WHERE rowid = ?1", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, x);
+    sqlite3_bind_blob(st, 2, row, (int)n + 8, SQLITE_STATIC);
+    ASSERT_INT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    free(row);
+    hits a, e;
+    kh_search_opts o = {0};
+    o.limit = 10;
+    o.no_rerank = 1;
+    ASSERT_INT_EQ(search(db, q, &o, 0, &a), 0);
+    ASSERT_INT_EQ(search(db, q, &o, 1, &e), 0);
+    if (!equal_pages(q, &a, &e)) FAIL("%s: page differs after the forward row of %lld lied", q, (long long)x);
+    for (int k = 0; k < a.n; k++) ASSERT(a.rowid[k] != x);
+    tried++;
+  }
+  ASSERT(tried >= 2);
+  ASSERT(stat_of(KH__CHAMP_BADSEED) > bad0); /* the lie reached the check */
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
