@@ -14,6 +14,7 @@
 ** alternating; the best time counts.
 **
 **   make bench && ./build/bench/store_ingest [../shared/data] [MB]
+**   ING_RUNS=khabar ...   only u61 (the peer) and khabar; ING_REPS=n repetitions
 */
 #include "khabar.h"
 
@@ -261,22 +262,40 @@ int main(int argc, char **argv) {
   const char *names[] = {"u61", "khtok", "khtok+s", "khabar"};
   double best[4] = {1e30, 1e30, 1e30, 1e30}, bwall[4] = {1e30, 1e30, 1e30, 1e30}, size[4] = {0};
   size_t stored = 0;
-  int reps = mb > 50 ? 1 : 5;
-  if (getenv("ONLY_KHABAR")) { /* for a profiler: the store put alone, 5 times */
-    for (int r = 0; r < 5; r++) run_khabar(path, &size[3], &stored);
+  int reps = getenv("ING_REPS") ? atoi(getenv("ING_REPS")) : mb > 50 ? 1 : 5;
+  if (reps < 1) reps = 1;
+  if (getenv("ONLY_KHABAR")) { /* for a profiler: the store put alone, reps times */
+    for (int r = 0; r < reps; r++) run_khabar(path, &size[3], &stored);
     rm_db(path);
     return 0;
   }
+  /* ING_RUNS=u61,khabar: only these (u61 always runs: it is the peer) */
+  const char *only = getenv("ING_RUNS");
+  int on[4];
+  for (int i = 0; i < 4; i++) {
+    on[i] = !only || i == 0;
+    for (const char *p = only; p && *p;) { /* comma-separated names, exact */
+      size_t n = strcspn(p, ",");
+      if (n == strlen(names[i]) && !strncmp(p, names[i], n)) on[i] = 1;
+      p += n + (p[n] == ',');
+    }
+  }
   for (int r = 0; r < reps; r++) {
-    double t[4];
+    double t[4] = {1e30, 1e30, 1e30, 1e30};
     t[0] = run_plain(path, "unicode61", &size[0]);
     if (last_wall < bwall[0]) bwall[0] = last_wall;
-    t[1] = run_plain(path, "khabar", &size[1]);
-    if (last_wall < bwall[1]) bwall[1] = last_wall;
-    t[2] = run_plain(path, "khabar skel", &size[2]);
-    if (last_wall < bwall[2]) bwall[2] = last_wall;
-    t[3] = run_khabar(path, &size[3], &stored);
-    if (last_wall < bwall[3]) bwall[3] = last_wall;
+    if (on[1]) {
+      t[1] = run_plain(path, "khabar", &size[1]);
+      if (last_wall < bwall[1]) bwall[1] = last_wall;
+    }
+    if (on[2]) {
+      t[2] = run_plain(path, "khabar skel", &size[2]);
+      if (last_wall < bwall[2]) bwall[2] = last_wall;
+    }
+    if (on[3]) {
+      t[3] = run_khabar(path, &size[3], &stored);
+      if (last_wall < bwall[3]) bwall[3] = last_wall;
+    }
     for (int i = 0; i < 4; i++)
       if (t[i] < best[i]) best[i] = t[i];
   }
@@ -284,7 +303,8 @@ int main(int argc, char **argv) {
   printf("%-9s %8s %12s %8s %7s %8s %7s %12s\n", "run", "CPU s", "articles/s", "MB/s", "x u61",
          "wall s", "x u61", "db/raw text");
   for (int i = 0; i < 4; i++)
-    printf("%-9s %8.2f %12.0f %8.2f %7.2f %8.2f %7.2f %12.2f\n", names[i], best[i], (double)narts / best[i],
+    if (on[i])
+      printf("%-9s %8.2f %12.0f %8.2f %7.2f %8.2f %7.2f %12.2f\n", names[i], best[i], (double)narts / best[i],
            raw_bytes / 1e6 / best[i], best[0] / best[i], bwall[i], bwall[0] / bwall[i], size[i] / raw_bytes);
   printf("(articles/s and MB/s per CPU second; best of %d runs each)\n", reps);
   printf("\nkhabar stored %zu of %zu (the rest: same content)\n", stored, narts);

@@ -262,6 +262,25 @@ TEST(champ_filters_real_data) {
   return 0;
 }
 
+/* Sum of the SQLite varints of an FTS5 docsize record. */
+static double docsize_sum(const unsigned char *p, int n) {
+  double sum = 0;
+  for (int i = 0; i < n;) {
+    uint64_t x = 0;
+    for (int k = 0; i < n; k++) {
+      unsigned char b = p[i++];
+      if (k == 8) {
+        x = (x << 8) | b;
+        break;
+      }
+      x = (x << 7) | (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    sum += (double)x;
+  }
+  return sum;
+}
+
 /* After incremental upkeep: every article containing a term with a full
 ** list that is not in the list weighs no more than the list's floor (at the
 ** list's aref), and df equals FTS5's document count. */
@@ -281,7 +300,8 @@ TEST(champ_list_invariant_after_incremental_upkeep) {
                                             " WHERE term = ?1 GROUP BY doc", -1, &inst, NULL), SQLITE_OK);
   ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT 1 FROM search_champ WHERE term = ?1 AND doc = ?2", -1, &inlist, NULL),
                 SQLITE_OK);
-  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT dl FROM search_fwd WHERE rowid = ?1", -1, &dl, NULL), SQLITE_OK);
+  /* an article's length: FTS5's own (its docsize row, one varint per column) */
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT sz FROM article_fts_docsize WHERE id = ?1", -1, &dl, NULL), SQLITE_OK);
   int checked = 0;
   while (sqlite3_step(terms) == SQLITE_ROW) {
     const char *t = (const char *)sqlite3_column_text(terms, 0);
@@ -299,7 +319,7 @@ TEST(champ_list_invariant_after_incremental_upkeep) {
       if (listed) continue;
       sqlite3_bind_int64(dl, 1, doc);
       ASSERT_INT_EQ(sqlite3_step(dl), SQLITE_ROW);
-      double l = sqlite3_column_double(dl, 0);
+      double l = docsize_sum(sqlite3_column_blob(dl, 0), sqlite3_column_bytes(dl, 0));
       sqlite3_reset(dl);
       double imp = (d * (1.2 + 1.0)) / (d + 1.2 * (1 - 0.75 + 0.75 * l / aref));
       if (imp > floor + 1e-12) FAIL("%s: article %lld weighs %.6f above the floor %.6f", t, (long long)doc, imp, floor);
@@ -369,10 +389,112 @@ TEST(champ_migrates_schema5_file) {
   for (int k = 0; k < r.n; k++) ASSERT_INT_EQ(r.rowid[k], e.rowid[k]);
   /* old articles: not from the lists (the pruned scan of FTS5's matches, topk.c, may answer) */
   ASSERT_INT_EQ(champ_answers() - kh__champ_stat[KH__CHAMP_SCAN], before);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT v FROM search_meta WHERE k = 'docs'", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  ASSERT_INT_EQ(sqlite3_column_int64(st, 0), 1); /* the new article is counted */
+  sqlite3_finalize(st);
+  /* no lists in such a file, so no forward rows */
   ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM search_fwd", -1, &st, NULL), SQLITE_OK);
   ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
-  ASSERT_INT_EQ(sqlite3_column_int64(st, 0), 1); /* the new article is indexed */
+  ASSERT_INT_EQ(sqlite3_column_int64(st, 0), 0);
   sqlite3_finalize(st);
+  kh_db_close(db);
+  rm_rf(dir);
+  return 0;
+}
+
+/* The forward row of one article computed here from its stored text,
+** independently of champ.c: every token's normalized form and each word's
+** light stem when it differs, stopwords left out, d = 4 per title
+** occurrence + 1 per body occurrence; (hash32, d) pairs sorted by hash. */
+typedef struct fpair {
+  uint32_t h, d;
+} fpair;
+
+static int cmp_fpair(const void *a, const void *b) {
+  const fpair *x = a, *y = b;
+  return x->h < y->h ? -1 : x->h > y->h;
+}
+
+static void fwd_add(fpair *p, int *n, const char *t, size_t len, uint32_t w) {
+  if (kh_is_stopword(t, len)) return;
+  uint64_t h64 = kh__term_hash(t, len);
+  uint32_t h = (uint32_t)(h64 ^ (h64 >> 32));
+  for (int i = 0; i < *n; i++)
+    if (p[i].h == h) {
+      p[i].d += w;
+      return;
+    }
+  p[(*n)++] = (fpair){h, w};
+}
+
+static int fwd_expected(kh_db *db, int64_t rowid, fpair *p, int cap, uint32_t *dl) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT title, body FROM article WHERE rowid = ?1", -1, &st, NULL)) return -1;
+  sqlite3_bind_int64(st, 1, rowid);
+  int n = 0;
+  *dl = 0;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    for (int col = 0; col < 2; col++) {
+      kh__tokcache c = {0};
+      const char *text = (const char *)sqlite3_column_text(st, col);
+      if (kh__tokcache_fill(&c, text, (size_t)sqlite3_column_bytes(st, col))) n = -1;
+      for (size_t k = 0; n >= 0 && k < c.n && n + 2 < cap; k++) {
+        const char *t = c.norms.data + c.v[k].off;
+        if (!(c.v[k].flags & KH_TOKF_COLOC) || k == 0) (*dl)++;
+        fwd_add(p, &n, t, c.v[k].len, col ? 1 : 4);
+        char s[KH_MAX_TOKEN + 1];
+        int sl = c.v[k].kind == KH_TOK_WORD ? kh_stem(t, c.v[k].len, s, sizeof s) : 0;
+        if (sl > 0 && ((size_t)sl != c.v[k].len || memcmp(s, t, (size_t)sl))) fwd_add(p, &n, s, (size_t)sl, col ? 1 : 4);
+      }
+      kh__tokcache_free(&c);
+    }
+  }
+  sqlite3_finalize(st);
+  if (n > 0) qsort(p, (size_t)n, sizeof *p, cmp_fpair);
+  return n;
+}
+
+/* Every article of a list has a forward row (the query reads them for AND
+** and scores), written from the batch in memory or from the stored text
+** when a build picks an older article, and each row equals the one
+** computed from the text. */
+TEST(champ_forward_rows_of_list_articles_equal_their_text) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = real_db(dir);
+  ASSERT(db);
+  sqlite3_stmt *st;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT count(DISTINCT doc), (SELECT count(*) FROM search_champ c"
+                                            " WHERE NOT EXISTS (SELECT 1 FROM search_fwd f WHERE f.rowid = c.doc))"
+                                            " FROM search_champ", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  int64_t listed = sqlite3_column_int64(st, 0), missing = sqlite3_column_int64(st, 1);
+  sqlite3_finalize(st);
+  ASSERT(listed > 1000);
+  ASSERT_INT_EQ(missing, 0);
+  /* every 7th forward row, compared with its text */
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT rowid, dl, terms FROM search_fwd WHERE rowid % 7 = 0", -1, &st, NULL),
+                SQLITE_OK);
+  static fpair p[1 << 16];
+  int rows = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    int64_t rowid = sqlite3_column_int64(st, 0);
+    uint32_t dl = 0;
+    int n = fwd_expected(db, rowid, p, 1 << 16, &dl);
+    ASSERT(n > 0);
+    ASSERT_INT_EQ(sqlite3_column_int64(st, 1), dl);
+    const unsigned char *b = sqlite3_column_blob(st, 2);
+    ASSERT_INT_EQ(sqlite3_column_bytes(st, 2), n * 8);
+    for (int i = 0; i < n; i++) {
+      uint32_t h = (uint32_t)b[i * 8] | (uint32_t)b[i * 8 + 1] << 8 | (uint32_t)b[i * 8 + 2] << 16 | (uint32_t)b[i * 8 + 3] << 24;
+      uint32_t d = (uint32_t)b[i * 8 + 4] | (uint32_t)b[i * 8 + 5] << 8 | (uint32_t)b[i * 8 + 6] << 16 | (uint32_t)b[i * 8 + 7] << 24;
+      if (h != p[i].h || d != p[i].d) FAIL("article %lld: pair %d is (%u, %u), from the text (%u, %u)", (long long)rowid, i, h, d, p[i].h, p[i].d);
+    }
+    rows++;
+  }
+  sqlite3_finalize(st);
+  ASSERT(rows > 100);
   kh_db_close(db);
   rm_rf(dir);
   return 0;

@@ -1,5 +1,7 @@
 /*
 ** article.c — what the store derives from an article before storing it:
+** the token cache (each text tokenized once per put; with a term
+** dictionary attached every token also gets its term id and stem, terms.c),
 ** the content hash (of the normalized token stream, so two copies that
 ** differ only in diacritics, Arabic vs Urdu letters, digits or spacing get
 ** one hash) and the normalized published time.
@@ -61,7 +63,12 @@ static int cache_token(void *ctx, const kh_token *t) {
   r->end = t->end;
   r->kind = t->kind;
   r->flags = t->flags;
+  r->term = 0;
   kh__buf_append(&c->norms, t->norm, t->norm_len, &rc);
+  if (c->dict) { /* the term's id, and its stem once per term (fts5.c, champ.c read them) */
+    r->term = kh__terms_intern(c->dict, t->norm, t->norm_len, &rc);
+    if (t->kind == KH_TOK_WORD) kh__terms_stem(c->dict, r->term, &rc);
+  }
   if (rc) return rc;
   c->n++;
   return 0;

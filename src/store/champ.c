@@ -9,15 +9,19 @@
 ** Raghavan & Schütze, Introduction to IR, §7.1.3; ordered by impact, §7.1.5):
 **
 **   search_term(term, df, state, n, floor, aref)   terms being followed:
-**       state 4 = counted (df exact, below CH_T), 2 = a list is wanted
+**       state 4 = counted (df below CH_T; exact in the file but for the
+**       last few batches, kept in memory), 2 = a list is wanted
 **       (df reached CH_T, or the average length drifted; built after a
 **       commit), 1 = the term has a list, 3 = cannot be built
 **   search_champ(term, imp, doc, d, dl)            the list, by impact
 **   search_fwd(rowid, dl, terms)                   per article: its length
 **       and (hash32 of term, weighted tf) for every term, sorted by hash —
-**       a forward index, so AND is checked without touching FTS5
+**       a forward index, so AND is checked without touching FTS5; every
+**       article of a list has one (articles stored before counting began
+**       only once a list takes them)
 **   search_meta(k, v)                              docs, tokens, fwd_from,
-**       scanned, min_dl
+**       scanned, min_dl, gen, fwd_all (from this rowid on every article
+**       has a forward row), unseen (articles no completed window counted)
 **
 ** The weight of a term in an article is exactly FTS5's bm25 term weight
 ** without the idf: d = 4·tf(title) + tf(body) (the rank's column weights)
@@ -25,20 +29,34 @@
 ** article length when the list was built (kept per term so that every
 ** entry of one list is comparable).
 **
-** Ingest (kh__champ_put, per article, bounded): count the article's terms
-** from the token caches the FTS5 insert already used (same forms, stems,
-** positions), write its forward row, remember (term, doc, d, dl) in the
-** open batch.  Commit (kh__champ_flush, per batch): add the batch to the df
-** of followed terms; for each term with a list insert the batch's entries
-** that beat its floor and trim back to r; a counted term reaching CH_T is
-** wanted.  Terms not followed are counted in memory per window of
-** CH_WINDOW articles; one in 0.5% of a window is followed from then on
-** (its df read from FTS5 when it is first built).  After the commit
-** (kh__champ_build) wanted lists are built from fts5vocab and the forward
-** rows, a bounded number of posting rows per commit; each time the
-** articles double, FTS5's vocabulary is scanned for terms of df >= CH_T
-** that no window caught.  A list is rebuilt when the average length moved
-** more than CH_DRIFT since aref.
+** Ingest.  Terms are counted only once the file holds t/2 articles (no
+** term reaches df t before; a file whose older articles predate the lists
+** never gets any): until then a put only adds the article's length.
+** Counting is array work: the token caches intern every token in the
+** connection's term dictionary as they are filled (terms.c; its bytes are
+** hashed once, its stem and stopword flag computed once per term), and
+** kh__champ_put walks the cached ids, adding d per term in the dictionary
+** entry.  Per article (kh__champ_put): its (term, d) pairs go to the batch
+** in memory; for a term with a list it becomes a candidate only if its
+** weight beats the list's floor (kept in memory).  Per batch
+** (kh__champ_flush): the df of terms with a list is added in the file and
+** their candidates that still beat the floor (re-read there) go in, trimmed
+** back to r; the forward row of every article of the batch is written from
+** memory (a build picking an article stored before counting began makes
+** its row from the stored text); counted terms (state 4) keep their df in
+** memory, written every CH_PEND_BATCHES batches and at close, and move to
+** "wanted" at CH_T; other terms are counted per window of CH_WINDOW
+** articles, and one in 0.5% of a window is followed from then on with its
+** df from FTS5 (fts5vocab row: one doclist).  After the commit
+** (kh__champ_build) wanted lists are built from fts5vocab instance rows
+** and FTS5's article lengths (docsize), a bounded number of posting rows
+** per commit; each time the articles double, FTS5's vocabulary is scanned
+** for terms of df >= CH_T that no window caught (not needed, and skipped,
+** while every article was counted by a completed window: an unfollowed
+** term then has df <= unseen + 0.45% of the rest).  A list is rebuilt when
+** the average length moved more than CH_DRIFT since aref.  search_meta
+** 'gen' changes with every write of these tables, so a connection reads
+** the states again when another one wrote.
 **
 ** Query (kh__champ_topk): only for an AND of plain words, each one index
 ** term with a list, no open write batch.  Candidates = the union of the
@@ -85,118 +103,46 @@ static const double K1 = 1.2, B = 0.75, W_TITLE = 4.0, W_BODY = 1.0;
 long kh__champ_stat[KH__CHAMP_NSTAT];
 
 
-/* ---- hash tables over terms (keys in an arena) ---- */
+/* ---- hashes of terms ---- */
 
-typedef struct tslot {
-  uint64_t h;
-  uint32_t off, len; /* term in arena */
-  uint32_t a, b;     /* per article: weighted tf; per batch: df, - */
-} tslot;
-
-typedef struct tmap {
-  tslot *v;
-  size_t n, vcap;
-  uint32_t *idx; /* open addressing: index + 1, 0 empty */
-  size_t icap;
-  kh__buf arena;
-} tmap;
-
-static uint64_t fnv(const char *s, size_t n) {
-  uint64_t h = 1469598103934665603ULL;
-  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-  return h;
-}
+static uint64_t fnv(const char *s, size_t n) { return kh__term_hash(s, n); }
 
 static uint32_t h32(uint64_t h) { return (uint32_t)(h ^ (h >> 32)); }
 
-static void tmap_clear(tmap *m) {
-  m->n = 0;
-  m->arena.len = 0;
-  if (m->idx) memset(m->idx, 0, m->icap * sizeof *m->idx);
-}
-
-static void tmap_free(tmap *m) {
-  kh_free(m->v);
-  kh_free(m->idx);
-  kh__buf_free(&m->arena);
-  memset(m, 0, sizeof *m);
-}
-
-static int tmap_grow(tmap *m) {
-  size_t cap = m->icap ? m->icap * 2 : 1024;
-  uint32_t *idx = kh__calloc(cap, sizeof *idx);
-  if (!idx) return KH_ENOMEM;
-  for (size_t i = 0; i < m->n; i++) {
-    size_t j = m->v[i].h & (cap - 1);
-    while (idx[j]) j = (j + 1) & (cap - 1);
-    idx[j] = (uint32_t)i + 1;
-  }
-  kh_free(m->idx);
-  m->idx = idx;
-  m->icap = cap;
-  return 0;
-}
-
-/* The slot of term s, or NULL. */
-static tslot *tmap_find(const tmap *m, const char *s, size_t n) {
-  if (!m->icap) return NULL;
-  uint64_t h = fnv(s, n);
-  for (size_t j = h & (m->icap - 1); m->idx[j]; j = (j + 1) & (m->icap - 1)) {
-    tslot *t = &m->v[m->idx[j] - 1];
-    if (t->h == h && t->len == n && !memcmp(m->arena.data + t->off, s, n)) return t;
-  }
-  return NULL;
-}
-
-/* The slot of term s (added with a = b = 0 if new), or NULL (*rc set). */
-static tslot *tmap_get(tmap *m, const char *s, size_t n, int *rc) {
-  if (*rc) return NULL;
-  if ((m->n + 1) * 2 > m->icap && (*rc = tmap_grow(m))) return NULL;
-  uint64_t h = fnv(s, n);
-  size_t j = h & (m->icap - 1);
-  for (; m->idx[j]; j = (j + 1) & (m->icap - 1)) {
-    tslot *t = &m->v[m->idx[j] - 1];
-    if (t->h == h && t->len == n && !memcmp(m->arena.data + t->off, s, n)) return t;
-  }
-  if (m->n == m->vcap) {
-    size_t cap = m->vcap ? m->vcap * 2 : 512;
-    tslot *v = kh__realloc(m->v, cap * sizeof *v);
-    if (!v) {
-      *rc = KH_ENOMEM;
-      return NULL;
-    }
-    m->v = v;
-    m->vcap = cap;
-  }
-  size_t off = m->arena.len;
-  kh__buf_append(&m->arena, s, n, rc);
-  if (*rc) return NULL;
-  m->idx[j] = (uint32_t)m->n + 1;
-  tslot *t = &m->v[m->n++];
-  *t = (tslot){h, (uint32_t)off, (uint32_t)n, 0, 0};
-  return t;
-}
-
 /* ---- state kept on the connection ---- */
 
+/* A candidate list entry of the open batch: an article whose weight for a
+** term with a list beat the list's floor when it was counted. */
 typedef struct bent {
-  uint32_t slot; /* batch term */
+  uint32_t term; /* dictionary id */
   uint32_t d, dl;
+  uint32_t bdoc; /* index in the batch's articles */
   int64_t doc;
 } bent;
 
+/* An article of the open batch: its (term, d) pairs in pool[start..start+n). */
+typedef struct bdoc {
+  int64_t doc;
+  uint32_t dl, start, n;
+  int fwd; /* its forward row is written */
+} bdoc;
+
+typedef struct tpair {
+  uint32_t term, d;
+} tpair;
+
 enum {
-  S_FWD_INS, S_DF_ADD, S_WANT, S_TRACKED, S_NTERMS, S_DF_SET, S_SCAN, S_STATE, S_CH_INS, S_CH_TRIM, S_FLOOR, S_TERM_UPD, S_META_GET, S_META_ADD, S_META_MIN,
-  S_PENDING, S_VOCAB, S_FWD_DL, S_CH_DEL, S_TERM_GET, S_CH_GET, S_FWD_GET, S_AVG, S_ART,
-  S_VERIFY, NSTMT
+  S_FWD_INS, S_DF_ADD, S_WANT, S_TRACKED, S_PEND, S_DF_SET, S_SCAN, S_STATE, S_CH_INS, S_CH_TRIM, S_FLOOR, S_TERM_UPD,
+  S_META_GET, S_META_ADD, S_META_MIN, S_META_KEY, S_META_SET, S_FOLLOW, S_DF_ROW, S_GEN, S_GEN_BUMP, S_PENDING, S_VOCAB, S_DOCSIZE, S_FWD_HAS, S_TEXT, S_CH_DEL,
+  S_TERM_GET, S_CH_GET, S_FWD_GET, S_AVG, S_ART, S_VERIFY, NSTMT
 };
 
 static const char *const SQL[NSTMT] = {
     [S_FWD_INS] = "INSERT OR REPLACE INTO search_fwd(rowid, dl, terms) VALUES (?1, ?2, ?3)",
     [S_DF_ADD] = "UPDATE search_term SET df = df + ?2 WHERE term = ?1 RETURNING df, state, n, floor, aref",
     [S_WANT] = "INSERT OR IGNORE INTO search_term(term, df, state) VALUES (?1, 0, 2)",
-    [S_TRACKED] = "SELECT term FROM search_term",
-    [S_NTERMS] = "SELECT count(*) FROM search_term",
+    [S_TRACKED] = "SELECT term, df, state, n, floor, aref FROM search_term",
+    [S_PEND] = "UPDATE search_term SET df = df + ?2 WHERE term = ?1 AND state = 4",
     [S_DF_SET] = "UPDATE search_term SET df = ?2 WHERE term = ?1",
     [S_SCAN] = "SELECT term FROM temp.kh_search_vocab_row WHERE doc >= ?1",
     [S_STATE] = "UPDATE search_term SET state = ?2 WHERE term = ?1",
@@ -212,9 +158,17 @@ static const char *const SQL[NSTMT] = {
                    " (SELECT v FROM search_meta WHERE k = 'min_dl')",
     [S_META_ADD] = "UPDATE search_meta SET v = v + ?2 WHERE k = ?1",
     [S_META_MIN] = "INSERT INTO search_meta VALUES ('min_dl', ?1) ON CONFLICT(k) DO UPDATE SET v = min(v, excluded.v)",
+    [S_META_KEY] = "SELECT v FROM search_meta WHERE k = ?1",
+    [S_META_SET] = "INSERT INTO search_meta VALUES (?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+    [S_FOLLOW] = "INSERT OR IGNORE INTO search_term(term, df, state) VALUES (?1, ?2, 4)",
+    [S_DF_ROW] = "SELECT doc FROM temp.kh_search_vocab_row WHERE term = ?1",
+    [S_GEN] = "SELECT coalesce((SELECT v FROM search_meta WHERE k = 'gen'), 0)",
+    [S_GEN_BUMP] = "INSERT INTO search_meta VALUES ('gen', 1) ON CONFLICT(k) DO UPDATE SET v = v + 1 RETURNING v",
     [S_PENDING] = "SELECT term FROM search_term WHERE state = 2 LIMIT 64",
     [S_VOCAB] = "SELECT doc, col = 'title' FROM temp.kh_search_vocab WHERE term = ?1",
-    [S_FWD_DL] = "SELECT dl FROM search_fwd WHERE rowid = ?1",
+    [S_DOCSIZE] = "SELECT sz FROM article_fts_docsize WHERE id = ?1",
+    [S_FWD_HAS] = "SELECT 1 FROM search_fwd WHERE rowid = ?1",
+    [S_TEXT] = "SELECT title, body FROM article WHERE rowid = ?1",
     [S_CH_DEL] = "DELETE FROM search_champ WHERE term = ?1",
     [S_TERM_GET] = "SELECT df, n, floor, aref, state FROM search_term WHERE term = ?1",
     [S_CH_GET] = "SELECT doc, d, dl FROM search_champ WHERE term = ?1",
@@ -225,30 +179,51 @@ static const char *const SQL[NSTMT] = {
 };
 
 struct kh__champ {
-  tmap doc;     /* terms of the article being stored */
-  tmap batch;   /* terms of the open batch: a = df */
-  tmap tracked; /* terms with a search_term row (a list, or one wanted) */
-  int64_t ntracked_db; /* rows of search_term when tracked was loaded, -1 unknown */
-  tmap window;  /* other terms: articles in the current window (a) */
-  int64_t wdocs;
-  int64_t scanned;   /* articles at the last vocabulary scan */
-  int64_t last_docs; /* articles in the last batch flushed (build budget) */
-  int64_t t;         /* CH_T, or a test's value */
-  bent *ent;  /* (term, doc) pairs of the open batch */
+  kh__terms dict;     /* every term seen; per-term counts and row state (store.h) */
+  uint32_t docseq;    /* article being counted (kh__term.doc_mark) */
+  uint32_t batchseq;  /* open batch (kh__term.batch_mark) */
+  uint32_t *dterms;   /* terms of the article being counted */
+  size_t ndterms, cdterms;
+  uint32_t *bterms;   /* terms of the open batch */
+  size_t nbterms, cbterms;
+  tpair *pool;        /* (term, d) of every article of the open batch */
+  size_t npool, cpool;
+  bdoc *docs;         /* articles of the open batch */
+  size_t ndocs, cdocs;
+  bent *ent;          /* candidate list entries of the open batch */
   size_t nent, cent;
-  int64_t bdocs, btokens, bmin_dl;
-  kh__buf fwd; /* forward row being built */
-  int pending; /* builds may be wanted */
-  int vocab;   /* temp.kh_search_vocab exists */
+  uint32_t *pend;     /* counted terms whose df grew in memory */
+  size_t npend, cpend;
+  int flushes;        /* batches since the counted dfs were written */
+  int64_t gen;        /* search_meta 'gen' the states in dict reflect, -1 unknown */
+  int active;         /* terms are counted (the file may hold lists) */
+  int64_t wdocs;      /* articles in the current window */
+  int64_t scanned;    /* articles at the last vocabulary scan */
+  int64_t last_docs;  /* articles in the last batch flushed (build budget) */
+  int64_t t;          /* CH_T, or a test's value */
+  int64_t bdocs, btokens, bmin_dl, bmax_doc;
+  int64_t fwd_all;    /* meta 'fwd_all': from this rowid on every article has a forward row (0 none, -1 unread) */
+  int64_t unseen;     /* meta 'unseen': articles no completed window counted (-1 unread) */
+  int vocab_row;      /* temp.kh_search_vocab_row exists */
+  kh__buf fwd;        /* forward row being built */
+  kh__tokcache text[2]; /* an older article's title and body (forward rows from text) */
+  int pending;        /* builds may be wanted */
+  int vocab;          /* temp.kh_search_vocab exists */
   sqlite3_stmt *st[NSTMT];
 };
 
 int kh__champ_open(kh_db *db) {
   db->champ = kh__calloc(1, sizeof *db->champ);
   if (!db->champ) return KH_ENOMEM;
-  db->champ->pending = 1; /* a file may hold wanted lists from before */
-  db->champ->ntracked_db = -1;
-  db->champ->t = CH_T;
+  kh__champ *c = db->champ;
+  c->pending = 1; /* a file may hold wanted lists from before */
+  c->gen = -1;
+  c->fwd_all = c->unseen = -1;
+  c->t = CH_T;
+  c->batchseq = 1;
+  /* the store's token caches intern their tokens here (terms.c) */
+  db->cache[0].dict = db->cache[1].dict = &c->dict;
+  c->text[0].dict = c->text[1].dict = &c->dict;
   return 0;
 }
 
@@ -256,26 +231,27 @@ void kh__champ_set_threshold(kh_db *db, int64_t t) {
   if (db && db->champ && t > 0) db->champ->t = t;
 }
 
-void kh__champ_close(kh_db *db) {
-  kh__champ *c = db->champ;
-  if (!c) return;
-  for (int i = 0; i < NSTMT; i++) sqlite3_finalize(c->st[i]);
-  tmap_free(&c->doc);
-  tmap_free(&c->batch);
-  tmap_free(&c->tracked);
-  tmap_free(&c->window);
-  kh_free(c->ent);
-  kh__buf_free(&c->fwd);
-  kh_free(c);
-  db->champ = NULL;
+static void batch_clear(kh__champ *c) {
+  c->nbterms = c->npool = c->ndocs = c->nent = 0;
+  c->bdocs = c->btokens = 0;
+  if (++c->batchseq == 0) { /* wrapped: no mark may equal a future batch */
+    for (size_t i = 0; i < c->dict.n; i++) c->dict.v[i].batch_mark = 0;
+    c->batchseq = 1;
+  }
 }
 
 void kh__champ_reset(kh_db *db) {
   kh__champ *c = db->champ;
   if (!c) return;
-  tmap_clear(&c->batch);
-  c->nent = 0;
-  c->bdocs = c->btokens = 0;
+  batch_clear(c);
+  /* what the rolled-back batch wrote is gone: read the states again, and
+  ** forget the counts not written (they may hold the batch's) */
+  for (size_t i = 0; i < c->npend; i++) c->dict.v[c->pend[i] - 1].pend = 0;
+  c->npend = 0;
+  c->gen = -1;
+  c->fwd_all = c->unseen = -1;
+  for (size_t i = 0; i < c->dict.n; i++) c->dict.v[i].wdf = 0; /* the window may hold the batch's */
+  c->wdocs = 0;
 }
 
 /* The prepared statement i, reset, or NULL. */
@@ -304,102 +280,284 @@ static double weight(double d, double dl, double avgdl) {
   return (d * (K1 + 1.0)) / (d + K1 * (1 - B + B * dl / avgdl));
 }
 
-/* ---- ingest ---- */
+static const char *term_text(const kh__champ *c, uint32_t id) { return c->dict.arena.data + c->dict.v[id - 1].off; }
 
-static void count_term(tmap *m, const char *s, size_t n, int title, int *rc) {
-  if (kh_is_stopword(s, n)) return;
-  if (m->n >= CH_MAX_DOC_TERMS) return;
-  tslot *t = tmap_get(m, s, n, rc);
-  if (t) t->a += title ? (uint32_t)W_TITLE : (uint32_t)W_BODY;
+/* Grow a vector to hold n more items; 0 or KH_ENOMEM. */
+static int vgrow(void **v, size_t *cap, size_t len, size_t more, size_t size) {
+  if (len + more <= *cap && *cap) return 0; /* (allocated even for none: p + 0 needs a pointer) */
+  size_t c = *cap ? *cap : 1024;
+  while (c < len + more) c *= 2;
+  void *x = kh__realloc(*v, c * size);
+  if (!x) return KH_ENOMEM;
+  *v = x;
+  *cap = c;
+  return 0;
 }
 
-/* The terms FTS5 indexes for one column (fts5.c emit(), default options):
-** every cached token, and each word's light stem when it differs; the
-** column's length counts the tokens that are not colocated. */
-static uint32_t count_column(tmap *m, const kh__tokcache *tc, int title, int *rc) {
-  uint32_t dl = 0;
-  for (size_t k = 0; k < tc->n && !*rc; k++) {
-    const kh__tokrec *r = &tc->v[k];
-    const char *norm = tc->norms.data + r->off;
-    if (!(r->flags & KH_TOKF_COLOC) || k == 0) dl++;
-    count_term(m, norm, r->len, title, rc);
-    if (r->kind == KH_TOK_WORD) {
-      char s[KH_MAX_TOKEN + 1];
-      int n = kh_stem(norm, r->len, s, sizeof s);
-      if (n > 0 && ((uint32_t)n != r->len || memcmp(s, norm, (size_t)n))) count_term(m, s, (size_t)n, title, rc);
+/* ---- the state of every followed term, in memory ---- */
+
+/* Write the df counted in memory for counted terms (state 4); inside a
+** write transaction. */
+static int write_pending(kh_db *db) {
+  kh__champ *c = db->champ;
+  int rc = 0;
+  for (size_t i = 0; i < c->npend && !rc; i++) {
+    kh__term *t = &c->dict.v[c->pend[i] - 1];
+    if (!t->pend) continue;
+    sqlite3_stmt *st = stmt(db, S_PEND);
+    if (!st) return sql_rc(db->sql);
+    sqlite3_bind_text(st, 1, term_text(c, c->pend[i]), (int)t->len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, t->pend);
+    if (!(rc = run(db, st))) t->pend = 0;
+  }
+  if (!rc) c->npend = 0;
+  c->flushes = 0;
+  return rc;
+}
+
+/* Read every search_term row into the dictionary (state, df, list). */
+static int load_states(kh_db *db) {
+  kh__champ *c = db->champ;
+  for (size_t i = 0; i < c->dict.n; i++) {
+    kh__term *t = &c->dict.v[i];
+    t->state = 0;
+    t->cached = 0;
+    t->pend = 0;
+  }
+  c->npend = 0;
+  sqlite3_stmt *st = stmt(db, S_TRACKED);
+  if (!st) return sql_rc(db->sql);
+  int rc = 0, src;
+  while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    uint32_t id = kh__terms_intern(&c->dict, (const char *)sqlite3_column_text(st, 0),
+                                   (size_t)sqlite3_column_bytes(st, 0), &rc);
+    if (rc) break;
+    kh__term *t = &c->dict.v[id - 1];
+    t->df = (uint32_t)sqlite3_column_int64(st, 1);
+    t->state = (uint8_t)sqlite3_column_int(st, 2);
+    t->n = (uint32_t)sqlite3_column_int64(st, 3);
+    t->floor = sqlite3_column_double(st, 4);
+    t->aref = sqlite3_column_double(st, 5);
+    t->cached = t->state == 1;
+  }
+  sqlite3_reset(st);
+  if (!rc && src != SQLITE_DONE) rc = sql_rc(db->sql);
+  return rc;
+}
+
+/* Inside a write transaction: make the states in memory those of the file
+** (another connection may have written since this one last did). */
+static int meta(kh_db *db, int64_t *docs, int64_t *tokens, int64_t *fwd_from, int64_t *scanned);
+
+static int sync_states(kh_db *db) {
+  kh__champ *c = db->champ;
+  /* No term reaches df t in a file of fewer than t articles, and a file
+  ** whose older articles were stored before the lists never gets any: terms
+  ** are counted (and the token caches intern their tokens) from t/2
+  ** articles on, so that frequent terms are followed before they reach t. */
+  int64_t docs, fwd_from;
+  int rc = meta(db, &docs, NULL, &fwd_from, NULL);
+  if (rc) return rc;
+  c->active = fwd_from <= 1 && docs + KH_DB_BATCH >= c->t / 2;
+  db->cache[0].dict = db->cache[1].dict = c->active ? &c->dict : NULL;
+  if (!c->active) return 0;
+  sqlite3_stmt *st = stmt(db, S_GEN);
+  if (!st) return sql_rc(db->sql);
+  int src = sqlite3_step(st);
+  int64_t gen = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW) return sql_rc(db->sql);
+  if (gen == c->gen) return 0;
+  rc = c->gen >= 0 ? write_pending(db) : 0; /* ours, before reading theirs */
+  if (!rc) rc = load_states(db);
+  if (!rc) c->gen = gen;
+  return rc;
+}
+
+/* Mark the states as changed by this connection (other connections read
+** them again). */
+static int bump_gen(kh_db *db) {
+  kh__champ *c = db->champ;
+  sqlite3_stmt *st = stmt(db, S_GEN_BUMP);
+  if (!st) return sql_rc(db->sql);
+  int src = sqlite3_step(st);
+  int64_t gen = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  if (src == SQLITE_ROW) src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src != SQLITE_DONE) return sql_rc(db->sql);
+  c->gen = gen;
+  return 0;
+}
+
+static int set_state(kh_db *db, const char *term, size_t n, int state) {
+  sqlite3_stmt *st = stmt(db, S_STATE);
+  if (!st) return sql_rc(db->sql);
+  sqlite3_bind_text(st, 1, term, (int)n, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, state);
+  int rc = run(db, st);
+  if (!rc) {
+    kh__champ *c = db->champ;
+    uint32_t id = kh__terms_intern(&c->dict, term, n, &rc);
+    if (id) {
+      c->dict.v[id - 1].state = (uint8_t)state;
+      c->dict.v[id - 1].cached = 0;
     }
   }
-  return dl;
+  return rc;
 }
 
-static int cmp_fwd(const void *a, const void *b) {
-  uint32_t x, y;
-  memcpy(&x, a, 4);
-  memcpy(&y, b, 4);
-  return x < y ? -1 : x > y;
+/* ---- ingest: one article ---- */
+
+static int add_term(kh__champ *c, uint32_t id, uint32_t w) {
+  kh__term *t = &c->dict.v[id - 1];
+  if (t->stop) return 0;
+  if (t->doc_mark != c->docseq) {
+    if (c->ndterms >= CH_MAX_DOC_TERMS) return 0;
+    if (c->ndterms == c->cdterms && vgrow((void **)&c->dterms, &c->cdterms, c->ndterms, 1, sizeof *c->dterms))
+      return KH_ENOMEM;
+    t->doc_mark = c->docseq;
+    t->d = 0;
+    c->dterms[c->ndterms++] = id;
+  }
+  t->d += w;
+  return 0;
 }
+
+/* Count the terms FTS5 indexes for one column (fts5.c emit(), default
+** options): every cached token, and each word's light stem when it
+** differs; *dl += the tokens that are not colocated (FTS5's column size). */
+static int count_column(kh__champ *c, const kh__tokcache *tc, uint32_t w, uint32_t *dl) {
+  int rc = 0;
+  for (size_t k = 0; k < tc->n && !rc; k++) {
+    const kh__tokrec *r = &tc->v[k];
+    if (!(r->flags & KH_TOKF_COLOC) || k == 0) (*dl)++;
+    uint32_t id = r->term;
+    if (!id || tc->dict != &c->dict) { /* filled without the dictionary */
+      id = kh__terms_intern(&c->dict, tc->norms.data + r->off, r->len, &rc);
+      if (rc) break;
+    }
+    rc = add_term(c, id, w);
+    if (!rc && r->kind == KH_TOK_WORD) {
+      uint32_t s = kh__terms_stem(&c->dict, id, &rc);
+      if (s) rc = add_term(c, s, w);
+    }
+  }
+  return rc;
+}
+
+/* The terms of one article (title and body caches) into c->dterms, each
+** term's d in its dictionary entry; its length in *dl. */
+static int count_article(kh__champ *c, const kh__tokcache *title, const kh__tokcache *body, uint32_t *dl) {
+  c->ndterms = 0;
+  if (++c->docseq == 0) { /* wrapped */
+    for (size_t i = 0; i < c->dict.n; i++) c->dict.v[i].doc_mark = 0;
+    c->docseq = 1;
+  }
+  *dl = 0;
+  int rc = count_column(c, title, (uint32_t)W_TITLE, dl);
+  if (!rc) rc = count_column(c, body, (uint32_t)W_BODY, dl);
+  return rc;
+}
+
+/* Write the forward row of doc from its (term, d) pairs: (hash32, d)
+** little-endian, sorted by hash (LSD radix sort, 4 passes of 8 bits). */
+static int write_fwd(kh_db *db, int64_t doc, uint32_t dl, const tpair *p, size_t n) {
+  kh__champ *c = db->champ;
+  int rc = 0;
+  c->fwd.len = 0;
+  kh__buf_reserve(&c->fwd, n * 16 + 16, &rc);
+  if (rc) return rc;
+  /* two arrays of n (hash, d) pairs in the buffer, 8-byte aligned */
+  uint32_t *a = (uint32_t *)(void *)(c->fwd.data + ((8 - ((uintptr_t)c->fwd.data & 7)) & 7)), *b = a + 2 * n;
+  for (size_t i = 0; i < n; i++) a[2 * i] = h32(c->dict.v[p[i].term - 1].h), a[2 * i + 1] = p[i].d;
+  for (int sh = 0; sh < 32; sh += 8) {
+    size_t cnt[257] = {0};
+    for (size_t i = 0; i < n; i++) cnt[((a[2 * i] >> sh) & 255) + 1]++;
+    for (int k = 0; k < 256; k++) cnt[k + 1] += cnt[k];
+    for (size_t i = 0; i < n; i++) {
+      size_t j = cnt[(a[2 * i] >> sh) & 255]++;
+      b[2 * j] = a[2 * i], b[2 * j + 1] = a[2 * i + 1];
+    }
+    uint32_t *x = a;
+    a = b, b = x;
+  }
+  unsigned char *row = (unsigned char *)b; /* the free half, written as bytes */
+  for (size_t i = 0; i < n; i++)
+    for (int j = 0; j < 4; j++)
+      row[8 * i + j] = (unsigned char)(a[2 * i] >> (8 * j)), row[8 * i + 4 + j] = (unsigned char)(a[2 * i + 1] >> (8 * j));
+  sqlite3_stmt *st = stmt(db, S_FWD_INS);
+  if (!st) return sql_rc(db->sql);
+  sqlite3_bind_int64(st, 1, doc);
+  sqlite3_bind_int64(st, 2, dl);
+  sqlite3_bind_blob(st, 3, n ? (const void *)row : "", (int)(n * 8), SQLITE_STATIC);
+  return run(db, st);
+}
+
+int kh__champ_flush(kh_db *db);
 
 int kh__champ_put(kh_db *db, int64_t rowid) {
   kh__champ *c = db->champ;
   if (!c) return 0;
-  int rc = 0;
-  tmap_clear(&c->doc);
-  uint32_t dl = count_column(&c->doc, &db->cache[0], 1, &rc);
-  dl += count_column(&c->doc, &db->cache[1], 0, &rc);
-  if (rc) return rc;
-  /* forward row: (hash32, d) little-endian pairs sorted by hash */
-  c->fwd.len = 0;
-  kh__buf_reserve(&c->fwd, c->doc.n * 8, &rc);
-  if (rc) return rc;
-  for (size_t i = 0; i < c->doc.n; i++) {
-    uint32_t p[2] = {h32(c->doc.v[i].h), c->doc.v[i].a};
-    unsigned char *o = (unsigned char *)c->fwd.data + i * 8;
-    for (int j = 0; j < 4; j++) o[j] = (unsigned char)(p[0] >> (8 * j)), o[4 + j] = (unsigned char)(p[1] >> (8 * j));
+  int rc;
+  if (!c->bdocs && (rc = sync_states(db))) return rc; /* first article of a batch */
+  uint32_t dl = 0;
+  if (!c->active) { /* only the batch's length figures */
+    for (int f = 0; f < 2; f++)
+      for (size_t k = 0; k < db->cache[f].n; k++) dl += !(db->cache[f].v[k].flags & KH_TOKF_COLOC) || k == 0;
+    if (!c->bdocs || dl < c->bmin_dl) c->bmin_dl = dl;
+    c->bdocs++;
+    c->btokens += dl;
+    c->bmax_doc = rowid;
+    return 0;
   }
-  c->fwd.len = c->doc.n * 8;
-  qsort(c->fwd.data, c->doc.n, 8, cmp_fwd);
-  sqlite3_stmt *st = stmt(db, S_FWD_INS);
-  if (!st) return sql_rc(db->sql);
-  sqlite3_bind_int64(st, 1, rowid);
-  sqlite3_bind_int64(st, 2, dl);
-  sqlite3_bind_blob(st, 3, c->fwd.data ? c->fwd.data : "", (int)c->fwd.len, SQLITE_STATIC);
-  if ((rc = run(db, st))) return rc;
-  /* the batch: df and candidate entries (a very large batch is added early) */
-  if (c->nent + c->doc.n > CH_MAX_BATCH_ENTS && (rc = kh__champ_flush(db))) return rc;
-  if (c->nent + c->doc.n > c->cent) {
-    size_t cap = c->cent ? c->cent : 4096;
-    while (cap < c->nent + c->doc.n) cap *= 2;
-    bent *e = kh__realloc(c->ent, cap * sizeof *e);
-    if (!e) return KH_ENOMEM;
-    c->ent = e;
-    c->cent = cap;
-  }
-  for (size_t i = 0; i < c->doc.n; i++) {
-    tslot *d = &c->doc.v[i];
-    tslot *t = tmap_get(&c->batch, c->doc.arena.data + d->off, d->len, &rc);
-    if (!t) return rc;
-    t->a++;
-    c->ent[c->nent++] = (bent){(uint32_t)(t - c->batch.v), d->a, dl, rowid};
+  if ((rc = count_article(c, &db->cache[0], &db->cache[1], &dl))) return rc;
+  /* a very large batch is added early */
+  if (c->npool + c->ndterms > CH_MAX_BATCH_ENTS && (rc = kh__champ_flush(db))) return rc;
+  if ((rc = vgrow((void **)&c->pool, &c->cpool, c->npool, c->ndterms, sizeof *c->pool)) ||
+      (rc = vgrow((void **)&c->docs, &c->cdocs, c->ndocs, 1, sizeof *c->docs)) ||
+      (rc = vgrow((void **)&c->bterms, &c->cbterms, c->nbterms, c->ndterms, sizeof *c->bterms)))
+    return rc;
+  uint32_t bd = (uint32_t)c->ndocs;
+  c->docs[c->ndocs++] = (bdoc){rowid, dl, (uint32_t)c->npool, (uint32_t)c->ndterms, 0};
+  for (size_t i = 0; i < c->ndterms; i++) {
+    uint32_t id = c->dterms[i];
+    kh__term *t = &c->dict.v[id - 1];
+    c->pool[c->npool++] = (tpair){id, t->d};
+    if (t->batch_mark != c->batchseq) {
+      t->batch_mark = c->batchseq;
+      t->bdf = 0;
+      c->bterms[c->nbterms++] = id;
+    }
+    t->bdf++;
+    /* a term with a list: the article is a candidate if it beats the floor
+    ** (checked again against the file's values at the flush) */
+    if (t->state == 1 && (!t->cached || t->n < CH_R || weight(t->d, dl, t->aref) > t->floor)) {
+      if (c->nent == c->cent && vgrow((void **)&c->ent, &c->cent, c->nent, 1, sizeof *c->ent)) return KH_ENOMEM;
+      c->ent[c->nent++] = (bent){id, t->d, dl, bd, rowid};
+    }
   }
   if (!c->bdocs || dl < c->bmin_dl) c->bmin_dl = dl;
   c->bdocs++;
   c->btokens += dl;
+  c->bmax_doc = rowid;
   return 0;
 }
 
+/* ---- ingest: one batch, at its commit ---- */
+
 static int cmp_ent(const void *a, const void *b) {
   const bent *x = a, *y = b;
-  if (x->slot != y->slot) return x->slot < y->slot ? -1 : 1;
+  if (x->term != y->term) return x->term < y->term ? -1 : 1;
   return x->doc < y->doc ? -1 : x->doc > y->doc;
 }
 
-/* byte order of batch terms (qsort has no context argument) */
-static _Thread_local const tmap *g_sort_map;
+/* byte order of terms (qsort has no context argument) */
+static _Thread_local const kh__terms *g_sort_dict;
 
 static int cmp_term(const void *a, const void *b) {
-  const tslot *x = &g_sort_map->v[*(const uint32_t *)a], *y = &g_sort_map->v[*(const uint32_t *)b];
+  const kh__term *x = &g_sort_dict->v[*(const uint32_t *)a - 1], *y = &g_sort_dict->v[*(const uint32_t *)b - 1];
   size_t n = x->len < y->len ? x->len : y->len;
-  int c = memcmp(g_sort_map->arena.data + x->off, g_sort_map->arena.data + y->off, n);
+  int c = memcmp(g_sort_dict->arena.data + x->off, g_sort_dict->arena.data + y->off, n);
   return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
@@ -407,6 +565,7 @@ typedef struct scored {
   double imp;
   int64_t doc;
   uint32_t d, dl;
+  uint32_t bdoc; /* index + 1 in the open batch's articles, 0: an older article */
 } scored;
 
 /* descending impact, then ascending doc */
@@ -435,6 +594,25 @@ static int meta(kh_db *db, int64_t *docs, int64_t *tokens, int64_t *fwd_from, in
   return 0;
 }
 
+/* search_meta value of k, or dflt when absent. */
+static int meta_key(kh_db *db, const char *k, int64_t dflt, int64_t *v) {
+  sqlite3_stmt *st = stmt(db, S_META_KEY);
+  if (!st) return sql_rc(db->sql);
+  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+  int src = sqlite3_step(st);
+  *v = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
+  sqlite3_reset(st);
+  return src == SQLITE_ROW || src == SQLITE_DONE ? 0 : sql_rc(db->sql);
+}
+
+static int meta_set(kh_db *db, const char *k, int64_t v) {
+  sqlite3_stmt *st = stmt(db, S_META_SET);
+  if (!st) return sql_rc(db->sql);
+  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, v);
+  return run(db, st);
+}
+
 static int meta_add(kh_db *db, const char *k, int64_t v) {
   sqlite3_stmt *st = stmt(db, S_META_ADD);
   if (!st) return sql_rc(db->sql);
@@ -443,20 +621,118 @@ static int meta_add(kh_db *db, const char *k, int64_t v) {
   return run(db, st);
 }
 
-static int set_state(kh_db *db, const char *term, size_t n, int state) {
-  sqlite3_stmt *st = stmt(db, S_STATE);
+/* The sum of SQLite varints in p[0..n) (FTS5's docsize record: one size
+** per column). */
+static uint32_t sum_varints(const unsigned char *p, size_t n) {
+  uint64_t sum = 0;
+  size_t i = 0;
+  while (i < n) {
+    uint64_t x = 0;
+    int k = 0;
+    for (; k < 9 && i < n; k++, i++) {
+      if (k == 8) {
+        x = (x << 8) | p[i];
+        i++;
+        break;
+      }
+      x = (x << 7) | (p[i] & 0x7f);
+      if (!(p[i] & 0x80)) {
+        i++;
+        break;
+      }
+    }
+    sum += x;
+  }
+  return sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+}
+
+/* An article's length in tokens as FTS5 counts it (its docsize row). */
+static int doc_dl(kh_db *db, int64_t doc, uint32_t *dl) {
+  sqlite3_stmt *st = stmt(db, S_DOCSIZE);
   if (!st) return sql_rc(db->sql);
-  sqlite3_bind_text(st, 1, term, (int)n, SQLITE_STATIC);
-  sqlite3_bind_int(st, 2, state);
-  return run(db, st);
+  sqlite3_bind_int64(st, 1, doc);
+  int src = sqlite3_step(st);
+  *dl = src == SQLITE_ROW ? sum_varints(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)) : 0;
+  sqlite3_reset(st);
+  return src == SQLITE_ROW ? 0 : src == SQLITE_DONE ? KH_ENOTFOUND : sql_rc(db->sql);
+}
+
+/* The shortest article of the file from FTS5's lengths (once per file that
+** does not keep min_dl yet). */
+static int init_min_dl(kh_db *db) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT sz FROM article_fts_docsize", -1, &st, NULL) != SQLITE_OK)
+    return sql_rc(db->sql);
+  int64_t m = 0;
+  int src;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    uint32_t dl = sum_varints(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    if (!m || dl < m) m = dl;
+  }
+  sqlite3_finalize(st);
+  if (src != SQLITE_DONE) return sql_rc(db->sql);
+  if (!m) return 0;
+  sqlite3_stmt *mm = stmt(db, S_META_MIN);
+  if (!mm) return sql_rc(db->sql);
+  sqlite3_bind_int64(mm, 1, m);
+  return run(db, mm);
+}
+
+/* The forward row of an article stored before this batch, from its stored
+** text (same tokens as FTS5 indexed), unless it has one.  *cost += its
+** length (the build budget). */
+static int fwd_from_text(kh_db *db, int64_t doc, long *cost) {
+  kh__champ *c = db->champ;
+  sqlite3_stmt *st = stmt(db, S_FWD_HAS);
+  if (!st) return sql_rc(db->sql);
+  sqlite3_bind_int64(st, 1, doc);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src == SQLITE_ROW) return 0;
+  if (src != SQLITE_DONE) return sql_rc(db->sql);
+  if (!(st = stmt(db, S_TEXT))) return sql_rc(db->sql);
+  sqlite3_bind_int64(st, 1, doc);
+  if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+    sqlite3_reset(st);
+    return src == SQLITE_DONE ? KH_ENOTFOUND : sql_rc(db->sql);
+  }
+  int rc = kh__tokcache_fill(&c->text[0], (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+  if (!rc)
+    rc = kh__tokcache_fill(&c->text[1], (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+  uint32_t dl = 0;
+  if (!rc) rc = count_article(c, &c->text[0], &c->text[1], &dl);
+  sqlite3_reset(st); /* the texts are not read after this */
+  c->text[0].text = c->text[1].text = NULL;
+  if (rc) return rc;
+  tpair *p = kh__malloc((c->ndterms ? c->ndterms : 1) * sizeof *p);
+  if (!p) return KH_ENOMEM;
+  for (size_t i = 0; i < c->ndterms; i++) p[i] = (tpair){c->dterms[i], c->dict.v[c->dterms[i] - 1].d};
+  rc = write_fwd(db, doc, dl, p, c->ndterms);
+  kh_free(p);
+  if (cost) *cost += dl;
+  return rc;
+}
+
+/* Every article entering a list has a forward row (kh__champ_topk reads
+** them): an article of the open batch from its counts in memory, an older
+** one from its stored text. */
+static int ensure_fwd(kh_db *db, const scored *e, long *cost) {
+  kh__champ *c = db->champ;
+  if (!e->bdoc) return c->fwd_all > 0 && e->doc >= c->fwd_all ? 0 : fwd_from_text(db, e->doc, cost);
+  bdoc *b = &c->docs[e->bdoc - 1];
+  if (b->fwd) return 0;
+  int rc = write_fwd(db, b->doc, b->dl, c->pool + b->start, b->n);
+  if (!rc) b->fwd = 1;
+  return rc;
 }
 
 /* Write entries e[0..k) into the list of term (its aref), trim to CH_R and
 ** store n and floor. */
 static int list_add(kh_db *db, const char *term, size_t tn, const scored *e, size_t k, int64_t n,
-                    double aref) {
+                    double aref, long *cost) {
   int rc = 0;
   for (size_t i = 0; i < k && !rc; i++) {
+    if ((rc = ensure_fwd(db, &e[i], cost))) return rc;
     sqlite3_stmt *st = stmt(db, S_CH_INS);
     if (!st) return sql_rc(db->sql);
     sqlite3_bind_text(st, 1, term, (int)tn, SQLITE_STATIC);
@@ -490,28 +766,18 @@ static int list_add(kh_db *db, const char *term, size_t tn, const scored *e, siz
   sqlite3_bind_int64(st, 2, n);
   sqlite3_bind_double(st, 3, floor);
   sqlite3_bind_double(st, 4, aref);
-  return run(db, st);
-}
-
-/* Load the set of tracked terms when search_term changed under us (another
-** connection) or was never read. */
-static int load_tracked(kh_db *db) {
+  if ((rc = run(db, st))) return rc;
   kh__champ *c = db->champ;
-  sqlite3_stmt *st = stmt(db, S_NTERMS);
-  if (!st) return sql_rc(db->sql);
-  int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
-  sqlite3_reset(st);
-  if (n == -2) return sql_rc(db->sql);
-  if (n == c->ntracked_db) return 0;
-  tmap_clear(&c->tracked);
-  if (!(st = stmt(db, S_TRACKED))) return sql_rc(db->sql);
-  int rc = 0, src;
-  while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW)
-    tmap_get(&c->tracked, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0), &rc);
-  sqlite3_reset(st);
-  if (rc) return rc;
-  c->ntracked_db = n;
-  return 0;
+  uint32_t id = kh__terms_intern(&c->dict, term, tn, &rc);
+  if (id) { /* the values the next batch's articles are compared with */
+    kh__term *t = &c->dict.v[id - 1];
+    t->state = 1;
+    t->n = (uint32_t)n;
+    t->floor = floor;
+    t->aref = aref;
+    t->cached = 1;
+  }
+  return rc;
 }
 
 /* Ask for a list of term (built after the commit). */
@@ -522,21 +788,26 @@ static int want(kh_db *db, const char *term, size_t n) {
   sqlite3_bind_text(st, 1, term, (int)n, SQLITE_STATIC);
   int rc = run(db, st);
   if (!rc && sqlite3_changes(db->sql) > 0) {
-    tmap_get(&c->tracked, term, n, &rc);
-    c->ntracked_db++;
+    uint32_t id = kh__terms_intern(&c->dict, term, n, &rc);
+    if (id) {
+      c->dict.v[id - 1].state = 2;
+      c->dict.v[id - 1].cached = 0;
+    }
     c->pending = 1;
   }
   return rc;
 }
 
-/* One batch term with a search_term row: df, and its entries into its list. */
-static int flush_term(kh_db *db, tslot *t, bent *e, size_t ne, double avgdl, scored *buf) {
+/* One batch term with a list: df, and its entries into its list. */
+static int flush_term(kh_db *db, uint32_t id, bent *e, size_t ne, double avgdl, scored *buf) {
   kh__champ *c = db->champ;
-  const char *term = c->batch.arena.data + t->off;
+  kh__term *t = &c->dict.v[id - 1];
+  const char *term = term_text(c, id);
+  size_t tn = t->len;
   sqlite3_stmt *st = stmt(db, S_DF_ADD);
   if (!st) return sql_rc(db->sql);
-  sqlite3_bind_text(st, 1, term, (int)t->len, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, t->a);
+  sqlite3_bind_text(st, 1, term, (int)tn, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, t->bdf);
   int src = sqlite3_step(st);
   if (src != SQLITE_ROW) {
     sqlite3_reset(st);
@@ -547,98 +818,197 @@ static int flush_term(kh_db *db, tslot *t, bent *e, size_t ne, double avgdl, sco
   double floor = sqlite3_column_double(st, 3), aref = sqlite3_column_double(st, 4);
   sqlite3_step(st); /* RETURNING: run to completion */
   sqlite3_reset(st);
-  if (state == 4 && df >= c->t) { /* counted up to the threshold: a list now */
+  if (state != 1) return 0;
+  /* the batch's entries were chosen against the values in memory: if the
+  ** file holds others, some may be missing, so the list is built again */
+  int stale = t->cached && (n != (int64_t)t->n || floor != t->floor || aref != t->aref);
+  if (stale || aref <= 0 || fabs(avgdl / aref - 1) > CH_DRIFT) {
     c->pending = 1;
-    return set_state(db, term, t->len, 2);
+    return set_state(db, term, tn, 2);
   }
-  if (state != 1) return 0; /* wanted: the build reads every article; counted */
-  if (aref <= 0 || fabs(avgdl / aref - 1) > CH_DRIFT) {
-    c->pending = 1;
-    return set_state(db, term, t->len, 2);
-  }
+  (void)df;
   size_t k = 0;
   for (size_t i = 0; i < ne; i++) {
     double imp = weight(e[i].d, e[i].dl, aref);
-    if (n + (int64_t)k < CH_R || imp > floor) buf[k++] = (scored){imp, e[i].doc, e[i].d, e[i].dl};
+    if (n + (int64_t)k < CH_R || imp > floor) buf[k++] = (scored){imp, e[i].doc, e[i].d, e[i].dl, e[i].bdoc + 1};
   }
   if (!k) return 0;
   qsort(buf, k, sizeof *buf, cmp_scored);
   if (k > CH_R) k = CH_R;
-  return list_add(db, term, t->len, buf, k, n, aref);
+  return list_add(db, term, tn, buf, k, n, aref, NULL);
 }
 
 /* Terms without a row are counted per window of CH_WINDOW articles; one
-** found in CH_WINDOW_MIN of them gets a list (frequent-term detection in
-** bounded memory: the window is forgotten after each check). */
-static int window_add(kh_db *db, tslot *t) {
-  kh__champ *c = db->champ;
-  int rc = 0;
-  tslot *w = tmap_get(&c->window, c->batch.arena.data + t->off, t->len, &rc);
-  if (w) w->a += t->a;
-  return rc;
-}
-
-static int window_check(kh_db *db) {
+** found in CH_WINDOW_MIN of them is followed (frequent-term detection in
+** bounded memory: the counts are forgotten after each check). */
+static int window_check(kh_db *db, int64_t docs) {
   kh__champ *c = db->champ;
   if (c->wdocs < CH_WINDOW) return 0;
   int rc = 0;
-  for (size_t i = 0; i < c->window.n && !rc; i++)
-    if (c->window.v[i].a >= CH_WINDOW_MIN)
-      rc = want(db, c->window.arena.data + c->window.v[i].off, c->window.v[i].len);
-  tmap_clear(&c->window);
+  for (size_t i = 0; i < c->dict.n && !rc; i++) {
+    kh__term *t = &c->dict.v[i];
+    if (t->wdf >= CH_WINDOW_MIN && !t->state) {
+      /* counted from now on, from its df in FTS5 (one term's doclist) */
+      int64_t est = 0;
+      if (!c->vocab_row) {
+        if ((rc = kh__db_exec(db, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.kh_search_vocab_row"
+                                  " USING fts5vocab(main, article_fts, row)")))
+          break;
+        c->vocab_row = 1;
+      }
+      sqlite3_stmt *q = stmt(db, S_DF_ROW);
+      if (!q) return sql_rc(db->sql);
+      sqlite3_bind_text(q, 1, c->dict.arena.data + t->off, (int)t->len, SQLITE_STATIC);
+      int src = sqlite3_step(q);
+      if (src == SQLITE_ROW) est = sqlite3_column_int64(q, 0);
+      sqlite3_reset(q);
+      if (src != SQLITE_ROW && src != SQLITE_DONE) return sql_rc(db->sql);
+      t = &c->dict.v[i];
+      if (est >= c->t) {
+        rc = want(db, c->dict.arena.data + t->off, t->len);
+      } else {
+        sqlite3_stmt *st = stmt(db, S_FOLLOW);
+        if (!st) return sql_rc(db->sql);
+        sqlite3_bind_text(st, 1, c->dict.arena.data + t->off, (int)t->len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, est);
+        if (!(rc = run(db, st)) && sqlite3_changes(db->sql) > 0) {
+          t = &c->dict.v[i];
+          t->state = 4;
+          t->df = (uint32_t)est;
+          t->pend = 0;
+        }
+      }
+    }
+    t = &c->dict.v[i];
+    t->wdf = 0;
+  }
+  c->unseen -= c->wdocs; /* counted by a completed window */
+  if (c->unseen < 0) c->unseen = 0;
   c->wdocs = 0;
   return rc;
 }
 
+#define CH_PEND_BATCHES 8 /* counted dfs are written every this many batches */
+
 int kh__champ_flush(kh_db *db) {
   kh__champ *c = db->champ;
-  if (!c || !c->batch.n) return 0;
+  if (!c || !c->bdocs) return 0;
   int rc;
   int64_t docs, tokens;
   if ((rc = meta(db, NULL, NULL, NULL, NULL))) return rc;
-  if (!c_min_dl && /* not kept yet: the shortest article stored so far */
-      (rc = kh__db_exec(db, "INSERT OR IGNORE INTO search_meta SELECT 'min_dl', min(dl) FROM search_fwd"
-                            " WHERE EXISTS (SELECT 1 FROM search_fwd)")))
-    return rc;
+  if (!c_min_dl && (rc = init_min_dl(db))) return rc; /* not kept yet: the shortest article stored so far */
   sqlite3_stmt *mm = stmt(db, S_META_MIN);
   if (!mm) return sql_rc(db->sql);
   sqlite3_bind_int64(mm, 1, c->bmin_dl);
   if ((rc = run(db, mm)) || (rc = meta_add(db, "docs", c->bdocs)) || (rc = meta_add(db, "tokens", c->btokens)) ||
-      (rc = meta(db, &docs, &tokens, NULL, NULL)) || (rc = load_tracked(db)))
+      (rc = meta(db, &docs, &tokens, NULL, NULL)))
     return rc;
   double avgdl = docs > 0 ? (double)tokens / (double)docs : 1.0;
-  /* terms in byte order (the B-tree's), entries grouped by term */
-  uint32_t *order = kh__malloc((c->batch.n ? c->batch.n : 1) * sizeof *order);
-  size_t *first = kh__malloc((c->batch.n + 1) * sizeof *first);
-  scored *buf = kh__malloc((c->bdocs ? (size_t)c->bdocs : 1) * sizeof *buf);
-  if (!order || !first || !buf) rc = KH_ENOMEM;
-  if (!rc) {
-    for (size_t s = 0; s < c->batch.n; s++) order[s] = (uint32_t)s;
-    g_sort_map = &c->batch;
-    qsort(order, c->batch.n, sizeof *order, cmp_term);
-    qsort(c->ent, c->nent, sizeof *c->ent, cmp_ent);
-    for (size_t s = 0, i = 0; s <= c->batch.n; s++) {
-      first[s] = i;
-      while (i < c->nent && c->ent[i].slot == s) i++;
+  /* counted terms in memory, others into the window; terms with a list
+  ** in byte order (the B-tree's), their entries grouped */
+  uint32_t *lists = kh__malloc((c->nbterms ? c->nbterms : 1) * sizeof *lists);
+  scored *buf = kh__malloc((c->nent ? c->nent : 1) * sizeof *buf);
+  size_t nl = 0;
+  if (!lists || !buf) rc = KH_ENOMEM;
+  for (size_t i = 0; i < c->nbterms && !rc; i++) {
+    uint32_t id = c->bterms[i];
+    kh__term *t = &c->dict.v[id - 1];
+    switch (t->state) {
+    case 0:
+      t->wdf += t->bdf;
+      break;
+    case 1:
+      lists[nl++] = id;
+      break;
+    case 4:
+      if (!t->pend) {
+        if ((rc = vgrow((void **)&c->pend, &c->cpend, c->npend, 1, sizeof *c->pend))) break;
+        c->pend[c->npend++] = id;
+      }
+      t->pend += t->bdf;
+      t->df += t->bdf;
+      if ((int64_t)t->df >= c->t) { /* counted up to the threshold: a list now (the build counts df again) */
+        t->pend = 0;
+        c->pending = 1;
+        rc = set_state(db, c->dict.arena.data + t->off, t->len, 2);
+      }
+      break;
+    default: /* wanted (the build reads every article) or not buildable */
+      break;
     }
   }
-  for (size_t k = 0; k < c->batch.n && !rc; k++) {
-    tslot *t = &c->batch.v[order[k]];
-    if (tmap_find(&c->tracked, c->batch.arena.data + t->off, t->len))
-      rc = flush_term(db, t, c->ent + first[order[k]], first[order[k] + 1] - first[order[k]], avgdl, buf);
-    else
-      rc = window_add(db, t);
+  if (!rc) {
+    g_sort_dict = &c->dict;
+    qsort(lists, nl, sizeof *lists, cmp_term);
+    if (c->nent) qsort(c->ent, c->nent, sizeof *c->ent, cmp_ent);
+  }
+  for (size_t k = 0; k < nl && !rc; k++) {
+    /* the entries of lists[k]: binary search in the sorted entries */
+    size_t lo = 0, hi = c->nent;
+    while (lo < hi) {
+      size_t m = (lo + hi) / 2;
+      if (c->ent[m].term < lists[k]) lo = m + 1;
+      else hi = m;
+    }
+    size_t e = lo;
+    while (e < c->nent && c->ent[e].term == lists[k]) e++;
+    rc = flush_term(db, lists[k], c->ent + lo, e - lo, avgdl, buf);
   }
   kh_free(buf);
-  kh_free(order);
-  kh_free(first);
-  if (!rc) {
-    c->wdocs += c->bdocs;
-    c->last_docs = c->bdocs;
-    rc = window_check(db);
+  kh_free(lists);
+  /* the forward rows of the batch's other articles, from memory: most
+  ** articles enter some list sooner or later (71% of 100k recombined ones
+  ** did), and a row made now costs a fraction of one made from the text */
+  for (size_t i = 0; i < c->ndocs && !rc; i++) {
+    bdoc *b = &c->docs[i];
+    if (!b->fwd && !(rc = write_fwd(db, b->doc, b->dl, c->pool + b->start, b->n))) b->fwd = 1;
   }
-  if (!rc) kh__champ_reset(db);
+  if (!rc && ++c->flushes >= CH_PEND_BATCHES) rc = write_pending(db);
+  /* every article from fwd_all on has a forward row (builds need not look) */
+  if (!rc && c->fwd_all < 0) rc = meta_key(db, "fwd_all", 0, &c->fwd_all);
+  if (!rc && c->active && !c->fwd_all && c->ndocs) {
+    c->fwd_all = c->docs[0].doc;
+    rc = meta_set(db, "fwd_all", c->fwd_all);
+  } else if (!rc && !c->active && c->fwd_all > 0) {
+    c->fwd_all = c->bmax_doc + 1;
+    rc = meta_set(db, "fwd_all", c->fwd_all);
+  }
+  /* articles not yet in a completed window (a file without the key: all) */
+  if (!rc && c->unseen < 0) rc = meta_key(db, "unseen", docs - c->bdocs, &c->unseen);
+  if (!rc) c->unseen += c->bdocs;
+  if (!rc && c->active) {
+    c->wdocs += c->bdocs;
+    rc = window_check(db, docs);
+  }
+  if (!rc) rc = meta_set(db, "unseen", c->unseen);
+  c->last_docs = c->bdocs;
+  if (!rc && c->active) rc = bump_gen(db);
+  if (!rc) batch_clear(c);
   return rc;
+}
+
+void kh__champ_close(kh_db *db) {
+  kh__champ *c = db->champ;
+  if (!c) return;
+  if (c->npend && !db->in_txn && db->sql && !kh__db_exec(db, "BEGIN IMMEDIATE")) {
+    /* the counted dfs not written yet */
+    if (!write_pending(db) && !bump_gen(db)) kh__db_exec(db, "COMMIT");
+    else kh__db_exec(db, "ROLLBACK");
+  }
+  for (int i = 0; i < NSTMT; i++) sqlite3_finalize(c->st[i]);
+  kh__terms_free(&c->dict);
+  kh_free(c->dterms);
+  kh_free(c->bterms);
+  kh_free(c->pool);
+  kh_free(c->docs);
+  kh_free(c->ent);
+  kh_free(c->pend);
+  kh__buf_free(&c->fwd);
+  kh__tokcache_free(&c->text[0]);
+  kh__tokcache_free(&c->text[1]);
+  db->cache[0].dict = db->cache[1].dict = NULL;
+  kh_free(c);
+  db->champ = NULL;
 }
 
 /* ---- building lists (after a commit) ---- */
@@ -672,16 +1042,6 @@ static void heap_push(scored *h, size_t *n, scored x) {
   h[i] = x;
 }
 
-static int doc_dl(kh_db *db, int64_t doc, uint32_t *dl) {
-  sqlite3_stmt *st = stmt(db, S_FWD_DL);
-  if (!st) return sql_rc(db->sql);
-  sqlite3_bind_int64(st, 1, doc);
-  int src = sqlite3_step(st);
-  *dl = src == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(st, 0) : 0;
-  sqlite3_reset(st);
-  return src == SQLITE_ROW ? 0 : src == SQLITE_DONE ? KH_ENOTFOUND : sql_rc(db->sql);
-}
-
 typedef struct dd {
   int64_t doc;
   uint32_t d;
@@ -695,7 +1055,8 @@ static int cmp_dd(const void *a, const void *b) {
 
 /* Build the list of one term from the FTS5 index, and set its df; a term
 ** below CH_T is only counted from now on (state 4).  *rows += posting rows
-** read.  Articles are weighed by d first: the weight of an article is at
+** read (and the lengths of articles whose forward rows were made from their
+** text).  Articles are weighed by d first: the weight of an article is at
 ** most weight(d, shortest length), so once that bound is below the 256th
 ** best no article of smaller d is looked at (most have d = 1). */
 static int build_term(kh_db *db, const char *term, size_t tn, double avgdl, double min_dl, scored *heap,
@@ -736,7 +1097,15 @@ static int build_term(kh_db *db, const char *term, size_t tn, double avgdl, doub
     sqlite3_bind_int64(up, 2, (int64_t)nv);
     rc = run(db, up);
   }
-  if (!rc && nv < (size_t)db->champ->t) rc = set_state(db, term, tn, 4);
+  if (!rc && nv < (size_t)db->champ->t) {
+    rc = set_state(db, term, tn, 4);
+    kh__champ *c = db->champ;
+    uint32_t id = rc ? 0 : kh__terms_intern(&c->dict, term, tn, &rc);
+    if (id) { /* counted in memory from here on */
+      c->dict.v[id - 1].df = (uint32_t)nv;
+      c->dict.v[id - 1].pend = 0;
+    }
+  }
   if (rc || nv < (size_t)db->champ->t) {
     kh_free(v);
     return rc;
@@ -746,7 +1115,8 @@ static int build_term(kh_db *db, const char *term, size_t tn, double avgdl, doub
   for (size_t i = 0; i < nv && !rc; i++) {
     if (n == CH_R && weight(v[i].d, min_dl, avgdl) < heap[0].imp) break;
     uint32_t dl;
-    if (!(rc = doc_dl(db, v[i].doc, &dl))) heap_push(heap, &n, (scored){weight(v[i].d, dl, avgdl), v[i].doc, v[i].d, dl});
+    if (!(rc = doc_dl(db, v[i].doc, &dl)))
+      heap_push(heap, &n, (scored){weight(v[i].d, dl, avgdl), v[i].doc, v[i].d, dl, 0});
   }
   kh_free(v);
   if (rc) return rc;
@@ -754,7 +1124,7 @@ static int build_term(kh_db *db, const char *term, size_t tn, double avgdl, doub
   if (!del) return sql_rc(db->sql);
   sqlite3_bind_text(del, 1, term, (int)tn, SQLITE_STATIC);
   if ((rc = run(db, del))) return rc;
-  return list_add(db, term, tn, heap, n, 0, avgdl);
+  return list_add(db, term, tn, heap, n, 0, avgdl, rows);
 }
 
 /* Every time the articles double: terms of df >= CH_T from FTS5's own
@@ -763,17 +1133,19 @@ static int build_term(kh_db *db, const char *term, size_t tn, double avgdl, doub
 static int scan_vocab(kh_db *db, int64_t docs) {
   int rc = kh__db_exec(db, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.kh_search_vocab_row"
                            " USING fts5vocab(main, article_fts, row)");
-  if (rc || (rc = load_tracked(db))) return rc;
+  if (rc) return rc;
   sqlite3_stmt *st = stmt(db, S_SCAN);
   if (!st) return sql_rc(db->sql);
   sqlite3_bind_int64(st, 1, db->champ->t);
   char *terms = NULL; /* NUL-separated: no writes while the scan runs */
   kh__buf b = {0};
   int src;
+  const kh__terms *d = &db->champ->dict;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     const char *t = (const char *)sqlite3_column_text(st, 0);
     size_t n = (size_t)sqlite3_column_bytes(st, 0);
-    if (n && !kh_is_stopword(t, n) && !tmap_find(&db->champ->tracked, t, n)) {
+    uint32_t id = n ? kh__terms_find(d, t, n) : 0;
+    if (n && !kh_is_stopword(t, n) && (!id || !d->v[id - 1].state)) {
       kh__buf_append(&b, t, n, &rc);
       kh__buf_appendc(&b, '\0', &rc);
     }
@@ -813,7 +1185,17 @@ static int build(kh_db *db, long budget) {
     c->vocab = !rc;
   }
   if (!rc) rc = kh__db_exec(db, "BEGIN IMMEDIATE");
-  if (!rc && docs >= 2 * c->scanned && docs >= CH_WINDOW) rc = scan_vocab(db, docs);
+  if (!rc) rc = sync_states(db);
+  /* Before the first scan a term not followed had fewer than
+  ** CH_WINDOW_MIN articles in every completed window, so its df is at most
+  ** unseen + (CH_WINDOW_MIN - 1) per CH_WINDOW counted: no scan while that
+  ** is below t. */
+  int64_t unseen = docs;
+  if (!rc && !c->scanned) rc = meta_key(db, "unseen", docs, &unseen);
+  if (!rc && docs >= 2 * c->scanned && docs >= CH_WINDOW && docs >= c->t &&
+      (c->scanned > 0 || unseen + (docs - unseen) * (CH_WINDOW_MIN - 1) / CH_WINDOW >= c->t))
+    rc = scan_vocab(db, docs);
+  if (!rc && c->fwd_all < 0) rc = meta_key(db, "fwd_all", 0, &c->fwd_all);
   sqlite3_stmt *st = rc ? NULL : stmt(db, S_PENDING);
   if (!rc && !st) rc = sql_rc(db->sql);
   int src;
@@ -831,25 +1213,47 @@ static int build(kh_db *db, long budget) {
       break;
     }
     rc = build_term(db, terms[i], tlen[i], avgdl, (double)(min_dl > 0 ? min_dl : 1), heap, &rows);
-    /* an article without a forward row (stored around kh_db_put_article):
-    ** this term keeps the FTS5 path (state 3) */
+    /* an article without a length or a text (stored around
+    ** kh_db_put_article): this term keeps the FTS5 path (state 3) */
     if (rc == KH_ENOTFOUND) rc = set_state(db, terms[i], tlen[i], 3);
   }
   if (!rc && nt == 64) c->pending = 1;
+  if (!rc) rc = bump_gen(db);
   if (!rc) rc = kh__db_exec(db, "COMMIT");
   else if (sqlite3_get_autocommit(db->sql) == 0) kh__db_exec(db, "ROLLBACK");
   if (rc) {
     c->pending = 1;
-    c->ntracked_db = -1; /* rows added by want() were rolled back */
+    c->gen = -1; /* states changed by want() and builds were rolled back */
   }
   kh_free(heap);
   kh_free(terms);
   return rc;
 }
 
+/* Between batches: a dictionary grown past KH__TERMS_MAX is emptied (its
+** counted dfs written first; the states are read again at the next batch). */
+static int bound_dict(kh_db *db) {
+  kh__champ *c = db->champ;
+  if (!c || db->in_txn || c->dict.n <= KH__TERMS_MAX) return 0;
+  int rc = 0;
+  if (c->npend) {
+    if ((rc = kh__db_exec(db, "BEGIN IMMEDIATE"))) return rc;
+    rc = write_pending(db);
+    if (!rc) rc = bump_gen(db);
+    if (!rc) rc = kh__db_exec(db, "COMMIT");
+    else kh__db_exec(db, "ROLLBACK");
+  }
+  kh__terms_clear(&c->dict);
+  c->npend = 0;
+  c->gen = -1;
+  return rc;
+}
+
 int kh__champ_build(kh_db *db) {
   kh__champ *c = db->champ;
-  return build(db, c ? CH_BUILD_ROWS_PER_DOC * (long)(c->last_docs > 0 ? c->last_docs : 1) : 0);
+  int rc = build(db, c ? CH_BUILD_ROWS_PER_DOC * (long)(c->last_docs > 0 ? c->last_docs : 1) : 0);
+  int rc2 = bound_dict(db);
+  return rc ? rc : rc2;
 }
 
 int kh__champ_build_all(kh_db *db) {

@@ -52,17 +52,22 @@ typedef struct emit_ctx {
 #define SKEL_MIN_BYTES 6
 #define SKEL_MIN_KEY 3
 
-static int emit(void *ctx, const kh_token *t) {
-  emit_ctx *e = ctx;
+/* Emit one token; stem/stem_len is its light stem when already known
+** (stem_len 0: none), or stem_len < 0 to compute it here. */
+static int emit_stem(emit_ctx *e, const kh_token *t, const char *stem, int stem_len) {
   int fl = (t->flags & KH_TOKF_COLOC) && e->ntok ? FTS5_TOKEN_COLOCATED : 0;
   int rc = e->xToken(e->fts_ctx, fl, t->norm, (int)t->norm_len, (int)t->start, (int)t->end);
   if (rc) return rc;
   e->ntok++;
   if (e->stem && t->kind == KH_TOK_WORD) {
     char s[KH_MAX_TOKEN + 1];
-    int n = kh_stem(t->norm, t->norm_len, s, sizeof s);
-    if (n > 0 && ((uint32_t)n != t->norm_len || memcmp(s, t->norm, (size_t)n)))
-      rc = e->xToken(e->fts_ctx, FTS5_TOKEN_COLOCATED, s, n, (int)t->start, (int)t->end);
+    int n = stem_len;
+    if (n < 0) {
+      n = kh_stem(t->norm, t->norm_len, s, sizeof s);
+      if (n > 0 && (uint32_t)n == t->norm_len && !memcmp(s, t->norm, (size_t)n)) n = 0;
+      stem = s;
+    }
+    if (n > 0) rc = e->xToken(e->fts_ctx, FTS5_TOKEN_COLOCATED, stem, n, (int)t->start, (int)t->end);
   }
   if (!rc && e->skel && t->kind == KH_TOK_WORD && !(t->flags & KH_TOKF_COLOC) &&
       t->norm_len >= SKEL_MIN_BYTES) {
@@ -81,6 +86,8 @@ static int emit(void *ctx, const kh_token *t) {
   return rc;
 }
 
+static int emit(void *ctx, const kh_token *t) { return emit_stem(ctx, t, NULL, -1); }
+
 static _Thread_local kh__tokcache *g_cache;
 static _Thread_local int g_ncache;
 
@@ -97,9 +104,16 @@ static int replay(emit_ctx *e, const char *text, int n, int *rc) {
     if (!c->text || c->len != (size_t)n || (c->text != text && memcmp(c->text, text, (size_t)n))) continue;
     *rc = 0;
     for (size_t k = 0; k < c->n && !*rc; k++) {
-      kh_token t = {c->norms.data + c->v[k].off, c->v[k].len, c->v[k].start, c->v[k].end,
-                    c->v[k].kind, c->v[k].flags};
-      *rc = emit(e, &t);
+      const kh__tokrec *r = &c->v[k];
+      kh_token t = {c->norms.data + r->off, r->len, r->start, r->end, r->kind, r->flags};
+      if (c->dict && r->term && r->kind == KH_TOK_WORD && c->dict->v[r->term - 1].stemmed) {
+        /* the stem the dictionary computed when the text was cached */
+        uint32_t sid = c->dict->v[r->term - 1].stem;
+        const kh__term *st = sid ? &c->dict->v[sid - 1] : NULL;
+        *rc = emit_stem(e, &t, st ? c->dict->arena.data + st->off : NULL, st ? (int)st->len : 0);
+      } else {
+        *rc = emit(e, &t);
+      }
     }
     return 1;
   }

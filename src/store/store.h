@@ -15,6 +15,52 @@
 #include <stdio.h>
 #include <time.h>
 
+/* ---- Term dictionary (terms.c), used by article.c, fts5.c, champ.c ---- */
+
+/* One distinct term.  The fields after stemmed belong to champ.c (its
+** per-article, per-batch and per-window counts and the state of the term's
+** search_term row), kept here so that counting an article's terms is
+** array indexing by id. */
+typedef struct kh__term {
+  uint64_t h;          /* kh__term_hash of the bytes */
+  uint32_t off, len;   /* bytes in the arena */
+  uint32_t stem;       /* id of the light stem when it differs, 0 none */
+  uint8_t stemmed;     /* stem computed */
+  uint8_t stop;        /* a stopword (never counted) */
+  uint8_t state;       /* champ.c: search_term state, 0 no row */
+  uint8_t cached;      /* champ.c: n, floor, aref below are the row's */
+  uint32_t doc_mark, d;    /* champ.c: article counted last, weighted tf in it */
+  uint32_t batch_mark, bdf; /* champ.c: batch seen last, articles of it */
+  uint32_t wdf;        /* champ.c: articles of the current window */
+  uint32_t pend;       /* champ.c: df not written yet (counted terms) */
+  uint32_t df;         /* champ.c: df (counted terms) */
+  uint32_t n;          /* champ.c: list length */
+  double floor, aref;  /* champ.c: list floor and its average length, as in the file */
+} kh__term;
+
+typedef struct kh__terms {
+  kh__term *v;    /* id i is v[i - 1] */
+  size_t n, vcap;
+  uint32_t *idx;  /* open addressing: id, 0 empty */
+  size_t icap;
+  kh__buf arena;
+} kh__terms;
+
+#define KH__TERMS_MAX (1u << 20) /* entries kept across batches (champ.c) */
+
+/* 64-bit FNV-1a of s[0..n). */
+uint64_t kh__term_hash(const char *s, size_t n);
+/* The id of s (added if new; 0 with *rc set on failure; *rc sticky). */
+uint32_t kh__terms_intern(kh__terms *d, const char *s, size_t n, int *rc);
+/* The id of s, or 0. */
+uint32_t kh__terms_find(const kh__terms *d, const char *s, size_t n);
+/* The id of the light stem of term id when it differs from the term, else
+** 0; computed once per term (the stem is interned). */
+uint32_t kh__terms_stem(kh__terms *d, uint32_t id, int *rc);
+/* Forget every term (ids become invalid); kh__terms_free releases. */
+void kh__terms_clear(kh__terms *d);
+void kh__terms_free(kh__terms *d);
+
 /* ---- Token cache (article.c), used by db.c and fts5.c ---- */
 
 /* The tokens of one text, kept so that kh_db_put_article tokenizes each
@@ -24,6 +70,7 @@ typedef struct kh__tokrec {
   uint32_t off, len;   /* normalized form in norms */
   uint32_t start, end; /* span in the original text */
   uint8_t kind, flags;
+  uint32_t term;       /* id in the cache's dictionary, 0 without one */
 } kh__tokrec;
 
 typedef struct kh__tokcache {
@@ -32,6 +79,8 @@ typedef struct kh__tokcache {
   kh__buf norms;    /* normalized forms back to back */
   kh__tokrec *v;
   size_t n, cap;
+  kh__terms *dict;  /* if set (champ.c sets it): every token interned as cached,
+                    ** its stem computed once per term (not owned) */
 } kh__tokcache;
 
 /* ---- Interface to code in db.c ---- */

@@ -1,0 +1,116 @@
+/*
+** terms.c — the store's term dictionary: every index term seen by this
+** connection gets a small integer id, once.  kh_db_put_article tokenizes an
+** article into the token cache (article.c); with a dictionary attached, each
+** token's normalized form is looked up here as it is cached (its bytes are
+** hashed once), and the entry remembers what would otherwise be computed
+** again for every occurrence: whether it is a stopword, and its light stem
+** (kh_stem runs once per distinct word).  The FTS5 tokenizer replays the
+** cached tokens with their stems (fts5.c), and the champion lists count an
+** article's terms by id with no hashing at all (champ.c).
+**
+**   kh__terms d = {0}; int rc = 0;
+**   uint32_t id = kh__terms_intern(&d, "کتابیں", 12, &rc);
+**   uint32_t s = kh__terms_stem(&d, id, &rc);  // id + 1 of "کتاب", 0 none
+**   kh__terms_free(&d);
+**
+** Memory is bounded by its owner: champ.c empties the dictionary between
+** batches once it holds more than KH__TERMS_MAX entries.
+*/
+#include "store.h"
+
+/* 64-bit FNV-1a: the hash the forward rows store (h32 of it, champ.c). */
+uint64_t kh__term_hash(const char *s, size_t n) {
+  uint64_t h = 1469598103934665603ULL;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+  return h;
+}
+
+void kh__terms_clear(kh__terms *d) {
+  d->n = 0;
+  d->arena.len = 0;
+  if (d->idx) memset(d->idx, 0, d->icap * sizeof *d->idx);
+}
+
+void kh__terms_free(kh__terms *d) {
+  kh_free(d->v);
+  kh_free(d->idx);
+  kh__buf_free(&d->arena);
+  memset(d, 0, sizeof *d);
+}
+
+static int grow_index(kh__terms *d) {
+  size_t cap = d->icap ? d->icap * 2 : 4096;
+  uint32_t *idx = kh__calloc(cap, sizeof *idx);
+  if (!idx) return KH_ENOMEM;
+  for (size_t i = 0; i < d->n; i++) {
+    size_t j = d->v[i].h & (cap - 1);
+    while (idx[j]) j = (j + 1) & (cap - 1);
+    idx[j] = (uint32_t)i + 1;
+  }
+  kh_free(d->idx);
+  d->idx = idx;
+  d->icap = cap;
+  return 0;
+}
+
+uint32_t kh__terms_find(const kh__terms *d, const char *s, size_t n) {
+  if (!d->icap) return 0;
+  uint64_t h = kh__term_hash(s, n);
+  for (size_t j = h & (d->icap - 1); d->idx[j]; j = (j + 1) & (d->icap - 1)) {
+    const kh__term *t = &d->v[d->idx[j] - 1];
+    if (t->h == h && t->len == n && !memcmp(d->arena.data + t->off, s, n)) return d->idx[j];
+  }
+  return 0;
+}
+
+uint32_t kh__terms_intern(kh__terms *d, const char *s, size_t n, int *rc) {
+  if (*rc) return 0;
+  if ((d->n + 1) * 2 > d->icap && (*rc = grow_index(d))) return 0;
+  uint64_t h = kh__term_hash(s, n);
+  size_t j = h & (d->icap - 1);
+  for (; d->idx[j]; j = (j + 1) & (d->icap - 1)) {
+    const kh__term *t = &d->v[d->idx[j] - 1];
+    if (t->h == h && t->len == n && !memcmp(d->arena.data + t->off, s, n)) return d->idx[j];
+  }
+  if (d->n == d->vcap) {
+    size_t cap = d->vcap ? d->vcap * 2 : 2048;
+    kh__term *v = kh__realloc(d->v, cap * sizeof *v);
+    if (!v) {
+      *rc = KH_ENOMEM;
+      return 0;
+    }
+    d->v = v;
+    d->vcap = cap;
+  }
+  size_t off = d->arena.len;
+  kh__buf_append(&d->arena, s, n, rc);
+  if (*rc) return 0;
+  kh__term *t = &d->v[d->n];
+  memset(t, 0, sizeof *t);
+  t->h = h;
+  t->off = (uint32_t)off;
+  t->len = (uint32_t)n;
+  t->stop = (uint8_t)(kh_is_stopword(s, n) != 0);
+  d->idx[j] = (uint32_t)++d->n;
+  return (uint32_t)d->n;
+}
+
+uint32_t kh__terms_stem(kh__terms *d, uint32_t id, int *rc) {
+  if (*rc || !id) return 0;
+  kh__term *t = &d->v[id - 1];
+  if (t->stemmed) return t->stem;
+  char w[KH_MAX_TOKEN + 1], s[KH_MAX_TOKEN + 1];
+  size_t wl = t->len <= KH_MAX_TOKEN ? t->len : KH_MAX_TOKEN;
+  memcpy(w, d->arena.data + t->off, wl); /* the arena may move while the stem is added */
+  int n = kh_stem(w, wl, s, sizeof s);
+  uint32_t sid = 0;
+  if (n > 0 && ((size_t)n != wl || memcmp(s, w, wl))) {
+    sid = kh__terms_intern(d, s, (size_t)n, rc);
+    if (*rc) return 0;
+  }
+  t = &d->v[id - 1];
+  t->stem = sid;
+  t->stemmed = 1;
+  return sid;
+}
