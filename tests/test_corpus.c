@@ -912,10 +912,10 @@ TEST(corpus_migration_from_step4) {
   return 0;
 }
 
-/* LSH epochs are tiered: once 16 blocks of 1,024 rowids are complete their
-** rows move into one level-1 epoch, and 16 complete level-1 epochs into one
-** level-2 epoch; no row is lost and reuse lookup still finds a copy through
-** the merged rows.  (Gaps in the rowids stand for the articles between.) */
+/* LSH epochs are tiered: once 16 blocks of 4,096 rowids are complete their
+** rows move into one level-1 epoch; no row is lost and reuse lookup still
+** finds a copy through the merged rows.  (Gaps in the rowids stand for the
+** articles between.) */
 TEST(corpus_lsh_epochs_merge) {
   if (counter_load() == 0) SKIP("COUNTER data absent");
   char path[4096];
@@ -935,27 +935,26 @@ TEST(corpus_lsh_epochs_merge) {
   int64_t rows0 = q_int(db, "SELECT count(*) FROM corpus_lsh");
   ASSERT(rows0 > 20 * 32);
   ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM corpus_lsh"), 1); /* block 0 */
-  /* the next article lands in block 19: blocks 0-15 are complete */
-  ASSERT_INT_EQ(kh__db_exec(db, "INSERT INTO article(rowid, id, hash, ingested) VALUES (20000, 'gap-1', 'g1', 'x')"),
+  /* the next article lands in block 17: blocks 0-15 are complete */
+  ASSERT_INT_EQ(kh__db_exec(db, "INSERT INTO article(rowid, id, hash, ingested) VALUES (70000, 'gap-1', 'g1', 'x')"),
                 0);
   ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 20, 21), 0);
   ASSERT_INT_EQ(kh_db_commit(db), 0);
-  ASSERT_INT_EQ(q_int(db, "SELECT max(rowid) FROM corpus_fp"), 20001);
+  ASSERT_INT_EQ(q_int(db, "SELECT max(rowid) FROM corpus_fp"), 70001);
   ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 1 << 48"), rows0);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 20001 >> 10"),
-                q_int(db, "SELECT count(*) FROM corpus_lsh WHERE rowid = 20001"));
-  ASSERT(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE rowid = 20001") > 32);
+  int64_t rows1 = q_int(db, "SELECT count(*) FROM corpus_lsh WHERE rowid = 70001");
+  ASSERT(rows1 > 32);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 70001 >> 12"), rows1);
   reuse_find rf = {"counter-0001", 0};
   ASSERT_INT_EQ(kh_corpus_reuse(db, "copy-of-1", on_reuse_hit, &rf), 0);
   ASSERT_INT_EQ(rf.found, 1);
-  /* block 292: level-0 group 16-31 is complete, and so is level-1 group 0-255 */
-  int64_t rows1 = q_int(db, "SELECT count(*) FROM corpus_lsh");
-  ASSERT_INT_EQ(kh__db_exec(db, "INSERT INTO article(rowid, id, hash, ingested) VALUES (300000, 'gap-2', 'g2', 'x')"),
+  /* block 34: blocks 16-31 are complete too */
+  ASSERT_INT_EQ(kh__db_exec(db, "INSERT INTO article(rowid, id, hash, ingested) VALUES (140000, 'gap-2', 'g2', 'x')"),
                 0);
   ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 21, 22), 0);
   ASSERT_INT_EQ(kh_db_commit(db), 0);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 2 << 48"), rows1);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM corpus_lsh"), 2);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = (1 << 48) | 16"), rows1);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM corpus_lsh"), 3);
   ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh x JOIN article a ON a.rowid = x.rowid"),
                 q_int(db, "SELECT count(*) FROM corpus_lsh"));
   rf.found = 0;

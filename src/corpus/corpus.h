@@ -147,6 +147,17 @@ void kh__reuse_features(const kh_reuse *r, int b_from_a, double f[KH__NFEAT]);
 /* qsort comparison of int64_t. */
 int kh__cmp_i64(const void *x, const void *y);
 
+/* For benches (bench/story_scale.c): with on, the attached corpus hook adds
+** up the thread CPU seconds of its parts into cpu[0] story assignment (add
+** and flush), cpu[1] fingerprint and LSH rows (incl. merges), cpu[2] the
+** epoch merges alone; the sums so far are copied to cpu (may be NULL).
+** KH_EINVAL without the hook. */
+int kh__corpus_timing(kh_db *db, int on, double cpu[3]);
+/* The LSH + exact-key + story candidates of stored article rowid, as
+** kh_corpus_reuse gathers them (no scoring): their count and the number
+** of LSH epochs.  0, KH_ENOTFOUND or a code. */
+int kh__corpus_lookup(kh_db *db, int64_t rowid, size_t *ncand, size_t *nepochs);
+
 /* ---- Interface to code in story.c ---- */
 
 #define KH_STORY_JOIN 0.35          /* similarity to a story to join it */

@@ -11,18 +11,19 @@
 ** (tables: schema steps 3 and 5 in src/store/schema.c).  LSH rows are keyed
 ** (epoch, band key, rowid) and written once per batch in key order.  An
 ** epoch is a run of article rowids, tiered like a log-structured merge
-** tree: a new row goes to the level-0 epoch of its block of 1,024 rowids
-** (epoch = rowid >> 10), so an ingest only touches the newest epoch's pages
-** however large the table is; when 16 blocks are complete, their rows are
-** rewritten into one level-1 epoch (16,384 rowids), and 16 complete
-** level-1 epochs into one level-2 epoch (262,144 rowids), the last level
-** (KH__LSH_FANOUT, KH__LSH_LEVELS).  A level-L epoch is (L << 48) | its
-** first block.  Looking up the articles a text may share passages with
-** costs one index probe per band and epoch, each band capped at
-** KH__BUCKET_CAP rows (the most recent): at most 15 level-1 and 16 level-0
-** epochs besides the level-2 ones, i.e. 20 epochs at 100k articles and 33
-** at 1M where one epoch per block would be 98 and 977.  Each row is
-** rewritten at most twice (amortized: 128 row copies an article).
+** tree: a new row goes to the level-0 epoch of its block of 4,096 rowids
+** (epoch = rowid >> 12), so an ingest only touches the newest epoch's pages
+** however large the table is; when 16 blocks are complete their rows are
+** rewritten, once, into one level-1 epoch of 65,536 rowids, (1 << 48) | its
+** first block (KH__LSH_FANOUT, KH__LSH_LEVELS).  Looking up the articles a
+** text may share passages with costs one index probe per band and epoch,
+** each band capped at KH__BUCKET_CAP rows (the most recent): at most 16
+** level-0 epochs plus one level-1 epoch per 65,536 articles, i.e. 3 epochs
+** at 10k articles, 8 at 100k, 16-31 at 1M (one epoch per 1,024 rowids, as
+** before, gave 10, 98 and 977), and 153-168 at 10M: bounded up to the
+** millions, linear (1/65,536) beyond.  A third level would bound it for
+** good but rewrite 64M rows in one batch at 1M articles; not done.  The
+** rewrite costs about a microsecond a row (4M rows every 65,536 articles).
 ** MinHash-LSH finds copies (high shingle resemblance) but misses
 ** rewrites, whose shingle resemblance is low (COUNTER's WD pairs: 0.75 of
 ** them share a band, PD 0.24), so the members of the article's story are
@@ -32,6 +33,7 @@
 #include "../store/store.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #define KH__STR(x) #x
 #define KH__STRX(x) KH__STR(x)
@@ -65,6 +67,8 @@ typedef struct corpus {
   } *bands; /* LSH rows of the open batch, written sorted at the flush */
   size_t nbands, capbands;
   int64_t top_rowid; /* the largest rowid given LSH rows this batch */
+  int timing;        /* kh__corpus_timing: add up the CPU time of the parts */
+  double cpu[3];     /* story assignment, fingerprint + LSH rows, epoch merges */
   /* one article's tokens, taken from the store's token cache */
   kh__tv *tv;
   size_t ntv, captv;
@@ -75,11 +79,18 @@ typedef struct corpus {
 /* LSH rows are grouped by epoch (see the header): level 0 is the block
 ** rowid >> KH__LSH_EPOCH_SHIFT; a level-L epoch is (L << KH__LSH_LEVEL_SHIFT)
 ** | its first block and spans KH__LSH_FANOUT^L blocks. */
-#define KH__LSH_EPOCH_SHIFT 10
+#define KH__LSH_EPOCH_SHIFT 12
 #define KH__LSH_FANOUT 16
-#define KH__LSH_LEVELS 3 /* levels 0, 1, 2 */
+#define KH__LSH_LEVELS 2 /* levels 0 and 1 */
 #define KH__LSH_LEVEL_SHIFT 48
 #define KH__LSH_BLOCK_MASK ((INT64_C(1) << KH__LSH_LEVEL_SHIFT) - 1)
+
+/* Thread CPU seconds (kh__corpus_timing only). */
+static double thread_cpu(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int put_fp(corpus *c, int64_t rowid, const kh_fingerprint *fp) {
   if (c->nfps == c->capfps) {
@@ -212,7 +223,9 @@ static int flush_bands(corpus *c, kh_db *db) {
   }
   sqlite3_finalize(st);
   c->nbands = 0;
+  double t0 = c->timing ? thread_cpu() : 0;
   if (!rc) rc = merge_epochs(db, c->top_rowid >> KH__LSH_EPOCH_SHIFT);
+  if (c->timing) c->cpu[2] += thread_cpu() - t0;
   c->top_rowid = 0;
   return rc;
 }
@@ -264,11 +277,20 @@ static int from_cache(corpus *c, const kh__tokcache *title, const kh__tokcache *
   return 0;
 }
 
+static int story_add(corpus *c, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *tv, size_t ntv) {
+  if (!c->timing) return kh__story_add(c->stories, db, rowid, a, tv, ntv);
+  double t0 = thread_cpu();
+  int rc = kh__story_add(c->stories, db, rowid, a, tv, ntv);
+  c->cpu[0] += thread_cpu() - t0;
+  return rc;
+}
+
 /* The put hook: fingerprint, bands, story. */
 static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
   corpus *c = ctx;
   kh_fingerprint fp;
   int rc;
+  double t0 = c->timing ? thread_cpu() : 0;
   const kh__tokcache *tt = cached(db, 0, a->title, a->title_len), *tb = cached(db, 1, a->body, a->body_len);
   if (tt && tb && (tt->n + tb->n) < KH__CORPUS_MAX_TOKENS) {
     if ((rc = from_cache(c, tt, tb))) return rc;
@@ -277,22 +299,30 @@ static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
     seq.n = c->nh;
     kh__fingerprint_seq(&seq, &fp);
     if ((rc = put_fp(c, rowid, &fp))) return rc;
-    return kh__story_add(c->stories, db, rowid, a, c->tv, c->ntv);
+    if (c->timing) c->cpu[1] += thread_cpu() - t0;
+    return story_add(c, db, rowid, a, c->tv, c->ntv);
   }
   const char *t;
   size_t n;
   fp_text(a->title, a->title_len, a->body, a->body_len, &t, &n);
   rc = kh_fingerprint_text(t, n, &fp);
   if (!rc) rc = put_fp(c, rowid, &fp);
-  if (!rc) rc = kh__story_add(c->stories, db, rowid, a, NULL, 0);
+  if (c->timing) c->cpu[1] += thread_cpu() - t0;
+  if (!rc) rc = story_add(c, db, rowid, a, NULL, 0);
   return rc;
 }
 
 static int on_flush(void *ctx, kh_db *db) {
   corpus *c = ctx;
+  double t0 = c->timing ? thread_cpu() : 0;
   int rc = flush_fps(c, db);
   int rb = flush_bands(c, db);
+  double t1 = c->timing ? thread_cpu() : 0;
   int rs = kh__stories_flush(c->stories, db);
+  if (c->timing) {
+    c->cpu[1] += t1 - t0;
+    c->cpu[0] += thread_cpu() - t1;
+  }
   return rc ? rc : rb ? rb : rs;
 }
 
@@ -336,6 +366,16 @@ int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
 }
 
 int kh_corpus_attach(kh_db *db) { return kh_corpus_attach_opts(db, NULL); }
+
+static corpus *attached(kh_db *db);
+
+int kh__corpus_timing(kh_db *db, int on, double cpu[3]) {
+  corpus *c = db ? attached(db) : NULL;
+  if (!c) return KH_EINVAL;
+  c->timing = on;
+  if (cpu) memcpy(cpu, c->cpu, sizeof c->cpu);
+  return 0;
+}
 
 static const char *col_text(sqlite3_stmt *st, int i, size_t *n) {
   const char *s = (const char *)sqlite3_column_text(st, i);
@@ -462,7 +502,8 @@ static int cmp_epoch_newest(const void *x, const void *y) {
 }
 
 /* Candidate rowids sharing the exact key or an LSH band with fp. */
-static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t **out, size_t *n) {
+static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t **out, size_t *n,
+                      size_t *nepochs) {
   *out = NULL;
   *n = 0;
   if (!fp->ntokens) return 0;
@@ -493,6 +534,7 @@ static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t
   sqlite3_finalize(sb);
   sb = NULL;
   qsort(ep, nep, sizeof *ep, cmp_epoch_newest);
+  if (nepochs) *nepochs = nep;
   if (sqlite3_prepare_v2(db->sql,
                          "SELECT rowid FROM corpus_lsh WHERE epoch = ? AND key = ? AND rowid <> ? "
                          "ORDER BY rowid DESC LIMIT ?",
@@ -553,6 +595,31 @@ out:
   return rc;
 }
 
+static int load_sig(sqlite3_stmt *st, int64_t rowid, kh_fingerprint *fp);
+
+int kh__corpus_lookup(kh_db *db, int64_t rowid, size_t *ncand, size_t *nepochs) {
+  *ncand = *nepochs = 0;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT ntokens, minhash, exact FROM corpus_fp WHERE rowid = ?", -1, &st, NULL) !=
+      SQLITE_OK)
+    return KH_EDB;
+  kh_fingerprint fp;
+  memset(&fp, 0, sizeof fp);
+  sqlite3_bind_int64(st, 1, rowid);
+  int ok = 0;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    fp.exact = (uint64_t)sqlite3_column_int64(st, 2);
+    sqlite3_reset(st);
+    ok = load_sig(st, rowid, &fp);
+  }
+  sqlite3_finalize(st);
+  if (!ok) return KH_ENOTFOUND;
+  int64_t *cand = NULL;
+  int rc = candidates(db, rowid, &fp, &cand, ncand, nepochs);
+  kh__free(cand);
+  return rc;
+}
+
 int kh_corpus_reuse(kh_db *db, const char *id, kh_reuse_cb cb, void *ctx) {
   if (!db || !id || !cb) return KH_EINVAL;
   art q;
@@ -564,7 +631,7 @@ int kh_corpus_reuse(kh_db *db, const char *id, kh_reuse_cb cb, void *ctx) {
   size_t nc = 0;
   if (!(rc = kh_fingerprint_text(q.body, q.body_len, &fp)) &&
       !(rc = kh_reuse_text_new(q.body, q.body_len, &tq)))
-    rc = candidates(db, q.rowid, &fp, &cand, &nc);
+    rc = candidates(db, q.rowid, &fp, &cand, &nc, NULL);
   for (size_t i = 0; !rc && i < nc; i++) {
     art c;
     if ((rc = art_load(db, NULL, cand[i], &c))) {
