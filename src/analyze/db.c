@@ -18,15 +18,222 @@
 
 #include <stdlib.h>
 
-/* ---- writing ---- */
+/* ---- writing (batched) ---- */
 
-static int prep(kh_db *db, const char *sql, sqlite3_stmt **st) {
-  return sqlite3_prepare_v2(db->sql, sql, -1, st, NULL) == SQLITE_OK ? 0 : KH_EDB;
+/* Text kept in the batch arena: offset + length, or none. */
+typedef struct bstr {
+  uint32_t off, len;
+} bstr;
+#define BSTR_NONE ((bstr){UINT32_MAX, 0})
+
+/* An entity of the open batch, in order of first appearance. */
+typedef struct bent {
+  bstr key, name, urdu, country;
+  uint8_t type, known;
+  int64_t mentions, articles;
+  int64_t id;       /* entity.id once known (flush, or pending_ents) */
+  uint8_t predicted; /* id handed out before the row exists (a new entity) */
+} bent;
+
+/* A spelling of a batch entity with its count in the batch. */
+typedef struct bvar {
+  uint32_t ent;
+  bstr spelling;
+  int64_t count;
+} bvar;
+
+typedef struct bmen {
+  int64_t article;
+  uint32_t ent, start, end;
+  uint8_t field, source;
+} bmen;
+
+typedef struct bquo {
+  int64_t article;
+  int32_t speaker; /* batch entity or -1 */
+  bstr speaker_text, verb, text;
+  uint32_t start, end;
+  uint8_t direct, field;
+} bquo;
+
+typedef struct bevt {
+  int64_t article;
+  uint8_t type, field, has_sent;
+  uint16_t cameo;
+  int32_t place; /* batch entity or -1 */
+  bstr trigger, date, when, sentence;
+  uint32_t sent_start, sent_end;
+  uint32_t act0, nact; /* into actors */
+} bevt;
+
+/* Grow a typed array: the batch tables below. */
+#define GROW(arr, n, cap) ((n) < (cap) ? 0 : grow((void **)&(arr), &(cap), (n) + 1, sizeof *(arr)))
+#define GROW32(arr, n, cap) ((n) < (cap) ? 0 : grow32((void **)&(arr), &(cap), (n) + 1, sizeof *(arr)))
+
+/* Statements of the hook (SQL_W). */
+enum { ST_ENT, ST_VAR, ST_MEN, ST_QUO, ST_EVT, ST_ACT, ST_DONE, ST_KEY, ST_NEXT, ST_MAX };
+
+/* The analyze hook's state on one connection: the analyzer, and the rows
+** of the open batch, kept in memory and written by flush just before the
+** COMMIT (a write statement after each article's FTS5 insert would make
+** FTS5 flush its pending terms at the statement savepoint: one segment per
+** article).  Entities are merged by key within the batch, variants by
+** (entity, spelling); mention, quote and event rows keep their order, so
+** the rows and their ids are the ones per-article writes gave. */
+typedef struct astate {
+  const kh_analyzer *an;
+  kh__buf arena; /* text of the batch */
+  bent *ents;
+  uint32_t nents, capents;
+  bvar *vars;
+  uint32_t nvars, capvars;
+  uint32_t *emap, *vmap; /* open addressing: index + 1, 0 empty */
+  uint32_t emask, vmask;
+  bmen *men;
+  size_t nmen, capmen;
+  bquo *quo;
+  size_t nquo, capquo;
+  bevt *evt;
+  size_t nevt, capevt;
+  uint32_t *act;
+  size_t nact, capact;
+  int64_t *done;
+  size_t ndone, capdone;
+  uint32_t *local; /* scratch: article entity index -> batch entity */
+  size_t caplocal;
+  size_t last_men0;  /* the last article's mention rows start here */
+  uint32_t resolved; /* batch entities [0, resolved) have their id */
+  int64_t next_id;   /* id of the next new entity (0: not read yet) */
+  sqlite3_stmt *st[ST_MAX];
+} astate;
+
+static const char *const SQL_W[ST_MAX] = {
+    "INSERT INTO entity(id, key, name, urdu, type, country, known, mentions, articles) "
+    "VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(key) DO UPDATE SET "
+    "mentions = mentions + excluded.mentions, articles = articles + excluded.articles RETURNING id",
+    "INSERT INTO entity_variant(entity, spelling, count) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT(entity, spelling) DO UPDATE SET count = count + excluded.count",
+    "INSERT INTO mention(article, entity, field, start, end, source) VALUES (?1,?2,?3,?4,?5,?6)",
+    "INSERT INTO quote(article, speaker, speaker_text, verb, direct, field, start, end, text) "
+    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+    "INSERT INTO event(article, type, cameo, trigger, place, date, whentext, field, sent_start, "
+    "sent_end, sentence) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+    "INSERT OR IGNORE INTO event_actor(event, entity, pos) VALUES (?1, ?2, ?3)",
+    "INSERT OR IGNORE INTO analyzed(rowid) VALUES (?1)",
+    "SELECT id FROM entity WHERE key = ?1",
+    "SELECT coalesce(max(id), 0) + 1 FROM entity"};
+
+/* Pending text above which a batch is written before its commit (memory
+** bound for huge articles or a long kh_analyze_update). */
+#define KH__ANALYZE_PENDING_MAX (32u << 20)
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+  size_t c = *cap ? *cap : 64;
+  while (c < need) c *= 2;
+  void *q = kh__realloc(*p, c * elem);
+  if (!q) return KH_ENOMEM;
+  *p = q;
+  *cap = c;
+  return 0;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s, size_t n) {
-  if (s) sqlite3_bind_text(st, i, s, (int)n, SQLITE_TRANSIENT);
-  else sqlite3_bind_null(st, i);
+static int grow32(void **p, uint32_t *cap, size_t need, size_t elem) {
+  size_t c = *cap;
+  int rc = grow(p, &c, need, elem);
+  if (!rc) *cap = (uint32_t)c;
+  return rc;
+}
+
+static uint64_t fnv(uint64_t h, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+  return h;
+}
+
+static const char *bptr(const astate *s, bstr b) { return b.off == UINT32_MAX ? NULL : s->arena.data + b.off; }
+
+static bstr keep(astate *s, const char *t, size_t n, int *rc) {
+  if (!t) return BSTR_NONE;
+  if (*rc) return BSTR_NONE;
+  bstr b = {(uint32_t)s->arena.len, (uint32_t)n};
+  kh__buf_append(&s->arena, t, n, rc);
+  kh__buf_appendc(&s->arena, '\0', rc);
+  return *rc ? BSTR_NONE : b;
+}
+
+static int beq(const astate *s, bstr b, const char *t, size_t n) {
+  return b.len == n && !memcmp(s->arena.data + b.off, t, n);
+}
+
+/* Rebuild a map of n items with hash hf to a table of 2^k >= 4n slots. */
+static int rehash(astate *s, uint32_t **map, uint32_t *mask, uint32_t n, int vars) {
+  uint32_t size = 1024;
+  while (size < 4 * (n + 1)) size *= 2;
+  uint32_t *m = kh__calloc(size, sizeof *m);
+  if (!m) return KH_ENOMEM;
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t h = vars ? fnv(0xcbf29ce484222325ull ^ s->vars[i].ent, bptr(s, s->vars[i].spelling), s->vars[i].spelling.len)
+                      : fnv(0xcbf29ce484222325ull, bptr(s, s->ents[i].key), s->ents[i].key.len);
+    uint32_t j = (uint32_t)h & (size - 1);
+    while (m[j]) j = (j + 1) & (size - 1);
+    m[j] = i + 1;
+  }
+  kh__free(*map);
+  *map = m;
+  *mask = size - 1;
+  return 0;
+}
+
+/* Batch index of entity e (added on first sight); UINT32_MAX on failure. */
+static uint32_t batch_entity(astate *s, const kh_entity *e, int *rc) {
+  size_t kn = strlen(e->id);
+  if (!s->emap || 2 * (s->nents + 1) > s->emask) {
+    if ((*rc = rehash(s, &s->emap, &s->emask, s->nents, 0))) return UINT32_MAX;
+  }
+  uint32_t j = (uint32_t)fnv(0xcbf29ce484222325ull, e->id, kn) & s->emask;
+  for (; s->emap[j]; j = (j + 1) & s->emask) {
+    bent *b = &s->ents[s->emap[j] - 1];
+    if (beq(s, b->key, e->id, kn)) {
+      b->mentions += e->n_mentions;
+      b->articles++;
+      return s->emap[j] - 1;
+    }
+  }
+  if (GROW32(s->ents, s->nents, s->capents) && (*rc = KH_ENOMEM)) return UINT32_MAX;
+  bent b = {0};
+  b.key = keep(s, e->id, kn, rc);
+  b.name = keep(s, e->name, strlen(e->name), rc);
+  b.urdu = keep(s, e->urdu, strlen(e->urdu), rc);
+  b.country = keep(s, e->country, e->country ? strlen(e->country) : 0, rc);
+  if (*rc) return UINT32_MAX;
+  b.type = e->type;
+  b.known = e->known;
+  b.mentions = e->n_mentions;
+  b.articles = 1;
+  s->ents[s->nents] = b;
+  s->emap[j] = ++s->nents;
+  return s->nents - 1;
+}
+
+/* Count one spelling of batch entity ent. */
+static int batch_variant(astate *s, uint32_t ent, const char *t, size_t n) {
+  int rc = 0;
+  if (!s->vmap || 2 * (s->nvars + 1) > s->vmask) {
+    if ((rc = rehash(s, &s->vmap, &s->vmask, s->nvars, 1))) return rc;
+  }
+  uint32_t j = (uint32_t)fnv(0xcbf29ce484222325ull ^ ent, t, n) & s->vmask;
+  for (; s->vmap[j]; j = (j + 1) & s->vmask) {
+    bvar *v = &s->vars[s->vmap[j] - 1];
+    if (v->ent == ent && beq(s, v->spelling, t, n)) {
+      v->count++;
+      return 0;
+    }
+  }
+  if (GROW32(s->vars, s->nvars, s->capvars)) return KH_ENOMEM;
+  bstr sp = keep(s, t, n, &rc);
+  if (rc) return rc;
+  s->vars[s->nvars] = (bvar){ent, sp, 1};
+  s->vmap[j] = ++s->nvars;
+  return 0;
 }
 
 static const char *field_text(const kh_article *a, int field, size_t *n) {
@@ -34,151 +241,325 @@ static const char *field_text(const kh_article *a, int field, size_t *n) {
   return field == KH_FIELD_TITLE ? a->title : a->body;
 }
 
-/* Write the analysis of article rowid. */
-static int store_analysis(kh_db *db, int64_t rowid, const kh_article *a, const kh_analysis *r) {
-  int rc = KH_EDB;
-  sqlite3_stmt *ent = NULL, *var = NULL, *men = NULL, *quo = NULL, *evt = NULL, *act = NULL, *done = NULL;
-  int64_t *eid = calloc(r->n_entities + 1, sizeof *eid);
-  if (!eid) return KH_ENOMEM;
-  if (prep(db,
-           "INSERT INTO entity(key, name, urdu, type, country, known, mentions, articles) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1) ON CONFLICT(key) DO UPDATE SET "
-           "mentions = mentions + excluded.mentions, articles = articles + 1 RETURNING id",
-           &ent) ||
-      prep(db,
-           "INSERT INTO entity_variant(entity, spelling, count) VALUES (?1, ?2, ?3) "
-           "ON CONFLICT(entity, spelling) DO UPDATE SET count = count + excluded.count",
-           &var) ||
-      prep(db, "INSERT INTO mention(article, entity, field, start, end, source) VALUES (?1,?2,?3,?4,?5,?6)",
-           &men) ||
-      prep(db,
-           "INSERT INTO quote(article, speaker, speaker_text, verb, direct, field, start, end, text) "
-           "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-           &quo) ||
-      prep(db,
-           "INSERT INTO event(article, type, cameo, trigger, place, date, whentext, field, sent_start, "
-           "sent_end, sentence) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-           &evt) ||
-      prep(db, "INSERT OR IGNORE INTO event_actor(event, entity, pos) VALUES (?1, ?2, ?3)", &act) ||
-      prep(db, "INSERT OR IGNORE INTO analyzed(rowid) VALUES (?1)", &done))
-    goto out;
-  for (size_t i = 0; i < r->n_entities; i++) {
-    const kh_entity *e = &r->entities[i];
-    sqlite3_bind_text(ent, 1, e->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ent, 2, e->name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ent, 3, e->urdu, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(ent, 4, e->type);
-    bind_text(ent, 5, e->country, e->country ? strlen(e->country) : 0);
-    sqlite3_bind_int(ent, 6, e->known);
-    sqlite3_bind_int64(ent, 7, e->n_mentions);
-    if (sqlite3_step(ent) != SQLITE_ROW) goto out;
-    eid[i] = sqlite3_column_int64(ent, 0);
-    sqlite3_reset(ent);
-  }
+/* Add the analysis of article rowid to the batch (the rows per-article
+** writes would have written, in the same order).  On failure the batch
+** state is inconsistent: the caller fails the put, the store rolls back and
+** discard clears it. */
+static int batch_add(astate *s, int64_t rowid, const kh_article *a, const kh_analysis *r) {
+  int rc = 0;
+  if (r->n_entities > s->caplocal &&
+      grow((void **)&s->local, &s->caplocal, r->n_entities, sizeof *s->local))
+    return KH_ENOMEM;
+  for (size_t i = 0; i < r->n_entities; i++)
+    if ((s->local[i] = batch_entity(s, &r->entities[i], &rc)) == UINT32_MAX) return rc ? rc : KH_ENOMEM;
+  s->last_men0 = s->nmen;
   for (size_t i = 0; i < r->n_mentions; i++) {
     const kh_mention *m = &r->mentions[i];
     size_t n;
     const char *t = field_text(a, m->field, &n);
-    sqlite3_bind_int64(men, 1, rowid);
-    sqlite3_bind_int64(men, 2, eid[m->entity]);
-    sqlite3_bind_int(men, 3, m->field);
-    sqlite3_bind_int(men, 4, (int)m->start);
-    sqlite3_bind_int(men, 5, (int)m->end);
-    sqlite3_bind_int(men, 6, m->source);
-    if (sqlite3_step(men) != SQLITE_DONE) goto out;
-    sqlite3_reset(men);
+    if (GROW(s->men, s->nmen, s->capmen)) return KH_ENOMEM;
+    s->men[s->nmen++] = (bmen){rowid, s->local[m->entity], m->start, m->end, m->field, m->source};
     if (m->source == KH_MSRC_ROLE || !t || m->end > n) continue;
-    sqlite3_bind_int64(var, 1, eid[m->entity]);
-    sqlite3_bind_text(var, 2, t + m->start, (int)(m->end - m->start), SQLITE_TRANSIENT);
-    sqlite3_bind_int(var, 3, 1);
-    if (sqlite3_step(var) != SQLITE_DONE) goto out;
-    sqlite3_reset(var);
+    if ((rc = batch_variant(s, s->local[m->entity], t + m->start, m->end - m->start))) return rc;
   }
   for (size_t i = 0; i < r->n_quotes; i++) {
     const kh_quote *q = &r->quotes[i];
     size_t n;
     const char *t = field_text(a, q->field, &n);
     if (!t || q->end > n) continue;
-    sqlite3_bind_int64(quo, 1, rowid);
-    if (q->speaker >= 0) sqlite3_bind_int64(quo, 2, eid[q->speaker]);
-    else sqlite3_bind_null(quo, 2);
-    bind_text(quo, 3, q->speaker_text, q->speaker_text ? strlen(q->speaker_text) : 0);
-    bind_text(quo, 4, q->verb, strlen(q->verb));
-    sqlite3_bind_int(quo, 5, q->direct);
-    sqlite3_bind_int(quo, 6, q->field);
-    sqlite3_bind_int(quo, 7, (int)q->start);
-    sqlite3_bind_int(quo, 8, (int)q->end);
-    sqlite3_bind_text(quo, 9, t + q->start, (int)(q->end - q->start), SQLITE_TRANSIENT);
-    if (sqlite3_step(quo) != SQLITE_DONE) goto out;
-    sqlite3_reset(quo);
+    if (GROW(s->quo, s->nquo, s->capquo)) return KH_ENOMEM;
+    bquo b;
+    b.article = rowid;
+    b.speaker = q->speaker >= 0 ? (int32_t)s->local[q->speaker] : -1;
+    b.speaker_text = keep(s, q->speaker_text, q->speaker_text ? strlen(q->speaker_text) : 0, &rc);
+    b.verb = keep(s, q->verb, q->verb ? strlen(q->verb) : 0, &rc);
+    b.text = keep(s, t + q->start, q->end - q->start, &rc);
+    b.start = q->start;
+    b.end = q->end;
+    b.direct = q->direct;
+    b.field = q->field;
+    if (rc) return rc;
+    s->quo[s->nquo++] = b;
   }
-  static const char *const types[] = {"?", "meet", "visit", "host"};
   for (size_t i = 0; i < r->n_events; i++) {
     const kh_event *e = &r->events[i];
-    const kh_sentence *s = (size_t)e->sentence < r->n_sentences ? &r->sentences[e->sentence] : NULL;
+    const kh_sentence *sn = (size_t)e->sentence < r->n_sentences ? &r->sentences[e->sentence] : NULL;
     size_t n;
     const char *t = field_text(a, e->field, &n);
+    if (GROW(s->evt, s->nevt, s->capevt)) return KH_ENOMEM;
+    if (s->nact + e->n_actors > s->capact &&
+        grow((void **)&s->act, &s->capact, s->nact + e->n_actors, sizeof *s->act))
+      return KH_ENOMEM;
+    bevt b = {0};
+    b.article = rowid;
+    b.type = e->type;
+    b.cameo = e->cameo;
+    b.field = e->field;
+    b.trigger = keep(s, e->trigger, e->trigger ? strlen(e->trigger) : 0, &rc);
+    b.place = e->place >= 0 ? (int32_t)s->local[e->place] : -1;
+    b.date = keep(s, e->date[0] ? e->date : NULL, strlen(e->date), &rc);
+    b.when = keep(s, e->when, e->when ? strlen(e->when) : 0, &rc);
+    if (sn && t && sn->end <= n) {
+      b.has_sent = 1;
+      b.sent_start = sn->start;
+      b.sent_end = sn->end;
+      b.sentence = keep(s, t + sn->start, sn->end - sn->start, &rc);
+    }
+    if (rc) return rc;
+    b.act0 = (uint32_t)s->nact;
+    b.nact = e->n_actors;
+    for (uint32_t k = 0; k < e->n_actors; k++) s->act[s->nact++] = s->local[e->actors[k]];
+    s->evt[s->nevt++] = b;
+  }
+  if (GROW(s->done, s->ndone, s->capdone)) return KH_ENOMEM;
+  s->done[s->ndone++] = rowid;
+  return 0;
+}
+
+/* Forget the batch (after it was written or rolled back). */
+static void batch_clear(astate *s) {
+  s->arena.len = 0;
+  s->nents = s->nvars = 0;
+  if (s->emap) memset(s->emap, 0, ((size_t)s->emask + 1) * sizeof *s->emap);
+  if (s->vmap) memset(s->vmap, 0, ((size_t)s->vmask + 1) * sizeof *s->vmap);
+  s->nmen = s->nquo = s->nevt = s->nact = s->ndone = 0;
+  s->last_men0 = 0;
+  s->resolved = 0;
+  s->next_id = 0;
+}
+
+static void bind_bstr(const astate *s, sqlite3_stmt *st, int i, bstr b) {
+  if (b.off == UINT32_MAX) sqlite3_bind_null(st, i);
+  else sqlite3_bind_text(st, i, s->arena.data + b.off, (int)b.len, SQLITE_STATIC);
+}
+
+static int step_done(sqlite3_stmt *st) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? 0 : rc == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+}
+
+/* Write the batch's rows (inside the open transaction) and clear it. */
+static int prepare_all(astate *s, kh_db *db) {
+  for (int i = 0; i < ST_MAX; i++)
+    if (!s->st[i] &&
+        sqlite3_prepare_v3(db->sql, SQL_W[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
+      return sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+  return 0;
+}
+
+static int batch_write(astate *s, kh_db *db) {
+  if (!s->ndone) return 0;
+  int rc = prepare_all(s, db);
+  if (rc) return rc;
+  sqlite3_stmt *st = s->st[ST_ENT];
+  for (uint32_t i = 0; !rc && i < s->nents; i++) {
+    bent *e = &s->ents[i];
+    bind_bstr(s, st, 1, e->key);
+    bind_bstr(s, st, 2, e->name);
+    bind_bstr(s, st, 3, e->urdu);
+    sqlite3_bind_int(st, 4, e->type);
+    bind_bstr(s, st, 5, e->country);
+    sqlite3_bind_int(st, 6, e->known);
+    sqlite3_bind_int64(st, 7, e->mentions);
+    sqlite3_bind_int64(st, 8, e->articles);
+    if (e->predicted) sqlite3_bind_int64(st, 9, e->id); /* the id pending_ents gave */
+    else sqlite3_bind_null(st, 9);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) e->id = sqlite3_column_int64(st, 0);
+    else rc = r == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+    sqlite3_reset(st);
+  }
+  st = s->st[ST_VAR];
+  for (uint32_t i = 0; !rc && i < s->nvars; i++) {
+    sqlite3_bind_int64(st, 1, s->ents[s->vars[i].ent].id);
+    bind_bstr(s, st, 2, s->vars[i].spelling);
+    sqlite3_bind_int64(st, 3, s->vars[i].count);
+    rc = step_done(st);
+  }
+  st = s->st[ST_MEN];
+  for (size_t i = 0; !rc && i < s->nmen; i++) {
+    const bmen *m = &s->men[i];
+    sqlite3_bind_int64(st, 1, m->article);
+    sqlite3_bind_int64(st, 2, s->ents[m->ent].id);
+    sqlite3_bind_int(st, 3, m->field);
+    sqlite3_bind_int(st, 4, (int)m->start);
+    sqlite3_bind_int(st, 5, (int)m->end);
+    sqlite3_bind_int(st, 6, m->source);
+    rc = step_done(st);
+  }
+  st = s->st[ST_QUO];
+  for (size_t i = 0; !rc && i < s->nquo; i++) {
+    const bquo *q = &s->quo[i];
+    sqlite3_bind_int64(st, 1, q->article);
+    if (q->speaker >= 0) sqlite3_bind_int64(st, 2, s->ents[q->speaker].id);
+    else sqlite3_bind_null(st, 2);
+    bind_bstr(s, st, 3, q->speaker_text);
+    bind_bstr(s, st, 4, q->verb);
+    sqlite3_bind_int(st, 5, q->direct);
+    sqlite3_bind_int(st, 6, q->field);
+    sqlite3_bind_int(st, 7, (int)q->start);
+    sqlite3_bind_int(st, 8, (int)q->end);
+    bind_bstr(s, st, 9, q->text);
+    rc = step_done(st);
+  }
+  static const char *const types[] = {"?", "meet", "visit", "host"};
+  for (size_t i = 0; !rc && i < s->nevt; i++) {
+    const bevt *e = &s->evt[i];
     char cameo[8];
     snprintf(cameo, sizeof cameo, "%03u", (unsigned)e->cameo % 1000u);
-    sqlite3_bind_int64(evt, 1, rowid);
-    sqlite3_bind_text(evt, 2, types[e->type & 3], -1, SQLITE_STATIC);
-    sqlite3_bind_text(evt, 3, cameo, -1, SQLITE_TRANSIENT);
-    bind_text(evt, 4, e->trigger, e->trigger ? strlen(e->trigger) : 0);
-    if (e->place >= 0) sqlite3_bind_int64(evt, 5, eid[e->place]);
-    else sqlite3_bind_null(evt, 5);
-    bind_text(evt, 6, e->date[0] ? e->date : NULL, strlen(e->date));
-    bind_text(evt, 7, e->when, e->when ? strlen(e->when) : 0);
-    sqlite3_bind_int(evt, 8, e->field);
-    if (s && t && s->end <= n) {
-      sqlite3_bind_int(evt, 9, (int)s->start);
-      sqlite3_bind_int(evt, 10, (int)s->end);
-      sqlite3_bind_text(evt, 11, t + s->start, (int)(s->end - s->start), SQLITE_TRANSIENT);
+    st = s->st[ST_EVT];
+    sqlite3_bind_int64(st, 1, e->article);
+    sqlite3_bind_text(st, 2, types[e->type & 3], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, cameo, -1, SQLITE_TRANSIENT);
+    bind_bstr(s, st, 4, e->trigger);
+    if (e->place >= 0) sqlite3_bind_int64(st, 5, s->ents[e->place].id);
+    else sqlite3_bind_null(st, 5);
+    bind_bstr(s, st, 6, e->date);
+    bind_bstr(s, st, 7, e->when);
+    sqlite3_bind_int(st, 8, e->field);
+    if (e->has_sent) {
+      sqlite3_bind_int(st, 9, (int)e->sent_start);
+      sqlite3_bind_int(st, 10, (int)e->sent_end);
+      bind_bstr(s, st, 11, e->sentence);
     } else {
-      sqlite3_bind_null(evt, 9);
-      sqlite3_bind_null(evt, 10);
-      sqlite3_bind_null(evt, 11);
+      sqlite3_bind_null(st, 9);
+      sqlite3_bind_null(st, 10);
+      sqlite3_bind_null(st, 11);
     }
-    if (sqlite3_step(evt) != SQLITE_DONE) goto out;
-    sqlite3_reset(evt);
+    if ((rc = step_done(st))) break;
     int64_t ev = sqlite3_last_insert_rowid(db->sql);
-    for (uint32_t k = 0; k < e->n_actors; k++) {
-      sqlite3_bind_int64(act, 1, ev);
-      sqlite3_bind_int64(act, 2, eid[e->actors[k]]);
-      sqlite3_bind_int(act, 3, (int)k);
-      if (sqlite3_step(act) != SQLITE_DONE) goto out;
-      sqlite3_reset(act);
+    st = s->st[ST_ACT];
+    for (uint32_t k = 0; !rc && k < e->nact; k++) {
+      sqlite3_bind_int64(st, 1, ev);
+      sqlite3_bind_int64(st, 2, s->ents[s->act[e->act0 + k]].id);
+      sqlite3_bind_int(st, 3, (int)k);
+      rc = step_done(st);
     }
   }
-  sqlite3_bind_int64(done, 1, rowid);
-  if (sqlite3_step(done) != SQLITE_DONE) goto out;
-  rc = 0;
-out:
-  free(eid);
-  sqlite3_finalize(ent);
-  sqlite3_finalize(var);
-  sqlite3_finalize(men);
-  sqlite3_finalize(quo);
-  sqlite3_finalize(evt);
-  sqlite3_finalize(act);
-  sqlite3_finalize(done);
+  st = s->st[ST_DONE];
+  for (size_t i = 0; !rc && i < s->ndone; i++) {
+    sqlite3_bind_int64(st, 1, s->done[i]);
+    rc = step_done(st);
+  }
+  for (int i = 0; i < ST_MAX; i++)
+    if (s->st[i]) sqlite3_clear_bindings(s->st[i]);
+  batch_clear(s);
+  return rc;
+}
+
+static void astate_free(astate *s) {
+  if (!s) return;
+  for (int i = 0; i < ST_MAX; i++) sqlite3_finalize(s->st[i]);
+  kh__buf_free(&s->arena);
+  kh__free(s->ents);
+  kh__free(s->vars);
+  kh__free(s->emap);
+  kh__free(s->vmap);
+  kh__free(s->men);
+  kh__free(s->quo);
+  kh__free(s->evt);
+  kh__free(s->act);
+  kh__free(s->done);
+  kh__free(s->local);
+  kh__free(s);
+}
+
+static astate *astate_new(const kh_analyzer *an) {
+  astate *s = kh__calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->an = an;
+  s->arena.max = (size_t)1 << 31; /* offsets are 32-bit */
+  return s;
+}
+
+/* Analyze (or take the analysis prepared on the ingest worker) and add the
+** rows to the batch; a large batch is written at once. */
+static int add_article(astate *s, kh_db *db, int64_t rowid, const kh_article *a, kh_analysis *pre) {
+  kh_analysis *r = pre;
+  int rc = r ? 0 : kh_analyze(s->an, a, 0, &r);
+  if (rc) return rc;
+  rc = batch_add(s, rowid, a, r);
+  kh_analysis_free(r);
+  if (!rc && s->arena.len > KH__ANALYZE_PENDING_MAX) rc = batch_write(s, db);
   return rc;
 }
 
 static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
-  const kh_analyzer *an = ctx;
-  kh_analysis *r;
-  int rc = kh_analyze(an, a, 0, &r);
-  if (rc) return rc;
-  rc = store_analysis(db, rowid, a, r);
-  kh_analysis_free(r);
-  return rc;
+  return add_article(ctx, db, rowid, a, NULL);
+}
+
+static int on_flush(void *ctx, kh_db *db) { return batch_write(ctx, db); }
+static void on_discard(void *ctx) { batch_clear(ctx); }
+static void on_release(void *ctx) { astate_free(ctx); }
+
+static int cmp_i64(const void *x, const void *y) {
+  int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* kh__ents_fn for the stories: the entity ids of the last article added,
+** from its batch mention rows.  Ids of entities not yet written are the
+** ones the flush will give them: batch entities are resolved in order of
+** first appearance, an existing key by lookup, a new one as max(id) + 1,
+** + 2, ..., and the flush inserts those with that id. */
+static uint32_t pending_ents(void *ctx, kh_db *db, int64_t rowid, int64_t *out, uint32_t cap) {
+  astate *s = ctx;
+  if (!s->ndone || s->done[s->ndone - 1] != rowid) return UINT32_MAX;
+  uint32_t top = 0;
+  for (size_t i = s->last_men0; i < s->nmen; i++)
+    if (s->men[i].ent + 1 > top) top = s->men[i].ent + 1;
+  if (top > s->resolved && prepare_all(s, db)) return 0;
+  for (; s->resolved < top; s->resolved++) {
+    bent *e = &s->ents[s->resolved];
+    sqlite3_stmt *st = s->st[ST_KEY];
+    bind_bstr(s, st, 1, e->key);
+    int r = sqlite3_step(st);
+    e->id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return 0;
+    if (r == SQLITE_ROW) continue;
+    if (!s->next_id) {
+      st = s->st[ST_NEXT];
+      s->next_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+      sqlite3_reset(st);
+      if (!s->next_id) return 0;
+    }
+    e->id = s->next_id++;
+    e->predicted = 1;
+  }
+  size_t m = s->nmen - s->last_men0, n = 0;
+  int64_t *ids = kh__malloc((m + 1) * sizeof *ids);
+  if (!ids) return 0;
+  for (size_t i = 0; i < m; i++) ids[i] = s->ents[s->men[s->last_men0 + i].ent].id;
+  qsort(ids, m, sizeof *ids, cmp_i64);
+  for (size_t i = 0; i < m && n < cap; i++)
+    if (i == 0 || ids[i] != ids[i - 1]) out[n++] = ids[i];
+  kh__free(ids);
+  return (uint32_t)n;
+}
+
+static const kh__hook_ops analyze_ops = {on_flush, on_discard, on_release};
+
+static astate *attached(kh_db *db) {
+  for (int i = 0; i < db->nhooks; i++)
+    if (db->hooks[i].fn == on_put) return db->hooks[i].ctx;
+  return NULL;
 }
 
 int kh_analyze_attach(kh_db *db, const kh_analyzer *a) {
   if (!db || !a) return KH_EINVAL;
-  for (int i = 0; i < db->nhooks; i++)
-    if (db->hooks[i].fn == on_put) return 0;
-  return kh__db_on_put(db, on_put, (void *)a);
+  if (attached(db)) return 0;
+  astate *s = astate_new(a);
+  if (!s) return KH_ENOMEM;
+  int rc = kh__db_on_put_ops(db, on_put, &analyze_ops, s);
+  if (rc) {
+    astate_free(s);
+    return rc;
+  }
+  db->pending_ents = pending_ents;
+  db->pending_ctx = s;
+  return 0;
 }
 
 static const char *col(sqlite3_stmt *st, int i, size_t *n) {
@@ -190,14 +571,19 @@ static const char *col(sqlite3_stmt *st, int i, size_t *n) {
 int kh_analyze_update(kh_db *db, const kh_analyzer *a, int64_t *added) {
   if (added) *added = 0;
   if (!db || !a) return KH_EINVAL;
+  /* the attached hook's batch is written by the commit; without one a
+  ** state of our own is written here */
+  astate *s = attached(db), *own = NULL;
+  if (!s && !(s = own = astate_new(a))) return KH_ENOMEM;
+  const kh_analyzer *keep_an = s->an;
+  s->an = a;
   int rc = kh__db_begin(db);
-  if (rc) return rc;
-  sqlite3_stmt *st;
-  if (prep(db,
-           "SELECT rowid, id, published, title, body FROM article "
-           "WHERE rowid NOT IN (SELECT rowid FROM analyzed) ORDER BY rowid",
-           &st))
-    return KH_EDB;
+  sqlite3_stmt *st = NULL;
+  if (!rc && sqlite3_prepare_v2(db->sql,
+                                "SELECT rowid, id, published, title, body FROM article "
+                                "WHERE rowid NOT IN (SELECT rowid FROM analyzed) ORDER BY rowid",
+                                -1, &st, NULL) != SQLITE_OK)
+    rc = KH_EDB;
   while (!rc && sqlite3_step(st) == SQLITE_ROW) {
     kh_article art = {0};
     int64_t rowid = sqlite3_column_int64(st, 0);
@@ -205,15 +591,23 @@ int kh_analyze_update(kh_db *db, const kh_analyzer *a, int64_t *added) {
     art.published = col(st, 2, &art.published_len);
     art.title = col(st, 3, &art.title_len);
     art.body = col(st, 4, &art.body_len);
-    rc = on_put((void *)a, db, rowid, &art);
+    rc = add_article(s, db, rowid, &art, NULL);
     if (!rc && added) (*added)++;
   }
   sqlite3_finalize(st);
-  if (!rc) rc = kh_db_commit(db);
+  if (!rc && own) rc = batch_write(own, db);
+  s->an = keep_an;
+  if (rc) kh__db_rollback(db);
+  else rc = kh_db_commit(db);
+  if (own) astate_free(own);
   return rc;
 }
 
 /* ---- queries ---- */
+
+static int prep(kh_db *db, const char *sql, sqlite3_stmt **st) {
+  return sqlite3_prepare_v2(db->sql, sql, -1, st, NULL) == SQLITE_OK ? 0 : KH_EDB;
+}
 
 #define ENTITY_COLS                                                                        \
   "e.id, e.key, e.name, e.urdu, e.type, e.country, e.known, e.mentions, e.articles, "     \

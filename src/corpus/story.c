@@ -537,6 +537,10 @@ static int cmp_sent_w(const void *x, const void *y) {
 /* Distinct entities the analyze layer found in article rowid (sorted ids).
 ** None when the analyze hook did not run first, or its tables are absent. */
 static uint32_t article_ents(kh__stories *s, kh_db *db, int64_t rowid, int64_t *out) {
+  if (db->pending_ents) { /* the analyze hook still holds this batch's rows */
+    uint32_t n = db->pending_ents(db->pending_ctx, db, rowid, out, KH__ART_ENTS);
+    if (n != UINT32_MAX) return n;
+  }
   if (!s->q_ents && sqlite3_prepare_v3(db->sql,
                                        "SELECT DISTINCT entity FROM mention WHERE article = ? "
                                        "ORDER BY entity LIMIT 32",

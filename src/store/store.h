@@ -102,6 +102,12 @@ typedef struct kh__hook_ops {
 
 #define KH__MAX_HOOKS 8
 
+/* Entities of article rowid whose rows a hook still holds in memory for
+** the open batch (analyze): distinct entity ids, ascending, at most cap, as
+** the analyze layer's mention rows would give them; UINT32_MAX when the
+** provider does not hold that article (then read the mention rows). */
+typedef uint32_t (*kh__ents_fn)(void *ctx, kh_db *db, int64_t rowid, int64_t *out, uint32_t cap);
+
 typedef struct kh__champ kh__champ; /* champion lists (champ.c) */
 
 struct kh_db {
@@ -119,6 +125,8 @@ struct kh_db {
     const kh__hook_ops *ops; /* may be NULL */
   } hooks[KH__MAX_HOOKS];
   int nhooks;
+  kh__ents_fn pending_ents; /* may be NULL (set by kh_analyze_attach) */
+  void *pending_ctx;
   kh__champ *champ;      /* champion-list state of the open batch (champ.c) */
 };
 
