@@ -13,6 +13,17 @@
 **                + w_lead  * sum of idf_i of the phrases found in title or lead
 **                + w_fuzzy * sum of idf_i of the words found there only in
 **                            another spelling (one edit apart, or fused)
+**                + w_skel  * sum over the words found there only under the
+**                            same consonant skeleton (kh_skeleton: انجیلو /
+**                            اینجلو، ٹرفی / ٹرافی; a leading alef before s +
+**                            consonant dropped: اسٹاک / سٹاک) of the BM25
+**                            weight those occurrences would have had
+**                            (idf_i, title x4, k1 1.2, b 0.75, the length read)
+**
+** (w_tcov: idf of the phrases in the title, and w_tfrac: the share of the
+** title's words that the query has, are computed for the benchmark's feature
+** dump and weigh 0: learned weights for them did not hold up on held-out
+** pairs, bench/store_counter.c DUMP=.)
 **
 ** acc_ij sums 1/d^2 over the places where i and j occur d <= window tokens
 ** apart in the same column (BM25TP, Rasolofo & Savoy 2003; a title pair
@@ -40,11 +51,19 @@
 #define RR_MAXQT 256     /* query tokens considered */
 #define RR_MAXTITLE 128  /* title tokens read */
 #define RR_MAXCP 48      /* code points compared for spelling variants */
+#define RR_SKCACHE 4096  /* skeletons remembered per query (a power of two) */
+/* BM25 as the first stage ranks (the schema's rank: bm25(4.0, 1.0), FTS5's
+** k1 and b), for words matched by skeleton */
+#define RR_TITLE_TF 4.0
+#define RR_BM25_K1 1.2
+#define RR_BM25_B 0.75
 
 /* depth, w_prox, w_title, w_order, window, k1, lead, w_lead, w_fuzzy: the
 ** weights, lead and window chosen on the even-numbered COUNTER pairs
-** (bench/store_counter.c TUNE=1); depth, w_title, w_order and k1 set, not tuned */
-#define RR_DEFAULTS {KH__RR_DEPTH, 0.3, 4.0, 0.5, 5, 1.2, 200, 0.1, 0.25}
+** (bench/store_counter.c TUNE=1); depth, w_title, w_order and k1 set, not tuned.
+** w_tcov 0, w_skel 1 (a skeleton match weighs what BM25 would give the word:
+** set, not tuned), w_tfrac 0. */
+#define RR_DEFAULTS {KH__RR_DEPTH, 0.3, 4.0, 0.5, 5, 1.2, 200, 0.1, 0.25, 0, 1.0, 0, NULL, NULL}
 static const kh__rr_params RR_DEFAULT = RR_DEFAULTS;
 static kh__rr_params g_params = RR_DEFAULTS;
 
@@ -69,10 +88,12 @@ typedef struct rr_phrase {
   const char *text; /* the phrase's one word (in the query copy), for variants */
   size_t len;
   double idf;
+  uint64_t skel;    /* hash of the word's consonant skeleton (0: none) */
 } rr_phrase;
 
 typedef struct rr_dtok {
   uint64_t h, sh;
+  uint64_t skel;     /* hash of its consonant skeleton, filled when needed (0: none) */
   uint32_t off, len; /* normalized form in norms */
   int pos;           /* token position in its column (colocated forms share one) */
   uint8_t col, kind;
@@ -89,7 +110,8 @@ typedef struct rr_state {
   int np, np_fts;           /* parsed phrases; phrases FTS5 counted */
   rr_qtok qt[RR_MAXQT];
   int nqt;
-  double nrow;
+  double nrow, avgdl;       /* articles; their average length in tokens (all columns) */
+  int dlen[2];              /* tokens read of the candidate's title and body */
   int have_stats;
   rr_dtok *d;               /* the candidate's tokens */
   size_t nd, dcap;
@@ -98,6 +120,8 @@ typedef struct rr_state {
   rr_inst *inst;
   size_t ninst, icap;
   char found[RR_MAXP];
+  int skel_done;            /* the candidate's skeletons are computed */
+  uint64_t skc_key[RR_SKCACHE], skc_val[RR_SKCACHE]; /* word hash -> skeleton hash, per query */
   double acc[RR_MAXP][RR_MAXP];
   int rc;
 } rr_state;
@@ -203,6 +227,9 @@ static void rr_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context
     if (idf > 1e-6) ph->idf = idf;
   }
   s->nrow = (double)nrow;
+  sqlite3_int64 total = 0;
+  if (rc == SQLITE_OK && nrow > 0 && api->xColumnTotalSize(fts, -1, &total) == SQLITE_OK)
+    s->avgdl = (double)total / (double)nrow;
   s->have_stats = rc == SQLITE_OK;
   if (rc != SQLITE_OK && rc != SQLITE_MISMATCH) {
     s->rc = rc;
@@ -247,9 +274,11 @@ static int dtok_cb(void *ctx, const kh_token *t) {
 static int read_col(rr_state *s, const char *text, size_t len, int col, int limit) {
   s->col = col;
   s->pos = s->npos = 0;
+  s->dlen[col] = 0;
   s->limit = limit;
   if (!text || !len) return 0;
   int rc = kh_tokenize(text, len, 0, dtok_cb, s);
+  s->dlen[col] = s->npos;
   return rc == 1 ? 0 : rc;
 }
 
@@ -314,15 +343,52 @@ static int inst_cmp(const void *a, const void *b) {
   return x->off < y->off ? -1 : x->off > y->off;
 }
 
-/* The bonus of one candidate from its tokens in s->d. */
-static int score_doc(rr_state *s, double *bonus) {
+/* Hash of the consonant skeleton of w (kh_skeleton: پیوٹن، پوٹن -> ptn), or 0
+** when it has fewer than RR_MINSKEL letters (too many words share it). */
+#define RR_MINSKEL 3
+
+static uint64_t skel_hash(const char *w, size_t n, int *rc);
+
+/* The skeleton hash of a candidate's word, through the per-query cache (the
+** same words recur across candidates). */
+static uint64_t doc_skel(rr_state *s, const rr_dtok *d, int *rc) {
+  size_t slot = (size_t)(d->h * 0x9E3779B97F4A7C15ull >> 52) & (RR_SKCACHE - 1);
+  for (size_t probe = 0; probe < 8; probe++, slot = (slot + 1) & (RR_SKCACHE - 1)) {
+    if (s->skc_key[slot] == d->h) return s->skc_val[slot];
+    if (!s->skc_key[slot]) break;
+  }
+  const char *w = s->norms.data + d->off;
+  uint64_t v = kh_is_stopword(w, d->len) ? 0 : skel_hash(w, d->len, rc);
+  if (!*rc && !s->skc_key[slot]) s->skc_key[slot] = d->h, s->skc_val[slot] = v;
+  return v;
+}
+static uint64_t skel_hash(const char *w, size_t n, int *rc) {
+  char *o = NULL;
+  size_t on = 0;
+  int r = kh_skeleton(w, n, &o, &on);
+  if (r) {
+    if (r == KH_ENOMEM) *rc = KH_ENOMEM;
+    return 0;
+  }
+  const char *k = o;
+  /* a leading alef before s + consonant is a spelling choice: اسٹاک / سٹاک، اسپنر / سپنر */
+  if (on > 3 && o[0] == 'a' && o[1] == 's' && !strchr("aeiou", o[2])) k++, on--;
+  uint64_t h = on >= RR_MINSKEL ? fnv(k, on) | 1 : 0;
+  kh_free(o);
+  return h;
+}
+
+/* The features of one candidate from its tokens in s->d (KH__RR_F*). */
+static int doc_features(rr_state *s, double *f) {
   const kh__rr_params *p = s->par;
   s->ninst = 0;
+  s->skel_done = 0;
   memset(s->found, 0, sizeof s->found);
-  double lead = 0;
+  for (int i = 0; i < KH__RR_NF; i++) f[i] = 0;
   for (int i = 0; i < s->np; i++) {
     const rr_phrase *ph = &s->ph[i];
     if (!ph->positive || ph->idf <= 1e-6) continue;
+    int in_title = 0;
     for (size_t k = 0; k < s->nd; k++) {
       if (k && s->d[k].pos == s->d[k - 1].pos && s->d[k].col == s->d[k - 1].col &&
           s->ninst && s->inst[s->ninst - 1].phrase == i && s->inst[s->ninst - 1].off == s->d[k].pos)
@@ -336,35 +402,78 @@ static int score_doc(rr_state *s, double *bonus) {
         s->icap = cap;
       }
       s->inst[s->ninst++] = (rr_inst){i, s->d[k].col, s->d[k].pos};
-      if (!s->found[i]) s->found[i] = 1, lead += ph->idf;
+      if (!s->found[i]) s->found[i] = 1, f[KH__RR_FLEAD] += ph->idf;
+      if (s->d[k].col == 0 && !in_title) in_title = 1, f[KH__RR_FTCOV] += ph->idf;
     }
   }
-  *bonus = p->w_lead * lead;
 
-  /* words found only in another spelling */
-  if (p->w_fuzzy > 0) {
-    double fz = 0;
-    for (int i = 0; i < s->np; i++) {
-      const rr_phrase *ph = &s->ph[i];
-      if (s->found[i] || !ph->positive || !ph->text || ph->prefix || ph->idf <= 1e-6 ||
-          kh_is_stopword(ph->text, ph->len))
-        continue;
-      uint32_t a[RR_MAXCP], b[RR_MAXCP];
-      size_t na = utf8_cps(ph->text, ph->len, a, RR_MAXCP);
-      if (na < 3) continue;
-      for (size_t k = 0; k < s->nd; k++) {
-        const rr_dtok *d = &s->d[k];
-        if (d->kind != KH_TOK_WORD || d->len < 6) continue;
-        size_t nb = utf8_cps(s->norms.data + d->off, d->len, b, RR_MAXCP);
-        if (variant(a, na, b, nb)) {
-          fz += ph->idf;
-          break;
-        }
+  /* the share of the title's words (not stopwords) that are query words */
+  int tw = 0, tm = 0, lastpos = -1;
+  for (size_t k = 0; k < s->nd && s->d[k].col == 0; k++) {
+    const rr_dtok *d = &s->d[k];
+    if (d->pos == lastpos) continue; /* a colocated form of a counted word */
+    if (d->kind != KH_TOK_WORD && d->kind != KH_TOK_NUMBER && d->kind != KH_TOK_LATIN) continue;
+    if (kh_is_stopword(s->norms.data + d->off, d->len)) continue;
+    lastpos = d->pos;
+    tw++;
+    for (size_t m = k; m < s->nd && s->d[m].col == 0 && s->d[m].pos == d->pos; m++) {
+      int hit = 0;
+      for (int j = 0; j < s->nqt && !hit; j++) hit = tok_match(&s->qt[j], &s->d[m]);
+      if (hit) {
+        tm++;
+        break;
       }
     }
-    *bonus += p->w_fuzzy * fz;
   }
-  if (p->w_prox <= 0 || s->ninst < 2) return 0;
+  if (tw) f[KH__RR_FTFRAC] = (double)tm / tw;
+
+  /* words found only in another spelling: one edit apart or fused (idf), and
+  ** words found only under the same consonant skeleton (پوٹن / پیوٹن، اسٹاک /
+  ** سٹاک): a BM25 term weight of those occurrences, the title counting
+  ** w_title_col times, the length the tokens read */
+  int rc = 0;
+  for (int i = 0; i < s->np; i++) {
+    const rr_phrase *ph = &s->ph[i];
+    if (s->found[i] || !ph->positive || !ph->text || ph->prefix || ph->idf <= 1e-6 ||
+        kh_is_stopword(ph->text, ph->len))
+      continue;
+    uint32_t a[RR_MAXCP], b[RR_MAXCP];
+    size_t na = utf8_cps(ph->text, ph->len, a, RR_MAXCP);
+    if (na < 3) continue;
+    int hit = 0;
+    for (size_t k = 0; k < s->nd && !hit; k++) {
+      const rr_dtok *d = &s->d[k];
+      if (d->kind != KH_TOK_WORD || d->len < 6) continue;
+      size_t nb = utf8_cps(s->norms.data + d->off, d->len, b, RR_MAXCP);
+      hit = variant(a, na, b, nb);
+    }
+    if (hit) f[KH__RR_FFUZZY] += ph->idf;
+    if (!ph->skel || (p->w_skel <= 0 && !p->dump)) continue;
+    if (!s->skel_done) { /* the candidate's skeletons, once */
+      for (size_t k = 0; k < s->nd && !rc; k++) {
+        rr_dtok *d = &s->d[k];
+        d->skel = d->kind == KH_TOK_WORD && d->len >= 6 && d->h ? doc_skel(s, d, &rc) : 0;
+      }
+      if (rc) return rc;
+      s->skel_done = 1;
+    }
+    double tf = 0;
+    int last = -1, lastcol = -1;
+    for (size_t k = 0; k < s->nd; k++) {
+      const rr_dtok *d = &s->d[k];
+      if (d->skel != ph->skel || (d->pos == last && d->col == lastcol)) continue;
+      last = d->pos, lastcol = d->col;
+      tf += d->col == 0 ? RR_TITLE_TF : 1.0;
+    }
+    if (tf > 0) {
+      double dl = (double)(s->dlen[0] + s->dlen[1]), avg = s->avgdl > 0 ? s->avgdl : dl;
+      if (p->lead > 0 && avg > p->lead + s->dlen[0]) avg = p->lead + s->dlen[0]; /* lengths as read */
+      double K = RR_BM25_K1 * (1 - RR_BM25_B + RR_BM25_B * dl / (avg > 0 ? avg : 1));
+      f[KH__RR_FSKEL] += ph->idf * tf * (RR_BM25_K1 + 1) / (tf + K);
+    }
+  }
+
+  if (s->ninst < 2) return 0;
   qsort(s->inst, s->ninst, sizeof *s->inst, inst_cmp);
   for (int i = 0; i < s->np; i++) memset(s->acc[i], 0, sizeof(double) * (size_t)s->np);
   int any = 0;
@@ -393,7 +502,19 @@ static int score_doc(rr_state *s, double *bonus) {
       double m = s->ph[i].idf < s->ph[j].idf ? s->ph[i].idf : s->ph[j].idf;
       sum += m * (p->k1 + 1) * a / (a + K);
     }
-  *bonus += p->w_prox * sum;
+  f[KH__RR_FPROX] = sum;
+  return 0;
+}
+
+/* The bonus of one candidate: the weighted sum of its features. */
+static int score_doc(rr_state *s, int64_t rowid, double bm25, double *bonus) {
+  const kh__rr_params *p = s->par;
+  double f[KH__RR_NF];
+  int rc = doc_features(s, f);
+  if (rc) return rc;
+  if (p->dump) p->dump(p->dump_ctx, rowid, bm25, f, KH__RR_NF);
+  *bonus = p->w_prox * f[KH__RR_FPROX] + p->w_lead * f[KH__RR_FLEAD] + p->w_fuzzy * f[KH__RR_FFUZZY] +
+           p->w_tcov * f[KH__RR_FTCOV] + p->w_skel * f[KH__RR_FSKEL] + p->w_tfrac * f[KH__RR_FTFRAC];
   return 0;
 }
 
@@ -403,11 +524,16 @@ static int cand_cmp(const void *a, const void *b) {
   return x->ord < y->ord ? -1 : x->ord > y->ord; /* ties keep the first stage's order */
 }
 
+static int any_weight(const kh__rr_params *p) {
+  return p->w_prox > 0 || p->w_lead > 0 || p->w_fuzzy > 0 || p->w_tcov > 0 || p->w_skel > 0 || p->w_tfrac > 0 ||
+         p->dump;
+}
+
 int kh__rerank_wanted(const kh__query *q) {
   int words = 0;
   for (size_t i = 0; i < q->nterms && words < 2; i++)
     words += !kh_is_stopword(q->terms[i].norm, q->terms[i].len);
-  return words >= 2 && g_params.depth > 0 && (g_params.w_prox > 0 || g_params.w_lead > 0 || g_params.w_fuzzy > 0);
+  return words >= 2 && g_params.depth > 0 && any_weight(&g_params);
 }
 
 /* Fill s->d with the title and the lead of the body of one article. */
@@ -430,7 +556,7 @@ static int read_doc(rr_state *s, sqlite3_stmt *art, int64_t rowid) {
 int kh__rerank(kh_db *db, const kh__query *q, kh__cand *c, size_t n) {
   const kh__rr_params *p = &g_params;
   if (n > (size_t)p->depth) n = (size_t)p->depth;
-  if (n < 2 || (p->w_prox <= 0 && p->w_lead <= 0 && p->w_fuzzy <= 0)) return 0;
+  if (n < 2 || !any_weight(p)) return 0;
   rr_state *s = kh__calloc(1, sizeof *s);
   if (!s) return KH_ENOMEM;
   s->par = p;
@@ -460,6 +586,11 @@ int kh__rerank(kh_db *db, const kh__query *q, kh__cand *c, size_t n) {
   int useful = 0;
   for (int i = 0; i < s->np; i++) useful += s->ph[i].idf > 1e-6;
   if (useful < 2) s->have_stats = 0; /* one word: nothing to re-rank by */
+  for (int i = 0; !rc && s->have_stats && i < s->np; i++) { /* skeletons of the query's words */
+    rr_phrase *ph = &s->ph[i];
+    if (ph->text && !ph->prefix && ph->idf > 1e-6 && ph->len >= 6 && (p->w_skel > 0 || p->dump))
+      ph->skel = skel_hash(ph->text, ph->len, &rc);
+  }
   if (!rc && s->have_stats &&
       sqlite3_prepare_v2(db->sql, "SELECT title, body FROM article WHERE rowid = ?1", -1, &art, NULL) !=
           SQLITE_OK)
@@ -468,7 +599,7 @@ int kh__rerank(kh_db *db, const kh__query *q, kh__cand *c, size_t n) {
     double bonus = 0;
     c[i].ord = (int)i;
     rc = read_doc(s, art, c[i].rowid);
-    if (!rc) rc = score_doc(s, &bonus);
+    if (!rc) rc = score_doc(s, c[i].rowid, c[i].score, &bonus);
     c[i].score += bonus;
   }
   if (!rc && s->have_stats) qsort(c, n, sizeof *c, cand_cmp);

@@ -231,7 +231,16 @@ typedef struct kh__rr_params {
   int lead;       /* body tokens read (the lead); 0 = the whole body */
   double w_lead;  /* weight of the idf of query phrases found in the title or lead */
   double w_fuzzy; /* weight of the idf of query words found only in another spelling */
+  double w_tcov;  /* weight of the idf of query phrases found in the title */
+  double w_skel;  /* weight of the idf of query words found only by consonant skeleton */
+  double w_tfrac; /* weight of the share of the title's words that the query has */
+  /* benchmarks: called with every re-scored candidate's features (KH__RR_F*) */
+  void (*dump)(void *ctx, int64_t rowid, double bm25, const double *f, int nf);
+  void *dump_ctx;
 } kh__rr_params;
+
+/* The features of one candidate, in the order dump receives them. */
+enum { KH__RR_FPROX, KH__RR_FLEAD, KH__RR_FFUZZY, KH__RR_FTCOV, KH__RR_FSKEL, KH__RR_FTFRAC, KH__RR_NF };
 
 #define KH__RR_DEPTH 30
 
