@@ -41,9 +41,9 @@
 ** weight beats the list's floor (kept in memory).  Per batch
 ** (kh__champ_flush): the df of terms with a list is added in the file and
 ** their candidates that still beat the floor (re-read there) go in, trimmed
-** back to r; the forward row of every article of the batch is written from
-** memory (a build picking an article stored before counting began makes
-** its row from the stored text); counted terms (state 4) keep their df in
+** back to r; once the file holds t articles, the forward row of every
+** article of the batch is written from memory (a build picking one of the
+** first t articles makes its row from the stored text); counted terms (state 4) keep their df in
 ** memory, written every CH_PEND_BATCHES batches and at close, and move to
 ** "wanted" at CH_T; other terms are counted per window of CH_WINDOW
 ** articles, and one in 0.5% of a window is followed from then on with its
@@ -958,18 +958,21 @@ int kh__champ_flush(kh_db *db) {
   kh_free(lists);
   /* the forward rows of the batch's other articles, from memory: most
   ** articles enter some list sooner or later (71% of 100k recombined ones
-  ** did), and a row made now costs a fraction of one made from the text */
-  for (size_t i = 0; i < c->ndocs && !rc; i++) {
+  ** did), and a row made now costs a fraction of one made from the text.
+  ** Before the file holds t articles no list exists; those (at most t)
+  ** articles get their rows from the text if a list takes them. */
+  int rows = c->active && docs >= c->t;
+  for (size_t i = 0; rows && i < c->ndocs && !rc; i++) {
     bdoc *b = &c->docs[i];
     if (!b->fwd && !(rc = write_fwd(db, b->doc, b->dl, c->pool + b->start, b->n))) b->fwd = 1;
   }
   if (!rc && ++c->flushes >= CH_PEND_BATCHES) rc = write_pending(db);
   /* every article from fwd_all on has a forward row (builds need not look) */
   if (!rc && c->fwd_all < 0) rc = meta_key(db, "fwd_all", 0, &c->fwd_all);
-  if (!rc && c->active && !c->fwd_all && c->ndocs) {
+  if (!rc && rows && !c->fwd_all && c->ndocs) {
     c->fwd_all = c->docs[0].doc;
     rc = meta_set(db, "fwd_all", c->fwd_all);
-  } else if (!rc && !c->active && c->fwd_all > 0) {
+  } else if (!rc && !rows && c->fwd_all > 0) {
     c->fwd_all = c->bmax_doc + 1;
     rc = meta_set(db, "fwd_all", c->fwd_all);
   }
