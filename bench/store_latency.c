@@ -3,21 +3,26 @@
 ** fetch, snippet from the original text) for 1-, 2- and 3-word queries at
 ** 10k and 100k articles (and more with an argument), three ways in the same
 ** run on the same articles and queries:
-**   khabar      kh_search as shipped (champion lists for frequent words, champ.c)
-**   khabar-fts  kh_search with KHABAR_NO_CHAMP=1: FTS5 BM25 over every match
-**               (exact; the reference for overlap@10 and NDCG@10, gain = BM25)
+**   khabar      kh_search as shipped: the exact top k from the champion lists
+**               when they certify it, else one pruned pass over FTS5's
+**               matches (champ.c, topk.c)
+**   khabar-fts  kh_search with KHABAR_NO_CHAMP=1: FTS5 ORDER BY rank, bm25 over
+**               every match (the reference for overlap@10 and NDCG@10, gain = BM25)
 **   u61         plain FTS5 + unicode61, MATCH ... ORDER BY rank LIMIT 10, no snippets
-** It also prints how the champion-list queries ended (certified exact,
-** approximate, "short": the lists could not or were not expected to fill the
-** page -> FTS5, one word uncertified -> FTS5), the CPU seconds each engine
+** It also prints how the khabar queries ended (from the lists, by the pruned
+** scan with the rows it visited and scored, or left to FTS5), the CPU seconds each engine
 ** spent building its database, what the databases hold, and per query wall
 ** and process-CPU p50/p99/mean (on a shared machine wall includes waiting).
 ** khabar and khabar-fts run in alternating order, query by query.
 **
 ** The articles are RECOMBINED from real sentences of pk-news-2024 + COUNTER
-** (4-19 random sentences each, seeded).  Query words are drawn from the
-** running text of random sentences (so frequent content words come up
-** often), stopwords and one-letter words skipped; words of a query are ANDed.
+** (4-19 random sentences each, seeded).  Query words: each word of a query
+** independently, a sentence drawn uniformly from the real sentences, then a
+** token of it drawn uniformly among its words of 4+ bytes (2+ Urdu letters)
+** that are neither stopwords nor colocated alternatives.  So words come up
+** as often as they occur in running text (frequent content words often),
+** and the words of one query are nearly independent of each other (rarely
+** in the same article more than chance says); they are ANDed.
 **
 **   make bench && ./build/bench/store_latency [../shared/data] [sizes, e.g. 10000,100000]
 **   LAT_KEEP=1 TMPDIR=dir ...   keep the databases (named by size) and reuse them
@@ -167,10 +172,11 @@ int main(int argc, char **argv) {
   load(dir, "pk-news-2024/pk-news-2024.jsonl");
   load(dir, "counter/counter.jsonl");
   printf("articles RECOMBINED from %zu real sentences of pk-news-2024 + COUNTER; %d queries per\n"
-         "row, words drawn from running text (no stopwords, 2+ letters), ANDed; top 10.\n"
-         "khabar = kh_search (with snippets; champion lists where they apply); khabar-fts = the same\n"
-         "call with KHABAR_NO_CHAMP=1 (FTS5 BM25 over every match: the exact reference for overlap@10\n"
-         "and NDCG@10, gain = BM25 score); u61 = plain FTS5 unicode61 MATCH ORDER BY rank LIMIT 10.\n"
+         "row, each word independently a random word (2+ letters, no stopword) of a random real\n"
+         "sentence, ANDed; top 10.\n"
+         "khabar = kh_search (with snippets; exact top k from the lists or the pruned scan); khabar-fts =\n"
+         "the same call with KHABAR_NO_CHAMP=1 (FTS5 ORDER BY rank: the reference for overlap@10 and\n"
+         "NDCG@10, gain = BM25 score); u61 = plain FTS5 unicode61 MATCH ORDER BY rank LIMIT 10.\n"
          "p50/p99/mean: wall ms per query; cpu p50/p99/mean: process CPU ms per query (the machine is\n"
          "shared: wall includes waiting for a core).\n\n",
          nsent, NQ);

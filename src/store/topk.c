@@ -19,6 +19,8 @@
 **
 **   ub = sum_i idf_i · d_i·(k1+1) / (d_i + k1·(1 − b + b·lo/avgdl))
 **
+** The phrases are read in order of idf, highest first, and the bound is
+** checked after each (a phrase not read yet counts k1 + 1, its most).
 ** A row whose ub is below the k-th best score so far is dropped there; only
 ** the others read their length and get the exact score, written as FTS5's
 ** bm25() writes it (same operations in the same order, so the same double).
@@ -46,6 +48,8 @@ typedef struct scan_state {
   int rc;                     /* first error */
   size_t np;                  /* phrases in the expression */
   double idf[KH__TOPK_MAX_TERMS];
+  size_t order[KH__TOPK_MAX_TERMS]; /* phrases by idf, highest first */
+  double rest[KH__TOPK_MAX_TERMS];  /* bound of the phrases after order[j]: sum idf·(k1+1) */
   double avgdl;
   kh__champ_hit *heap;        /* min-heap on (score, -rowid), n of k */
   size_t n;
@@ -112,6 +116,12 @@ static int setup(scan_state *s, const Fts5ExtensionApi *api, Fts5Context *fts) {
     double idf = log(((double)nrow - (double)nhit + 0.5) / ((double)nhit + 0.5));
     s->idf[i] = idf <= 0.0 ? 1e-6 : idf;
   }
+  for (size_t i = 0; i < s->np; i++) { /* insertion sort: at most 8 */
+    size_t j = i;
+    for (; j > 0 && s->idf[s->order[j - 1]] < s->idf[i]; j--) s->order[j] = s->order[j - 1];
+    s->order[j] = i;
+  }
+  for (size_t j = s->np; j-- > 0;) s->rest[j] = j + 1 < s->np ? s->rest[j + 1] + s->idf[s->order[j + 1]] * (K1 + 1.0) : 0.0;
   s->ready = 1;
   return rc;
 }
@@ -137,10 +147,18 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
   }
   if (s->rc) return;
   int rc = s->ready ? SQLITE_OK : setup(s, api, fts);
+  if (rc != SQLITE_OK) {
+    s->rc = rc;
+    return;
+  }
   const kh__topk_req *r = s->r;
   double d[KH__TOPK_MAX_TERMS];
   int last[2] = {-1, -1}; /* last position seen in title, body: the row is longer */
-  for (size_t i = 0; rc == SQLITE_OK && i < s->np; i++) {
+  s->rows++;
+  /* phrases by idf, highest first; after each one the row's bound: the
+  ** phrases read at the length bound, the others at most k1 + 1 each */
+  for (size_t j = 0; j < s->np; j++) {
+    size_t i = s->order[j];
     Fts5PhraseIter it;
     int col, off;
     d[i] = 0;
@@ -149,17 +167,15 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
       d[i] += col == 0 ? W_TITLE : W_BODY;
       if (col < 2 && off > last[col]) last[col] = off;
     }
-  }
-  if (rc != SQLITE_OK) {
-    s->rc = rc;
-    return;
-  }
-  s->rows++;
-  if (s->n == r->k) { /* bound: the shortest article gives every phrase its highest weight */
-    double lo = (double)(last[0] + 1) + (double)(last[1] + 1), ub = 0;
+    if (rc != SQLITE_OK) {
+      s->rc = rc;
+      return;
+    }
+    if (s->n < r->k) continue;
+    double lo = (double)(last[0] + 1) + (double)(last[1] + 1), ub = s->rest[j];
     if (lo < r->min_dl) lo = r->min_dl;
     double norm = K1 * (1 - B + B * lo / s->avgdl);
-    for (size_t i = 0; i < s->np; i++) ub += s->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + norm));
+    for (size_t m = 0; m <= j; m++) ub += s->idf[s->order[m]] * ((d[s->order[m]] * (K1 + 1.0)) / (d[s->order[m]] + norm));
     if (ub * (1 + 1e-12) < s->heap[0].score) return;
   }
   int len = 0;
