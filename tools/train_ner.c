@@ -49,35 +49,51 @@
 typedef struct unit {
   kh__doc d;
   uint8_t *gold;      /* per token */
+  int dom;            /* training corpus: 1 IL-NER, 2 UNER, 3 jahangir, 4 ijnlp */
 } unit;
+
+/* KH_NER_DOMAIN=1: feature augmentation by corpus (Daume 2007): during
+** training every feature also has a copy private to the unit's corpus, which
+** takes up what one annotation scheme does and the others do not; the model
+** file keeps only the shared copies, so the shipped tagger is one model with
+** no corpus switch. */
+static int g_domain;
 
 typedef struct model {
   kh__map index;      /* key | 1<<32 -> row */
   uint32_t *keys;
+  uint8_t *dom;       /* 0 shared, else the corpus of a private copy */
   double (*w)[KH__NER_NLABELS];
   double (*u)[KH__NER_NLABELS]; /* sum of c * update, for averaging */
+  double (*acc)[KH__NER_NLABELS]; /* sum of the averaged weights of finished runs (KH_NER_MIX) */
   uint32_t *count;
   size_t n, cap;
 } model;
 
-static int32_t row_of(model *m, uint32_t key, int add) {
-  int32_t r = kh__map_get(&m->index, key | 0x100000000ULL);
+/* key: a feature key in the low 32 bits, (corpus + 1) << 32 above */
+static int32_t row_of(model *m, uint64_t key, int add) {
+  if (!(key >> 32)) key |= 0x100000000ULL;
+  int32_t r = kh__map_get(&m->index, key);
   if (r >= 0 || !add) return r;
   if (m->n == m->cap) {
     m->cap = m->cap ? m->cap * 2 : 1 << 16;
     m->keys = realloc(m->keys, m->cap * sizeof *m->keys);
+    m->dom = realloc(m->dom, m->cap * sizeof *m->dom);
     m->w = realloc(m->w, m->cap * sizeof *m->w);
     m->u = realloc(m->u, m->cap * sizeof *m->u);
+    m->acc = realloc(m->acc, m->cap * sizeof *m->acc);
     m->count = realloc(m->count, m->cap * sizeof *m->count);
-    if (!m->keys || !m->w || !m->u || !m->count) nd_die("out of memory");
+    if (!m->keys || !m->dom || !m->w || !m->u || !m->acc || !m->count) nd_die("out of memory");
   }
   r = (int32_t)m->n++;
-  m->keys[r] = key;
+  m->keys[r] = (uint32_t)key;
+  m->dom[r] = (uint8_t)((key >> 32) - 1);
   memset(m->w[r], 0, sizeof m->w[r]);
   memset(m->u[r], 0, sizeof m->u[r]);
+  memset(m->acc[r], 0, sizeof m->acc[r]);
   m->count[r] = 0;
   int rc = 0;
-  kh__map_put(&m->index, key | 0x100000000ULL, r, &rc);
+  kh__map_put(&m->index, key, r, &rc);
   if (rc) nd_die("out of memory");
   return r;
 }
@@ -91,13 +107,14 @@ static int label_of(const nd_unit *nu, const kh__tok *t) {
   return KH__NER_O;
 }
 
-static void load(const kh_analyzer *a, nd_set *set, unit **units, size_t *nunits) {
+static void load(const kh_analyzer *a, nd_set *set, unit **units, size_t *nunits, int dom) {
   *units = realloc(*units, (*nunits + set->n) * sizeof **units);
   if (!*units) nd_die("out of memory");
   for (size_t i = 0; i < set->n; i++) {
     unit *u = &(*units)[(*nunits)++];
     memset(u, 0, sizeof *u);
     u->d.a = a;
+    u->dom = dom;
     kh_article art = {.body = set->u[i].text, .body_len = set->u[i].len};
     if (kh__doc_build(&u->d, &art)) nd_die("kh__doc_build failed");
     kh__free(u->d.present);
@@ -113,19 +130,39 @@ static void load(const kh_analyzer *a, nd_set *set, unit **units, size_t *nunits
   }
 }
 
-static double score_row(model *m, uint32_t key, int l) {
+/* static features of token i, and with KH_NER_DOMAIN their copies private
+** to corpus dom (dom 0: shared ones only, as at run time) */
+static int sfeats(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint64_t *out, int dom) {
+  uint32_t f[KH__NER_MAXF];
+  int n = kh__ner_feats_static(d, t0, t1, i, f);
+  for (int k = 0; k < n; k++) out[k] = f[k];
+  if (!g_domain || !dom) return n;
+  for (int k = 0; k < n; k++) out[n + k] = (uint64_t)(dom + 1) << 32 | f[k];
+  return 2 * n;
+}
+
+static int pfeats(const kh__doc *d, int32_t i, int prev, uint64_t *out, int dom) {
+  uint32_t f[KH__NER_NPREV];
+  kh__ner_feats_prev(d, i, prev, f);
+  for (int k = 0; k < KH__NER_NPREV; k++) out[k] = f[k];
+  if (!g_domain || !dom) return KH__NER_NPREV;
+  for (int k = 0; k < KH__NER_NPREV; k++) out[KH__NER_NPREV + k] = (uint64_t)(dom + 1) << 32 | f[k];
+  return 2 * KH__NER_NPREV;
+}
+
+static double score_row(model *m, uint64_t key, int l) {
   int32_t r = row_of(m, key, 0);
   return r < 0 ? 0 : m->w[r][l];
 }
 
 /* Viterbi with the current weights (the same search as kh__ner_tag). */
-static void viterbi(model *m, const kh__doc *d, int32_t t0, int32_t t1, uint8_t *out) {
+static void viterbi(model *m, const kh__doc *d, int32_t t0, int32_t t1, uint8_t *out, int dom) {
   int32_t n = t1 - t0;
   double *dp = malloc((size_t)n * KH__NER_NLABELS * sizeof *dp);
   uint8_t *bp = malloc((size_t)n * KH__NER_NLABELS);
   if (!dp || !bp) nd_die("out of memory");
   const double NEG = -1e300;
-  uint32_t f[KH__NER_MAXF], pf[KH__NER_NPREV];
+  uint64_t f[2 * KH__NER_MAXF], pf[2 * KH__NER_NPREV];
   for (int32_t i = 0; i < n; i++) {
     double *cur = dp + (size_t)i * KH__NER_NLABELS;
     uint8_t *b = bp + (size_t)i * KH__NER_NLABELS;
@@ -141,17 +178,20 @@ static void viterbi(model *m, const kh__doc *d, int32_t t0, int32_t t1, uint8_t 
       continue;
     }
     double st[KH__NER_NLABELS] = {0};
-    int nf = kh__ner_feats_static(d, t0, t1, t0 + i, f);
-    for (int k = 0; k < nf; k++)
-      for (int l = 0; l < KH__NER_NLABELS; l++) st[l] += score_row(m, f[k], l);
+    int nf = sfeats(d, t0, t1, t0 + i, f, dom);
+    for (int k = 0; k < nf; k++) {
+      int32_t r = row_of(m, f[k], 0);
+      if (r >= 0)
+        for (int l = 0; l < KH__NER_NLABELS; l++) st[l] += m->w[r][l];
+    }
     for (int p = 0; p < KH__NER_NLABELS; p++) {
       if (prv ? prv[p] <= NEG : p != KH__NER_O) continue;
-      kh__ner_feats_prev(d, t0 + i, p, pf);
+      int np = pfeats(d, t0 + i, p, pf, dom);
       double base = prv ? prv[p] : 0;
       for (int l = 0; l < KH__NER_NLABELS; l++) {
         if (!kh__ner_allowed(p, l)) continue;
         double v = base + st[l];
-        for (int k = 0; k < KH__NER_NPREV; k++) v += score_row(m, pf[k], l);
+        for (int k = 0; k < np; k++) v += score_row(m, pf[k], l);
         if (v > cur[l]) cur[l] = v, b[l] = (uint8_t)p;
       }
     }
@@ -171,13 +211,13 @@ static void viterbi(model *m, const kh__doc *d, int32_t t0, int32_t t1, uint8_t 
 /* Exact-span scores of the tagger alone (its BIO spans over gold token
 ** spans, no gazetteer merging or title stripping) on units: how much the
 ** pipeline in entities.c adds or loses. */
-static void tagger_alone(model *m, const char *name, unit *us, size_t n) {
+static void tagger_alone(model *m, const char *name, unit *us, size_t n, int dom) {
   long tp[4] = {0}, fp[4] = {0}, fn[4] = {0};
   for (size_t k = 0; k < n; k++) {
     kh__doc *d = &us[k].d;
     uint8_t *pred = malloc(d->ntok + 1), *g = us[k].gold;
     for (size_t s = 0; s < d->nsent; s++)
-      if (d->sents[s].t1 > d->sents[s].t0) viterbi(m, d, d->sents[s].t0, d->sents[s].t1, pred + d->sents[s].t0);
+      if (d->sents[s].t1 > d->sents[s].t0) viterbi(m, d, d->sents[s].t0, d->sents[s].t1, pred + d->sents[s].t0, dom);
     for (int side = 0; side < 2; side++) {
       const uint8_t *x = side ? g : pred, *y = side ? pred : g;
       for (size_t i = 0; i < d->ntok; i++) {
@@ -231,10 +271,11 @@ int main(int argc, char **argv) {
   /* KH_NER_SETS (experiments): which training sets, of il,uner,jahangir,ijnlp */
   const char *sets = getenv("KH_NER_SETS");
   if (!sets) sets = "il,uner,jahangir";
-  if (strstr(sets, "il")) load(a, &il, &units, &nunits);
-  if (strstr(sets, "uner")) load(a, &un, &units, &nunits);
-  if (strstr(sets, "jahangir")) load(a, &jh, &units, &nunits);
-  if (strstr(sets, "ijnlp")) load(a, &ij, &units, &nunits);
+  g_domain = getenv("KH_NER_DOMAIN") ? atoi(getenv("KH_NER_DOMAIN")) : 0;
+  if (strstr(sets, "il")) load(a, &il, &units, &nunits, 1);
+  if (strstr(sets, "uner")) load(a, &un, &units, &nunits, 2);
+  if (strstr(sets, "jahangir")) load(a, &jh, &units, &nunits, 3);
+  if (strstr(sets, "ijnlp")) load(a, &ij, &units, &nunits, 4);
   size_t ntok = 0;
   for (size_t i = 0; i < nunits; i++) ntok += units[i].d.ntok;
   fprintf(stderr, "train_ner: %zu units (IL-NER train %zu, UNER train %zu, jahangir %zu, ijnlp %zu), %zu tokens\n",
@@ -242,32 +283,38 @@ int main(int argc, char **argv) {
   model m = {0};
   size_t *order = malloc(nunits * sizeof *order);
   for (size_t i = 0; i < nunits; i++) order[i] = i;
-  uint64_t seed = 42;
+  uint64_t seed = getenv("KH_NER_SEED") ? strtoull(getenv("KH_NER_SEED"), NULL, 10) : 42; /* shuffling */
   double c = 1;
-  uint32_t f[KH__NER_MAXF];
+  uint64_t f[2 * KH__NER_MAXF];
   uint8_t *pred = NULL;
   size_t predcap = 0;
   /* how often each static feature occurs (pruning) */
   for (size_t k = 0; k < nunits; k++) {
     kh__doc *d = &units[k].d;
+    int dom = units[k].dom;
     for (size_t s = 0; s < d->nsent; s++)
       for (int32_t i = d->sents[s].t0; i < d->sents[s].t1; i++) {
         if (kh__ner_skip(d, i)) continue;
-        int nf = kh__ner_feats_static(d, d->sents[s].t0, d->sents[s].t1, i, f);
+        int nf = sfeats(d, d->sents[s].t0, d->sents[s].t1, i, f, dom);
         for (int q = 0; q < nf; q++) {
           int32_t r = row_of(&m, f[q], 1); /* may move m.count */
           m.count[r]++;
         }
-        uint32_t pf[KH__NER_NPREV];
+        uint64_t pf[2 * KH__NER_NPREV];
         for (int p = 0; p < KH__NER_NLABELS; p++) {
-          kh__ner_feats_prev(d, i, p, pf);
-          for (int q = 0; q < KH__NER_NPREV; q++) {
+          int np = pfeats(d, i, p, pf, dom);
+          for (int q = 0; q < np; q++) {
             int32_t r = row_of(&m, pf[q], 1);
             m.count[r]++;
           }
         }
       }
   }
+  /* KH_NER_MIX=K: K perceptrons on K different shufflings, their averaged
+  ** weights averaged (parameter mixing; less dependence on the order) */
+  int mix = getenv("KH_NER_MIX") ? atoi(getenv("KH_NER_MIX")) : 1;
+  if (mix < 1) mix = 1;
+  for (int run = 0; run < mix; run++) {
   for (int ep = 0; ep < EPOCHS; ep++) {
     for (size_t i = nunits; i > 1; i--) { /* Fisher-Yates with an LCG */
       seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -288,7 +335,7 @@ int main(int argc, char **argv) {
         int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
         int32_t n = t1 - t0;
         if (n <= 0) continue;
-        viterbi(&m, d, t0, t1, pred + t0);
+        viterbi(&m, d, t0, t1, pred + t0, u->dom);
         /* gold as valid BIO */
         uint8_t *g = u->gold + t0;
         for (int32_t i = 0; i < n; i++) {
@@ -303,20 +350,20 @@ int main(int argc, char **argv) {
           int gl = g[i], pl = pred[t0 + i];
           if (gl == pl && gp == pp) continue;
           if (gl != pl) errors++;
-          int nf = kh__ner_feats_static(d, t0, t1, t0 + i, f);
+          int nf = sfeats(d, t0, t1, t0 + i, f, u->dom);
           for (int q = 0; q < nf; q++)
             if (gl != pl) {
               int32_t r = row_of(&m, f[q], 1);
               m.w[r][gl] += 1, m.u[r][gl] += c, m.w[r][pl] -= 1, m.u[r][pl] -= c;
             }
-          uint32_t pf[KH__NER_NPREV];
-          kh__ner_feats_prev(d, t0 + i, gp, pf);
-          for (int q = 0; q < KH__NER_NPREV; q++) {
+          uint64_t pf[2 * KH__NER_NPREV];
+          int np = pfeats(d, t0 + i, gp, pf, u->dom);
+          for (int q = 0; q < np; q++) {
             int32_t r = row_of(&m, pf[q], 1);
             m.w[r][gl] += 1, m.u[r][gl] += c;
           }
-          kh__ner_feats_prev(d, t0 + i, pp, pf);
-          for (int q = 0; q < KH__NER_NPREV; q++) {
+          np = pfeats(d, t0 + i, pp, pf, u->dom);
+          for (int q = 0; q < np; q++) {
             int32_t r = row_of(&m, pf[q], 1);
             m.w[r][pl] -= 1, m.u[r][pl] -= c;
           }
@@ -326,6 +373,15 @@ int main(int argc, char **argv) {
     }
     fprintf(stderr, "train_ner: epoch %d: %zu errors / %zu tokens, %zu features\n", ep + 1, errors, seen, m.n);
   }
+  for (size_t r = 0; r < m.n; r++)
+    for (int l = 0; l < KH__NER_NLABELS; l++) {
+      m.acc[r][l] += m.w[r][l] - m.u[r][l] / c;
+      m.w[r][l] = m.u[r][l] = 0;
+    }
+  c = 1;
+  }
+  for (size_t r = 0; r < m.n; r++)
+    for (int l = 0; l < KH__NER_NLABELS; l++) m.w[r][l] = m.acc[r][l] / mix;
   /* averaged weights, pruned and quantized; rows sorted by key */
   size_t kept = 0;
   uint32_t *keys = malloc(m.n * sizeof *keys);
@@ -339,7 +395,7 @@ int main(int argc, char **argv) {
   qsort(pairs, m.n, sizeof *pairs, cmp64);
   for (size_t k = 0; k < m.n; k++) {
     size_t r = (size_t)(pairs[k] & 0xffffffffu);
-    if (m.count[r] < MIN_COUNT) continue;
+    if (m.count[r] < MIN_COUNT || m.dom[r]) continue;
     int nz = 0;
     int16_t q[KH__NER_NLABELS];
     for (int l = 0; l < KH__NER_NLABELS; l++) {
@@ -366,9 +422,9 @@ int main(int argc, char **argv) {
     {
       unit *du = NULL;
       size_t nd = 0;
-      load(a, &il_dev, &du, &nd);
+      load(a, &il_dev, &du, &nd, 0);
       size_t n_il = nd;
-      load(a, &un_dev, &du, &nd);
+      load(a, &un_dev, &du, &nd, 0);
       for (size_t i = 0; i < nd; i++) /* gold as valid BIO, as in training */
         for (size_t t = 0; t < du[i].d.ntok; t++) {
           uint8_t *gg = du[i].gold;
@@ -379,8 +435,13 @@ int main(int argc, char **argv) {
       double cc = c;
       for (size_t r = 0; r < m.n; r++) /* averaged weights, unpruned */
         for (int l = 0; l < KH__NER_NLABELS; l++) m.w[r][l] -= m.u[r][l] / cc;
-      tagger_alone(&m, "IL-NER fold", du, n_il);
-      tagger_alone(&m, "UNER fold", du + n_il, nd - n_il);
+      tagger_alone(&m, "IL-NER fold", du, n_il, 0);
+      tagger_alone(&m, "UNER fold", du + n_il, nd - n_il, 0);
+      if (g_domain) { /* with each corpus's private copies (one model per scheme) */
+        tagger_alone(&m, "IL-NER fold", du, n_il, 1);
+        tagger_alone(&m, "UNER fold", du + n_il, nd - n_il, 2);
+        tagger_alone(&m, "IL-NER fold", du, n_il, 2);
+      }
       for (size_t i = 0; i < nd; i++) kh__doc_free(&du[i].d), free(du[i].gold);
       free(du);
     }
@@ -434,8 +495,10 @@ int main(int argc, char **argv) {
   free(idx);
   free(pairs);
   free(m.keys);
+  free(m.dom);
   free(m.w);
   free(m.u);
+  free(m.acc);
   free(m.count);
   kh__map_free(&m.index);
   nd_free(&il);

@@ -162,6 +162,12 @@ static void gate(kh__doc *d) {
 
 static int name_like(const kh__doc *d, size_t t);
 
+/* 1 if token i's normalized form is w */
+static int tok_is(const kh__doc *d, int32_t i, const char *w) {
+  size_t n = strlen(w);
+  return d->toks[i].nlen == n && !memcmp(KH__TOKNORM(d, i), w, n);
+}
+
 static int ner_type(uint8_t l) {
   return l == KH__NER_O ? 0 : l <= KH__NER_I_PER ? KH_ENT_PER : l <= KH__NER_I_LOC ? KH_ENT_LOC : KH_ENT_ORG;
 }
@@ -221,6 +227,10 @@ static void lexicon_rules(kh__doc *d) {
 static int swallow(const kh__doc *d, const kh__ment *m, int32_t i, int32_t j, int type) {
   if (d->flags & KH__ANALYZE_KEEP_GAZ) return 0;
   if (m->source != KH_MSRC_GAZ || m->t0 < i || m->t1 > j || m->t1 - m->t0 >= j - i) return 0;
+  /* a name matched in a piece of a word the tokenizer split (چین in کوچین) */
+  if ((m->t0 > i && d->toks[m->t0 - 1].end == d->toks[m->t0].start) ||
+      (m->t1 < j && d->toks[m->t1 - 1].end == d->toks[m->t1].start))
+    return 1;
   return m->type == type ? type == KH_ENT_PER : m->type == KH_ENT_LOC && type == KH_ENT_ORG;
 }
 
@@ -245,8 +255,9 @@ static void tagger(kh__doc *d) {
     if (lab != stack) kh__free(lab);
   }
   if (d->rc) return;
-  /* a place or organisation name of the gazetteer where the tagger sees no
-  ** name at all is a common word here (بدھ کی شام "evening", not Syria;
+  /* a place name of the gazetteer where the tagger sees no place (no
+  ** token labelled LOC; 4-fold development CV 0.7336 -> 0.7348 against "no
+  ** name at all") is a common word here (بدھ کی شام "evening", not Syria;
   ** مالی "financial", not Mali; ڈیجیٹل انڈیا a programme): dropped.  People
   ** of the gazetteer are kept (the curated leaders in every spelling). */
   if (!(d->flags & KH__ANALYZE_KEEP_GAZ))
@@ -254,7 +265,7 @@ static void tagger(kh__doc *d) {
       kh__ment *m = &d->ments[i];
       if (m->dead || m->source != KH_MSRC_GAZ || m->type != KH_ENT_LOC) continue;
       int named = 0;
-      for (int32_t t = m->t0; t < m->t1 && !named; t++) named = d->toks[t].ner != KH__NER_O;
+      for (int32_t t = m->t0; t < m->t1 && !named; t++) named = ner_type(d->toks[t].ner) == KH_ENT_LOC;
       if (!named) kill(d, m);
     }
   for (size_t s = 0; s < d->nsent && !d->rc; s++) {
@@ -271,7 +282,16 @@ static void tagger(kh__doc *d) {
       int32_t span_end = j;
       /* titles and demonyms before a person's name are not the name (صدر ولیری) */
       if (type == KH_ENT_PER)
-        while (i < j && (d->toks[i].wcls & (KH__W_TITLE | KH__W_DEMONYM | KH__W_FUNC))) i++;
+        while (i < j && (d->toks[i].wcls & (KH__W_TITLE | KH__W_DEMONYM | KH__W_FUNC))) {
+          /* ولی and امیر are titles (ولی عہد crown prince, امیر جماعت) and
+          ** given names (ولی خان، امیر خسرو): before a name word, a name */
+          if (tok_is(d, i, "ولی") && i + 1 < j && tok_is(d, i + 1, "عہد")) {
+            i += 2;
+            continue;
+          }
+          if ((tok_is(d, i, "ولی") || tok_is(d, i, "امیر")) && i + 1 < j && !d->toks[i + 1].wcls) break;
+          i++;
+        }
       if (i == j) {
         i = span_end;
         continue;

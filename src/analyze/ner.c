@@ -103,6 +103,19 @@ static const kh__ner_slot *ner_slot(const kh__ner_model *m, uint32_t k) {
   return NULL;
 }
 
+/* the Urdu spelling of a Latin letter, as in initials (کے ایس سیٹھی) */
+static int letter_name(const kh__doc *d, int32_t i) {
+  static const char *const letters[] = {"اے", "بی", "سی", "ڈی", "ای", "ایف", "جی", "ایچ", "آئی", "جے", "کے",
+                                        "ایل", "ایم", "این", "او", "پی", "کیو", "آر", "ایس", "ٹی", "یو", "وی",
+                                        "ڈبلیو", "ایکس", "وائی", "زیڈ"};
+  if (i < 0 || (size_t)i >= d->ntok || !kh__is_word(d, (size_t)i)) return 0;
+  size_t n = d->toks[i].nlen;
+  const char *s = KH__TOKNORM(d, i);
+  for (size_t k = 0; k < sizeof letters / sizeof letters[0]; k++)
+    if (strlen(letters[k]) == n && !memcmp(letters[k], s, n)) return 1;
+  return 0;
+}
+
 void kh__ner_gaztags(kh__doc *d) {
   const kh_analyzer *a = d->a;
   for (size_t i = 0; i < d->ntok; i++) {
@@ -264,8 +277,17 @@ int kh__ner_allowed(int prev, int l) {
 
 int kh__ner_skip(const kh__doc *d, int32_t i) {
   if (!kh__is_word(d, (size_t)i)) return 1;
-  return (d->toks[i].wcls & (KH__W_NE | KH__W_KO | KH__W_SE | KH__W_GEN | KH__W_LOCPOST | KH__W_KI |
-                             KH__W_AUX | KH__W_SAY)) != 0;
+  const kh__tok *t = &d->toks[i];
+  if (!(t->wcls & (KH__W_NE | KH__W_KO | KH__W_SE | KH__W_GEN | KH__W_LOCPOST | KH__W_KI | KH__W_AUX | KH__W_SAY)))
+    return 0;
+  /* a cue word the tokenizer split off a longer word (کوچین = کو|چین, no
+  ** space between) may be the start of a name: the tagger decides */
+  if ((size_t)i + 1 < d->ntok && d->toks[i + 1].start == t->end && d->toks[i + 1].field == t->field &&
+      kh__is_word(d, (size_t)i + 1))
+    return 0;
+  /* کے next to another letter is the initial K (کے سی نیوگی، ایس کے واڈکر) */
+  if ((t->wcls & KH__W_GEN) && letter_name(d, i) && (letter_name(d, i + 1) || letter_name(d, i - 1))) return 0;
+  return 1;
 }
 
 static void add_slot(const kh__ner_model *m, uint32_t k, int32_t *score) {
