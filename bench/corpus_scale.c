@@ -13,10 +13,15 @@
 **
 **   make bench && ./build/bench/corpus_scale [N (default 40000)] [--data DIR] [--only 0|1]
 **   ./build/bench/corpus_scale N --jsonl FILE   (the same N articles as JSON Lines, for khabar ingest)
+**   ./build/bench/corpus_scale --u61 FILE DB    (the peer of `khabar ingest FILE`: plain SQLite,
+**        article table + external-content FTS5 unicode61, batches of 500, JSON parsed by
+**        jansson; prints CPU and wall seconds)
 */
 #include "khabar.h"
 
 #include <jansson.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +102,67 @@ static int count_hit(void *ctx, const kh_reuse_hit *h) {
   return 0;
 }
 
+static double cpu_now(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* Plain FTS5 + unicode61 ingest of a JSON Lines file (the peer). */
+static int u61_ingest(const char *in, const char *path) {
+  FILE *f = fopen(in, "r");
+  sqlite3 *db;
+  if (!f || sqlite3_open(path, &db) != SQLITE_OK) return 1;
+  struct timespec w0, w1;
+  clock_gettime(CLOCK_MONOTONIC, &w0);
+  double c0 = cpu_now();
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+               "CREATE TABLE article(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, source TEXT, published TEXT,"
+               " title TEXT, body TEXT);"
+               "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article',"
+               " content_rowid='rowid', tokenize='unicode61');",
+               NULL, NULL, NULL);
+  sqlite3_stmt *a, *x;
+  if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO article(id, source, published, title, body) VALUES (?,?,?,?,?)",
+                         -1, &a, NULL) ||
+      sqlite3_prepare_v2(db, "INSERT INTO article_fts(rowid, title, body) VALUES (?1, ?2, ?3)", -1, &x, NULL))
+    return 1;
+  char *line = NULL;
+  size_t cap = 0;
+  long n = 0;
+  while (getline(&line, &cap, f) > 0) {
+    json_t *o = json_loads(line, 0, NULL);
+    if (!o) continue;
+    if (n % 500 == 0) sqlite3_exec(db, n ? "COMMIT; BEGIN" : "BEGIN", NULL, NULL, NULL);
+    const char *k[5] = {"id", "source", "published", "title", "body"};
+    for (int i = 0; i < 5; i++) sqlite3_bind_text(a, i + 1, json_string_value(json_object_get(o, k[i])), -1, SQLITE_STATIC);
+    int rc = sqlite3_step(a);
+    sqlite3_reset(a);
+    if (rc == SQLITE_DONE && sqlite3_changes(db)) {
+      sqlite3_bind_int64(x, 1, sqlite3_last_insert_rowid(db));
+      sqlite3_bind_text(x, 2, json_string_value(json_object_get(o, "title")), -1, SQLITE_STATIC);
+      sqlite3_bind_text(x, 3, json_string_value(json_object_get(o, "body")), -1, SQLITE_STATIC);
+      sqlite3_step(x);
+      sqlite3_reset(x);
+      n++;
+    }
+    json_decref(o);
+  }
+  sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  sqlite3_finalize(a);
+  sqlite3_finalize(x);
+  sqlite3_close(db);
+  free(line);
+  fclose(f);
+  clock_gettime(CLOCK_MONOTONIC, &w1);
+  printf("u61 ingest of %s: %ld articles, %.1f s CPU, %.1f s wall\n", in, n, cpu_now() - c0,
+         (w1.tv_sec - w0.tv_sec) + 1e-9 * (w1.tv_nsec - w0.tv_nsec));
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && !strcmp(argv[1], "--u61")) return u61_ingest(argv[2], argv[3]);
   const char *data = KH_SOURCE_DIR "/../shared/data";
   int N = 40000, only = -1; /* --only 0|1: one side (for profiling) */
   const char *jsonl = NULL;   /* --jsonl FILE: write the N articles as JSON Lines and stop */

@@ -76,7 +76,7 @@ static void on_progress(void *ctx, const kh_ingest_stats *st) {
 int cmd_ingest(int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
     puts("usage: khabar ingest [--db PATH] [--format jsonl|csv|txt] [--source S] [--window DAYS]\n"
-         "                     [--quiet] FILE... | -\n\n"
+         "                     [--threads 1|2] [--quiet] FILE... | -\n\n"
          "Stores articles in the database (default ./khabar.db, or $KHABAR_DB) and\n"
          "indexes them for search.  Inputs:\n"
          "  FILE.jsonl  JSON Lines: id?, source?, url?, published?, title?, body|text|content;\n"
@@ -91,6 +91,9 @@ int cmd_ingest(int argc, char **argv) {
          "--window D  a story takes articles published within D days of its span\n"
          "            (default 3, or $KHABAR_STORY_WINDOW); keep it the same for every\n"
          "            ingest into one database\n"
+         "--threads N 1: one thread; 2 (default): a second thread analyzes the next\n"
+         "            articles while this one stores (same database either way;\n"
+         "            also $KHABAR_INGEST_THREADS)\n"
          "--quiet     no progress bar and no summary");
     return 0;
   }
@@ -122,6 +125,13 @@ int cmd_ingest(int argc, char **argv) {
         return 2;
       }
       so.window_days = (int)d;
+    } else if ((v = opt_value(argc, argv, &i, "--threads"))) {
+      if (strcmp(v, "1") && strcmp(v, "2")) {
+        free(inputs);
+        cli_error("ingest: --threads takes 1 or 2, not '%s'", v);
+        return 2;
+      }
+      o.threads = atoi(v);
     } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
       quiet = 1;
     } else if (argv[i][0] == '-' && argv[i][1]) {

@@ -573,6 +573,12 @@ typedef struct kh_ingest_opts {
   /* Called every few hundred records and at the end.  May be NULL. */
   void (*on_progress)(void *ctx, const kh_ingest_stats *st);
   void *ctx;
+  /* 1: one thread (sequential); 0: the default, a worker thread prepares
+  ** the next articles (tokens, analysis) while this one stores, unless the
+  ** environment says KHABAR_INGEST_THREADS=1.  The database is the same
+  ** either way.  With a worker, an allocator set by kh_set_allocator must
+  ** be thread-safe.  on_error and on_progress run on the calling thread. */
+  int threads;
 } kh_ingest_opts;
 
 /* Ingest one input into db: a JSON Lines file (fields id, source, url,

@@ -486,8 +486,18 @@ static int add_article(astate *s, kh_db *db, int64_t rowid, const kh_article *a,
 }
 
 static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
-  return add_article(ctx, db, rowid, a, NULL);
+  return add_article(ctx, db, rowid, a, kh__db_take_prepared(db));
 }
+
+/* On the ingest worker: kh_analyze is a pure function of the analyzer and
+** the article (NULL on failure: the put then analyzes itself). */
+static void *on_prepare(void *ctx, const kh_article *a, const kh__tokcache *tc) {
+  const astate *s = ctx;
+  kh_analysis *r = NULL;
+  return kh_analyze(s->an, a, 0, &r) ? NULL : r;
+}
+
+static void on_drop(void *ctx, void *prepared) { kh_analysis_free(prepared); }
 
 static int on_flush(void *ctx, kh_db *db) { return batch_write(ctx, db); }
 static void on_discard(void *ctx) { batch_clear(ctx); }
@@ -539,7 +549,7 @@ static uint32_t pending_ents(void *ctx, kh_db *db, int64_t rowid, int64_t *out, 
   return (uint32_t)n;
 }
 
-static const kh__hook_ops analyze_ops = {on_flush, on_discard, on_release};
+static const kh__hook_ops analyze_ops = {on_flush, on_discard, on_release, on_prepare, on_drop};
 
 static astate *attached(kh_db *db) {
   for (int i = 0; i < db->nhooks; i++)

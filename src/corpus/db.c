@@ -344,7 +344,7 @@ static void on_release(void *ctx) {
   kh__free(c);
 }
 
-static const kh__hook_ops corpus_ops = {on_flush, on_discard, on_release};
+static const kh__hook_ops corpus_ops = {on_flush, on_discard, on_release, NULL, NULL};
 
 int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
   if (!db) return KH_EINVAL;

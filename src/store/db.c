@@ -121,6 +121,8 @@ void kh_db_close(kh_db *db) {
   sqlite3_close(db->sql);
   kh__tokcache_free(&db->cache[0]);
   kh__tokcache_free(&db->cache[1]);
+  kh__prep_free(db, db->seq);
+  kh_free(db->seq);
   kh_free(db);
 }
 
@@ -242,20 +244,83 @@ static int note_duplicate(kh_db *db, const kh_article *a, const char *id, size_t
   return rc;
 }
 
-int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid) {
-  int64_t rid = 0;
-  if (!db || !a) return KH_EINVAL;
+void kh__prep_clear(const kh_db *db, kh__prep *p) {
+  for (int i = 0; i < KH__MAX_HOOKS; i++) {
+    if (!p->hook[i]) continue;
+    if (i < db->nhooks && db->hooks[i].ops && db->hooks[i].ops->drop)
+      db->hooks[i].ops->drop(db->hooks[i].ctx, p->hook[i]);
+    p->hook[i] = NULL;
+  }
+}
+
+void kh__prep_free(const kh_db *db, kh__prep *p) {
+  if (!p) return;
+  kh__prep_clear(db, p);
+  kh__tokcache_free(&p->cache[0]);
+  kh__tokcache_free(&p->cache[1]);
+}
+
+void *kh__db_take_prepared(kh_db *db) {
+  void *r = db->cur_prep;
+  db->cur_prep = NULL;
+  return r;
+}
+
+void kh__db_prepare(const kh_db *db, const kh_article *a, kh__prep *p, int hooks) {
+  p->rc = 0;
+  for (int i = 0; i < KH__MAX_HOOKS; i++) p->hook[i] = NULL;
   size_t tlen = a->title ? a->title_len : 0, blen = a->body ? a->body_len : 0;
-  if (tlen + blen == 0) return KH_EINVAL;
-  if (tlen > KH_MAX_ARTICLE || blen > KH_MAX_ARTICLE) return KH_ETOOBIG;
-  if (a->extra && a->extra_len && !valid_extra(a->extra, a->extra_len)) return KH_EINVAL;
-  char hash[33], date[24], idbuf[24];
+  if (tlen + blen == 0) p->rc = KH_EINVAL;
+  else if (tlen > KH_MAX_ARTICLE || blen > KH_MAX_ARTICLE) p->rc = KH_ETOOBIG;
+  else if (a->extra && a->extra_len && !valid_extra(a->extra, a->extra_len)) p->rc = KH_EINVAL;
   /* tokenize once: the hash reads the tokens, the FTS5 insert replays them */
-  int rc = kh__tokcache_fill(&db->cache[0], a->title, tlen);
-  if (!rc) rc = kh__tokcache_fill(&db->cache[1], a->body, blen);
+  if (!p->rc) p->rc = kh__tokcache_fill(&p->cache[0], a->title, tlen);
+  if (!p->rc) p->rc = kh__tokcache_fill(&p->cache[1], a->body, blen);
+  if (p->rc) return;
+  kh__content_hash_cached(&p->cache[0], &p->cache[1], p->hash);
+  p->dlen = a->published && a->published_len ? kh__date_norm(a->published, a->published_len, p->date) : 0;
+  kh_article *st = &p->stored;
+  *st = *a;
+  p->raw_pub = a->published;
+  p->raw_pub_len = a->published_len;
+  if (!a->id || !a->id_len) {
+    snprintf(p->idbuf, sizeof p->idbuf, "kh-%.16s", p->hash);
+    st->id = p->idbuf;
+    st->id_len = strlen(p->idbuf);
+  }
+  st->published = p->dlen > 0 ? p->date : NULL;
+  st->published_len = p->dlen > 0 ? (size_t)p->dlen : 0;
+  for (int i = 0; hooks && i < db->nhooks; i++)
+    if (db->hooks[i].ops && db->hooks[i].ops->prepare)
+      p->hook[i] = db->hooks[i].ops->prepare(db->hooks[i].ctx, st, p->cache);
+}
+
+int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid) {
+  if (!db || !a) return KH_EINVAL;
+  if (!db->seq && !(db->seq = kh__calloc(1, sizeof *db->seq))) return KH_ENOMEM;
+  kh__db_prepare(db, a, db->seq, 0);
+  return kh__db_put_prepared(db, db->seq, rowid);
+}
+
+int kh__db_put_prepared(kh_db *db, kh__prep *p, int64_t *rowid) {
+  int64_t rid = 0;
+  int rc = p->rc;
   if (rc) return rc;
-  kh__content_hash_cached(&db->cache[0], &db->cache[1], hash);
-  int dlen = a->published && a->published_len ? kh__date_norm(a->published, a->published_len, date) : 0;
+  /* the tokens go where the FTS5 tokenizer, champ.c and the hooks read them */
+  for (int i = 0; i < 2; i++) {
+    kh__tokcache tmp = db->cache[i];
+    kh__terms *dict = db->cache[i].dict; /* the writer's (champ.c), not the worker's */
+    db->cache[i] = p->cache[i];
+    db->cache[i].dict = dict;
+    p->cache[i] = tmp;
+    p->cache[i].dict = NULL;
+    /* the worker cached the tokens without the dictionary: intern them here */
+    if (!rc && dict) rc = kh__tokcache_intern(&db->cache[i]);
+  }
+  if (rc) goto out;
+  const kh_article *a = &p->stored; /* id and published as stored */
+  const char *hash = p->hash, *date = p->date;
+  int dlen = p->dlen;
   time_t t = time(NULL);
   if (t != db->now_t) { /* the ingest time changes once a second */
     struct tm tm;
@@ -265,19 +330,20 @@ int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid) {
   }
   const char *now = db->now;
   const char *id = a->id;
-  size_t idlen = a->id ? a->id_len : 0;
-  if (!idlen) {
-    snprintf(idbuf, sizeof idbuf, "kh-%.16s", hash);
-    id = idbuf;
-    idlen = strlen(idbuf);
-  }
-  if ((rc = kh__db_begin(db))) return rc;
+  size_t idlen = a->id_len;
+  if ((rc = kh__db_begin(db))) goto out;
   kh__buf extra = {0};
   int brc = 0;
-  if (dlen < 0) extra_with_raw(a, &extra, &brc);
+  if (dlen < 0) {
+    kh_article raw = *a;
+    raw.published = p->raw_pub;
+    raw.published_len = p->raw_pub_len;
+    extra_with_raw(&raw, &extra, &brc);
+  }
   if (brc) {
     kh__buf_free(&extra);
-    return brc;
+    rc = brc;
+    goto out;
   }
   /* No savepoint per article: its statement journal doubled the cost of a
   ** put (bench/store_ingest.c).  A failure below instead rolls back the
@@ -290,24 +356,27 @@ int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid) {
   kh__fts5_use_cache(NULL, 0);
   if (rc == 1) { /* not inserted: the same id, or the same content under another id */
     kh__buf_free(&extra);
+    kh__prep_clear(db, p);
     if ((rc = lookup(db->st_find_id, id, idlen, &rid)) != 0) goto done_dup;
     if ((rc = lookup(db->st_find_hash, hash, 32, &rid)) != 0) {
-      if (rc == 1 && a->id && a->id_len) rc = note_duplicate(db, a, id, idlen, rid, date, dlen, now) ? KH_EDB : 1;
+      if (rc == 1 && a->id != p->idbuf)
+        rc = note_duplicate(db, a, id, idlen, rid, date, dlen, now) ? KH_EDB : 1;
       goto done_dup;
     }
     return KH_EDB; /* ignored, yet neither key is there */
   }
   if (!rc) rc = kh__champ_put(db, rid);
   for (int i = 0; !rc && i < db->nhooks; i++) {
-    kh_article stored = *a;
-    stored.id = id;
-    stored.id_len = idlen;
-    stored.published = dlen > 0 ? date : NULL;
-    stored.published_len = dlen > 0 ? (size_t)dlen : 0;
-    rc = db->hooks[i].fn(db->hooks[i].ctx, db, rid, &stored);
+    db->cur_prep = p->hook[i];
+    p->hook[i] = NULL;
+    rc = db->hooks[i].fn(db->hooks[i].ctx, db, rid, a);
+    if (db->cur_prep && db->hooks[i].ops && db->hooks[i].ops->drop)
+      db->hooks[i].ops->drop(db->hooks[i].ctx, db->cur_prep);
+    db->cur_prep = NULL;
   }
   if (rc) kh__db_rollback(db);
   kh__buf_free(&extra);
+  kh__prep_clear(db, p);
   if (rc) return rc;
   if (rowid) *rowid = rid;
   if (++db->batch >= KH_DB_BATCH) return kh_db_commit(db);
@@ -316,4 +385,7 @@ done_dup:
   if (rc < 0) return rc;
   if (rowid) *rowid = rid;
   return KH_DUPLICATE;
+out:
+  kh__prep_clear(db, p);
+  return rc;
 }

@@ -5,6 +5,15 @@
 ** stored / duplicate / rejected, and commit at the end.  Memory stays flat:
 ** one record at a time, writes batched KH_DB_BATCH to a transaction.
 **
+** With a second core the work is pipelined: the reader copies each record
+** into a ring of KH__PIPE_SLOTS slots, a worker thread prepares the next
+** ones (kh__db_prepare: tokens, content hash, date, and the hooks' pure
+** work such as kh_analyze) while this thread stores the oldest ready one
+** (kh__db_put_prepared).  SQLite is used by this thread only, and the
+** slots are stored in input order, so the database is the same as the
+** sequential path's (tests/test_pipeline.c).  opts->threads = 1 or
+** KHABAR_INGEST_THREADS=1 forces the sequential path.
+**
 **   kh_ingest_stats st = {0};
 **   kh_ingest_opts o = {.on_error = print_error};
 **   kh_ingest_path(db, "news.jsonl", &o, &st);
@@ -12,9 +21,35 @@
 #include "store.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <sys/stat.h>
+
+#define KH__PIPE_SLOTS 16
+
+/* One record in the pipeline: a copy of the article (the reader's memory
+** is gone when the sink returns) or of a bad record's reason. */
+typedef struct pslot {
+  kh_article a;
+  kh__buf mem;      /* the article's fields back to back */
+  const char *file; /* for messages (a string that outlives the ingest) */
+  uint64_t line;
+  int bad;          /* 1: a bad record, mem holds the reason */
+  kh__prep prep;
+} pslot;
+
+typedef struct pipe {
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t work, ready;
+  pslot slot[KH__PIPE_SLOTS];
+  uint64_t head;  /* records handed in (reader) */
+  uint64_t done;  /* records prepared (worker) */
+  uint64_t tail;  /* records stored (writer) */
+  int stop;
+  const kh_db *db;
+} pipe;
 
 typedef struct ing {
   kh_db *db;
@@ -22,6 +57,8 @@ typedef struct ing {
   kh_ingest_stats *st;
   const char *file;           /* for messages */
   const char *default_source; /* for records without one */
+  pipe *pp;                   /* NULL: sequential */
+  int fatal;                  /* a put failed (pipeline): stop, drop the rest */
 } ing;
 
 static void reject(ing *g, uint64_t line, const char *reason) {
@@ -33,8 +70,167 @@ static void progress(ing *g) {
   if (g->o->on_progress) g->o->on_progress(g->o->ctx, g->st);
 }
 
+/* Count the outcome of a put; a non-zero return stops the ingest. */
+static int outcome(ing *g, uint64_t line, int rc) {
+  if (rc == 0) g->st->stored++;
+  else if (rc == KH_DUPLICATE) g->st->duplicates++;
+  else if (rc == KH_ETOOBIG) reject(g, line, "title or body larger than 16 MiB");
+  else if (rc == KH_EINVAL) reject(g, line, "no text, or extra fields that are not a JSON object");
+  else return rc; /* the database failed: stop */
+  return 0;
+}
+
+/* ---- the pipeline ---- */
+
+static void *worker(void *arg) {
+  pipe *p = arg;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->stop && p->done == p->head) pthread_cond_wait(&p->work, &p->mu);
+    if (p->done == p->head) break; /* stopped, nothing left */
+    pslot *s = &p->slot[p->done % KH__PIPE_SLOTS];
+    pthread_mutex_unlock(&p->mu);
+    if (!s->bad) kh__db_prepare(p->db, &s->a, &s->prep, 1);
+    pthread_mutex_lock(&p->mu);
+    p->done++;
+    pthread_cond_signal(&p->ready);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+/* Store the oldest record once it is prepared (this thread only). */
+static int retire(ing *g) {
+  pipe *p = g->pp;
+  pthread_mutex_lock(&p->mu);
+  while (p->done == p->tail) pthread_cond_wait(&p->ready, &p->mu);
+  pthread_mutex_unlock(&p->mu);
+  pslot *s = &p->slot[p->tail % KH__PIPE_SLOTS];
+  int rc = 0;
+  g->st->records++;
+  const char *file = g->file;
+  g->file = s->file;
+  if (s->bad) reject(g, s->line, s->mem.data);
+  else rc = outcome(g, s->line, kh__db_put_prepared(g->db, &s->prep, NULL));
+  g->file = file;
+  kh__prep_clear(g->db, &s->prep);
+  p->tail++; /* the slot is free again (only this thread refills it) */
+  if ((g->st->records & 255) == 0) progress(g);
+  return rc;
+}
+
+/* Copy a record into the next slot and wake the worker. */
+static int enqueue(ing *g, uint64_t line, const kh_article *a, const char *reason) {
+  pipe *p = g->pp;
+  if (g->fatal) return g->fatal;
+  if (p->head - p->tail == KH__PIPE_SLOTS && (g->fatal = retire(g))) return g->fatal;
+  pslot *s = &p->slot[p->head % KH__PIPE_SLOTS];
+  int rc = 0;
+  s->mem.len = 0;
+  s->line = line;
+  s->file = g->file;
+  s->bad = !a;
+  if (!a) {
+    kh__buf_appends(&s->mem, reason ? reason : "bad record", &rc);
+  } else {
+    const char *f[7] = {a->id, a->source, a->url, a->published, a->title, a->body, a->extra};
+    size_t n[7] = {a->id_len, a->source_len, a->url_len, a->published_len, a->title_len, a->body_len, a->extra_len};
+    if (!n[1] && g->default_source) {
+      f[1] = g->default_source;
+      n[1] = strlen(g->default_source);
+    }
+    size_t off[7];
+    for (int i = 0; i < 7; i++) {
+      if (!f[i]) n[i] = 0;
+      off[i] = s->mem.len;
+      if (n[i]) kh__buf_append(&s->mem, f[i], n[i], &rc);
+      kh__buf_appendc(&s->mem, '\0', &rc);
+    }
+    size_t foff = s->mem.len; /* the file name too: a folder's names are reused */
+    kh__buf_appends(&s->mem, g->file ? g->file : "", &rc);
+    kh__buf_appendc(&s->mem, '\0', &rc);
+    if (!rc) {
+      s->file = s->mem.data + foff;
+      const char *b = s->mem.data;
+      s->a = (kh_article){f[0] ? b + off[0] : NULL, n[0], f[1] ? b + off[1] : NULL, n[1],
+                          f[2] ? b + off[2] : NULL, n[2], f[3] ? b + off[3] : NULL, n[3],
+                          f[4] ? b + off[4] : NULL, n[4], f[5] ? b + off[5] : NULL, n[5],
+                          f[6] ? b + off[6] : NULL, n[6]};
+    }
+  }
+  if (rc == KH_ETOOBIG) { /* over the buffer's cap: the put would refuse it too */
+    s->bad = 1;
+    s->mem.len = 0;
+    rc = 0;
+    kh__buf_appends(&s->mem, "title or body larger than 16 MiB", &rc);
+  }
+  if (s->bad) { /* reason, then the file name */
+    size_t foff = s->mem.len + 1;
+    kh__buf_appendc(&s->mem, '\0', &rc);
+    kh__buf_appends(&s->mem, g->file ? g->file : "", &rc);
+    if (!rc) s->file = s->mem.data + foff;
+  }
+  if (rc) return rc;
+  pthread_mutex_lock(&p->mu);
+  p->head++;
+  pthread_cond_signal(&p->work);
+  pthread_mutex_unlock(&p->mu);
+  return 0;
+}
+
+/* Start the worker; NULL (sequential ingest) when threads are off or
+** cannot be had. */
+static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o) {
+  const char *env = getenv("KHABAR_INGEST_THREADS");
+  int threads = o->threads ? o->threads : env && *env ? atoi(env) : 2;
+  if (threads == 1) return NULL;
+  pipe *p = kh__calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->db = db;
+  for (int i = 0; i < KH__PIPE_SLOTS; i++) p->slot[i].mem.max = 3 * (size_t)KH_MAX_ARTICLE;
+  if (pthread_mutex_init(&p->mu, NULL)) goto fail0;
+  if (pthread_cond_init(&p->work, NULL)) goto fail1;
+  if (pthread_cond_init(&p->ready, NULL)) goto fail2;
+  if (pthread_create(&p->th, NULL, worker, p)) goto fail3;
+  return p;
+fail3:
+  pthread_cond_destroy(&p->ready);
+fail2:
+  pthread_cond_destroy(&p->work);
+fail1:
+  pthread_mutex_destroy(&p->mu);
+fail0:
+  kh__free(p);
+  return NULL;
+}
+
+/* Store what is queued (unless a put failed: then only drop it), stop
+** the worker.  Returns the put's failure, else rc (the reader's). */
+static int pipe_finish(ing *g, int rc) {
+  pipe *p = g->pp;
+  if (!p) return rc;
+  while (!g->fatal && p->tail != p->head) g->fatal = retire(g);
+  if (g->fatal) rc = g->fatal;
+  pthread_mutex_lock(&p->mu);
+  p->stop = 1;
+  pthread_cond_signal(&p->work);
+  pthread_mutex_unlock(&p->mu);
+  pthread_join(p->th, NULL);
+  for (int i = 0; i < KH__PIPE_SLOTS; i++) {
+    kh__prep_free(g->db, &p->slot[i].prep);
+    kh__buf_free(&p->slot[i].mem);
+  }
+  pthread_cond_destroy(&p->ready);
+  pthread_cond_destroy(&p->work);
+  pthread_mutex_destroy(&p->mu);
+  kh__free(p);
+  g->pp = NULL;
+  return rc;
+}
+
 static int sink(void *ctx, uint64_t line, const kh_article *a, const char *reason) {
   ing *g = ctx;
+  if (g->pp) return enqueue(g, line, a, reason);
   g->st->records++;
   if (!a) {
     reject(g, line, reason);
@@ -44,12 +240,8 @@ static int sink(void *ctx, uint64_t line, const kh_article *a, const char *reaso
       b.source = g->default_source;
       b.source_len = strlen(g->default_source);
     }
-    int rc = kh_db_put_article(g->db, &b, NULL);
-    if (rc == 0) g->st->stored++;
-    else if (rc == KH_DUPLICATE) g->st->duplicates++;
-    else if (rc == KH_ETOOBIG) reject(g, line, "title or body larger than 16 MiB");
-    else if (rc == KH_EINVAL) reject(g, line, "no text, or extra fields that are not a JSON object");
-    else return rc; /* the database failed: stop */
+    int rc = outcome(g, line, kh_db_put_article(g->db, &b, NULL));
+    if (rc) return rc;
   }
   if ((g->st->records & 255) == 0) progress(g);
   return 0;
@@ -168,11 +360,12 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
   kh_ingest_opts none = {0};
   const kh_ingest_opts *o = opts ? opts : &none;
   char src[256];
-  ing g = {db, o, st, path, o->source};
+  ing g = {db, o, st, path, o->source, NULL, 0};
   const char *fmt = o->format;
   int rc;
   if (!strcmp(path, "-")) {
     g.file = "<stdin>";
+    g.pp = pipe_start(db, o);
     rc = fmt && !strcmp(fmt, "csv") ? kh__csv_read(stdin, o->source, sink, &g, &st->bytes)
                                     : kh__jsonl_read(stdin, sink, &g, &st->bytes);
     goto done;
@@ -182,6 +375,7 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
   stem(path, src, sizeof src);
   if (S_ISDIR(sb.st_mode)) {
     if (!g.default_source) g.default_source = src;
+    g.pp = pipe_start(db, o);
     rc = txt_folder(&g, path);
     goto done;
   }
@@ -205,11 +399,13 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
     fmt = c == '{' ? "jsonl" : "csv";
     rewind(f);
   }
+  g.pp = pipe_start(db, o);
   if (!strcmp(fmt, "csv")) rc = kh__csv_read(f, o->source ? o->source : src, sink, &g, &st->bytes);
   else if (!strcmp(fmt, "jsonl")) rc = kh__jsonl_read(f, sink, &g, &st->bytes);
   else rc = KH_EINVAL;
   fclose(f);
 done:
+  rc = pipe_finish(&g, rc);
   if (rc == 0) rc = kh_db_commit(db);
   else kh_db_commit(db); /* keep what was good */
   progress(&g);

@@ -98,9 +98,31 @@ typedef struct kh__hook_ops {
   int (*flush)(void *ctx, kh_db *db);
   void (*discard)(void *ctx);
   void (*release)(void *ctx);
+  /* Optional: the hook's pure per-article work, run ahead on the ingest
+  ** worker thread (kh_ingest_path): it may read ctx's read-only parts and
+  ** the article with its title and body tokens tc[0], tc[1], never the
+  ** database nor ctx's mutable state.  Its result (NULL: none, the put
+  ** hook then does the work itself) reaches the put hook through
+  ** kh__db_take_prepared; drop frees a result that was not taken. */
+  void *(*prepare)(void *ctx, const kh_article *a, const kh__tokcache *tc);
+  void (*drop)(void *ctx, void *prepared);
 } kh__hook_ops;
 
 #define KH__MAX_HOOKS 8
+
+/* One article made ready for kh__db_put_prepared: everything a put computes
+** without the database (tokens, content hash, date, id, the hooks'
+** prepare results).  Only the writer thread stores it. */
+typedef struct kh__prep {
+  kh__tokcache cache[2]; /* title, body (swapped into kh_db.cache by the put) */
+  kh_article stored;     /* the article as stored and as hooks see it */
+  char hash[33], date[24], idbuf[24];
+  int dlen;              /* kh__date_norm's result (0: no date) */
+  const char *raw_pub;   /* the published text as given (stored in extra when unreadable) */
+  size_t raw_pub_len;
+  int rc;                /* 0, or the put's result decided already (KH_EINVAL ...) */
+  void *hook[KH__MAX_HOOKS]; /* prepare results, by hook index */
+} kh__prep;
 
 /* Entities of article rowid whose rows a hook still holds in memory for
 ** the open batch (analyze): distinct entity ids, ascending, at most cap, as
@@ -125,6 +147,8 @@ struct kh_db {
     const kh__hook_ops *ops; /* may be NULL */
   } hooks[KH__MAX_HOOKS];
   int nhooks;
+  void *cur_prep;        /* the running put hook's prepare result (take_prepared) */
+  kh__prep *seq;         /* scratch of kh_db_put_article */
   kh__ents_fn pending_ents; /* may be NULL (set by kh_analyze_attach) */
   void *pending_ctx;
   kh__champ *champ;      /* champion-list state of the open batch (champ.c) */
@@ -142,6 +166,20 @@ int kh__db_on_put(kh_db *db, kh__put_hook fn, void *ctx);
 int kh__db_on_put_ops(kh_db *db, kh__put_hook fn, const kh__hook_ops *ops, void *ctx);
 /* Roll the open batch back and tell the hooks (discard).  No-op without one. */
 void kh__db_rollback(kh_db *db);
+/* The pure part of kh_db_put_article for a (any thread; reads only db's
+** hook list): validation, tokens, hash, date, id into p, and with hooks
+** != 0 the hooks' prepare results.  a must stay valid until the put.  The
+** outcome is in p->rc (0, KH_EINVAL, KH_ETOOBIG, KH_ENOMEM). */
+void kh__db_prepare(const kh_db *db, const kh_article *a, kh__prep *p, int hooks);
+/* Store a prepared article (the writer thread): as kh_db_put_article. */
+int kh__db_put_prepared(kh_db *db, kh__prep *p, int64_t *rowid);
+/* Drop the prepare results p still holds; kh__prep_free also frees its
+** token caches. */
+void kh__prep_clear(const kh_db *db, kh__prep *p);
+void kh__prep_free(const kh_db *db, kh__prep *p);
+/* In a put hook: the result of the hook's prepare for this article (the
+** hook owns it now), or NULL (the hook does the work itself). */
+void *kh__db_take_prepared(kh_db *db);
 
 /* ---- Interface to code in schema.c ---- */
 
@@ -156,6 +194,10 @@ int kh__schema_latest(void);
 /* Tokenize text (flags 0) into c, replacing what it held.  0 or a code. */
 int kh__tokcache_fill(kh__tokcache *c, const char *text, size_t len);
 void kh__tokcache_free(kh__tokcache *c);
+/* Intern c's tokens in c->dict (if set) as kh__tokcache_fill would have:
+** for tokens cached without the dictionary (on the ingest worker, which
+** must not touch the writer's dictionary).  0 or KH_ENOMEM. */
+int kh__tokcache_intern(kh__tokcache *c);
 /* Content hash (as kh__content_hash) from the cached tokens of title and body. */
 void kh__content_hash_cached(const kh__tokcache *title, const kh__tokcache *body, char out[33]);
 

@@ -1,0 +1,237 @@
+/*
+** test_pipeline.c — the pipelined ingest (src/store/ingest.c: a worker
+** thread prepares the next articles while this thread stores) gives the
+** same database as the sequential one: every table the store, the analyze
+** hook and the corpus hook write, row for row, on real pk-news articles
+** with bad records and duplicates among them; and an allocation failure on
+** either thread only fails the ingest cleanly.
+*/
+#include "test.h"
+
+#include "../src/store/store.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+/* The first n lines of pk-news-2024 with bad records and repeats mixed in,
+** written to dir/in.jsonl; the path in out. */
+static int write_input(const char *dir, int n, char *out, size_t cap) {
+  size_t len;
+  char *text = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
+  if (!text) return -1;
+  snprintf(out, cap, "%s/in.jsonl", dir);
+  FILE *f = fopen(out, "w");
+  if (!f) {
+    free(text);
+    return -1;
+  }
+  const char *p = text, *end = text + len, *first = NULL;
+  size_t firstlen = 0;
+  for (int i = 0; i < n && p < end; i++) {
+    const char *e = memchr(p, '\n', (size_t)(end - p));
+    if (!e) e = end;
+    fwrite(p, 1, (size_t)(e - p), f);
+    fputc('\n', f);
+    if (!first) first = p, firstlen = (size_t)(e - p);
+    if (i % 50 == 7) fputs("{\"id\": \"broken\", \"title\": \n", f);      /* bad JSON */
+    if (i % 70 == 11) fputs("{\"id\": \"empty-1\", \"title\": \"\"}\n", f); /* no text */
+    if (i % 90 == 13) {                                                     /* a repeat */
+      fwrite(first, 1, firstlen, f);
+      fputc('\n', f);
+    }
+    p = e + 1;
+  }
+  fclose(f);
+  free(text);
+  return 0;
+}
+
+typedef struct errs {
+  char log[16384];
+  size_t len;
+} errs;
+
+static void on_error(void *ctx, const char *file, uint64_t line, const char *reason) {
+  errs *e = ctx;
+  int k = snprintf(e->log + e->len, sizeof e->log - e->len, "%s:%llu %s\n", strrchr(file, '/') + 1,
+                   (unsigned long long)line, reason);
+  if (k > 0 && e->len + (size_t)k < sizeof e->log) e->len += (size_t)k;
+}
+
+/* Ingest path into a new database at dbpath with analyze and corpus hooks. */
+static int ingest(const char *dbpath, const char *path, int threads, kh_ingest_stats *st, errs *e) {
+  kh_db *db;
+  kh_analyzer *an;
+  int rc = kh_db_open(dbpath, &db);
+  if (rc) return rc;
+  if ((rc = kh_analyzer_new(0, &an))) {
+    kh_db_close(db);
+    return rc;
+  }
+  kh__champ_set_threshold(db, 100); /* champion lists at this size too (their dictionary) */
+  if (!(rc = kh_analyze_attach(db, an)) && !(rc = kh_corpus_attach(db))) {
+    kh_ingest_opts o = {0};
+    o.on_error = on_error;
+    o.ctx = e;
+    o.threads = threads;
+    rc = kh_ingest_path(db, path, &o, st);
+  }
+  kh_db_close(db);
+  kh_analyzer_free(an);
+  return rc;
+}
+
+/* FNV-1a of every row of a query, column by column. */
+static uint64_t digest(sqlite3 *db, const char *sql, long *rows) {
+  sqlite3_stmt *st;
+  uint64_t h = 0xcbf29ce484222325ull;
+  *rows = 0;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    (*rows)++;
+    for (int i = 0; i < sqlite3_column_count(st); i++) {
+      const unsigned char *t = sqlite3_column_text(st, i);
+      int n = sqlite3_column_bytes(st, i);
+      for (int k = 0; k < n; k++) h = (h ^ t[k]) * 0x100000001b3ull;
+      h = (h ^ (t ? 0x1f : 0x1e)) * 0x100000001b3ull;
+    }
+  }
+  sqlite3_finalize(st);
+  return h;
+}
+
+static const char *const TABLES[] = {
+    "SELECT rowid, id, source, url, published, title, body, hash, extra FROM article ORDER BY rowid",
+    "SELECT id, of_rowid, source, url, published FROM duplicate ORDER BY 1, 2",
+    "SELECT rowid, title, body FROM article_fts WHERE article_fts MATCH 'پاکستان' ORDER BY rowid",
+    "SELECT term, doc, col, offset FROM article_fts_v ORDER BY 1, 2, 3, 4",
+    "SELECT * FROM entity ORDER BY id",
+    "SELECT * FROM entity_variant ORDER BY 1, 2",
+    "SELECT rowid, * FROM mention ORDER BY rowid",
+    "SELECT * FROM quote ORDER BY id",
+    "SELECT * FROM event ORDER BY id",
+    "SELECT * FROM event_actor ORDER BY 1, 2",
+    "SELECT * FROM analyzed ORDER BY 1",
+    "SELECT * FROM corpus_fp ORDER BY rowid",
+    "SELECT * FROM corpus_lsh ORDER BY 1, 2, 3",
+    "SELECT * FROM story ORDER BY id",
+    "SELECT * FROM story_member ORDER BY 1",
+    "SELECT * FROM search_fwd ORDER BY 1",
+    "SELECT * FROM search_term ORDER BY 1",
+    "SELECT * FROM search_champ ORDER BY 1, 2, 3",
+    "SELECT * FROM search_meta ORDER BY 1",
+};
+
+TEST(pipeline_equals_sequential) {
+  char dir[512], in[600], pa[600], pb[600];
+  snprintf(dir, sizeof dir, "%s", test_tmpdir());
+  if (write_input(dir, 400, in, sizeof in)) SKIP("pk-news-2024 not found");
+  snprintf(pa, sizeof pa, "%s/seq.db", dir);
+  snprintf(pb, sizeof pb, "%s/pipe.db", dir);
+  kh_ingest_stats sa = {0}, sb = {0};
+  errs ea = {{0}, 0}, eb = {{0}, 0};
+  ASSERT_INT_EQ(ingest(pa, in, 1, &sa, &ea), 0);
+  ASSERT_INT_EQ(ingest(pb, in, 2, &sb, &eb), 0);
+  ASSERT(sa.stored >= 390);
+  ASSERT(sa.duplicates >= 5 && sa.rejected >= 10);
+  ASSERT_INT_EQ(sb.records, sa.records);
+  ASSERT_INT_EQ(sb.stored, sa.stored);
+  ASSERT_INT_EQ(sb.duplicates, sa.duplicates);
+  ASSERT_INT_EQ(sb.rejected, sa.rejected);
+  ASSERT_STR_EQ(eb.log, ea.log); /* the same messages in the same order */
+  sqlite3 *a, *b;
+  ASSERT_INT_EQ(sqlite3_open(pa, &a), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_open(pb, &b), SQLITE_OK);
+  ASSERT_INT_EQ(kh_fts5_register(a), 0);
+  ASSERT_INT_EQ(kh_fts5_register(b), 0);
+  sqlite3_exec(a, "CREATE VIRTUAL TABLE temp.article_fts_v USING fts5vocab(main, article_fts, instance)", 0, 0, 0);
+  sqlite3_exec(b, "CREATE VIRTUAL TABLE temp.article_fts_v USING fts5vocab(main, article_fts, instance)", 0, 0, 0);
+  long total = 0;
+  for (size_t i = 0; i < sizeof TABLES / sizeof *TABLES; i++) {
+    long ra, rb;
+    uint64_t ha = digest(a, TABLES[i], &ra), hb = digest(b, TABLES[i], &rb);
+    if (ra != rb || ha != hb) FAIL("differs: %s (%ld vs %ld rows)", TABLES[i], ra, rb);
+    total += ra;
+    if (getenv("PIPE_VERBOSE")) fprintf(stderr, "  %ld rows: %s\n", ra, TABLES[i]);
+  }
+  long n;
+  digest(a, "SELECT * FROM mention", &n);
+  ASSERT(n > 1000); /* the analysis really ran */
+  digest(a, "SELECT * FROM story", &n);
+  ASSERT(n > 50);
+  digest(a, "SELECT * FROM search_fwd", &n);
+  ASSERT(n > 300); /* the champion lists' forward rows were written (term dictionary on) */
+  ASSERT(total > 100000); /* the FTS5 index's instances among them */
+  sqlite3_close(a);
+  sqlite3_close(b);
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ASSERT_INT_EQ(system(cmd), 0);
+  return 0;
+}
+
+/* A failing allocator safe to call from two threads. */
+typedef struct afailer {
+  long fail_at;
+  long calls;
+} afailer;
+
+static void *afail_realloc(void *ud, void *p, size_t n) {
+  afailer *f = ud;
+  if (n == 0) {
+    free(p);
+    return NULL;
+  }
+  if (__atomic_add_fetch(&f->calls, 1, __ATOMIC_RELAXED) == f->fail_at) return NULL;
+  return realloc(p, n);
+}
+
+/* An allocation failure anywhere (reader, worker, writer, hooks) fails the
+** pipelined ingest with KH_ENOMEM or not at all; the file stays consistent. */
+TEST(pipeline_fail_nth_allocation) {
+  char dir[512], in[600], path[600];
+  snprintf(dir, sizeof dir, "%s", test_tmpdir());
+  if (write_input(dir, 12, in, sizeof in)) SKIP("pk-news-2024 not found");
+  kh_analyzer *an;
+  ASSERT_INT_EQ(kh_analyzer_new(0, &an), 0);
+  int completed = 0;
+  long runs = 0;
+  for (long k = 1; !completed && k < 2000000; k += 1 + k / 8, runs++) {
+    snprintf(path, sizeof path, "%s/f%ld.db", dir, k);
+    afailer f = {k, 0};
+    kh_db *db = NULL;
+    kh_set_allocator(afail_realloc, &f);
+    int rc = kh_db_open(path, &db);
+    if (!rc) rc = kh_analyze_attach(db, an);
+    if (!rc) rc = kh_corpus_attach(db);
+    kh_ingest_stats st = {0};
+    if (!rc) {
+      kh_ingest_opts o = {0};
+      o.threads = 2;
+      rc = kh_ingest_path(db, in, &o, &st);
+    }
+    kh_db_close(db);
+    kh_set_allocator(NULL, NULL);
+    if (rc != 0 && rc != KH_ENOMEM) FAIL("ingest at %ld: %d", k, rc);
+    completed = !rc && __atomic_load_n(&f.calls, __ATOMIC_RELAXED) < k;
+    /* whatever happened, the file is consistent and holds whole batches */
+    sqlite3 *s;
+    if (sqlite3_open(path, &s) == SQLITE_OK) {
+      sqlite3_stmt *q;
+      if (sqlite3_prepare_v2(s, "PRAGMA integrity_check", -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW) ASSERT_STR_EQ((const char *)sqlite3_column_text(q, 0), "ok");
+        sqlite3_finalize(q);
+      }
+      sqlite3_close(s);
+    }
+    if (completed) ASSERT(st.stored >= 10);
+    unlink(path);
+  }
+  kh_analyzer_free(an);
+  ASSERT(completed);
+  ASSERT(runs > 20);
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ASSERT_INT_EQ(system(cmd), 0);
+  return 0;
+}
