@@ -89,5 +89,7 @@ void *test_failing_realloc(void *ud, void *p, size_t n);
 
 /* Temporary directory for one test (created, unique); caller removes. */
 const char *test_tmpdir(void);
+/* Remove a test directory and everything in it (a message if it cannot). */
+void test_rmdir(const char *dir);
 
 #endif

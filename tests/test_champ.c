@@ -7,6 +7,7 @@
 ** (schema 5) opened and searched.
 */
 #include "test.h"
+#include "search_util.h"
 
 #include "../src/store/store.h"
 
@@ -14,63 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static void rm_rf(const char *dir) {
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "  (could not remove %s)\n", dir);
-}
-
-typedef struct hits {
-  int n;
-  int64_t rowid[100];
-  double score[100];
-} hits;
-
-static int collect(void *ctx, const kh_hit *h) {
-  hits *r = ctx;
-  if (r->n < 100) r->rowid[r->n] = h->rowid, r->score[r->n] = h->score;
-  r->n++;
-  return 0;
-}
-
-/* kh_search with (exact = 0) or without (exact = 1) champion lists. */
-static int search(kh_db *db, const char *q, const kh_search_opts *o, int exact, hits *r) {
-  memset(r, 0, sizeof *r);
-  if (exact) setenv("KHABAR_NO_CHAMP", "1", 1);
-  int rc = kh_search(db, q, o, collect, r);
-  unsetenv("KHABAR_NO_CHAMP");
-  return rc;
-}
-
 static long champ_answers(void) { return kh__champ_stat[KH__CHAMP_EXACT] + kh__champ_stat[KH__CHAMP_APPROX]; }
-
-/* pk-news-2024 + COUNTER in a fresh file, lists built. */
-static kh_db *real_db_t(const char *dir, int64_t threshold);
-static kh_db *real_db(const char *dir) { return real_db_t(dir, 100); }
-
-static kh_db *real_db_t(const char *dir, int64_t threshold) {
-  const char *data = test_data_dir();
-  if (!data) return NULL;
-  char p[1024];
-  snprintf(p, sizeof p, "%s/real.db", dir);
-  kh_db *db;
-  if (kh_db_open(p, &db)) return NULL;
-  /* 3,741 articles: terms in 100 of them get lists (the default, 5000, is
-  ** for large files; the code path is the same) */
-  kh__champ_set_threshold(db, threshold);
-  kh_ingest_stats st = {0};
-  snprintf(p, sizeof p, "%s/pk-news-2024/pk-news-2024.jsonl", data);
-  int rc = kh_ingest_path(db, p, NULL, &st);
-  snprintf(p, sizeof p, "%s/counter/counter.jsonl", data);
-  if (!rc) rc = kh_ingest_path(db, p, NULL, &st);
-  if (!rc) rc = kh_db_commit(db);
-  if (!rc) rc = kh__champ_build_all(db);
-  if (rc) {
-    kh_db_close(db);
-    return NULL;
-  }
-  return db;
-}
 
 /* Terms with a list that are their own index term (a query word for them
 ** reaches the same list), most frequent first. */
@@ -114,7 +59,7 @@ static int close_to(double a, double b) { return fabs(a - b) <= 1e-9 * (fabs(b) 
 TEST(champ_one_word_equals_exact_bm25_real_data) {
   if (!test_data_dir()) SKIP("../shared/data absent");
   const char *dir = test_tmpdir();
-  kh_db *db = real_db(dir);
+  kh_db *db = test_real_db(dir, 100);
   ASSERT(db);
   static char w[300][128];
   int nw = list_words(db, w, 300);
@@ -125,8 +70,8 @@ TEST(champ_one_word_equals_exact_bm25_real_data) {
     hits a, e;
     kh_search_opts o = {0};
     o.limit = 10;
-    ASSERT_INT_EQ(search(db, w[i], &o, 0, &a), 0);
-    ASSERT_INT_EQ(search(db, w[i], &o, 1, &e), 0);
+    ASSERT_INT_EQ(test_search(db, w[i], &o, 0, &a), 0);
+    ASSERT_INT_EQ(test_search(db, w[i], &o, 1, &e), 0);
     ASSERT_INT_EQ(a.n, e.n);
     for (int k = 0; k < a.n; k++) {
       if (!close_to(a.score[k], e.score[k])) FAIL("%s: rank %d score %.12f, exact %.12f", w[i], k, a.score[k], e.score[k]);
@@ -141,7 +86,7 @@ TEST(champ_one_word_equals_exact_bm25_real_data) {
   if (getenv("CHAMP_VERBOSE")) fprintf(stderr, "  %d words, %ld answered from lists\n", compared, answered);
   if (answered < compared * 9 / 10) FAIL("only %ld of %d answered from the lists", answered, compared);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -182,7 +127,7 @@ static int has_all(kh_db *db, int64_t rowid, char (*words)[128], int n) {
 TEST(champ_and_semantics_and_exact_scores_real_data) {
   if (!test_data_dir()) SKIP("../shared/data absent");
   const char *dir = test_tmpdir();
-  kh_db *db = real_db(dir);
+  kh_db *db = test_real_db(dir, 100);
   ASSERT(db);
   static char w[120][128];
   int nw = list_words(db, w, 120);
@@ -198,8 +143,8 @@ TEST(champ_and_semantics_and_exact_scores_real_data) {
       kh_search_opts o = {0};
       o.limit = 10;
       o.no_rerank = 1; /* exact BM25 scores: without the proximity re-ranking (rerank.c) */
-      ASSERT_INT_EQ(search(db, q, &o, 0, &a), 0);
-      ASSERT_INT_EQ(search(db, q, &o, 1, &e), 0);
+      ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+      ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
       ASSERT(a.n <= e.n);
       for (int h = 0; h < a.n; h++) {
         int ok = has_all(db, a.rowid[h], words, k);
@@ -220,14 +165,14 @@ TEST(champ_and_semantics_and_exact_scores_real_data) {
   ASSERT(champ_answers() - before > 0);
   ASSERT(overlap * 10 >= total * 7);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
 TEST(champ_filters_real_data) {
   if (!test_data_dir()) SKIP("../shared/data absent");
   const char *dir = test_tmpdir();
-  kh_db *db = real_db(dir);
+  kh_db *db = test_real_db(dir, 100);
   ASSERT(db);
   static char w[40][128];
   int nw = list_words(db, w, 40);
@@ -241,8 +186,8 @@ TEST(champ_filters_real_data) {
       o.source = sources[s];
       if (s == 3) o.since = "2014-06-01", o.until = "2014-12-31";
       hits a, e;
-      ASSERT_INT_EQ(search(db, w[i], &o, 0, &a), 0);
-      ASSERT_INT_EQ(search(db, w[i], &o, 1, &e), 0);
+      ASSERT_INT_EQ(test_search(db, w[i], &o, 0, &a), 0);
+      ASSERT_INT_EQ(test_search(db, w[i], &o, 1, &e), 0);
       ASSERT_INT_EQ(a.n, e.n);
       for (int k = 0; k < a.n; k++) ASSERT(close_to(a.score[k], e.score[k]));
       for (int k = 0; k < a.n; k++) { /* each hit passes the filter */
@@ -261,7 +206,7 @@ TEST(champ_filters_real_data) {
   }
   ASSERT(nonempty > nw);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -290,7 +235,7 @@ static double docsize_sum(const unsigned char *p, int n) {
 TEST(champ_list_invariant_after_incremental_upkeep) {
   if (!test_data_dir()) SKIP("../shared/data absent");
   const char *dir = test_tmpdir();
-  kh_db *db = real_db(dir);
+  kh_db *db = test_real_db(dir, 100);
   ASSERT(db);
   ASSERT_INT_EQ(sqlite3_exec(db->sql,
                              "CREATE VIRTUAL TABLE temp.vi USING fts5vocab(main, article_fts, instance)",
@@ -337,7 +282,7 @@ TEST(champ_list_invariant_after_incremental_upkeep) {
   sqlite3_finalize(dl);
   ASSERT(checked >= 20);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -386,9 +331,9 @@ TEST(champ_migrates_schema5_file) {
   long before = champ_answers() - kh__champ_stat[KH__CHAMP_SCAN];
   kh_search_opts o = {0};
   o.limit = 50;
-  ASSERT_INT_EQ(search(db, "بارش", &o, 0, &r), 0);
+  ASSERT_INT_EQ(test_search(db, "بارش", &o, 0, &r), 0);
   ASSERT_INT_EQ(r.n, 31);
-  ASSERT_INT_EQ(search(db, "بارش", &o, 1, &e), 0);
+  ASSERT_INT_EQ(test_search(db, "بارش", &o, 1, &e), 0);
   for (int k = 0; k < r.n; k++) ASSERT_INT_EQ(r.rowid[k], e.rowid[k]);
   /* old articles: not from the lists (the pruned scan of FTS5's matches, topk.c, may answer) */
   ASSERT_INT_EQ(champ_answers() - kh__champ_stat[KH__CHAMP_SCAN], before);
@@ -402,7 +347,7 @@ TEST(champ_migrates_schema5_file) {
   ASSERT_INT_EQ(sqlite3_column_int64(st, 0), 0);
   sqlite3_finalize(st);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -479,7 +424,7 @@ TEST(champ_forward_rows_made_from_text_for_early_articles) {
 
 static int forward_rows_check(int64_t threshold) {
   const char *dir = test_tmpdir();
-  kh_db *db = real_db_t(dir, threshold);
+  kh_db *db = test_real_db(dir, threshold);
   ASSERT(db);
   sqlite3_stmt *st;
   ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT count(DISTINCT doc), (SELECT count(*) FROM search_champ c"
@@ -521,6 +466,6 @@ static int forward_rows_check(int64_t threshold) {
   sqlite3_finalize(st);
   ASSERT(rows > (threshold > 1000 ? 10 : 100));
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }

@@ -24,12 +24,6 @@ static char *db_path(const char *dir, const char *name) {
   return p;
 }
 
-static void rm_rf(const char *dir) {
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "  (could not remove %s)\n", dir);
-}
-
 static int write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "wb");
   if (!f) return -1;
@@ -182,7 +176,7 @@ TEST(store_put_search_roundtrip) {
   ASSERT_INT_EQ(kh_db_count(db), 4);
   ASSERT_INT_EQ(sql_int(db, "PRAGMA journal_mode = WAL") >= -1, 1);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -213,7 +207,7 @@ TEST(store_idempotent) {
   kh_article e = art("e1", NULL, NULL, NULL, NULL);
   ASSERT_INT_EQ(kh_db_put_article(db, &e, NULL), KH_EINVAL);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -326,7 +320,7 @@ TEST(store_migrates_v1_file) {
   ASSERT_INT_EQ(search(db, "بارش", &o, &r), 0);
   ASSERT_INT_EQ(r.n, 1);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -347,7 +341,7 @@ TEST(store_refuses_newer_and_foreign_files) {
   /* not a database at all */
   ASSERT_INT_EQ(write_file(db_path(dir, "junk.db"), "this is not an SQLite file, just some text that is long enough to fill a header................................................"), 0);
   ASSERT_INT_EQ(kh_db_open(db_path(dir, "junk.db"), &db), KH_EDB);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -559,7 +553,7 @@ TEST(store_ingest_formats_and_bad_records) {
   ASSERT_INT_EQ(st2.duplicates, 3);
   ASSERT_INT_EQ(kh_ingest_path(db, "/nonexistent/file.jsonl", &o, &st2), KH_EIO);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -666,7 +660,7 @@ TEST(store_ingest_real_data_roundtrip) {
                              NULL, NULL, NULL),
                 SQLITE_OK);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -802,7 +796,7 @@ TEST(store_cli_ingest_search) {
   snprintf(cmd, sizeof cmd, "%s search --db %s/none.db x 2>&1", bin, dir);
   ASSERT(run_capture(cmd, out, sizeof out) != 0);
   ASSERT(strstr(out, "no database") != NULL);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -902,7 +896,7 @@ TEST(store_kill9_during_ingest) {
   ASSERT_INT_EQ(kh_db_count(db), total - 4 * 8); /* pk-news-2024 has 8 same-content pairs per copy */
   ASSERT_STR_EQ(sql_text(db, "PRAGMA integrity_check"), "ok");
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -945,7 +939,7 @@ TEST(store_fail_nth_allocation) {
     if (completed) ASSERT_INT_EQ(r.n, 1);
   }
   ASSERT(completed);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 

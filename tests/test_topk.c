@@ -8,64 +8,13 @@
 ** that claims a word its article lacks is caught by the FTS5 check.
 */
 #include "test.h"
+#include "search_util.h"
 
 #include "../src/store/store.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static void rm_rf(const char *dir) {
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "  (could not remove %s)\n", dir);
-}
-
-typedef struct hits {
-  int n;
-  int64_t rowid[100];
-  double score[100];
-} hits;
-
-static int collect(void *ctx, const kh_hit *h) {
-  hits *r = ctx;
-  if (r->n < 100) r->rowid[r->n] = h->rowid, r->score[r->n] = h->score;
-  r->n++;
-  return 0;
-}
-
-/* kh_search as shipped (exact = 0) or FTS5's ORDER BY rank (exact = 1). */
-static int search(kh_db *db, const char *q, const kh_search_opts *o, int exact, hits *r) {
-  memset(r, 0, sizeof *r);
-  if (exact) setenv("KHABAR_NO_CHAMP", "1", 1);
-  int rc = kh_search(db, q, o, collect, r);
-  unsetenv("KHABAR_NO_CHAMP");
-  return rc;
-}
-
-/* pk-news-2024 + COUNTER (3,741 articles) in a fresh file; terms in 100
-** articles get champion lists (the default 5000 is for large files). */
-static kh_db *real_db(const char *dir) {
-  const char *data = test_data_dir();
-  if (!data) return NULL;
-  char p[1024];
-  snprintf(p, sizeof p, "%s/real.db", dir);
-  kh_db *db;
-  if (kh_db_open(p, &db)) return NULL;
-  kh__champ_set_threshold(db, 100);
-  kh_ingest_stats st = {0};
-  snprintf(p, sizeof p, "%s/pk-news-2024/pk-news-2024.jsonl", data);
-  int rc = kh_ingest_path(db, p, NULL, &st);
-  snprintf(p, sizeof p, "%s/counter/counter.jsonl", data);
-  if (!rc) rc = kh_ingest_path(db, p, NULL, &st);
-  if (!rc) rc = kh_db_commit(db);
-  if (!rc) rc = kh__champ_build_all(db);
-  if (rc) {
-    kh_db_close(db);
-    return NULL;
-  }
-  return db;
-}
 
 /* n index terms that are their own stem, from sql (one text column). */
 static int words_of(kh_db *db, const char *sql, char (*w)[128], int max) {
@@ -113,7 +62,7 @@ static long stat_of(int i) { return kh__champ_stat[i]; }
 TEST(topk_equals_fts5_rank_real_data) {
   if (!test_data_dir()) SKIP("../shared/data absent");
   const char *dir = test_tmpdir();
-  kh_db *db = real_db(dir);
+  kh_db *db = test_real_db(dir, 100);
   ASSERT(db);
   /* frequent words (with lists) and rare ones (without), mixed */
   static char fw[90][128], rw[90][128];
@@ -143,8 +92,8 @@ TEST(topk_equals_fts5_rank_real_data) {
         kh_search_opts o = {0};
         o.limit = limit;
         o.no_rerank = 1; /* BM25 order itself */
-        ASSERT_INT_EQ(search(db, q[j], &o, 0, &a), 0);
-        ASSERT_INT_EQ(search(db, q[j], &o, 1, &e), 0);
+        ASSERT_INT_EQ(test_search(db, q[j], &o, 0, &a), 0);
+        ASSERT_INT_EQ(test_search(db, q[j], &o, 1, &e), 0);
         if (!equal_pages(q[j], &a, &e)) FAIL("%s (limit %d) differs from FTS5", q[j], limit);
         queries++;
         nonempty += a.n > 0;
@@ -160,7 +109,7 @@ TEST(topk_equals_fts5_rank_real_data) {
   ASSERT(lists + scans >= queries * 9 / 10);
   ASSERT(nonempty >= queries * 3 / 4);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -169,7 +118,7 @@ TEST(topk_equals_fts5_rank_real_data) {
 TEST(topk_reranked_pages_identical_real_data) {
   if (!test_data_dir()) SKIP("../shared/data absent");
   const char *dir = test_tmpdir();
-  kh_db *db = real_db(dir);
+  kh_db *db = test_real_db(dir, 100);
   ASSERT(db);
   static char fw[60][128];
   int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 60);
@@ -180,19 +129,19 @@ TEST(topk_reranked_pages_identical_real_data) {
     hits a, e;
     kh_search_opts o = {0};
     o.limit = 10;
-    ASSERT_INT_EQ(search(db, q, &o, 0, &a), 0);
-    ASSERT_INT_EQ(search(db, q, &o, 1, &e), 0);
+    ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+    ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
     if (!equal_pages(q, &a, &e)) FAIL("%s: re-ranked page differs", q);
   }
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
 TEST(topk_filters_real_data) {
   if (!test_data_dir()) SKIP("../shared/data absent");
   const char *dir = test_tmpdir();
-  kh_db *db = real_db(dir);
+  kh_db *db = test_real_db(dir, 100);
   ASSERT(db);
   static char fw[40][128];
   int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 40);
@@ -209,8 +158,8 @@ TEST(topk_filters_real_data) {
       o.source = sources[s];
       if (s == 3) o.since = "2014-06-01", o.until = "2014-12-31";
       hits a, e;
-      ASSERT_INT_EQ(search(db, q, &o, 0, &a), 0);
-      ASSERT_INT_EQ(search(db, q, &o, 1, &e), 0);
+      ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+      ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
       if (!equal_pages(q, &a, &e)) {
         for (int z = 0; z < a.n || z < e.n; z++) fprintf(stderr, "   %d: %lld %.6f | %lld %.6f\n", z, (long long)a.rowid[z], a.score[z], (long long)e.rowid[z], e.score[z]);
         FAIL("%s: filtered page %d differs", q, s);
@@ -220,7 +169,7 @@ TEST(topk_filters_real_data) {
   }
   ASSERT(nonempty >= 60);
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }
 
@@ -238,7 +187,7 @@ static uint32_t fwd_hash(const char *s) {
 TEST(topk_forward_row_claim_checked_by_fts5) {
   if (!test_data_dir()) SKIP("../shared/data absent");
   const char *dir = test_tmpdir();
-  kh_db *db = real_db(dir);
+  kh_db *db = test_real_db(dir, 100);
   ASSERT(db);
   static char fw[12][128];
   int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 12);
@@ -288,8 +237,8 @@ TEST(topk_forward_row_claim_checked_by_fts5) {
     kh_search_opts o = {0};
     o.limit = 10;
     o.no_rerank = 1;
-    ASSERT_INT_EQ(search(db, q, &o, 0, &a), 0);
-    ASSERT_INT_EQ(search(db, q, &o, 1, &e), 0);
+    ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+    ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
     if (!equal_pages(q, &a, &e)) FAIL("%s: page differs after the forward row of %lld lied", q, (long long)x);
     for (int k = 0; k < a.n; k++) ASSERT(a.rowid[k] != x);
     tried++;
@@ -297,6 +246,6 @@ TEST(topk_forward_row_claim_checked_by_fts5) {
   ASSERT(tried >= 2);
   ASSERT(stat_of(KH__CHAMP_BADSEED) > bad0); /* the lie reached the check */
   kh_db_close(db);
-  rm_rf(dir);
+  test_rmdir(dir);
   return 0;
 }

@@ -109,6 +109,12 @@ const char *test_tmpdir(void) {
   return path;
 }
 
+void test_rmdir(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "  (could not remove %s)\n", dir);
+}
+
 char *test_unescape(const char *s, size_t *len) {
   size_t n = strlen(s), o = 0;
   char *out = malloc(n * 4 + 1);
