@@ -15,6 +15,13 @@
 **
 **   make bench && ./build/bench/store_ingest [../shared/data] [MB]
 **   ING_RUNS=khabar ...   only u61 (the peer) and khabar; ING_REPS=n repetitions
+**   ING_KEEP=1 ...        keep the last khabar file (its path is printed)
+**   ING_INTERLEAVE=1 ...  u61 and khabar in turns, a batch of 500 each (fair under a
+**                         changing load; one pass, CPU ratio printed every tenth)
+** The resident set size is sampled after every tenth of the khabar run.
+** Each repetition prints its own CPU ratios and the load average, so their
+** spread under a shared machine's load shows.
+** Both get the same page cache (64 MB, as kh_db_open sets).
 */
 #include "khabar.h"
 
@@ -139,11 +146,35 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double load_avg(void) {
+  double l = 0;
+  FILE *f = fopen("/proc/loadavg", "r");
+  if (f) {
+    if (fscanf(f, "%lf", &l) != 1) l = 0;
+    fclose(f);
+  }
+  return l;
+}
+
 static double wall(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* Resident set size now, MB (/proc/self/statm). */
+static double rss_mb(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long pages = 0, res = 0;
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &res) != 2) res = 0;
+    fclose(f);
+  }
+  return (double)res * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
+}
+
+/* RSS during the last khabar run: before it, and after each tenth of it */
+static double rss_at[11];
 
 static double file_size(const char *path) {
   struct stat st;
@@ -173,6 +204,7 @@ static double run_plain(const char *path, const char *tokenize, double *size) {
   kh_fts5_register(db);
   char sql[512];
   sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+  sqlite3_exec(db, "PRAGMA cache_size = -65536", NULL, NULL, NULL); /* kh_db_open's page cache */
   snprintf(sql, sizeof sql,
            "CREATE TABLE article(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, source TEXT, title TEXT, body TEXT);"
            "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article', content_rowid='rowid', tokenize=\"%s\");",
@@ -214,9 +246,11 @@ static double run_khabar(const char *path, double *size, size_t *stored) {
   rm_db(path);
   kh_db *db;
   if (kh_db_open(path, &db)) exit(1);
+  rss_at[0] = rss_mb();
   double t0 = now(), w0 = wall();
   *stored = 0;
   for (size_t i = 0; i < narts; i++) {
+    if (i && i % (narts / 10 + 1) == 0) rss_at[i / (narts / 10 + 1)] = rss_mb();
     kh_article a = {0};
     a.id = arts[i].id, a.id_len = strlen(a.id);
     a.source = arts[i].source, a.source_len = strlen(a.source);
@@ -231,6 +265,7 @@ static double run_khabar(const char *path, double *size, size_t *stored) {
   }
   kh_db_close(db);
   double t = now() - t0;
+  rss_at[10] = rss_mb();
   last_wall = wall() - w0;
   sqlite3 *s;
   sqlite3_open(path, &s);
@@ -238,6 +273,96 @@ static double run_khabar(const char *path, double *size, size_t *stored) {
   sqlite3_close(s);
   *size = file_size(path);
   return t;
+}
+
+/* u61 and khabar in turns, one batch of 500 articles each, into two files:
+** the load of other processes then falls on both alike (on a shared machine
+** CPU seconds grow with it).  Prints the CPU ratio after every tenth. */
+static int run_interleaved(const char *dir_tmp) {
+  char pu[512], pk[512];
+  snprintf(pu, sizeof pu, "%s/khabar-bench-ingest-u61-%d.db", dir_tmp, (int)getpid());
+  snprintf(pk, sizeof pk, "%s/khabar-bench-ingest-kh-%d.db", dir_tmp, (int)getpid());
+  rm_db(pu);
+  rm_db(pk);
+  sqlite3 *u;
+  sqlite3_open(pu, &u);
+  sqlite3_exec(u, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size = -65536;"
+                  "CREATE TABLE article(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, source TEXT, title TEXT, body TEXT);"
+                  "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article', content_rowid='rowid',"
+                  " tokenize='unicode61');",
+               NULL, NULL, NULL);
+  sqlite3_stmt *a, *f;
+  sqlite3_prepare_v2(u, "INSERT INTO article(id, source, title, body) VALUES (?1, ?2, ?3, ?4)", -1, &a, NULL);
+  sqlite3_prepare_v2(u, "INSERT INTO article_fts(rowid, title, body) VALUES (?1, ?2, ?3)", -1, &f, NULL);
+  kh_db *k;
+  if (kh_db_open(pk, &k)) return 1;
+  double cu = 0, ck = 0, wu = 0, wk = 0, rss0 = rss_mb(), rss_max = 0;
+  size_t stored = 0, tenth = narts / 10 + 1;
+  printf("interleaved, batches of 500 (CPU s so far: u61, khabar, ratio; RSS MB)\n");
+  for (size_t b = 0; b < narts; b += 500) {
+    size_t e = b + 500 < narts ? b + 500 : narts;
+    double t0 = now(), w0 = wall();
+    sqlite3_exec(u, "BEGIN", NULL, NULL, NULL);
+    for (size_t i = b; i < e; i++) {
+      sqlite3_bind_text(a, 1, arts[i].id, -1, SQLITE_STATIC);
+      sqlite3_bind_text(a, 2, arts[i].source, -1, SQLITE_STATIC);
+      sqlite3_bind_text(a, 3, arts[i].title, -1, SQLITE_STATIC);
+      sqlite3_bind_text(a, 4, arts[i].body, -1, SQLITE_STATIC);
+      if (sqlite3_step(a) != SQLITE_DONE) fprintf(stderr, "insert: %s\n", sqlite3_errmsg(u));
+      sqlite3_reset(a);
+      sqlite3_bind_int64(f, 1, sqlite3_last_insert_rowid(u));
+      sqlite3_bind_text(f, 2, arts[i].title, -1, SQLITE_STATIC);
+      sqlite3_bind_text(f, 3, arts[i].body, -1, SQLITE_STATIC);
+      if (sqlite3_step(f) != SQLITE_DONE) fprintf(stderr, "fts: %s\n", sqlite3_errmsg(u));
+      sqlite3_reset(f);
+    }
+    sqlite3_exec(u, "COMMIT", NULL, NULL, NULL);
+    cu += now() - t0, wu += wall() - w0;
+    t0 = now(), w0 = wall();
+    for (size_t i = b; i < e; i++) {
+      kh_article x = {0};
+      x.id = arts[i].id, x.id_len = strlen(x.id);
+      x.source = arts[i].source, x.source_len = strlen(x.source);
+      x.title = arts[i].title, x.title_len = strlen(x.title);
+      x.body = arts[i].body, x.body_len = strlen(x.body);
+      int rc = kh_db_put_article(k, &x, NULL);
+      if (rc < 0) {
+        fprintf(stderr, "put: %s\n", kh_strerror(rc));
+        return 1;
+      }
+      stored += rc == 0;
+    }
+    if (e == narts) kh_db_close(k); /* commits and builds */
+    ck += now() - t0, wk += wall() - w0;
+    double r = rss_mb();
+    if (r > rss_max) rss_max = r;
+    if (e / tenth != b / tenth || e == narts) {
+      printf("  %8zu articles: %8.2f %8.2f  %.2fx   RSS %.0f  (load %.1f)\n", e, cu, ck, cu / ck, r, load_avg());
+      fflush(stdout);
+    }
+  }
+  sqlite3_finalize(a);
+  sqlite3_finalize(f);
+  double t0 = now();
+  sqlite3_exec(u, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+  sqlite3_close(u);
+  sqlite3 *s;
+  sqlite3_open(pk, &s);
+  sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+  sqlite3_close(s);
+  (void)t0;
+  double su = file_size(pu), sk = file_size(pk);
+  printf("%-9s %8s %12s %8s %7s %8s %7s %12s\n", "run", "CPU s", "articles/s", "MB/s", "x u61", "wall s", "x u61",
+         "db/raw text");
+  printf("%-9s %8.2f %12.0f %8.2f %7.2f %8.2f %7.2f %12.2f\n", "u61", cu, (double)narts / cu, raw_bytes / 1e6 / cu, 1.0,
+         wu, 1.0, su / raw_bytes);
+  printf("%-9s %8.2f %12.0f %8.2f %7.2f %8.2f %7.2f %12.2f\n", "khabar", ck, (double)narts / ck, raw_bytes / 1e6 / ck,
+         cu / ck, wk, wu / wk, sk / raw_bytes);
+  printf("khabar stored %zu of %zu; RSS before %.0f MB, at most %.0f MB during the run (the articles are in it)\n",
+         stored, narts, rss0, rss_max);
+  if (getenv("ING_KEEP")) printf("kept %s and %s\n", pu, pk);
+  else rm_db(pu), rm_db(pk);
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -264,6 +389,7 @@ int main(int argc, char **argv) {
   size_t stored = 0;
   int reps = getenv("ING_REPS") ? atoi(getenv("ING_REPS")) : mb > 50 ? 1 : 5;
   if (reps < 1) reps = 1;
+  if (getenv("ING_INTERLEAVE")) return run_interleaved(tmp);
   if (getenv("ONLY_KHABAR")) { /* for a profiler: the store put alone, reps times */
     for (int r = 0; r < reps; r++) run_khabar(path, &size[3], &stored);
     rm_db(path);
@@ -296,21 +422,38 @@ int main(int argc, char **argv) {
       t[3] = run_khabar(path, &size[3], &stored);
       if (last_wall < bwall[3]) bwall[3] = last_wall;
     }
+    /* this repetition's ratios (the spread of CPU seconds under load) */
+    printf("rep %d:", r + 1);
+    for (int i = 1; i < 4; i++)
+      if (on[i])
+        printf("  %s %.2fx u61 CPU (%.2f s vs %.2f s)", names[i], t[0] / t[i], t[i], t[0]);
+    printf("  (load %.1f)\n", load_avg());
+    fflush(stdout);
     for (int i = 0; i < 4; i++)
       if (t[i] < best[i]) best[i] = t[i];
   }
-  rm_db(path);
+  if (getenv("ING_KEEP") && on[3]) /* the last khabar file, for dbstat */
+    printf("kept %s\n", path);
+  else
+    rm_db(path);
   printf("%-9s %8s %12s %8s %7s %8s %7s %12s\n", "run", "CPU s", "articles/s", "MB/s", "x u61",
          "wall s", "x u61", "db/raw text");
   for (int i = 0; i < 4; i++)
     if (on[i])
       printf("%-9s %8.2f %12.0f %8.2f %7.2f %8.2f %7.2f %12.2f\n", names[i], best[i], (double)narts / best[i],
-           raw_bytes / 1e6 / best[i], best[0] / best[i], bwall[i], bwall[0] / bwall[i], size[i] / raw_bytes);
+             raw_bytes / 1e6 / best[i], best[0] / best[i], bwall[i], bwall[0] / bwall[i], size[i] / raw_bytes);
   printf("(articles/s and MB/s per CPU second; best of %d runs each)\n", reps);
   printf("\nkhabar stored %zu of %zu (the rest: same content)\n", stored, narts);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   printf("peak RSS of this process: %.0f MB (the articles are held in memory by the bench)\n",
          (double)ru.ru_maxrss / 1024);
+  if (on[3]) {
+    printf("RSS during the last khabar run (MB; the bench's copy of the articles is in all of them):\n"
+           "  before");
+    for (int i = 0; i <= 10; i++) printf(i ? " %.0f" : " %.0f, after each tenth:", rss_at[i]);
+    printf("\n  growth over the run: %.0f MB; from the first tenth on: %.0f MB\n", rss_at[10] - rss_at[0],
+           rss_at[10] - rss_at[1]);
+  }
   return 0;
 }

@@ -352,8 +352,9 @@ TEST(champ_migrates_schema5_file) {
 }
 
 /* The forward row of one article computed here from its stored text,
-** independently of champ.c: every token's normalized form and each word's
-** light stem when it differs, stopwords left out, d = 4 per title
+** independently of champ.c: the query keys among the index terms (a
+** token's normalized form when it is its own light stem, else a word's stem
+** when that is its own), stopwords left out, d = 4 per title
 ** occurrence + 1 per body occurrence; (hash32, d) pairs sorted by hash. */
 typedef struct fpair {
   uint32_t h, d;
@@ -362,6 +363,13 @@ typedef struct fpair {
 static int cmp_fpair(const void *a, const void *b) {
   const fpair *x = a, *y = b;
   return x->h < y->h ? -1 : x->h > y->h;
+}
+
+/* the light stem of t[0..len) is t itself (or there is none) */
+static int own_stem(const char *t, size_t len) {
+  char s[KH_MAX_TOKEN + 1];
+  int sl = kh_stem(t, len, s, sizeof s);
+  return sl <= 0 || ((size_t)sl == len && !memcmp(s, t, len));
 }
 
 static void fwd_add(fpair *p, int *n, const char *t, size_t len, uint32_t w) {
@@ -390,10 +398,13 @@ static int fwd_expected(kh_db *db, int64_t rowid, fpair *p, int cap, uint32_t *d
       for (size_t k = 0; n >= 0 && k < c.n && n + 2 < cap; k++) {
         const char *t = c.norms.data + c.v[k].off;
         if (!(c.v[k].flags & KH_TOKF_COLOC) || k == 0) (*dl)++;
-        fwd_add(p, &n, t, c.v[k].len, col ? 1 : 4);
+        /* a form that is its own stem counts; otherwise a word's stem does, if it is its own */
         char s[KH_MAX_TOKEN + 1];
-        int sl = c.v[k].kind == KH_TOK_WORD ? kh_stem(t, c.v[k].len, s, sizeof s) : 0;
-        if (sl > 0 && ((size_t)sl != c.v[k].len || memcmp(s, t, (size_t)sl))) fwd_add(p, &n, s, (size_t)sl, col ? 1 : 4);
+        if (own_stem(t, c.v[k].len)) fwd_add(p, &n, t, c.v[k].len, col ? 1 : 4);
+        else if (c.v[k].kind == KH_TOK_WORD) {
+          int sl = kh_stem(t, c.v[k].len, s, sizeof s);
+          if (own_stem(s, (size_t)sl)) fwd_add(p, &n, s, (size_t)sl, col ? 1 : 4);
+        }
       }
       kh__tokcache_free(&c);
     }
@@ -447,24 +458,203 @@ static int forward_rows_check(int64_t threshold) {
                                                            : "SELECT rowid, dl, terms FROM search_fwd WHERE rowid % 7 = 0", -1, &st, NULL),
                 SQLITE_OK);
   static fpair p[1 << 16];
-  int rows = 0;
+  int rows = 0, nwide = 0;
   while (sqlite3_step(st) == SQLITE_ROW) {
     int64_t rowid = sqlite3_column_int64(st, 0);
     uint32_t dl = 0;
     int n = fwd_expected(db, rowid, p, 1 << 16, &dl);
     ASSERT(n > 0);
     ASSERT_INT_EQ(sqlite3_column_int64(st, 1), dl);
+    /* narrow (byte 1, then 24-bit hash + 1-byte d) when every d < 256 and
+    ** no two hashes share their low 24 bits; else wide (byte 2, 4 + 4) */
     const unsigned char *b = sqlite3_column_blob(st, 2);
-    ASSERT_INT_EQ(sqlite3_column_bytes(st, 2), n * 8);
+    int wide = 0;
+    for (int i = 0; i < n; i++) wide |= p[i].d > 255;
+    for (int i = 0; i < n; i++) p[i].h = wide ? p[i].h : p[i].h & 0xFFFFFF;
+    qsort(p, (size_t)n, sizeof *p, cmp_fpair);
+    for (int i = 1; i < n && !wide; i++) wide = p[i].h == p[i - 1].h;
+    if (wide) fwd_expected(db, rowid, p, 1 << 16, &dl); /* full hashes again */
+    int w = wide ? 8 : 4, hb = wide ? 4 : 3;
+    ASSERT_INT_EQ(sqlite3_column_bytes(st, 2), 1 + n * w);
+    ASSERT_INT_EQ(b[0], wide ? 2 : 1);
     for (int i = 0; i < n; i++) {
-      uint32_t h = (uint32_t)b[i * 8] | (uint32_t)b[i * 8 + 1] << 8 | (uint32_t)b[i * 8 + 2] << 16 | (uint32_t)b[i * 8 + 3] << 24;
-      uint32_t d = (uint32_t)b[i * 8 + 4] | (uint32_t)b[i * 8 + 5] << 8 | (uint32_t)b[i * 8 + 6] << 16 | (uint32_t)b[i * 8 + 7] << 24;
+      uint32_t h = 0, d = 0;
+      for (int j = 0; j < hb; j++) h |= (uint32_t)b[1 + i * w + j] << (8 * j);
+      for (int j = 0; j < w - hb; j++) d |= (uint32_t)b[1 + i * w + hb + j] << (8 * j);
       if (h != p[i].h || d != p[i].d) FAIL("article %lld: pair %d is (%u, %u), from the text (%u, %u)", (long long)rowid, i, h, d, p[i].h, p[i].d);
     }
+    nwide += wide;
     rows++;
   }
   sqlite3_finalize(st);
   ASSERT(rows > (threshold > 1000 ? 10 : 100));
+  ASSERT(nwide < rows); /* most rows are narrow */
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}
+
+/* searches answered from the lists alone (not by the scan) */
+static long from_lists_only(void) { return kh__champ_stat[KH__CHAMP_EXACT] - kh__champ_stat[KH__CHAMP_SCAN]; }
+
+/* The query keys of one article with their d, as strings (fwd_expected's
+** terms before hashing). */
+typedef struct kterm {
+  char t[KH_MAX_TOKEN + 1];
+  size_t n;
+  int32_t d;
+} kterm;
+
+static void kt_add(kterm *v, int *n, int cap, const char *t, size_t len, int32_t w) {
+  if (kh_is_stopword(t, len) || len > KH_MAX_TOKEN) return;
+  for (int i = 0; i < *n; i++)
+    if (v[i].n == len && !memcmp(v[i].t, t, len)) {
+      v[i].d += w;
+      return;
+    }
+  if (*n == cap) return;
+  memcpy(v[*n].t, t, len);
+  v[*n].n = len;
+  v[(*n)++].d = w;
+}
+
+static int key_terms(kh_db *db, int64_t rowid, kterm *v, int cap) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT title, body FROM article WHERE rowid = ?1", -1, &st, NULL)) return -1;
+  sqlite3_bind_int64(st, 1, rowid);
+  int n = 0;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    for (int col = 0; col < 2; col++) {
+      kh__tokcache c = {0};
+      if (kh__tokcache_fill(&c, (const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col))) n = -1;
+      for (size_t k = 0; n >= 0 && k < c.n; k++) {
+        const char *t = c.norms.data + c.v[k].off;
+        char s[KH_MAX_TOKEN + 1];
+        if (own_stem(t, c.v[k].len)) kt_add(v, &n, cap, t, c.v[k].len, col ? 1 : 4);
+        else if (c.v[k].kind == KH_TOK_WORD) {
+          int sl = kh_stem(t, c.v[k].len, s, sizeof s);
+          if (own_stem(s, (size_t)sl)) kt_add(v, &n, cap, s, (size_t)sl, col ? 1 : 4);
+        }
+      }
+      kh__tokcache_free(&c);
+    }
+  }
+  sqlite3_finalize(st);
+  return n;
+}
+
+/* Every key term of sampled articles reads back its d from the forward
+** row (kh__champ_fwd_d, the query's reader), and frequent words absent from
+** the article read -1 (bar a rare hash collision). */
+static int weights_check(kh_db *db, char (*w)[128], int nw, long *looked, long *false_hits) {
+  sqlite3_stmt *st;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT rowid FROM search_fwd WHERE rowid % 11 = 0", -1, &st, NULL), SQLITE_OK);
+  static kterm v[4096];
+  int rows = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    int64_t doc = sqlite3_column_int64(st, 0);
+    int n = key_terms(db, doc, v, 4096);
+    ASSERT(n > 0);
+    for (int i = 0; i < n; i++) {
+      int32_t d;
+      ASSERT_INT_EQ(kh__champ_fwd_d(db, doc, v[i].t, v[i].n, &d), 0);
+      if (d != v[i].d) FAIL("article %lld: %.*s reads %d, from the text %d", (long long)doc, (int)v[i].n, v[i].t, d, v[i].d);
+    }
+    for (int j = 0; j < nw; j++) {
+      int in = 0;
+      for (int i = 0; i < n && !in; i++) in = v[i].n == strlen(w[j]) && !memcmp(v[i].t, w[j], v[i].n);
+      if (in) continue;
+      int32_t d;
+      ASSERT_INT_EQ(kh__champ_fwd_d(db, doc, w[j], strlen(w[j]), &d), 0);
+      (*looked)++;
+      *false_hits += d >= 0;
+    }
+    rows++;
+  }
+  sqlite3_finalize(st);
+  return rows;
+}
+
+/* Forward rows, narrow or wide, give each key term's d; rows of files
+** written before the layout byte (8 bytes a pair) too: every row of the
+** file rewritten so, from the text, reads the same, and 2-word queries
+** give the same pages, as many from the lists. */
+TEST(champ_forward_rows_give_term_weights_in_every_layout) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = test_real_db(dir, 100);
+  ASSERT(db);
+  static char w[80][128];
+  int nw = list_words(db, w, 80);
+  ASSERT(nw >= 40);
+  /* the layouts written */
+  sqlite3_stmt *st, *up;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT sum(length(terms) % 2 = 1 AND substr(terms, 1, 1) = x'01'),"
+                                            " sum(length(terms) % 2 = 1 AND substr(terms, 1, 1) = x'02'), count(*) FROM search_fwd",
+                                   -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  int64_t narrow = sqlite3_column_int64(st, 0), wide = sqlite3_column_int64(st, 1), all = sqlite3_column_int64(st, 2);
+  sqlite3_finalize(st);
+  ASSERT_INT_EQ(narrow + wide, all);
+  ASSERT(narrow > all / 2);
+  long looked = 0, false_hits = 0;
+  int rows = weights_check(db, w, nw, &looked, &false_hits);
+  ASSERT(rows > 100);
+  ASSERT(false_hits * 1000 <= looked); /* 24-bit hashes: about 2e-5 a lookup */
+  static hits before[40];
+  long l0 = from_lists_only();
+  kh_search_opts o = {0};
+  o.limit = 10;
+  o.no_rerank = 1;
+  for (int i = 0; i < 40; i++) {
+    char q[300];
+    snprintf(q, sizeof q, "%.127s %.127s", w[i], w[(i * 7 + 1) % nw]);
+    ASSERT_INT_EQ(test_search(db, q, &o, 0, &before[i]), 0);
+  }
+  long lists_before = from_lists_only() - l0;
+  /* every row in the old layout */
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT rowid FROM search_fwd", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "UPDATE search_fwd SET terms = ?2 WHERE rowid = ?1", -1, &up, NULL), SQLITE_OK);
+  static int64_t ids[1 << 16];
+  int nids = 0;
+  while (nids < (1 << 16) && sqlite3_step(st) == SQLITE_ROW) ids[nids++] = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  ASSERT(nids > 1000);
+  static fpair p[1 << 16];
+  static unsigned char row[8 << 16];
+  for (int r = 0; r < nids; r++) {
+    uint32_t dl;
+    int n = fwd_expected(db, ids[r], p, 1 << 16, &dl);
+    ASSERT(n > 0);
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < 4; j++) row[8 * i + j] = (unsigned char)(p[i].h >> (8 * j)), row[8 * i + 4 + j] = (unsigned char)(p[i].d >> (8 * j));
+    sqlite3_bind_int64(up, 1, ids[r]);
+    sqlite3_bind_blob(up, 2, row, n * 8, SQLITE_STATIC);
+    ASSERT_INT_EQ(sqlite3_step(up), SQLITE_DONE);
+    sqlite3_reset(up);
+  }
+  sqlite3_finalize(up);
+  long looked2 = 0, false_hits2 = 0;
+  ASSERT_INT_EQ(weights_check(db, w, nw, &looked2, &false_hits2), rows);
+  ASSERT(false_hits2 * 1000 <= looked2);
+  long l1 = from_lists_only();
+  for (int i = 0; i < 40; i++) {
+    char q[300];
+    snprintf(q, sizeof q, "%.127s %.127s", w[i], w[(i * 7 + 1) % nw]);
+    hits a;
+    ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+    ASSERT_INT_EQ(a.n, before[i].n);
+    for (int k = 0; k < a.n; k++)
+      if (a.rowid[k] != before[i].rowid[k] || a.score[k] != before[i].score[k])
+        FAIL("%s: rank %d is %lld (%.12f), before the rewrite %lld (%.12f)", q, k, (long long)a.rowid[k], a.score[k],
+             (long long)before[i].rowid[k], before[i].score[k]);
+  }
+  if (getenv("CHAMP_VERBOSE"))
+    fprintf(stderr, "  rows: %lld narrow, %lld wide; %d rows checked; absent words: %ld of %ld hit, old layout %ld of %ld;"
+            " %ld of 40 from the lists, %ld after the rewrite\n", (long long)narrow, (long long)wide, rows, false_hits, looked,
+            false_hits2, looked2, lists_before, from_lists_only() - l1);
+  ASSERT(lists_before > 0);
+  ASSERT_INT_EQ(from_lists_only() - l1, lists_before);
   kh_db_close(db);
   test_rmdir(dir);
   return 0;

@@ -109,6 +109,14 @@ static uint64_t fnv(const char *s, size_t n) { return kh__term_hash(s, n); }
 
 static uint32_t h32(uint64_t h) { return (uint32_t)(h ^ (h >> 32)); }
 
+/* 1 if term is its own light stem: only such terms are counted at ingest
+** (count_column), so only their lists and forward-row entries are complete. */
+static int is_key(const char *term, size_t n) {
+  char s[KH_MAX_TOKEN + 1];
+  int m = kh_stem(term, n, s, sizeof s);
+  return m <= 0 || ((size_t)m == n && !memcmp(s, term, n));
+}
+
 /* ---- state kept on the connection ---- */
 
 /* A candidate list entry of the open batch: an article whose weight for a
@@ -424,8 +432,9 @@ static int add_term(kh__champ *c, uint32_t id, uint32_t w) {
 }
 
 /* Count the terms FTS5 indexes for one column (fts5.c emit(), default
-** options): every cached token, and each word's light stem when it
-** differs; *dl += the tokens that are not colocated (FTS5's column size). */
+** options) that a query can ask for: every cached token that is its own
+** light stem, and each word's light stem when it differs and is its own;
+** *dl += the tokens that are not colocated (FTS5's column size). */
 static int count_column(kh__champ *c, const kh__tokcache *tc, uint32_t w, uint32_t *dl) {
   int rc = 0;
   for (size_t k = 0; k < tc->n && !rc; k++) {
@@ -436,11 +445,14 @@ static int count_column(kh__champ *c, const kh__tokcache *tc, uint32_t w, uint32
       id = kh__terms_intern(&c->dict, tc->norms.data + r->off, r->len, &rc);
       if (rc) break;
     }
-    rc = add_term(c, id, w);
-    if (!rc && r->kind == KH_TOK_WORD) {
-      uint32_t s = kh__terms_stem(&c->dict, id, &rc);
-      if (s) rc = add_term(c, s, w);
-    }
+    /* only query keys (terms that are their own stem) are counted: a word
+    ** whose stem differs counts for its stem; the form itself is never a
+    ** key (key_of) */
+    uint32_t s = kh__terms_stem(&c->dict, id, &rc);
+    if (rc) break;
+    if (!s) rc = add_term(c, id, w);
+    else if (r->kind == KH_TOK_WORD && !kh__terms_stem(&c->dict, s, &rc) && !rc)
+      rc = add_term(c, s, w);
   }
   return rc;
 }
@@ -459,8 +471,14 @@ static int count_article(kh__champ *c, const kh__tokcache *title, const kh__tokc
   return rc;
 }
 
-/* Write the forward row of doc from its (term, d) pairs: (hash32, d)
-** little-endian, sorted by hash (LSD radix sort, 4 passes of 8 bits). */
+/* Write the forward row of doc from its (term, d) pairs, sorted by hash
+** (LSD radix sort, 8 bits a pass), in one of two layouts told apart by the
+** blob's length (an odd length; rows written before have 8 bytes a pair):
+**   narrow: byte 1, then per pair the low 24 bits of hash32 (3 bytes, little
+**           endian) and d (1 byte), sorted by those 24 bits: when every d
+**           is below 256 and no two terms of the row share the 24 bits
+**   wide:   byte 2, then per pair hash32 and d (4 bytes each, little endian),
+**           sorted by hash32 */
 static int write_fwd(kh_db *db, int64_t doc, uint32_t dl, const tpair *p, size_t n) {
   kh__champ *c = db->champ;
   int rc = 0;
@@ -469,8 +487,16 @@ static int write_fwd(kh_db *db, int64_t doc, uint32_t dl, const tpair *p, size_t
   if (rc) return rc;
   /* two arrays of n (hash, d) pairs in the buffer, 8-byte aligned */
   uint32_t *a = (uint32_t *)(void *)(c->fwd.data + ((8 - ((uintptr_t)c->fwd.data & 7)) & 7)), *b = a + 2 * n;
-  for (size_t i = 0; i < n; i++) a[2 * i] = h32(c->dict.v[p[i].term - 1].h), a[2 * i + 1] = p[i].d;
+  int wide = 0;
+  for (size_t i = 0; i < n; i++) {
+    a[2 * i] = h32(c->dict.v[p[i].term - 1].h), a[2 * i + 1] = p[i].d;
+    wide |= p[i].d > 255;
+  }
   for (int sh = 0; sh < 32; sh += 8) {
+    if (sh == 24) { /* sorted by the low 24 bits: narrow unless two share them */
+      for (size_t i = 1; i < n && !wide; i++) wide = ((a[2 * i] ^ a[2 * i - 2]) & 0xFFFFFF) == 0;
+      if (!wide) break;
+    }
     size_t cnt[257] = {0};
     for (size_t i = 0; i < n; i++) cnt[((a[2 * i] >> sh) & 255) + 1]++;
     for (int k = 0; k < 256; k++) cnt[k + 1] += cnt[k];
@@ -482,14 +508,17 @@ static int write_fwd(kh_db *db, int64_t doc, uint32_t dl, const tpair *p, size_t
     a = b, b = x;
   }
   unsigned char *row = (unsigned char *)b; /* the free half, written as bytes */
-  for (size_t i = 0; i < n; i++)
-    for (int j = 0; j < 4; j++)
-      row[8 * i + j] = (unsigned char)(a[2 * i] >> (8 * j)), row[8 * i + 4 + j] = (unsigned char)(a[2 * i + 1] >> (8 * j));
+  size_t len = 1;
+  row[0] = wide ? 2 : 1;
+  for (size_t i = 0; i < n; i++) {
+    for (int j = 0; j < (wide ? 4 : 3); j++) row[len++] = (unsigned char)(a[2 * i] >> (8 * j));
+    for (int j = 0; j < (wide ? 4 : 1); j++) row[len++] = (unsigned char)(a[2 * i + 1] >> (8 * j));
+  }
   sqlite3_stmt *st = stmt(db, S_FWD_INS);
   if (!st) return sql_rc(db->sql);
   sqlite3_bind_int64(st, 1, doc);
   sqlite3_bind_int64(st, 2, dl);
-  sqlite3_bind_blob(st, 3, n ? (const void *)row : "", (int)(n * 8), SQLITE_STATIC);
+  sqlite3_bind_blob(st, 3, row, (int)len, SQLITE_STATIC);
   return run(db, st);
 }
 
@@ -1148,7 +1177,7 @@ static int scan_vocab(kh_db *db, int64_t docs) {
     const char *t = (const char *)sqlite3_column_text(st, 0);
     size_t n = (size_t)sqlite3_column_bytes(st, 0);
     uint32_t id = n ? kh__terms_find(d, t, n) : 0;
-    if (n && !kh_is_stopword(t, n) && (!id || !d->v[id - 1].state)) {
+    if (n && !kh_is_stopword(t, n) && (!id || !d->v[id - 1].state) && n <= KH_MAX_TOKEN && is_key(t, n)) {
       kh__buf_append(&b, t, n, &rc);
       kh__buf_appendc(&b, '\0', &rc);
     }
@@ -1382,21 +1411,45 @@ static int cmp_cand(const void *a, const void *b) {
   return x->doc < y->doc ? -1 : x->doc > y->doc;
 }
 
-/* d of term hash k in a forward row, or -1. */
-static int32_t fwd_find(const unsigned char *p, size_t n, uint32_t k) {
-  size_t lo = 0, hi = n;
+static uint32_t le(const unsigned char *p, int n) {
+  uint32_t v = 0;
+  for (int j = 0; j < n; j++) v |= (uint32_t)p[j] << (8 * j);
+  return v;
+}
+
+/* d of term hash k in a forward row of nb bytes (write_fwd's layouts, or
+** 8 bytes a pair without a layout byte in rows of older files), or -1. */
+static int32_t fwd_find(const unsigned char *p, size_t nb, uint32_t k) {
+  int hb = 4, db_ = 4; /* bytes of hash and d per pair */
+  if (nb % 2) {
+    if (p[0] == 1) hb = 3, db_ = 1, k &= 0xFFFFFF;
+    else if (p[0] != 2) return -1;
+    p++, nb--;
+  }
+  size_t w = (size_t)(hb + db_), lo = 0, hi = nb / w;
   while (lo < hi) {
     size_t m = (lo + hi) / 2;
-    uint32_t h = (uint32_t)p[m * 8] | (uint32_t)p[m * 8 + 1] << 8 | (uint32_t)p[m * 8 + 2] << 16 |
-                 (uint32_t)p[m * 8 + 3] << 24;
-    if (h == k) {
-      const unsigned char *d = p + m * 8 + 4;
-      return (int32_t)((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24);
-    }
+    uint32_t h = le(p + m * w, hb);
+    if (h == k) return (int32_t)le(p + m * w + hb, db_);
     if (h < k) lo = m + 1;
     else hi = m;
   }
   return -1;
+}
+
+int kh__champ_fwd_d(kh_db *db, int64_t doc, const char *term, size_t n, int32_t *d) {
+  *d = -1;
+  if (!db || !db->champ) return KH_EINVAL;
+  sqlite3_stmt *st = stmt(db, S_FWD_GET);
+  if (!st) return sql_rc(db->sql);
+  sqlite3_bind_int64(st, 1, doc);
+  int src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    const unsigned char *p = sqlite3_column_blob(st, 0);
+    if (p) *d = fwd_find(p, (size_t)sqlite3_column_bytes(st, 0), h32(fnv(term, n)));
+  }
+  sqlite3_reset(st);
+  return src == SQLITE_ROW ? 0 : src == SQLITE_DONE ? KH_ENOTFOUND : sql_rc(db->sql);
 }
 
 /* 1 if article doc passes the filters (o NULL: none) and, with fts, FTS5
@@ -1500,7 +1553,7 @@ static int list_cands(kh_db *db, const qterm *t, size_t nw, double avgdl, cand *
       sqlite3_bind_int64(st, 1, x.doc);
       if (sqlite3_step(st) == SQLITE_ROW) {
         const unsigned char *p = sqlite3_column_blob(st, 0);
-        size_t nb = (size_t)sqlite3_column_bytes(st, 0) / 8;
+        size_t nb = (size_t)sqlite3_column_bytes(st, 0);
         for (size_t i = 0; i < nw && ok; i++)
           if (x.d[i] < 0) ok = (x.d[i] = p ? fwd_find(p, nb, h32(fnv(t[i].key, t[i].kl))) : -1) > 0;
       } else {
@@ -1590,7 +1643,7 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     /* df is exact at every commit for terms with a list (state 1), when
     ** every article went through champ.c (fwd_from <= 1) */
     double idf = log((nrow - df + 0.5) / (df + 0.5));
-    t[i].listed = fwd_from <= 1 && state == 1;
+    t[i].listed = fwd_from <= 1 && state == 1 && is_key(t[i].key, t[i].kl);
     t[i].idf = !t[i].listed ? NAN : idf <= 0.0 ? 1e-6 : idf;
     t[i].df = df;
     t[i].n = n;

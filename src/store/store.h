@@ -41,7 +41,7 @@ typedef struct kh__term {
 typedef struct kh__terms {
   kh__term *v;    /* id i is v[i - 1] */
   size_t n, vcap;
-  uint32_t *idx;  /* open addressing: id, 0 empty */
+  uint64_t *idx;  /* open addressing: id | probe-hash tag << 32, 0 empty */
   size_t icap;
   kh__buf arena;
 } kh__terms;
@@ -351,6 +351,12 @@ void kh__champ_reset(kh_db *db);
 ** transaction.  kh__champ_build_all repeats until none is wanted. */
 int kh__champ_build(kh_db *db);
 int kh__champ_build_all(kh_db *db);
+/* The weighted tf d (4 per title occurrence + 1 per body one) of term (an
+** index term that is its own light stem) in article doc's forward row, as
+** the query side reads it: *d = -1 when the row does not hold it (or a
+** 32/24-bit hash of another term answers for it); KH_ENOTFOUND without a
+** row. */
+int kh__champ_fwd_d(kh_db *db, int64_t doc, const char *term, size_t n, int32_t *d);
 
 typedef struct kh__champ_hit {
   int64_t rowid;
