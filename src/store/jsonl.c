@@ -16,21 +16,31 @@
 
 /* Read one line (without its '\n' or '\r\n') into line.  Returns 1 when a
 ** line was read, 0 at the end, KH_EIO on a read error.  A line longer
-** than KH_MAX_LINE is consumed and *toolong set. */
+** than KH_MAX_LINE is consumed and *toolong set.  Bytes are gathered in a
+** small chunk and appended a chunk at a time. */
 static int read_line(FILE *f, kh__buf *line, int *toolong, uint64_t *bytes) {
   int c, rc = 0;
+  char chunk[4096];
+  size_t k = 0, n = 0;
   line->len = 0;
   *toolong = 0;
   while ((c = getc_unlocked(f)) != EOF) {
-    if (bytes) (*bytes)++;
+    n++;
     if (c == '\n') break;
-    if (line->len >= KH_MAX_LINE) {
+    if (line->len + k >= KH_MAX_LINE) {
       *toolong = 1;
       continue;
     }
-    kh__buf_appendc(line, (char)c, &rc);
-    if (rc) return rc;
+    chunk[k++] = (char)c;
+    if (k == sizeof chunk) {
+      kh__buf_append(line, chunk, k, &rc);
+      k = 0;
+      if (rc) return rc;
+    }
   }
+  if (k) kh__buf_append(line, chunk, k, &rc);
+  if (bytes) *bytes += n;
+  if (rc) return rc;
   if (c == EOF && ferror(f)) return KH_EIO;
   if (c == EOF && line->len == 0 && !*toolong) return 0;
   if (line->len && line->data[line->len - 1] == '\r') line->len--;
@@ -115,7 +125,20 @@ static int blank(const char *s, size_t n) {
   return 1;
 }
 
-int kh__jsonl_read(FILE *f, kh__rec_fn fn, void *ctx, uint64_t *bytes) {
+int kh__jsonl_record(const char *p, size_t n, uint64_t lineno, kh__rec_fn fn, void *ctx) {
+  char reason[200];
+  json_error_t err;
+  json_t *obj = json_loadb(p, n, JSON_REJECT_DUPLICATES, &err);
+  if (!obj) {
+    snprintf(reason, sizeof reason, "invalid JSON at column %d: %s", err.column, err.text);
+    return fn(ctx, lineno, NULL, reason);
+  }
+  int rc = json_is_object(obj) ? deliver(obj, lineno, fn, ctx) : fn(ctx, lineno, NULL, "not a JSON object");
+  json_decref(obj);
+  return rc;
+}
+
+int kh__jsonl_lines(FILE *f, kh__line_fn fn, void *ctx, uint64_t *bytes) {
   kh__buf line = {0};
   line.max = KH_MAX_LINE + 16;
   uint64_t lineno = 0;
@@ -133,21 +156,27 @@ int kh__jsonl_read(FILE *f, kh__rec_fn fn, void *ctx, uint64_t *bytes) {
     if (lineno == 1 && n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3, n -= 3; /* BOM */
     if (toolong) {
       snprintf(reason, sizeof reason, "record longer than %u bytes", KH_MAX_LINE);
-      rc = fn(ctx, lineno, NULL, reason);
+      rc = fn(ctx, lineno, NULL, 0, reason);
       continue;
     }
     if (blank(p, n)) continue;
-    json_error_t err;
-    json_t *obj = json_loadb(p, n, JSON_REJECT_DUPLICATES, &err);
-    if (!obj) {
-      snprintf(reason, sizeof reason, "invalid JSON at column %d: %s", err.column, err.text);
-      rc = fn(ctx, lineno, NULL, reason);
-      continue;
-    }
-    if (!json_is_object(obj)) rc = fn(ctx, lineno, NULL, "not a JSON object");
-    else rc = deliver(obj, lineno, fn, ctx);
-    json_decref(obj);
+    rc = fn(ctx, lineno, p, n, NULL);
   }
   kh__buf_free(&line);
   return rc;
+}
+
+typedef struct parse_ctx {
+  kh__rec_fn fn;
+  void *ctx;
+} parse_ctx;
+
+static int parse_line(void *ctx, uint64_t lineno, const char *p, size_t n, const char *reason) {
+  parse_ctx *c = ctx;
+  return p ? kh__jsonl_record(p, n, lineno, c->fn, c->ctx) : c->fn(c->ctx, lineno, NULL, reason);
+}
+
+int kh__jsonl_read(FILE *f, kh__rec_fn fn, void *ctx, uint64_t *bytes) {
+  parse_ctx c = {fn, ctx};
+  return kh__jsonl_lines(f, parse_line, &c, bytes);
 }

@@ -311,6 +311,14 @@ typedef int (*kh__rec_fn)(void *ctx, uint64_t line, const kh_article *a, const c
 /* Read JSON Lines from f.  Blank lines are skipped.  *bytes (may be NULL)
 ** advances as input is consumed.  0, KH_EIO, KH_ENOMEM or the sink's value. */
 int kh__jsonl_read(FILE *f, kh__rec_fn fn, void *ctx, uint64_t *bytes);
+/* The two halves of kh__jsonl_read, so that parsing can run on the ingest
+** worker: kh__jsonl_lines hands each non-blank line (BOM removed) to fn as
+** line[0..n) with reason NULL, or a line too long as line NULL and the
+** reason; kh__jsonl_record parses one line and hands the record to fn as
+** kh__jsonl_read would (returns fn's value, or KH_ENOMEM). */
+typedef int (*kh__line_fn)(void *ctx, uint64_t lineno, const char *line, size_t n, const char *reason);
+int kh__jsonl_lines(FILE *f, kh__line_fn fn, void *ctx, uint64_t *bytes);
+int kh__jsonl_record(const char *line, size_t n, uint64_t lineno, kh__rec_fn fn, void *ctx);
 /* Read CSV (RFC 4180, header row) from f; same contract.  Records without
 ** a source column get default_source (may be NULL) as source, and their id
 ** is prefixed "SOURCE-" so row numbers of different files stay apart. */
