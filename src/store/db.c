@@ -15,8 +15,6 @@
 */
 #include "store.h"
 
-#include <stdlib.h>
-
 #include <time.h>
 
 static const char *const SQL_FIND_ID = "SELECT rowid FROM article WHERE id = ?1";
@@ -60,7 +58,11 @@ int kh_db_open(const char *path, kh_db **out) {
   if ((rc = kh_fts5_register(db->sql))) goto fail;
   if ((rc = kh__db_exec(db, "PRAGMA journal_mode = WAL")) ||
       (rc = kh__db_exec(db, "PRAGMA synchronous = NORMAL")) ||
-      (rc = kh__db_exec(db, getenv("KH_CKPT") ? getenv("KH_CKPT") : "PRAGMA wal_autocheckpoint = 16384")))
+      /* checkpoint every 64 MB of WAL instead of 4 MB: the pages an ingest
+      ** rewrites in every batch (FTS5 structure, b-tree interior pages,
+      ** story and LSH rows) are copied to the file once per checkpoint, and
+      ** 16x fewer checkpoints fsync the file (writer CPU -5% at 20k) */
+      (rc = kh__db_exec(db, "PRAGMA wal_autocheckpoint = 16384")))
     goto fail;
   /* a 64 MB page cache (SQLite's default is 2 MB): FTS5's segments, the
   ** article indexes and the champion-list tables are read back at every
