@@ -8,6 +8,7 @@
 */
 #include "test.h"
 
+#include "../src/corpus/corpus.h"
 #include "../src/store/store.h"
 
 #include <stdlib.h>
@@ -59,7 +60,8 @@ static void on_error(void *ctx, const char *file, uint64_t line, const char *rea
 }
 
 /* Ingest path into a new database at dbpath with analyze and corpus hooks. */
-static int ingest(const char *dbpath, const char *path, int threads, kh_ingest_stats *st, errs *e) {
+static int ingest(const char *dbpath, const char *path, int threads, kh_ingest_stats *st, errs *e,
+                  int64_t *prepared) {
   kh_db *db;
   kh_analyzer *an;
   int rc = kh_db_open(dbpath, &db);
@@ -75,6 +77,7 @@ static int ingest(const char *dbpath, const char *path, int threads, kh_ingest_s
     o.ctx = e;
     o.threads = threads;
     rc = kh_ingest_path(db, path, &o, st);
+    if (prepared) *prepared = kh__corpus_prepared(db);
   }
   kh_db_close(db);
   kh_analyzer_free(an);
@@ -130,8 +133,11 @@ TEST(pipeline_equals_sequential) {
   snprintf(pb, sizeof pb, "%s/pipe.db", dir);
   kh_ingest_stats sa = {0}, sb = {0};
   errs ea = {{0}, 0}, eb = {{0}, 0};
-  ASSERT_INT_EQ(ingest(pa, in, 1, &sa, &ea), 0);
-  ASSERT_INT_EQ(ingest(pb, in, 2, &sb, &eb), 0);
+  int64_t prep_a = -1, prep_b = -1;
+  ASSERT_INT_EQ(ingest(pa, in, 1, &sa, &ea, &prep_a), 0);
+  ASSERT_INT_EQ(ingest(pb, in, 2, &sb, &eb, &prep_b), 0);
+  ASSERT_INT_EQ(prep_a, 0); /* sequential: the corpus hook did its own work */
+  ASSERT_INT_EQ(prep_b, (int64_t)sb.stored); /* threaded: every fingerprint came from the worker */
   ASSERT(sa.stored >= 390);
   ASSERT(sa.duplicates >= 5 && sa.rejected >= 10);
   ASSERT_INT_EQ(sb.records, sa.records);

@@ -153,6 +153,9 @@ int kh__cmp_i64(const void *x, const void *y);
 ** epoch merges alone; the sums so far are copied to cpu (may be NULL).
 ** KH_EINVAL without the hook. */
 int kh__corpus_timing(kh_db *db, int on, double cpu[3]);
+/* Articles whose fingerprint and term counts the hook took from its
+** prepare (the ingest worker) since attach; -1 if not attached. */
+int64_t kh__corpus_prepared(kh_db *db);
 /* The LSH + exact-key + story candidates of stored article rowid, as
 ** kh_corpus_reuse gathers them (no scoring): their count and the number
 ** of LSH epochs.  0, KH_ENOTFOUND or a code. */

@@ -69,6 +69,7 @@ typedef struct corpus {
   size_t nbands, capbands;
   int64_t top_rowid; /* the largest rowid given LSH rows this batch */
   int timing;        /* kh__corpus_timing: add up the CPU time of the parts */
+  int64_t prepared;  /* articles whose on_prepare result was used */
   double cpu[3];     /* story assignment, fingerprint + LSH rows, epoch merges */
   /* one article's tokens, taken from the store's token cache */
   kh__tv *tv;
@@ -357,6 +358,7 @@ static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
   double t0 = c->timing ? thread_cpu() : 0;
   prepared *p = kh__db_take_prepared(db);
   if (p) { /* the worker did the pure part (on_prepare) */
+    c->prepared++;
     rc = put_fp(c, rowid, &p->fp);
     if (c->timing) c->cpu[1] += thread_cpu() - t0;
     if (!rc) rc = story_add(c, db, rowid, a, p->tv, p->ntv);
@@ -449,6 +451,11 @@ int kh__corpus_timing(kh_db *db, int on, double cpu[3]) {
   c->timing = on;
   if (cpu) memcpy(cpu, c->cpu, sizeof c->cpu);
   return 0;
+}
+
+int64_t kh__corpus_prepared(kh_db *db) {
+  corpus *c = db ? attached(db) : NULL;
+  return c ? c->prepared : -1;
 }
 
 static const char *col_text(sqlite3_stmt *st, int i, size_t *n) {
