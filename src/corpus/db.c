@@ -427,9 +427,14 @@ int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
   for (int i = 0; i < db->nhooks; i++)
     if (db->hooks[i].fn == on_put) return 0;
   /* the corpus tables are written at random places once a batch (df,
-  ** story rows, LSH keys): a 32 MB page cache keeps their pages (the
-  ** working state itself is in memory, story.c) */
-  if (kh__db_exec(db, "PRAGMA cache_size = -32768")) return KH_EDB;
+  ** story rows, LSH keys): a page cache of at least 32 MB keeps their pages
+  ** (the working state itself is in memory, story.c); kh_db_open's larger
+  ** one is kept (it was lowered to 32 MB here before) */
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "PRAGMA cache_size", -1, &q, NULL) != SQLITE_OK) return KH_EDB;
+  int64_t cs = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+  sqlite3_finalize(q);
+  if ((cs >= 0 ? cs * 4 : -cs) < 32768 && kh__db_exec(db, "PRAGMA cache_size = -32768")) return KH_EDB;
   corpus *c = kh__calloc(1, sizeof *c);
   if (!c) return KH_ENOMEM;
   int rc = kh__stories_new(o, &c->stories);
