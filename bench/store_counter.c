@@ -13,6 +13,7 @@
 */
 #include "khabar.h"
 #include "../src/store/store.h"
+#include "../src/store/rerank_model.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -230,7 +231,7 @@ static int collect(void *ctx, const kh_hit *h) {
 }
 
 /* DUMP=FILE: the re-ranking features of every re-scored candidate, one line
-** each: pair, rowid, relevant (the row holds the pair's source text), the
+** each: pair, the pair whose source text the row holds, relevant (the row holds the pair's source text), the
 ** number of pairs listed before the pair's own among that row's identical
 ** sources, the row's identical sources, bm25, features (KH__RR_F*).  For
 ** learning the weights outside (tools/, cross-validated by pair). */
@@ -240,8 +241,7 @@ static void dump_feat(void *ctx, int64_t rowid, double bm25, const double *f, in
   int row_pair = rowid > 0 && rowid < 4 * NPAIR ? pair_of_row[rowid] : 0, before = 0, size = 0;
   for (int k = 1; k <= NPAIR; k++)
     if (stored_as[k] == row_pair) size++, before += k < cur_pair;
-  fprintf(out, "%d %lld %d %d %d %.6f", cur_pair, (long long)rowid, row_pair == stored_as[cur_pair], before, size,
-          bm25);
+  fprintf(out, "%d %d %d %d %d %.6f", cur_pair, row_pair, row_pair == stored_as[cur_pair], before, size, bm25);
   for (int i = 0; i < nf; i++) fprintf(out, " %.6f", f[i]);
   fputc('\n', out);
 }
@@ -253,14 +253,28 @@ typedef struct split {
   int failed;
 } split;
 
-static split kh_eval(kh_db *db, int no_rerank) {
+#if KH__RR_CV_FOLDS > 0
+static const double cv_model[KH__RR_CV_FOLDS][KH__RR_NF] = KH__RR_CV_MODEL;
+#endif
+
+/* cv: score pair i with the model of fold i % KH__RR_CV_FOLDS, trained by
+** tools/train_rerank.py without that fold's pairs (held out). */
+static split kh_eval(kh_db *db, int no_rerank, int cv) {
   split r = {0};
+  kh__rr_params shipped = *kh__rerank_params();
   kh_search_opts o = {.limit = 10, .no_rerank = no_rerank};
   clock_t t0 = clock();
   int only = getenv("ONLY") ? atoi(getenv("ONLY")) : 0;
   for (int i = 1; i <= NPAIR; i++) {
     if (only && i != only) continue;
     cur_pair = i;
+#if KH__RR_CV_FOLDS > 0
+    if (cv) {
+      kh__rr_params p = shipped;
+      memcpy(p.w, cv_model[i % KH__RR_CV_FOLDS], sizeof p.w);
+      kh__rerank_tune(&p);
+    }
+#endif
     char *m = or_query(der[i].title);
     hitlist h = {0};
     if (kh_search(db, m, &o, collect, &h)) r.failed++;
@@ -283,6 +297,7 @@ static split kh_eval(kh_db *db, int no_rerank) {
              h.n ? src[h.id[0]].title : "");
     free(m);
   }
+  if (cv) kh__rerank_tune(&shipped);
   r.query_s = (double)(clock() - t0) / CLOCKS_PER_SEC;
   for (int s = 0; s < 3; s++) {
     double n = s ? NPAIR / 2 : NPAIR;
@@ -294,45 +309,6 @@ static split kh_eval(kh_db *db, int no_rerank) {
 static void kh_print(const char *name, const char *what, split r) {
   printf("%-18s %-30s %-26s %7.3f %6.3f %8s %8.3f   even %.3f odd %.3f%s\n", name, "khabar (store)",
          what, r.mrr[0], r.r1[0], "", r.query_s, r.mrr[1], r.mrr[2], r.failed ? "  (query errors)" : "");
-}
-
-/* TUNE=1: the re-ranking parameters chosen on the even pairs only (the odd
-** pairs are held out): first the three weights on a grid (lead, window and
-** the pair weights as set), then lead and window at the best weights. */
-static void tune_try(kh_db *db, kh__rr_params p, kh__rr_params *best, double *best_even) {
-  kh__rerank_tune(&p);
-  split r = kh_eval(db, 0);
-  printf("tune w_prox %.2f w_lead %.2f w_fuzzy %.2f lead %3d window %2d  even %.3f odd %.3f all %.3f\n",
-         p.w_prox, p.w_lead, p.w_fuzzy, p.lead, p.window, r.mrr[1], r.mrr[2], r.mrr[0]);
-  fflush(stdout);
-  if (r.mrr[1] > *best_even + 1e-9) *best_even = r.mrr[1], *best = p;
-}
-
-static void kh_tune(kh_db *db) {
-  static const double wp[] = {0, 0.15, 0.3, 0.6}, wl[] = {0, 0.1, 0.3}, wf[] = {0, 0.25, 0.5};
-  static const int lead[] = {50, 100, 200}, win[] = {3, 5, 10};
-  kh__rr_params base = *kh__rerank_params(), best = base;
-  double best_even = -1;
-  for (size_t a = 0; a < sizeof wp / sizeof *wp; a++)
-    for (size_t c = 0; c < sizeof wl / sizeof *wl; c++)
-      for (size_t f = 0; f < sizeof wf / sizeof *wf; f++) {
-        kh__rr_params p = base;
-        p.w_prox = wp[a], p.w_lead = wl[c], p.w_fuzzy = wf[f];
-        tune_try(db, p, &best, &best_even);
-      }
-  kh__rr_params w = best;
-  for (size_t l = 0; l < sizeof lead / sizeof *lead; l++)
-    for (size_t k = 0; k < sizeof win / sizeof *win; k++) {
-      kh__rr_params p = w;
-      p.lead = lead[l], p.window = win[k];
-      if (p.lead != w.lead || p.window != w.window) tune_try(db, p, &best, &best_even);
-    }
-  kh__rerank_tune(&best);
-  split r = kh_eval(db, 0);
-  printf("best on even: w_prox %.2f w_lead %.2f w_fuzzy %.2f lead %d window %d  even %.3f  "
-         "odd (held out) %.3f  all %.3f\n",
-         best.w_prox, best.w_lead, best.w_fuzzy, best.lead, best.window, r.mrr[1], r.mrr[2], r.mrr[0]);
-  kh__rerank_tune(NULL);
 }
 
 int main(int argc, char **argv) {
@@ -382,28 +358,38 @@ int main(int argc, char **argv) {
     snprintf(sql, sizeof sql, "INSERT INTO article_fts(article_fts, rank) VALUES ('rank', '%s')", getenv("RANK"));
     if (sqlite3_exec(kdb->sql, sql, NULL, NULL, NULL)) fprintf(stderr, "%s\n", sqlite3_errmsg(kdb->sql));
   }
-  if (getenv("RR")) { /* RR="w_prox w_title w_order window depth": try one setting */
+  if (getenv("RR")) { /* RR="depth lead w0 w1 ...": try one setting (weights in KH__RR_F* order) */
     kh__rr_params p = *kh__rerank_params();
-    sscanf(getenv("RR"), "%lf %lf %lf %d %d %d %lf %lf %lf %lf %lf", &p.w_prox, &p.w_title, &p.w_order, &p.window,
-           &p.depth, &p.lead, &p.w_lead, &p.w_fuzzy, &p.w_tcov, &p.w_skel, &p.w_tfrac);
+    const char *v = getenv("RR");
+    int used = 0;
+    if (sscanf(v, "%d %d%n", &p.depth, &p.lead, &used) == 2) {
+      v += used;
+      for (int i = 0; i < KH__RR_NF && sscanf(v, "%lf%n", &p.w[i], &used) == 1; i++) v += used;
+    }
     kh__rerank_tune(&p);
   }
   if (!kdb) return 1;
-  split plain = kh_eval(kdb, 1), rr = kh_eval(kdb, 0);
+  split plain = kh_eval(kdb, 1, 0), rr = kh_eval(kdb, 0, 0);
   kh_print("search_bm25", "bm25(4,1) title,body", plain);
-  kh_print("search", "bm25(4,1) + proximity", rr);
+  kh_print("search", "re-ranked (shipped model)", rr);
+  if (KH__RR_CV_FOLDS > 0 && !getenv("RR")) {
+    split cv = kh_eval(kdb, 0, 1);
+    kh_print("search_cv", "re-ranked, held out (CV)", cv);
+    printf("search_cv: each query scored by the fold model trained without it (%d-fold by pair %% %d,\n"
+           "tools/train_rerank.py); the shipped model was trained on all 600 queries (in-sample).\n",
+           KH__RR_CV_FOLDS, KH__RR_CV_FOLDS > 0 ? KH__RR_CV_FOLDS : 1);
+  }
   printf("\n%d sources are identical to an earlier one and stored once by khabar. Counting an\n"
          "identical-text source as a hit (NOT the specified figure):\n", ndup);
   printf("  search_bm25  MRR@10 %.3f R@1 %.3f\n  search       MRR@10 %.3f R@1 %.3f\n", plain.smrr[0],
          plain.sr1[0], rr.smrr[0], rr.sr1[0]);
-  if (getenv("TUNE")) kh_tune(kdb);
   if (getenv("DUMP")) {
     FILE *out = fopen(getenv("DUMP"), "w");
     kh__rr_params p = *kh__rerank_params();
     p.depth = getenv("DUMP_DEPTH") ? atoi(getenv("DUMP_DEPTH")) : 50;
     p.dump = dump_feat, p.dump_ctx = out;
     kh__rerank_tune(&p);
-    kh_eval(kdb, 0);
+    kh_eval(kdb, 0, 0);
     kh__rerank_tune(NULL);
     fclose(out);
   }

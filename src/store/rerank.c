@@ -6,9 +6,12 @@
 ** lie scattered, and (2) a word the user spelled differently from the
 ** article (ملایئشیا / ملائیشیا، بلائنڈ / بلائینڈ) or wrote fused with its
 ** neighbour (پرکرن for پر کرن) counts for nothing.  The best RERANK depth
-** candidates are read again (title and the lead of the body) and get
+** candidates are read again (title and the lead of the body), get the
+** features KH__RR_F* (store.h) and are re-sorted by their weighted sum
+** (weights in rerank_model.h, written by tools/train_rerank.py).  The
+** features that carry weight now:
 **
-**   score = bm25 + w_prox  * sum over pairs of distinct query phrases (i, j)
+**   bm25 (weight 1) + w_prox * sum over pairs of distinct query phrases (i, j)
 **                           min(idf_i, idf_j) * (k1 + 1) acc_ij / (acc_ij + K)
 **                + w_lead  * sum of idf_i of the phrases found in title or lead
 **                + w_fuzzy * sum of idf_i of the words found there only in
@@ -19,30 +22,38 @@
 **                            consonant dropped: اسٹاک / سٹاک) of the BM25
 **                            weight those occurrences would have had
 **                            (idf_i, title x4, k1 1.2, b 0.75, the length read)
+**                + w_gram  * the share of the query's letter trigrams (its
+**                            words run together) found in the title's
+**                + w_len   * log(1 + the body's length in bytes)
 **
-** (w_tcov: idf of the phrases in the title, and w_tfrac: the share of the
-** title's words that the query has, are computed for the benchmark's feature
-** dump and weigh 0: learned weights for them did not hold up on held-out
-** pairs, bench/store_counter.c DUMP=.)
+** The first five weights were set by hand (earlier sessions: w_prox, w_lead
+** and w_fuzzy chosen on the even COUNTER pairs, w_skel 1 by definition) and
+** are kept fixed; the trainer learns the others on top of them with a
+** pairwise logistic loss, non-negative (only the length prior may be
+** negative), 5-fold cross-validated on COUNTER.  The other features
+** (coverage shares, title BM25, first sentence, in-order pairs, values
+** relative to the best candidate, ...) are computed and dumped for the
+** trainer; they came out at weight 0.
 **
 ** acc_ij sums 1/d^2 over the places where i and j occur d <= window tokens
 ** apart in the same column (BM25TP, Rasolofo & Savoy 2003; a title pair
 ** counts w_title times, a pair in the query's order 1 + w_order times), and K
 ** is k1 (a lead has a fixed size, so no length normalisation).  Stopwords (a headline's کے، نے، میں) have an
-** idf near zero, so they add nothing.  Every bonus is >= 0, so re-scored
-** candidates stay above the ones below the depth.
+** idf near zero, so they add nothing.  Re-scored candidates stay above the
+** ones below the depth (shifted up if a learned weight would put them below).
 **
 ** The candidates' words are matched as FTS5 matches them: the same
 ** tokenizer (kh_tokenize), a word or its light stem against the query word
 ** or its stem.  The idf of each query phrase comes from FTS5 once per query
-** (the auxiliary function khabar_rr, xQueryPhrase).  Parameters were chosen
-** on one half of COUNTER known-item search and checked on the other
+** (the auxiliary function khabar_rr, xQueryPhrase).  Weights: see above
 ** (bench/store_counter.c, docs/store.md).
 **
 **   kh__cand c[100]; ...               // rowid + BM25 (higher is better)
 **   kh__rerank(db, &q, c, n);          // c re-scored and re-sorted
 */
 #include "store.h"
+
+#include "rerank_model.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -52,18 +63,18 @@
 #define RR_MAXTITLE 128  /* title tokens read */
 #define RR_MAXCP 48      /* code points compared for spelling variants */
 #define RR_SKCACHE 4096  /* skeletons remembered per query (a power of two) */
+#define RR_MAXGRAM 1024  /* letter trigrams of the query or a title considered */
 /* BM25 as the first stage ranks (the schema's rank: bm25(4.0, 1.0), FTS5's
 ** k1 and b), for words matched by skeleton */
 #define RR_TITLE_TF 4.0
 #define RR_BM25_K1 1.2
 #define RR_BM25_B 0.75
+#define RR_AVG_TITLE 16.0 /* title length taken as average for the title's own BM25 */
 
-/* depth, w_prox, w_title, w_order, window, k1, lead, w_lead, w_fuzzy: the
-** weights, lead and window chosen on the even-numbered COUNTER pairs
-** (bench/store_counter.c TUNE=1); depth, w_title, w_order and k1 set, not tuned.
-** w_tcov 0, w_skel 1 (a skeleton match weighs what BM25 would give the word:
-** set, not tuned), w_tfrac 0. */
-#define RR_DEFAULTS {KH__RR_DEPTH, 0.3, 4.0, 0.5, 5, 1.2, 200, 0.1, 0.25, 0, 1.0, 0, NULL, NULL}
+/* depth, w_title, w_order, window, k1, lead: lead and window chosen on the
+** even-numbered COUNTER pairs (an earlier session), the rest set, not tuned;
+** the feature weights from rerank_model.h. */
+#define RR_DEFAULTS {KH__RR_DEPTH, 4.0, 0.5, 5, 1.2, 200, KH__RR_MODEL, NULL, NULL}
 static const kh__rr_params RR_DEFAULT = RR_DEFAULTS;
 static kh__rr_params g_params = RR_DEFAULTS;
 
@@ -87,6 +98,8 @@ typedef struct rr_phrase {
   int positive;     /* not under NOT */
   const char *text; /* the phrase's one word (in the query copy), for variants */
   size_t len;
+  const char *words; /* all its words without the spaces (in the query copy) */
+  size_t wlen;
   double idf;
   uint64_t skel;    /* hash of the word's consonant skeleton (0: none) */
 } rr_phrase;
@@ -96,7 +109,7 @@ typedef struct rr_dtok {
   uint64_t skel;     /* hash of its consonant skeleton, filled when needed (0: none) */
   uint32_t off, len; /* normalized form in norms */
   int pos;           /* token position in its column (colocated forms share one) */
-  uint8_t col, kind;
+  uint8_t col, kind, coloc; /* coloc: another form at the previous token's place */
 } rr_dtok;
 
 typedef struct rr_inst {
@@ -112,6 +125,9 @@ typedef struct rr_state {
   int nqt;
   double nrow, avgdl;       /* articles; their average length in tokens (all columns) */
   int dlen[2];              /* tokens read of the candidate's title and body */
+  size_t body_bytes;        /* the candidate's whole body */
+  double qidf;              /* idf of all the query's phrases that count */
+  int nq;                   /* how many phrases count (positive, idf > 0) */
   int have_stats;
   rr_dtok *d;               /* the candidate's tokens */
   size_t nd, dcap;
@@ -119,10 +135,14 @@ typedef struct rr_state {
   int col, pos, npos, limit; /* tokenizer callback state */
   rr_inst *inst;
   size_t ninst, icap;
-  char found[RR_MAXP];
+  char found[RR_MAXP], first[RR_MAXP], near[RR_MAXP][RR_MAXP];
+  int tft[RR_MAXP];         /* title occurrences of each phrase */
   int skel_done;            /* the candidate's skeletons are computed */
   uint64_t skc_key[RR_SKCACHE], skc_val[RR_SKCACHE]; /* word hash -> skeleton hash, per query */
   double acc[RR_MAXP][RR_MAXP];
+  uint64_t qgram[RR_MAXGRAM], tgram[RR_MAXGRAM]; /* sorted distinct trigram keys */
+  size_t nqgram;
+  uint32_t cps[RR_MAXGRAM + 2];                  /* scratch: letters of the text */
   int rc;
 } rr_state;
 
@@ -163,6 +183,8 @@ static int parse_phrases(rr_state *s, const kh__query *q) {
     rr_phrase *ph = &s->ph[s->np++];
     memset(ph, 0, sizeof *ph);
     ph->first = s->nqt;
+    ph->words = w;
+    ph->wlen = (size_t)(end - w);
     for (char *t = w; t < end;) {
       char *e = t;
       while (e < end && *e != ' ') e++;
@@ -266,6 +288,7 @@ static int dtok_cb(void *ctx, const kh_token *t) {
   d->pos = s->pos;
   d->col = (uint8_t)s->col;
   d->kind = t->kind;
+  d->coloc = (t->flags & KH_TOKF_COLOC) != 0;
   int rc = 0;
   kh__buf_append(&s->norms, t->norm, t->norm_len, &rc);
   return rc;
@@ -378,13 +401,72 @@ static uint64_t skel_hash(const char *w, size_t n, int *rc) {
   return h;
 }
 
+/* ---- letter trigrams: the query's and a title's letters run together
+** (spaces dropped), so a fused word (پرکرن)، another inflection or a
+** spelling one letter apart still shares most of its trigrams ---- */
+
+static int u64_cmp(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Append the letters of w (not its spaces) to s->cps (up to RR_MAXGRAM + 2). */
+static size_t add_letters(rr_state *s, size_t n, const char *w, size_t len) {
+  size_t m = n + utf8_cps(w, len, s->cps + n, RR_MAXGRAM + 2 - n), k = n;
+  for (size_t i = n; i < m; i++)
+    if (s->cps[i] != ' ') s->cps[k++] = s->cps[i];
+  return k;
+}
+
+/* The sorted distinct trigram keys of s->cps[0..n) into out; their number. */
+static size_t grams(rr_state *s, size_t n, uint64_t *out) {
+  size_t k = 0;
+  for (size_t i = 0; i + 2 < n && k < RR_MAXGRAM; i++)
+    out[k++] = ((uint64_t)s->cps[i] << 42) ^ ((uint64_t)s->cps[i + 1] << 21) ^ s->cps[i + 2];
+  qsort(out, k, sizeof *out, u64_cmp);
+  size_t u = 0;
+  for (size_t i = 0; i < k; i++)
+    if (!u || out[u - 1] != out[i]) out[u++] = out[i];
+  return u;
+}
+
+/* The query's trigrams: every token of its positive phrases, in order. */
+static void query_grams(rr_state *s) {
+  size_t n = 0;
+  for (int i = 0; i < s->np; i++) {
+    const rr_phrase *ph = &s->ph[i];
+    if (!ph->positive || !ph->words) continue;
+    n = add_letters(s, n, ph->words, ph->wlen);
+  }
+  s->nqgram = grams(s, n, s->qgram);
+}
+
+/* Shared trigrams of the query and the candidate's title -> f. */
+static void title_grams(rr_state *s, double *f) {
+  if (!s->nqgram) return;
+  size_t n = 0;
+  for (size_t k = 0; k < s->nd && s->d[k].col == 0; k++)
+    if (!s->d[k].coloc && n < RR_MAXGRAM + 2) n = add_letters(s, n, s->norms.data + s->d[k].off, s->d[k].len);
+  size_t nt = grams(s, n, s->tgram), both = 0;
+  for (size_t i = 0, j = 0; i < s->nqgram && j < nt;) {
+    if (s->qgram[i] == s->tgram[j]) both++, i++, j++;
+    else if (s->qgram[i] < s->tgram[j]) i++;
+    else j++;
+  }
+  f[KH__RR_FGRAMQ] = (double)both / (double)s->nqgram;
+  f[KH__RR_FGRAMD] = 2.0 * (double)both / (double)(s->nqgram + nt);
+}
+
 /* The features of one candidate from its tokens in s->d (KH__RR_F*). */
-static int doc_features(rr_state *s, double *f) {
+static int doc_features(rr_state *s, double bm25, double *f) {
   const kh__rr_params *p = s->par;
   s->ninst = 0;
   s->skel_done = 0;
   memset(s->found, 0, sizeof s->found);
+  memset(s->first, 0, sizeof s->first);
+  memset(s->tft, 0, sizeof s->tft);
   for (int i = 0; i < KH__RR_NF; i++) f[i] = 0;
+  f[KH__RR_FBM25] = bm25;
   for (int i = 0; i < s->np; i++) {
     const rr_phrase *ph = &s->ph[i];
     if (!ph->positive || ph->idf <= 1e-6) continue;
@@ -402,10 +484,33 @@ static int doc_features(rr_state *s, double *f) {
         s->icap = cap;
       }
       s->inst[s->ninst++] = (rr_inst){i, s->d[k].col, s->d[k].pos};
-      if (!s->found[i]) s->found[i] = 1, f[KH__RR_FLEAD] += ph->idf;
+      if (!s->found[i]) s->found[i] = 1, f[KH__RR_FLEAD] += ph->idf, f[KH__RR_FNCOV] += 1;
+      if (s->d[k].col == 0) s->tft[i]++;
       if (s->d[k].col == 0 && !in_title) in_title = 1, f[KH__RR_FTCOV] += ph->idf;
+      if (s->d[k].col == 1 && s->d[k].pos < KH__RR_FIRST && !s->first[i])
+        s->first[i] = 1, f[KH__RR_FFIRST] += ph->idf;
+    }
+    if (s->tft[i]) { /* the title's own BM25 (a title of average length RR_AVG_TITLE) */
+      double tf = s->tft[i], K = RR_BM25_K1 * (1 - RR_BM25_B + RR_BM25_B * s->dlen[0] / RR_AVG_TITLE);
+      f[KH__RR_FTBM25] += ph->idf * tf * (RR_BM25_K1 + 1) / (tf + K);
     }
   }
+  if (s->qidf > 0) {
+    f[KH__RR_FCOV] = f[KH__RR_FLEAD] / s->qidf;
+    f[KH__RR_FTCOVN] = f[KH__RR_FTCOV] / s->qidf;
+    f[KH__RR_FBM25N] = f[KH__RR_FBM25] / s->qidf;
+  }
+  if (s->nq) f[KH__RR_FNCOV] /= s->nq;
+  double hidf = 0, hfound = 0; /* the query's first KH__RR_HEAD phrases that count */
+  for (int i = 0, k = 0; i < s->np && k < KH__RR_HEAD; i++) {
+    if (!s->ph[i].positive || s->ph[i].idf <= 1e-6) continue;
+    k++;
+    hidf += s->ph[i].idf;
+    if (s->found[i]) hfound += s->ph[i].idf;
+  }
+  if (hidf > 0) f[KH__RR_FHEAD] = hfound / hidf;
+  f[KH__RR_FLEN] = log1p((double)s->body_bytes);
+  title_grams(s, f);
 
   /* the share of the title's words (not stopwords) that are query words */
   int tw = 0, tm = 0, lastpos = -1;
@@ -448,7 +553,7 @@ static int doc_features(rr_state *s, double *f) {
       hit = variant(a, na, b, nb);
     }
     if (hit) f[KH__RR_FFUZZY] += ph->idf;
-    if (!ph->skel || (p->w_skel <= 0 && !p->dump)) continue;
+    if (!ph->skel || (!p->w[KH__RR_FSKEL] && !p->w[KH__RR_FSKELT] && !p->dump)) continue;
     if (!s->skel_done) { /* the candidate's skeletons, once */
       for (size_t k = 0; k < s->nd && !rc; k++) {
         rr_dtok *d = &s->d[k];
@@ -458,13 +563,15 @@ static int doc_features(rr_state *s, double *f) {
       s->skel_done = 1;
     }
     double tf = 0;
-    int last = -1, lastcol = -1;
+    int last = -1, lastcol = -1, title = 0;
     for (size_t k = 0; k < s->nd; k++) {
       const rr_dtok *d = &s->d[k];
       if (d->skel != ph->skel || (d->pos == last && d->col == lastcol)) continue;
       last = d->pos, lastcol = d->col;
       tf += d->col == 0 ? RR_TITLE_TF : 1.0;
+      title |= d->col == 0;
     }
+    if (title) f[KH__RR_FSKELT] += ph->idf;
     if (tf > 0) {
       double dl = (double)(s->dlen[0] + s->dlen[1]), avg = s->avgdl > 0 ? s->avgdl : dl;
       if (p->lead > 0 && avg > p->lead + s->dlen[0]) avg = p->lead + s->dlen[0]; /* lengths as read */
@@ -475,7 +582,10 @@ static int doc_features(rr_state *s, double *f) {
 
   if (s->ninst < 2) return 0;
   qsort(s->inst, s->ninst, sizeof *s->inst, inst_cmp);
-  for (int i = 0; i < s->np; i++) memset(s->acc[i], 0, sizeof(double) * (size_t)s->np);
+  for (int i = 0; i < s->np; i++) {
+    memset(s->acc[i], 0, sizeof(double) * (size_t)s->np);
+    memset(s->near[i], 0, (size_t)s->np);
+  }
   int any = 0;
   for (size_t x = 0; x < s->ninst; x++) {
     const rr_inst *a = &s->inst[x];
@@ -485,6 +595,11 @@ static int doc_features(rr_state *s, double *f) {
       if (b->col != a->col || b->off - a->off > p->window + asz) break;
       int d = b->off - (a->off + asz - 1); /* tokens from a's end to b */
       if (d <= 0 || d > p->window || b->phrase == a->phrase) continue;
+      if (a->phrase < b->phrase && d <= 2 && !s->near[a->phrase][b->phrase]) { /* in order, near */
+        s->near[a->phrase][b->phrase] = 1;
+        double ia = s->ph[a->phrase].idf, ib = s->ph[b->phrase].idf;
+        f[KH__RR_FORDER] += ia < ib ? ia : ib;
+      }
       double w = 1.0 / ((double)d * d);
       if (a->col == 0) w *= p->w_title;
       if (a->phrase < b->phrase) w *= 1.0 + p->w_order;
@@ -507,15 +622,23 @@ static int doc_features(rr_state *s, double *f) {
 }
 
 /* The bonus of one candidate: the weighted sum of its features. */
-static int score_doc(rr_state *s, int64_t rowid, double bm25, double *bonus) {
-  const kh__rr_params *p = s->par;
-  double f[KH__RR_NF];
-  int rc = doc_features(s, f);
-  if (rc) return rc;
-  if (p->dump) p->dump(p->dump_ctx, rowid, bm25, f, KH__RR_NF);
-  *bonus = p->w_prox * f[KH__RR_FPROX] + p->w_lead * f[KH__RR_FLEAD] + p->w_fuzzy * f[KH__RR_FFUZZY] +
-           p->w_tcov * f[KH__RR_FTCOV] + p->w_skel * f[KH__RR_FSKEL] + p->w_tfrac * f[KH__RR_FTFRAC];
-  return 0;
+/* The features relative to the best value among the n candidates, then
+** each candidate's score: the weighted sum of its features. */
+static void score_all(const kh__rr_params *p, kh__cand *c, size_t n, double (*f)[KH__RR_NF]) {
+  static const int rel[][2] = {{KH__RR_FBM25R, KH__RR_FBM25}, {KH__RR_FLEADR, KH__RR_FLEAD},
+                               {KH__RR_FTCOVR, KH__RR_FTCOV}};
+  for (size_t r = 0; r < sizeof rel / sizeof *rel; r++) {
+    double best = 0;
+    for (size_t i = 0; i < n; i++)
+      if (f[i][rel[r][1]] > best) best = f[i][rel[r][1]];
+    for (size_t i = 0; i < n; i++) f[i][rel[r][0]] = best > 0 ? f[i][rel[r][1]] / best : 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (p->dump) p->dump(p->dump_ctx, c[i].rowid, c[i].score, f[i], KH__RR_NF);
+    double sc = 0;
+    for (int k = 0; k < KH__RR_NF; k++) sc += p->w[k] * f[i][k];
+    c[i].score = sc;
+  }
 }
 
 static int cand_cmp(const void *a, const void *b) {
@@ -525,8 +648,9 @@ static int cand_cmp(const void *a, const void *b) {
 }
 
 static int any_weight(const kh__rr_params *p) {
-  return p->w_prox > 0 || p->w_lead > 0 || p->w_fuzzy > 0 || p->w_tcov > 0 || p->w_skel > 0 || p->w_tfrac > 0 ||
-         p->dump;
+  for (int i = 0; i < KH__RR_NF; i++)
+    if (p->w[i] != 0) return 1;
+  return p->dump != NULL;
 }
 
 int kh__rerank_wanted(const kh__query *q) {
@@ -540,6 +664,7 @@ int kh__rerank_wanted(const kh__query *q) {
 static int read_doc(rr_state *s, sqlite3_stmt *art, int64_t rowid) {
   s->nd = 0;
   s->norms.len = 0;
+  s->body_bytes = 0;
   sqlite3_reset(art);
   sqlite3_bind_int64(art, 1, rowid);
   int src = sqlite3_step(art);
@@ -547,6 +672,7 @@ static int read_doc(rr_state *s, sqlite3_stmt *art, int64_t rowid) {
   if (src != SQLITE_ROW) return KH_EDB;
   int rc = read_col(s, (const char *)sqlite3_column_text(art, 0), (size_t)sqlite3_column_bytes(art, 0), 0,
                     RR_MAXTITLE);
+  s->body_bytes = (size_t)sqlite3_column_bytes(art, 1);
   if (!rc)
     rc = read_col(s, (const char *)sqlite3_column_text(art, 1), (size_t)sqlite3_column_bytes(art, 1), 1,
                   s->par->lead > 0 ? s->par->lead : 1 << 30);
@@ -555,6 +681,7 @@ static int read_doc(rr_state *s, sqlite3_stmt *art, int64_t rowid) {
 
 int kh__rerank(kh_db *db, const kh__query *q, kh__cand *c, size_t n) {
   const kh__rr_params *p = &g_params;
+  size_t ntot = n;
   if (n > (size_t)p->depth) n = (size_t)p->depth;
   if (n < 2 || !any_weight(p)) return 0;
   rr_state *s = kh__calloc(1, sizeof *s);
@@ -584,27 +711,39 @@ int kh__rerank(kh_db *db, const kh__query *q, kh__cand *c, size_t n) {
       rc = s->rc == SQLITE_NOMEM || src == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
   }
   int useful = 0;
-  for (int i = 0; i < s->np; i++) useful += s->ph[i].idf > 1e-6;
+  for (int i = 0; i < s->np; i++)
+    if (s->ph[i].positive && s->ph[i].idf > 1e-6) useful++, s->qidf += s->ph[i].idf;
+  s->nq = useful;
+  query_grams(s);
   if (useful < 2) s->have_stats = 0; /* one word: nothing to re-rank by */
   for (int i = 0; !rc && s->have_stats && i < s->np; i++) { /* skeletons of the query's words */
     rr_phrase *ph = &s->ph[i];
-    if (ph->text && !ph->prefix && ph->idf > 1e-6 && ph->len >= 6 && (p->w_skel > 0 || p->dump))
+    if (ph->text && !ph->prefix && ph->idf > 1e-6 && ph->len >= 6 && (p->w[KH__RR_FSKEL] || p->w[KH__RR_FSKELT] || p->dump))
       ph->skel = skel_hash(ph->text, ph->len, &rc);
   }
   if (!rc && s->have_stats &&
       sqlite3_prepare_v2(db->sql, "SELECT title, body FROM article WHERE rowid = ?1", -1, &art, NULL) !=
           SQLITE_OK)
     rc = KH_EDB;
+  double(*f)[KH__RR_NF] = NULL;
+  if (!rc && s->have_stats && !(f = kh__malloc(n * sizeof *f))) rc = KH_ENOMEM;
   for (size_t i = 0; !rc && s->have_stats && i < n; i++) {
-    double bonus = 0;
     c[i].ord = (int)i;
     rc = read_doc(s, art, c[i].rowid);
-    if (!rc) rc = score_doc(s, c[i].rowid, c[i].score, &bonus);
-    c[i].score += bonus;
+    if (!rc) rc = doc_features(s, c[i].score, f[i]);
   }
-  if (!rc && s->have_stats) qsort(c, n, sizeof *c, cand_cmp);
+  if (!rc && s->have_stats) {
+    score_all(p, c, n, f);
+    qsort(c, n, sizeof *c, cand_cmp);
+    /* the re-scored candidates stay above the ones below the depth */
+    if (ntot > n && c[n - 1].score <= c[n].score) {
+      double shift = c[n].score - c[n - 1].score + 1e-6;
+      for (size_t i = 0; i < n; i++) c[i].score += shift;
+    }
+  }
   sqlite3_finalize(st);
   sqlite3_finalize(art);
+  kh_free(f);
   kh_free(s->fts);
   kh_free(s->d);
   kh_free(s->inst);

@@ -262,33 +262,56 @@ typedef struct kh__cand {
   int ord; /* scratch: position before re-ranking */
 } kh__cand;
 
-/* Proximity re-ranking parameters (rerank.c explains each). */
+/* The features of one re-scored candidate (rerank.c explains each); the
+** re-ranked score is the weighted sum of them (weights learned,
+** src/store/rerank_model.h). */
+enum {
+  KH__RR_FBM25,  /* the first stage's BM25 */
+  KH__RR_FPROX,  /* proximity of query phrase pairs (BM25TP) */
+  KH__RR_FLEAD,  /* idf of the query phrases found in the title or lead */
+  KH__RR_FFUZZY, /* idf of the words found only in another spelling */
+  KH__RR_FTCOV,  /* idf of the query phrases found in the title */
+  KH__RR_FSKEL,  /* BM25 weight of the words found only by consonant skeleton */
+  KH__RR_FTFRAC, /* share of the title's words that are query words */
+  KH__RR_FCOV,   /* FLEAD / the idf of all query phrases */
+  KH__RR_FTCOVN, /* FTCOV / the idf of all query phrases */
+  KH__RR_FFIRST, /* idf of the query phrases in the first sentence (KH__RR_FIRST tokens) */
+  KH__RR_FORDER, /* idf of query phrase pairs found in the query's order, near */
+  KH__RR_FTBM25, /* BM25 of the title alone */
+  KH__RR_FLEN,   /* log of the body's length in bytes */
+  KH__RR_FNCOV,  /* share of the query phrases found in the title or lead */
+  KH__RR_FSKELT, /* idf of the words found in the title only by skeleton */
+  KH__RR_FBM25N, /* FBM25 / the idf of all query phrases */
+  KH__RR_FHEAD,  /* FCOV over the query's first KH__RR_HEAD phrases only */
+  KH__RR_FBM25R, /* FBM25 / the best FBM25 among the re-scored candidates */
+  KH__RR_FLEADR, /* FLEAD / the best FLEAD among them */
+  KH__RR_FTCOVR, /* FTCOV / the best FTCOV among them */
+  KH__RR_FGRAMQ, /* share of the query's letter trigrams found in the title */
+  KH__RR_FGRAMD, /* Dice of the query's and the title's letter trigram sets */
+  KH__RR_NF
+};
+
+/* Re-ranking parameters (rerank.c explains each). */
 typedef struct kh__rr_params {
   int depth;      /* candidates re-scored */
-  double w_prox;  /* weight of the proximity bonus; 0 switches re-ranking off */
   double w_title; /* a pair in the title counts this many times a body pair */
   double w_order; /* a pair in the query's order counts 1 + this */
   int window;     /* tokens between two words still counted as near */
   double k1;      /* saturation of the proximity bonus */
   int lead;       /* body tokens read (the lead); 0 = the whole body */
-  double w_lead;  /* weight of the idf of query phrases found in the title or lead */
-  double w_fuzzy; /* weight of the idf of query words found only in another spelling */
-  double w_tcov;  /* weight of the idf of query phrases found in the title */
-  double w_skel;  /* weight of the idf of query words found only by consonant skeleton */
-  double w_tfrac; /* weight of the share of the title's words that the query has */
+  double w[KH__RR_NF]; /* weight of each feature; all 0 switches re-ranking off */
   /* benchmarks: called with every re-scored candidate's features (KH__RR_F*) */
   void (*dump)(void *ctx, int64_t rowid, double bm25, const double *f, int nf);
   void *dump_ctx;
 } kh__rr_params;
 
-/* The features of one candidate, in the order dump receives them. */
-enum { KH__RR_FPROX, KH__RR_FLEAD, KH__RR_FFUZZY, KH__RR_FTCOV, KH__RR_FSKEL, KH__RR_FTFRAC, KH__RR_NF };
-
+#define KH__RR_FIRST 40
+#define KH__RR_HEAD 6
 #define KH__RR_DEPTH 30
 
 /* Re-score the best n candidates c[0..n) (best first, BM25 scores) of the
-** parsed query q by term proximity, lead and spelling variants and re-sort them; only the first
-** depth are touched, and their new scores are >= the old ones.  0,
+** parsed query q by the learned weighted sum of their features and re-sort
+** them; only the first depth are touched, and they stay above the rest.  0,
 ** KH_ENOMEM or KH_EDB. */
 int kh__rerank(kh_db *db, const kh__query *q, kh__cand *c, size_t n);
 /* 1 if re-ranking q can change anything (two or more words that are not
