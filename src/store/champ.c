@@ -200,6 +200,8 @@ struct kh__champ {
   size_t ndocs, cdocs;
   bent *ent;          /* candidate list entries of the open batch */
   size_t nent, cent;
+  uint32_t *wterms;   /* terms counted in the current window (wdf > 0) */
+  size_t nwterms, cwterms;
   uint32_t *pend;     /* counted terms whose df grew in memory */
   size_t npend, cpend;
   int flushes;        /* batches since the counted dfs were written */
@@ -259,6 +261,7 @@ void kh__champ_reset(kh_db *db) {
   c->gen = -1;
   c->fwd_all = c->unseen = -1;
   for (size_t i = 0; i < c->dict.n; i++) c->dict.v[i].wdf = 0; /* the window may hold the batch's */
+  c->nwterms = 0;
   c->wdocs = 0;
 }
 
@@ -874,7 +877,8 @@ static int window_check(kh_db *db, int64_t docs) {
   kh__champ *c = db->champ;
   if (c->wdocs < CH_WINDOW) return 0;
   int rc = 0;
-  for (size_t i = 0; i < c->dict.n && !rc; i++) {
+  for (size_t w = 0; w < c->nwterms && !rc; w++) { /* the terms the window counted */
+    size_t i = c->wterms[w] - 1;
     kh__term *t = &c->dict.v[i];
     if (t->wdf >= CH_WINDOW_MIN && !t->state) {
       /* counted from now on, from its df in FTS5 (one term's doclist) */
@@ -911,6 +915,7 @@ static int window_check(kh_db *db, int64_t docs) {
     t = &c->dict.v[i];
     t->wdf = 0;
   }
+  c->nwterms = 0;
   c->unseen -= c->wdocs; /* counted by a completed window */
   if (c->unseen < 0) c->unseen = 0;
   c->wdocs = 0;
@@ -944,6 +949,10 @@ int kh__champ_flush(kh_db *db) {
     kh__term *t = &c->dict.v[id - 1];
     switch (t->state) {
     case 0:
+      if (!t->wdf) {
+        if ((rc = vgrow((void **)&c->wterms, &c->cwterms, c->nwterms, 1, sizeof *c->wterms))) break;
+        c->wterms[c->nwterms++] = id;
+      }
       t->wdf += t->bdf;
       break;
     case 1:
@@ -1035,6 +1044,7 @@ void kh__champ_close(kh_db *db) {
   kh_free(c->docs);
   kh_free(c->ent);
   kh_free(c->pend);
+  kh_free(c->wterms);
   kh__buf_free(&c->fwd);
   kh__tokcache_free(&c->text[0]);
   kh__tokcache_free(&c->text[1]);
@@ -1276,6 +1286,7 @@ static int bound_dict(kh_db *db) {
     else kh__db_exec(db, "ROLLBACK");
   }
   kh__terms_clear(&c->dict);
+  c->nwterms = 0; /* the window's counts were in the entries */
   c->npend = 0;
   c->gen = -1;
   return rc;

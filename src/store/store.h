@@ -23,6 +23,7 @@
 ** array indexing by id. */
 typedef struct kh__term {
   uint64_t h;          /* kh__term_hash of the bytes */
+  uint64_t ph;         /* terms.c's probe hash of the bytes */
   uint32_t off, len;   /* bytes in the arena */
   uint32_t stem;       /* id of the light stem when it differs, 0 none */
   uint8_t stemmed;     /* stem computed */
@@ -41,9 +42,10 @@ typedef struct kh__term {
 typedef struct kh__terms {
   kh__term *v;    /* id i is v[i - 1] */
   size_t n, vcap;
-  uint64_t *idx;  /* open addressing: id | probe-hash tag << 32, 0 empty */
+  uint32_t *idx;  /* open addressing: id, 0 empty */
   size_t icap;
   kh__buf arena;
+  struct kh__term_front *front; /* terms.c: small direct-mapped cache of recent lookups */
 } kh__terms;
 
 #define KH__TERMS_MAX (1u << 20) /* entries kept across batches (champ.c) */

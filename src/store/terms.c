@@ -26,13 +26,22 @@ uint64_t kh__term_hash(const char *s, size_t n) {
   return h;
 }
 
+#define FRONT 4096 /* entries of the front cache (below) */
+
+struct kh__term_front {
+  uint64_t ph;
+  uint32_t id, off, len;
+};
+
 void kh__terms_clear(kh__terms *d) {
   d->n = 0;
   d->arena.len = 0;
   if (d->idx) memset(d->idx, 0, d->icap * sizeof *d->idx);
+  if (d->front) memset(d->front, 0, FRONT * sizeof *d->front);
 }
 
 void kh__terms_free(kh__terms *d) {
+  kh_free(d->front);
   kh_free(d->v);
   kh_free(d->idx);
   kh__buf_free(&d->arena);
@@ -61,20 +70,18 @@ static uint64_t probe_hash(const char *s, size_t n) {
   return h ^ (h >> 32);
 }
 
-/* A slot: the id in the low 32 bits, the probe hash's high 32 bits above
-** (a probe compares the tag before it touches the entry and its bytes). */
-#define SLOT_ID(x) ((uint32_t)(x))
-#define SLOT_TAG(h) ((h) >> 32)
-
+/* The table's slots hold ids; the entries keep the probe hash (ph).  In
+** front of it a direct-mapped cache of FRONT recent lookups (probe hash,
+** id, bytes): frequent words, most of the tokens, are found there without
+** touching the large table, whose slots are spread over megabytes. */
 static int grow_index(kh__terms *d) {
   size_t cap = d->icap ? d->icap * 2 : 4096;
-  uint64_t *idx = kh__calloc(cap, sizeof *idx);
+  uint32_t *idx = kh__calloc(cap, sizeof *idx);
   if (!idx) return KH_ENOMEM;
   for (size_t i = 0; i < d->n; i++) {
-    uint64_t h = probe_hash(d->arena.data + d->v[i].off, d->v[i].len);
-    size_t j = h & (cap - 1);
+    size_t j = d->v[i].ph & (cap - 1);
     while (idx[j]) j = (j + 1) & (cap - 1);
-    idx[j] = (uint64_t)(i + 1) | SLOT_TAG(h) << 32;
+    idx[j] = (uint32_t)(i + 1);
   }
   kh_free(d->idx);
   d->idx = idx;
@@ -82,15 +89,12 @@ static int grow_index(kh__terms *d) {
   return 0;
 }
 
-/* The slot of s[0..n) (probe hash h): its id, or 0 with *at the empty slot. */
-static uint32_t probe(const kh__terms *d, const char *s, size_t n, uint64_t h, size_t *at) {
-  uint64_t tag = SLOT_TAG(h);
-  size_t j = h & (d->icap - 1);
+/* The id of s[0..n) (probe hash ph), or 0 with *at its empty slot. */
+static uint32_t probe(const kh__terms *d, const char *s, size_t n, uint64_t ph, size_t *at) {
+  size_t j = ph & (d->icap - 1);
   for (; d->idx[j]; j = (j + 1) & (d->icap - 1)) {
-    uint64_t x = d->idx[j];
-    if (x >> 32 != tag) continue;
-    const kh__term *t = &d->v[SLOT_ID(x) - 1];
-    if (t->len == n && !memcmp(d->arena.data + t->off, s, n)) return SLOT_ID(x);
+    const kh__term *t = &d->v[d->idx[j] - 1];
+    if (t->ph == ph && t->len == n && !memcmp(d->arena.data + t->off, s, n)) return d->idx[j];
   }
   *at = j;
   return 0;
@@ -104,33 +108,42 @@ uint32_t kh__terms_find(const kh__terms *d, const char *s, size_t n) {
 
 uint32_t kh__terms_intern(kh__terms *d, const char *s, size_t n, int *rc) {
   if (*rc) return 0;
-  if ((d->n + 1) * 2 > d->icap && (*rc = grow_index(d))) return 0;
   uint64_t ph = probe_hash(s, n);
+  struct kh__term_front *f = d->front ? &d->front[ph & (FRONT - 1)] : NULL;
+  if (f && f->ph == ph && f->id && f->len == n && !memcmp(d->arena.data + f->off, s, n)) return f->id;
+  if (!d->front && !(d->front = kh__calloc(FRONT, sizeof *d->front))) {
+    *rc = KH_ENOMEM;
+    return 0;
+  }
+  f = &d->front[ph & (FRONT - 1)];
+  if ((d->n + 1) * 2 > d->icap && (*rc = grow_index(d))) return 0;
   size_t j;
   uint32_t id = probe(d, s, n, ph, &j);
-  if (id) return id;
-  if (d->n == d->vcap) {
-    size_t cap = d->vcap ? d->vcap * 2 : 2048;
-    kh__term *v = kh__realloc(d->v, cap * sizeof *v);
-    if (!v) {
-      *rc = KH_ENOMEM;
-      return 0;
+  if (!id) {
+    if (d->n == d->vcap) {
+      size_t cap = d->vcap ? d->vcap * 2 : 2048;
+      kh__term *v = kh__realloc(d->v, cap * sizeof *v);
+      if (!v) {
+        *rc = KH_ENOMEM;
+        return 0;
+      }
+      d->v = v;
+      d->vcap = cap;
     }
-    d->v = v;
-    d->vcap = cap;
+    size_t off = d->arena.len;
+    kh__buf_append(&d->arena, s, n, rc);
+    if (*rc) return 0;
+    kh__term *t = &d->v[d->n];
+    memset(t, 0, sizeof *t);
+    t->h = kh__term_hash(s, n);
+    t->ph = ph;
+    t->off = (uint32_t)off;
+    t->len = (uint32_t)n;
+    t->stop = (uint8_t)(kh_is_stopword(s, n) != 0);
+    d->idx[j] = id = (uint32_t)++d->n;
   }
-  size_t off = d->arena.len;
-  kh__buf_append(&d->arena, s, n, rc);
-  if (*rc) return 0;
-  kh__term *t = &d->v[d->n];
-  memset(t, 0, sizeof *t);
-  t->h = kh__term_hash(s, n);
-  t->off = (uint32_t)off;
-  t->len = (uint32_t)n;
-  t->stop = (uint8_t)(kh_is_stopword(s, n) != 0);
-  d->n++;
-  d->idx[j] = (uint64_t)d->n | SLOT_TAG(ph) << 32;
-  return (uint32_t)d->n;
+  *f = (struct kh__term_front){ph, id, d->v[id - 1].off, d->v[id - 1].len};
+  return id;
 }
 
 uint32_t kh__terms_stem(kh__terms *d, uint32_t id, int *rc) {
