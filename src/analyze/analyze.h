@@ -195,6 +195,7 @@ typedef struct kh__tok {
   uint8_t gaz;          /* gazetteer tag for tagger features (ner.c), 0 = none */
   uint16_t cls1, cls2;  /* word classes (ner.c, coarse and fine), class + 1; 0 = none */
   uint8_t part;         /* KH__PART_* bits of the word (ner.c) */
+  uint8_t letter;       /* 1: an Urdu-spelled Latin letter, ڈی، بی (ner.c) */
 } kh__tok;
 
 typedef struct kh__ment {

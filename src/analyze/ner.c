@@ -128,6 +128,7 @@ void kh__ner_gaztags(kh__doc *d) {
     t->cls2 = c < 0 ? 0 : (uint16_t)(c % 4096 + 1);
     int32_t p = kh__map_get(&a->ner_part, t->h);
     t->part = p < 0 ? 0 : (uint8_t)p;
+    t->letter = (uint8_t)letter_name(d, (int32_t)i);
   }
   for (size_t i = 0; i < d->ntok;) {
     if (!kh__is_word(d, i)) {
@@ -222,10 +223,10 @@ static int org_feats(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint32
     }
   }
   out[n++] = fkey(44, (uint64_t)dn * 8 + (uint64_t)db);
-  if (letter_name(d, i)) {
+  if (d->toks[i].letter) {
     int32_t a = i, b = i;
-    while (a - 1 >= t0 && letter_name(d, a - 1)) a--;
-    while (b + 1 < t1 && letter_name(d, b + 1)) b++;
+    while (a - 1 >= t0 && d->toks[a - 1].letter) a--;
+    while (b + 1 < t1 && d->toks[b + 1].letter) b++;
     int len = b - a + 1 > 4 ? 4 : b - a + 1;
     out[n++] = fkey(45, (uint64_t)len * 16 + (uint64_t)(i == a) * 2 + (uint64_t)(i == b));
   }
@@ -234,7 +235,7 @@ static int org_feats(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint32
   while (k < t1 && k <= i + 6 && kh__is_word(d, (size_t)k)) k++;
   if (k < t1 && d->toks[k].punct == KH__P_OPEN) {
     int32_t q = k + 1, run = 0;
-    while (q < t1 && (letter_name(d, q) || d->toks[q].kind == KH_TOK_LATIN)) q++, run++;
+    while (q < t1 && (d->toks[q].letter || d->toks[q].kind == KH_TOK_LATIN)) q++, run++;
     if (run && q < t1 && d->toks[q].punct == KH__P_CLOSE) out[n++] = fkey(46, (uint64_t)(k - i > 4 ? 4 : k - i));
   }
   return n;
