@@ -4,8 +4,9 @@
 ** 10k and 100k articles (and more with an argument), three ways in the same
 ** run on the same articles and queries:
 **   khabar      kh_search as shipped: the exact top k from the champion lists
-**               when they certify it, else one pruned pass over FTS5's
-**               matches (champ.c, topk.c)
+**               when they certify it, else, for 2+ frequent words, from the
+**               impact tiers when they settle it (tiers.c), else one pruned
+**               pass over FTS5's matches (champ.c, topk.c)
 **   khabar-fts  kh_search with KHABAR_NO_CHAMP=1: FTS5 ORDER BY rank, bm25 over
 **               every match (the reference for overlap@10 and NDCG@10, gain = BM25)
 **   u61         plain FTS5 + unicode61, MATCH ... ORDER BY rank LIMIT 10, no snippets
@@ -27,6 +28,7 @@
 **   make bench && ./build/bench/store_latency [../shared/data] [sizes, e.g. 10000,100000]
 **   LAT_KEEP=1 TMPDIR=dir ...   keep the databases (named by size) and reuse them
 **   LAT_NORERANK=1 ...           every kh_search with no_rerank (rerank.c off)
+**   LAT_BUILD_ONLY=1 ...         build the databases, run no queries (with LAT_KEEP: for a later run)
 */
 #include "khabar.h"
 
@@ -158,6 +160,9 @@ static double cpu(void) {
 enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_SCAN, KH__CHAMP_BADSEED, KH__CHAMP_NSTAT };
 extern long kh__champ_stat[KH__CHAMP_NSTAT];
 extern long kh__topk_stat[2]; /* rows the pruned scans visited, rows scored exactly (topk.c) */
+/* how the queries given to the impact tiers ended (tiers.c) */
+enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_NSTAT };
+extern long kh__tier_stat[KH__TIER_NSTAT];
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -260,6 +265,16 @@ int main(int argc, char **argv) {
           printf("; 1 = has a list, 2 = list wanted, 4 = counted)");
           sqlite3_finalize(c);
         }
+        if (sqlite3_prepare_v2(k, "SELECT (SELECT count(*) FROM search_tier WHERE cut < 1e300),"
+                                  " (SELECT count(*) FROM search_tier_fts),"
+                                  " (SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_tier%'),"
+                                  " (SELECT sum(pgsize) FROM dbstat)", -1, &c, NULL) == SQLITE_OK) {
+          if (sqlite3_step(c) == SQLITE_ROW)
+            printf("; impact tiers: %lld terms, %lld articles, %.1f MB of %.1f MB", (long long)sqlite3_column_int64(c, 0),
+                   (long long)sqlite3_column_int64(c, 1), sqlite3_column_double(c, 2) / 1e6,
+                   sqlite3_column_double(c, 3) / 1e6);
+          sqlite3_finalize(c);
+        }
       }
       sqlite3_close(k);
       if (sqlite3_prepare_v2(u, "SELECT count(*) FROM article", -1, &c, NULL) == SQLITE_OK) {
@@ -268,14 +283,20 @@ int main(int argc, char **argv) {
       }
       printf(", u61 %lld\n", nu);
     }
+    if (getenv("LAT_BUILD_ONLY")) { /* build (and keep, with LAT_KEEP) only */
+      kh_db_close(db);
+      sqlite3_close(u);
+      continue;
+    }
     sqlite3_stmt *uq;
     sqlite3_prepare_v2(u, "SELECT rowid FROM article_fts WHERE article_fts MATCH ?1 ORDER BY rank LIMIT 10", -1, &uq, NULL);
     for (int nw = 1; nw <= 3; nw++) {
       static double tk[NQ], tx[NQ], tu[NQ], qk[NQ], qx[NQ], qu[NQ]; /* wall, cpu ms */
       double hk = 0, hx = 0, hu = 0, ck = 0, cx = 0, cu = 0, ov = 0, ndcg = 0;
       int nref = 0;
-      long st0[KH__CHAMP_NSTAT], sc0[2];
+      long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT];
       memcpy(st0, kh__champ_stat, sizeof st0);
+      memcpy(ti0, kh__tier_stat, sizeof ti0);
       memcpy(sc0, kh__topk_stat, sizeof sc0);
       for (int i = 0; i < NQ; i++) {
         char q[512], uqs[600];
@@ -345,6 +366,13 @@ int main(int argc, char **argv) {
              n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100], mk / NQ, qk[NQ / 2], qk[NQ * 99 / 100], ck / NQ, hk / NQ,
              nref ? ov / nref : 1, nref ? ndcg / nref : 1, d[KH__CHAMP_EXACT] - d[KH__CHAMP_SCAN], d[KH__CHAMP_SCAN],
              kh__topk_stat[0] - sc0[0], kh__topk_stat[1] - sc0[1], d[KH__CHAMP_SHORT], d[KH__CHAMP_APPROX]);
+      long t[KH__TIER_NSTAT];
+      for (int j = 0; j < KH__TIER_NSTAT; j++) t[j] = kh__tier_stat[j] - ti0[j];
+      if (t[KH__TIER_TRIED])
+        printf("%9s %6s %-10s of the scans, %ld went to the impact tiers: %ld settled by the tiers' AND, %ld by their OR"
+               " (%ld articles checked in FTS5), %ld by the full pass\n",
+               "", "", "", t[KH__TIER_TRIED], t[KH__TIER_CERT], t[KH__TIER_PART], t[KH__TIER_CHECKED],
+               t[KH__TIER_TRIED] - t[KH__TIER_CERT] - t[KH__TIER_PART]);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "khabar-fts", tx[NQ / 2],
              tx[NQ * 99 / 100], mx / NQ, qx[NQ / 2], qx[NQ * 99 / 100], cx / NQ, hx / NQ);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "u61", tu[NQ / 2],

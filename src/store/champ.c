@@ -1409,6 +1409,8 @@ static int fts_totals(kh_db *db, double *nrow, double *ntok) {
   return rc;
 }
 
+int kh__champ_totals(kh_db *db, double *nrow, double *ntok) { return fts_totals(db, nrow, ntok); }
+
 typedef struct cand {
   int64_t doc; /* 0: empty slot */
   uint32_t dl;
@@ -1721,7 +1723,15 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
   for (size_t j = 0; j < got; j++) skip[j] = out[j].rowid;
   qsort(skip, got, sizeof *skip, cmp_i64);
   size_t n = got;
-  rc = kh__topk_scan(db, &r, out, &n, NULL);
+  int tiered = 0;
+  if (words && nw >= 2 && nlisted == (int)nw) { /* frequent words: the impact tiers (tiers.c) */
+    const char *keys[CH_MAX_TERMS];
+    size_t kls[CH_MAX_TERMS];
+    double dfs[CH_MAX_TERMS];
+    for (size_t i = 0; i < nw; i++) keys[i] = t[i].key, kls[i] = t[i].kl, dfs[i] = t[i].df;
+    tiered = kh__tier_topk(db, &r, keys, kls, dfs, nw, avgdl, out, &n);
+  }
+  rc = tiered < 0 ? tiered : tiered ? 0 : kh__topk_scan(db, &r, out, &n, NULL);
   if (!rc && got && (rc = verify(db, q->fts, out, n, skip, got)) > 0) { /* a seed was no match */
     r.nskip = n = 0;
     rc = kh__topk_scan(db, &r, out, &n, NULL);

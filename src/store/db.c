@@ -79,6 +79,7 @@ int kh_db_open(const char *path, kh_db **out) {
     if (sqlite3_errcode(db->sql) == SQLITE_NOMEM) rc = KH_ENOMEM;
     goto fail;
   }
+  if ((rc = kh__tier_open(db))) goto fail; /* last: its hook owns its state from here */
   *out = db;
   return 0;
 fail:

@@ -167,7 +167,12 @@ static const step steps[] = {
      "CREATE TABLE IF NOT EXISTS search_meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);\n"
      "INSERT OR IGNORE INTO search_meta VALUES ('docs', 0), ('tokens', 0), ('scanned', 0),\n"
      "  ('fwd_from', (SELECT coalesce(max(rowid), 0) + 1 FROM article));\n"},
-    /* append new steps here: {7, "layer: what", "SQL"}, */
+    {7, "store: impact tiers of terms with a list (src/store/tiers.c)",
+     "CREATE TABLE IF NOT EXISTS search_tier(term TEXT PRIMARY KEY, since INTEGER NOT NULL,\n"
+     "  aref REAL NOT NULL, cut REAL NOT NULL) WITHOUT ROWID;\n"
+     "CREATE VIRTUAL TABLE IF NOT EXISTS search_tier_fts USING fts5(t, content='', tokenize='ascii');\n"
+     "CREATE INDEX IF NOT EXISTS search_term_listed ON search_term(term) WHERE state IN (1, 2);\n"},
+    /* append new steps here: {8, "layer: what", "SQL"}, */
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))

@@ -427,7 +427,24 @@ typedef struct kh__topk_req {
   size_t k;              /* results wanted */
   const int64_t *skip;   /* rowids of the seeds, ascending (not scored twice) */
   size_t nskip;
+  int64_t rowid_lo, rowid_hi; /* when either is > 0: only rows lo <= rowid < hi (hi 0: no end) */
+  const char *table;     /* the FTS5 table scanned; NULL: article_fts */
+  int unit;              /* another table (tiers.c): every instance weighs 1, the
+                         ** length is article_fts's (docsize), every idf given */
+  double avgdl;          /* > 0: the average length to use (article_fts's) */
+  const int64_t *rows;   /* if set: only these rows (nrows), each looked up by rowid */
+  size_t nrows;
+  int partial;           /* tiers.c, with unit: collect rows missing a phrase into pend */
+  double absent[KH__TOPK_MAX_TERMS]; /* partial: idf·bound of a phrase missing from a row */
+  struct kh__topk_pend *pend;
 } kh__topk_req;
+
+/* Rows kept by a partial scan: at most cap; over is set when more were. */
+typedef struct kh__topk_pend {
+  int64_t *rowid;
+  size_t n, cap;
+  int over;
+} kh__topk_pend;
 
 /* The k best rows for r by bm25(4.0, 1.0), best first, into heap[0..*n).
 ** On entry heap[0..*n) (*n <= k) may hold seeds: matching rows already
@@ -441,5 +458,35 @@ extern long kh__topk_stat[2];
 /* Register the auxiliary function khabar_topk on a connection (done on
 ** first use by kh__topk_scan).  0 or KH_EDB. */
 int kh__topk_register(sqlite3 *db);
+
+/* ---- Interface to code in tiers.c (impact tiers of terms with a list) ---- */
+
+#define KH__TOPK_MAX_K 100 /* results a tiered search may be asked for */
+
+/* Register the tiers' put hook on a freshly opened connection (kh_db_open;
+** a no-op on a file without the tier tables).  0 or a code. */
+int kh__tier_open(kh_db *db);
+/* The exact top k of req (an AND of the nw >= 2 plain words keys[] with
+** lists, as phrases of req->expr in the same order, every req->idf given;
+** df[] their dfs; avgdl FTS5's) by the tiers, into heap[0..*n) (seeds on
+** entry as kh__topk_scan).  1: answered (exactly FTS5's top k), 0: not
+** for the tiers (the caller scans), or a negative code. */
+int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, const size_t *kl, const double *df,
+                  size_t nw, double avgdl, kh__champ_hit *heap, size_t *n);
+/* Counted (benchmarks): queries that went to the tiers (TRIED), those the
+** tiers' AND settled (CERT), those settled after the tiers' OR (PART) and
+** the articles that needed a lookup in article_fts for it (CHECKED); the
+** rest (TRIED - CERT - PART) took the full pass. */
+enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_NSTAT };
+extern long kh__tier_stat[KH__TIER_NSTAT];
+/* The sum of the words' dfs from which kh__tier_topk answers (default
+** 20000; tests on small corpora lower it; not thread-safe). */
+extern double kh__tier_min_work;
+/* The share of a term's articles its tier aims at, for tiers made from
+** now on (default 0.10; tests raise it; not thread-safe). */
+extern double kh__tier_frac;
+/* FTS5's row count and total tokens of article_fts (champ.c): 0,
+** KH_ENOTFOUND (nothing indexed) or a code. */
+int kh__champ_totals(kh_db *db, double *nrow, double *ntok);
 
 #endif

@@ -54,6 +54,7 @@ typedef struct scan_state {
   kh__champ_hit *heap;        /* min-heap on (score, -rowid), n of k */
   size_t n;
   long rows, scored;          /* rows visited, rows whose length was read */
+  sqlite3_stmt *st_len;       /* r->unit: the article's length from article_fts_docsize */
 } scan_state;
 
 /* a is worse than b: lower score, or the same score and a later row */
@@ -105,12 +106,13 @@ static int setup(scan_state *s, const Fts5ExtensionApi *api, Fts5Context *fts) {
   int rc = api->xRowCount(fts, &nrow);
   if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &ntok);
   if (rc != SQLITE_OK) return rc;
-  s->avgdl = (double)ntok / (double)nrow;
+  s->avgdl = r->avgdl > 0 ? r->avgdl : (double)ntok / (double)nrow;
   for (size_t i = 0; i < s->np && rc == SQLITE_OK; i++) {
     if (i < r->nterms && !isnan(r->idf[i])) {
       s->idf[i] = r->idf[i];
       continue;
     }
+    if (r->unit) return SQLITE_MISUSE; /* another table's counts would be wrong */
     sqlite3_int64 nhit = 0;
     rc = api->xQueryPhrase(fts, (int)i, &nhit, count_cb);
     double idf = log(((double)nrow - (double)nhit + 0.5) / ((double)nhit + 0.5));
@@ -137,6 +139,80 @@ static int seeded(const kh__topk_req *r, int64_t rowid) {
   return 0;
 }
 
+/* The length of article rowid in tokens, all columns, from FTS5's docsize
+** record (a varint per column), as xColumnSize(-1) gives it. */
+static int doc_len(sqlite3_stmt *st, sqlite3_int64 rowid, int *len) {
+  sqlite3_bind_int64(st, 1, rowid);
+  int src = sqlite3_step(st), rc = SQLITE_CORRUPT;
+  if (src == SQLITE_ROW) {
+    const unsigned char *p = sqlite3_column_blob(st, 0);
+    int n = sqlite3_column_bytes(st, 0), i = 0;
+    uint64_t sum = 0;
+    while (p && i < n) {
+      uint64_t v = 0;
+      int k = 0;
+      while (i < n && k < 9 && (p[i] & 0x80)) v = (v << 7) | (p[i++] & 0x7f), k++;
+      if (i == n) break;
+      v = (v << 7) | p[i++];
+      sum += v;
+    }
+    if (i == n && sum <= INT32_MAX) {
+      *len = (int)sum;
+      rc = SQLITE_OK;
+    }
+  } else if (src != SQLITE_DONE) {
+    rc = src;
+  }
+  sqlite3_reset(st);
+  return rc;
+}
+
+/* r->partial (tiers.c): a row of the tier table where some phrase is
+** missing (rows with every phrase were scored before).  A missing phrase
+** weighs at most r->absent[i] (its tier's cutoff) in the article; the row
+** is kept in r->pend when its bound, first at the shortest length and then
+** at its own, is not below the k-th score: the caller then scores it
+** exactly in article_fts. */
+static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context *fts) {
+  const kh__topk_req *r = s->r;
+  kh__topk_pend *p = r->pend;
+  double d[KH__TOPK_MAX_TERMS];
+  int all = 1, rc = SQLITE_OK;
+  for (size_t i = 0; i < s->np && rc == SQLITE_OK; i++) {
+    Fts5PhraseIter it;
+    int col, off;
+    d[i] = 0;
+    for (rc = api->xPhraseFirst(fts, (int)i, &it, &col, &off); rc == SQLITE_OK && col >= 0;
+         api->xPhraseNext(fts, &it, &col, &off))
+      d[i] += 1.0;
+    all &= d[i] > 0;
+  }
+  if (rc != SQLITE_OK) {
+    s->rc = rc;
+    return;
+  }
+  if (all) return;
+  for (int pass = 0; pass < 2; pass++) {
+    int len = 0;
+    if (pass && (rc = doc_len(s->st_len, api->xRowid(fts), &len)) != SQLITE_OK) {
+      s->rc = rc;
+      return;
+    }
+    double lo = pass ? (double)len : r->min_dl, ub = 0;
+    double norm = K1 * (1 - B + B * lo / s->avgdl);
+    for (size_t i = 0; i < s->np; i++)
+      ub += d[i] > 0 ? s->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + norm)) : r->absent[i];
+    if (s->n == r->k && ub * (1 + 1e-12) < s->heap[0].score) return;
+  }
+  s->scored++;
+  if (p->n == p->cap) {
+    p->over = 1;
+    s->rc = SQLITE_DONE; /* stop: too many to check one by one */
+    return;
+  }
+  p->rowid[p->n++] = api->xRowid(fts);
+}
+
 /* khabar_topk(article_fts, state): called for each matching row; returns NULL. */
 static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
                     sqlite3_value **val) {
@@ -155,6 +231,10 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
   double d[KH__TOPK_MAX_TERMS];
   int last[2] = {-1, -1}; /* last position seen in title, body: the row is longer */
   s->rows++;
+  if (r->partial) {
+    partial_row(s, api, fts);
+    return;
+  }
   /* phrases by idf, highest first; after each one the row's bound: the
   ** phrases read at the length bound, the others at most k1 + 1 each */
   for (size_t j = 0; j < s->np; j++) {
@@ -164,6 +244,10 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     d[i] = 0;
     for (rc = api->xPhraseFirst(fts, (int)i, &it, &col, &off); rc == SQLITE_OK && col >= 0;
          api->xPhraseNext(fts, &it, &col, &off)) {
+      if (r->unit) {
+        d[i] += 1.0;
+        continue;
+      }
       d[i] += col == 0 ? W_TITLE : W_BODY;
       if (col < 2 && off > last[col]) last[col] = off;
     }
@@ -179,7 +263,9 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     if (ub * (1 + 1e-12) < s->heap[0].score) return;
   }
   int len = 0;
-  if ((rc = api->xColumnSize(fts, -1, &len)) != SQLITE_OK) {
+  if (r->unit) rc = doc_len(s->st_len, api->xRowid(fts), &len);
+  else rc = api->xColumnSize(fts, -1, &len);
+  if (rc != SQLITE_OK) {
     s->rc = rc;
     return;
   }
@@ -194,6 +280,25 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
   heap_add(s->heap, &s->n, r->k, x);
 }
 
+/* khabar_w(article_fts, avgdl): the BM25 weight without idf of phrase 0 in
+** this row, d·(k1+1) / (d + k1·(1 − b + b·len/avgdl)), d = 4·tf(title) +
+** tf(body) (tiers.c samples it to choose a term's cutoff). */
+static void weight_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
+                      sqlite3_value **val) {
+  double avgdl = nval == 1 ? sqlite3_value_double(val[0]) : 0;
+  Fts5PhraseIter it;
+  int col, off, len = 0, rc;
+  double d = 0;
+  for (rc = api->xPhraseFirst(fts, 0, &it, &col, &off); rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+    d += col == 0 ? W_TITLE : W_BODY;
+  if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &len);
+  if (rc != SQLITE_OK || !(avgdl > 0)) {
+    sqlite3_result_error_code(ctx, rc != SQLITE_OK ? rc : SQLITE_MISUSE);
+    return;
+  }
+  sqlite3_result_double(ctx, (d * (K1 + 1.0)) / (d + K1 * (1 - B + B * (double)len / avgdl)));
+}
+
 int kh__topk_register(sqlite3 *db) {
   fts5_api *api = NULL;
   sqlite3_stmt *st;
@@ -202,6 +307,7 @@ int kh__topk_register(sqlite3 *db) {
   sqlite3_step(st);
   sqlite3_finalize(st);
   if (!api || api->iVersion < 2) return KH_EDB;
+  if (api->xCreateFunction(api, "khabar_w", NULL, weight_fn, NULL) != SQLITE_OK) return KH_EDB;
   return api->xCreateFunction(api, "khabar_topk", NULL, topk_fn, NULL) == SQLITE_OK ? 0 : KH_EDB;
 }
 
@@ -215,24 +321,52 @@ int kh__topk_scan(kh_db *db, const kh__topk_req *r, kh__champ_hit *heap, size_t 
   int rc = 0;
   kh__buf sql = {0};
   int filtered = r->source || r->since || r->until;
-  kh__buf_appends(&sql, "SELECT khabar_topk(article_fts, ?2) FROM article_fts", &rc);
-  if (filtered) kh__buf_appends(&sql, " JOIN article ON article.rowid = article_fts.rowid", &rc);
-  kh__buf_appends(&sql, " WHERE article_fts MATCH ?1", &rc);
+  const char *tab = r->table ? r->table : "article_fts";
+  kh__buf_appends(&sql, "SELECT khabar_topk(", &rc);
+  kh__buf_appends(&sql, tab, &rc);
+  kh__buf_appends(&sql, ", ?2) FROM ", &rc);
+  kh__buf_appends(&sql, tab, &rc);
+  if (filtered) {
+    kh__buf_appends(&sql, " JOIN article ON article.rowid = ", &rc);
+    kh__buf_appends(&sql, tab, &rc);
+    kh__buf_appends(&sql, ".rowid", &rc);
+  }
+  kh__buf_appends(&sql, " WHERE ", &rc);
+  kh__buf_appends(&sql, tab, &rc);
+  kh__buf_appends(&sql, " MATCH ?1", &rc);
   if (r->source) kh__buf_appends(&sql, " AND article.source = ?3", &rc);
   if (r->since) kh__buf_appends(&sql, " AND article.published >= ?4", &rc);
   if (r->until) kh__buf_appends(&sql, " AND article.published <= ?5", &rc);
+  if (r->rows) {
+    kh__buf_appends(&sql, " AND ", &rc);
+    kh__buf_appends(&sql, tab, &rc);
+    kh__buf_appends(&sql, ".rowid = ?8", &rc);
+  }
+  if (r->rowid_lo > 0 || r->rowid_hi > 0) {
+    kh__buf_appends(&sql, " AND ", &rc);
+    kh__buf_appends(&sql, tab, &rc);
+    kh__buf_appends(&sql, ".rowid >= ?6 AND ", &rc);
+    kh__buf_appends(&sql, tab, &rc);
+    kh__buf_appends(&sql, ".rowid < ?7", &rc);
+  }
+  kh__buf_appendc(&sql, '\0', &rc);
   if (rc) {
     kh__buf_free(&sql);
     return rc;
   }
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st = NULL, *st_len = NULL;
   /* the function is registered on first use (kh_fts5_register belongs to fts5.c) */
   for (int tries = 0; !st && tries < 2; tries++) {
-    if (sqlite3_prepare_v2(db->sql, sql.data, (int)sql.len, &st, NULL) == SQLITE_OK) break;
+    if (sqlite3_prepare_v2(db->sql, sql.data, -1, &st, NULL) == SQLITE_OK) break;
     st = NULL;
     if (tries || (rc = kh__topk_register(db->sql))) break;
   }
   kh__buf_free(&sql);
+  if (st && (r->unit || r->partial) &&
+      sqlite3_prepare_v2(db->sql, "SELECT sz FROM article_fts_docsize WHERE id = ?1", -1, &st_len, NULL) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    st = NULL;
+  }
   if (!st) return rc ? rc : sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
   /* the seeds as a heap */
   size_t have = *n;
@@ -241,18 +375,33 @@ int kh__topk_scan(kh_db *db, const kh__topk_req *r, kh__champ_hit *heap, size_t 
     kh__champ_hit x = heap[i];
     heap_add(heap, n, r->k, x);
   }
-  scan_state s = {.r = r, .heap = heap, .n = *n};
+  scan_state s = {.r = r, .heap = heap, .n = *n, .st_len = st_len};
   sqlite3_bind_text(st, 1, r->expr, -1, SQLITE_STATIC);
   sqlite3_bind_pointer(st, 2, &s, "khabar_topk", NULL);
   if (r->source) sqlite3_bind_text(st, 3, r->source, -1, SQLITE_STATIC);
   if (r->since) sqlite3_bind_text(st, 4, r->since, -1, SQLITE_STATIC);
   if (r->until) sqlite3_bind_text(st, 5, r->until, -1, SQLITE_STATIC);
-  int src;
-  while ((src = sqlite3_step(st)) == SQLITE_ROW && !s.rc) {
+  if (r->rowid_lo > 0 || r->rowid_hi > 0) {
+    sqlite3_bind_int64(st, 6, r->rowid_lo);
+    sqlite3_bind_int64(st, 7, r->rowid_hi > 0 ? r->rowid_hi : INT64_MAX);
   }
+  int src = SQLITE_DONE;
+  if (r->rows) { /* the rows given, one lookup each */
+    for (size_t i = 0; i < r->nrows && !s.rc && (src == SQLITE_DONE || src == SQLITE_ROW); i++) {
+      sqlite3_bind_int64(st, 8, r->rows[i]);
+      while ((src = sqlite3_step(st)) == SQLITE_ROW && !s.rc) {
+      }
+      sqlite3_reset(st);
+    }
+  } else {
+    while ((src = sqlite3_step(st)) == SQLITE_ROW && !s.rc) {
+    }
+  }
+  if (s.rc == SQLITE_DONE) s.rc = 0; /* stopped on purpose (r->pend full) */
   if (s.rc) rc = s.rc == SQLITE_NOMEM ? KH_ENOMEM : s.rc == SQLITE_TOOBIG ? KH_ETOOBIG : KH_EDB;
   else if (src != SQLITE_DONE && src != SQLITE_ROW) rc = src == SQLITE_NOMEM ? KH_ENOMEM : src == SQLITE_ERROR ? KH_EQUERY : KH_EDB;
   sqlite3_finalize(st);
+  sqlite3_finalize(st_len);
   *n = s.n;
   qsort(heap, *n, sizeof *heap, cmp_hit);
   if (rows) *rows = s.rows;

@@ -1,0 +1,514 @@
+/*
+** tiers.c — impact tiers: the exact top k of several frequent words
+** without walking their whole doclists.
+**
+** FTS5 answers `A AND B` by walking both doclists in rowid order; for two
+** words each in a third of a million articles that walk alone is most of
+** the 20 ms a search may take.  So, for every term with a champion list
+** (champ.c, state 1), khabar keeps a second, sparse index of the articles
+** where the term weighs most, in its own contentless FTS5 table:
+**
+**   search_tier(term, since, aref, cut)   one row per tiered term: from
+**       article `since` on, every article whose weight of the term
+**       w = d·(k1+1) / (d + k1·(1 − b + b·dl/aref)) is >= cut is in the
+**       term's tier (d = 4·tf(title) + tf(body), dl its length, as bm25()
+**       and champ.c count them)
+**   search_tier_fts(t)                    contentless FTS5 (tokenize
+**       'ascii'): row = article rowid, text = for every term whose tier
+**       holds the article, the term's bytes in hex, written d times
+**
+** Nothing of it is in article_fts: user queries, snippets, highlight(),
+** FTS5's 'integrity-check' and the khabar tokenizer in a plain sqlite3
+** shell are exactly as before.  The tier table is written by a put hook
+** (kh__tier_open registers it): at the first put of each batch, terms that
+** got a list and have no tier yet get one (since = this article; cut = the
+** weight above which TIER_FRAC (kh__tier_frac) of the term's last TIER_SAMPLE articles lie,
+** aref = the average length then); then every article's tiered terms are
+** counted from the token caches (the same tokens and stems the FTS5
+** tokenizer replays, so the same d and dl as FTS5's) and its row written.
+**
+** Query (kh__tier_topk, from champ.c's kh__champ_topk, for an AND of 2+
+** words that all have lists and tiers): s = the latest `since`.
+**   1. rows < s: one pruned pass over article_fts (topk.c), rowid < s;
+**   2. rows >= s: one pruned pass over search_tier_fts for the AND of the
+**      words' hex tokens (instances = d; lengths from article_fts's docsize);
+**      this walks the tiers only, about TIER_FRAC of each doclist;
+**   3. certificate: an article >= s found in 2 has every word in its tier;
+**      any other has some word i outside: w_i < cut_i·max(1, avgdl/aref_i)
+**      (BM25's weight grows at most linearly with the average length), and
+**      every other word j at most its list's best weight (scaled the same
+**      way), so its score is below
+**        max_i [ idf_i·cut_i·drift_i + Σ_{j≠i} idf_j·maxw_j ].
+**      If the k-th score found is above that, the top k is exactly FTS5's;
+**   4. else the rows >= s get the full pruned pass over article_fts too,
+**      seeded with what was found (same answer, the walk not saved).
+** Deletes and rewrites of articles do not exist in khabar (an article is
+** stored once); if FTS5's 'rebuild' were run, the tier rows would still
+** hold, since they are computed from the same tokens.
+*/
+#include "store.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define TIER_FRAC 0.10     /* share of a term's articles its tier aims at */
+#define TIER_SAMPLE 2000   /* latest articles of the term read to choose the cutoff */
+#define TIER_MIN_SAMPLE 50 /* fewer: no cutoff (cut = TIER_NONE, never used) */
+#define TIER_NONE 1e300
+#define TIER_MIN_WORK 20000 /* sum of the words' dfs from which queries use the tiers */
+#define TIER_PEND 256      /* articles in some word's tier checked one by one, at most */
+
+static const double K1 = 1.2, B = 0.75, W_TITLE = 4.0, W_BODY = 1.0;
+
+long kh__tier_stat[KH__TIER_NSTAT];
+double kh__tier_min_work = TIER_MIN_WORK;
+double kh__tier_frac = TIER_FRAC;
+
+typedef struct tier {
+  uint64_t h;        /* kh__term_hash of the term */
+  uint32_t off, len; /* its bytes in the arena */
+  double cut, aref;
+  uint32_t mark, d;  /* article counted last, its d */
+} tier;
+
+typedef struct tiers {
+  tier *v;
+  size_t n, cap;
+  uint32_t *idx;     /* open addressing on h: index + 1, 0 empty */
+  size_t icap;
+  kh__buf arena;
+  uint32_t mark;     /* articles counted */
+  uint32_t *hit;     /* tiers met in the current article */
+  size_t nhit, hcap;
+  kh__buf text;      /* the current article's tier row */
+  int64_t rows;      /* search_tier rows in memory; -1: read again */
+  int nocreate;      /* make no new tiers */
+  sqlite3_stmt *st_ins;
+} tiers;
+
+/* ---- the map of tiered terms ---- */
+
+static tier *map_find(tiers *t, uint64_t h, const char *s, size_t n) {
+  if (!t->icap) return NULL;
+  for (size_t j = h & (t->icap - 1); t->idx[j]; j = (j + 1) & (t->icap - 1)) {
+    tier *x = &t->v[t->idx[j] - 1];
+    if (x->h == h && x->len == n && !memcmp(t->arena.data + x->off, s, n)) return x;
+  }
+  return NULL;
+}
+
+static void map_clear(tiers *t) {
+  t->n = 0;
+  t->arena.len = 0;
+  if (t->idx) memset(t->idx, 0, t->icap * sizeof *t->idx);
+}
+
+static int map_add(tiers *t, const char *s, size_t n, double cut, double aref) {
+  uint64_t h = kh__term_hash(s, n);
+  if (map_find(t, h, s, n)) return 0;
+  if ((t->n + 1) * 2 > t->icap) {
+    size_t cap = t->icap ? t->icap * 2 : 1024;
+    uint32_t *idx = kh__calloc(cap, sizeof *idx);
+    if (!idx) return KH_ENOMEM;
+    for (size_t i = 0; i < t->n; i++) {
+      size_t j = t->v[i].h & (cap - 1);
+      while (idx[j]) j = (j + 1) & (cap - 1);
+      idx[j] = (uint32_t)i + 1;
+    }
+    kh_free(t->idx);
+    t->idx = idx;
+    t->icap = cap;
+  }
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 512;
+    tier *v = kh__realloc(t->v, cap * sizeof *v);
+    if (!v) return KH_ENOMEM;
+    t->v = v;
+    t->cap = cap;
+  }
+  int rc = 0;
+  size_t off = t->arena.len;
+  kh__buf_append(&t->arena, s, n, &rc);
+  if (rc) return rc;
+  t->v[t->n] = (tier){h, (uint32_t)off, (uint32_t)n, cut, aref, 0, 0};
+  size_t j = h & (t->icap - 1);
+  while (t->idx[j]) j = (j + 1) & (t->icap - 1);
+  t->idx[j] = (uint32_t)++t->n;
+  return 0;
+}
+
+static int sql_rc(sqlite3 *db) { return sqlite3_errcode(db) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB; }
+
+/* Read search_tier into the map. */
+static int load(kh_db *db, tiers *t) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT term, cut, aref FROM search_tier", -1, &st, NULL)) return sql_rc(db->sql);
+  map_clear(t);
+  int rc = 0, src;
+  int64_t rows = 0;
+  while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    rows++;
+    rc = map_add(t, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                 sqlite3_column_double(st, 1), sqlite3_column_double(st, 2));
+  }
+  if (!rc && src != SQLITE_DONE) rc = sql_rc(db->sql);
+  sqlite3_finalize(st);
+  t->rows = rc ? -1 : rows;
+  return rc;
+}
+
+static int cmp_desc(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x > y ? -1 : x < y;
+}
+
+/* The cutoff of term s: the weight above which TIER_FRAC of its latest
+** TIER_SAMPLE articles lie (at the average length avgdl), or TIER_NONE. */
+static int choose_cut(kh_db *db, const char *s, size_t n, double avgdl, double *cut) {
+  *cut = TIER_NONE;
+  int rc = 0;
+  kh__buf q = {0};
+  kh__buf_appendc(&q, '"', &rc);
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"') kh__buf_appendc(&q, '"', &rc);
+    kh__buf_appendc(&q, s[i], &rc);
+  }
+  kh__buf_appendc(&q, '"', &rc);
+  double *w = kh__malloc(TIER_SAMPLE * sizeof *w);
+  if (!w) rc = KH_ENOMEM;
+  sqlite3_stmt *st = NULL;
+  if (!rc && sqlite3_prepare_v2(db->sql,
+                                "SELECT khabar_w(article_fts, ?2) FROM article_fts WHERE article_fts MATCH ?1"
+                                " ORDER BY rowid DESC LIMIT ?3",
+                                -1, &st, NULL))
+    rc = sql_rc(db->sql);
+  size_t m = 0;
+  if (!rc) {
+    sqlite3_bind_text(st, 1, q.data, (int)q.len, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, avgdl);
+    sqlite3_bind_int(st, 3, TIER_SAMPLE);
+    int src;
+    while (m < TIER_SAMPLE && (src = sqlite3_step(st)) == SQLITE_ROW) w[m++] = sqlite3_column_double(st, 0);
+    /* a term FTS5's query tokenizer cannot spell alone: no tier */
+    if (src != SQLITE_DONE && src != SQLITE_ROW) m = 0;
+  }
+  sqlite3_finalize(st);
+  if (!rc && m >= TIER_MIN_SAMPLE) {
+    qsort(w, m, sizeof *w, cmp_desc);
+    *cut = w[(size_t)(kh__tier_frac * (double)m)];
+  }
+  kh_free(w);
+  kh__buf_free(&q);
+  return rc;
+}
+
+/* At the first put of a batch: read the tiers again if another connection
+** added some, and give every term with a list and no tier one, from
+** article `first` on. */
+static int sync(kh_db *db, tiers *t, int64_t first) {
+  sqlite3_stmt *st;
+  int rc = 0, src;
+  if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM search_tier", -1, &st, NULL)) return sql_rc(db->sql);
+  int64_t rows = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rows < 0) return sql_rc(db->sql);
+  if (rows != t->rows && (rc = load(db, t))) return rc;
+  if (t->nocreate) return 0;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT term FROM search_term WHERE state IN (1, 2) AND NOT EXISTS"
+                         " (SELECT 1 FROM search_tier WHERE search_tier.term = search_term.term)",
+                         -1, &st, NULL))
+    return sql_rc(db->sql);
+  kh__buf terms = {0}; /* NUL-separated: no writes while the query runs */
+  while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    kh__buf_append(&terms, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0), &rc);
+    kh__buf_appendc(&terms, '\0', &rc);
+  }
+  if (!rc && src != SQLITE_DONE) rc = sql_rc(db->sql);
+  sqlite3_finalize(st);
+  st = NULL;
+  double nrow = 0, ntok = 0;
+  if (!rc && terms.len) rc = kh__champ_totals(db, &nrow, &ntok);
+  if (!rc && terms.len && sqlite3_prepare_v2(db->sql, "INSERT INTO search_tier(term, since, aref, cut) VALUES (?1, ?2, ?3, ?4)",
+                                             -1, &st, NULL))
+    rc = sql_rc(db->sql);
+  double avgdl = nrow > 0 ? ntok / nrow : 0;
+  for (size_t i = 0; !rc && i < terms.len; i += strlen(terms.data + i) + 1) {
+    const char *s = terms.data + i;
+    size_t n = strlen(s);
+    double cut;
+    if ((rc = choose_cut(db, s, n, avgdl, &cut))) break;
+    sqlite3_bind_text(st, 1, s, (int)n, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, first);
+    sqlite3_bind_double(st, 3, avgdl);
+    sqlite3_bind_double(st, 4, cut);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = sql_rc(db->sql);
+    sqlite3_reset(st);
+    if (!rc && (rc = map_add(t, s, n, cut, avgdl)) == 0) t->rows++;
+  }
+  sqlite3_finalize(st);
+  kh__buf_free(&terms);
+  if (rc) t->rows = -1;
+  return rc;
+}
+
+/* ---- ingest: the put hook ---- */
+
+static int count(tiers *t, uint64_t h, const char *s, size_t n, uint32_t w) {
+  tier *x = map_find(t, h, s, n);
+  if (!x || x->cut >= TIER_NONE) return 0;
+  if (x->mark != t->mark) {
+    if (t->nhit == t->hcap) {
+      size_t cap = t->hcap ? t->hcap * 2 : 64;
+      uint32_t *v = kh__realloc(t->hit, cap * sizeof *v);
+      if (!v) return KH_ENOMEM;
+      t->hit = v;
+      t->hcap = cap;
+    }
+    t->hit[t->nhit++] = (uint32_t)(x - t->v);
+    x->mark = t->mark;
+    x->d = 0;
+  }
+  x->d += w;
+  return 0;
+}
+
+static const char HEX[] = "0123456789abcdef";
+
+static int tier_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
+  (void)a;
+  tiers *t = ctx;
+  int rc = 0;
+  if ((db->batch == 0 || t->rows < 0) && (rc = sync(db, t, rowid))) return rc;
+  if (!t->n) return 0;
+  t->mark++;
+  t->nhit = 0;
+  /* the tokens exactly as fts5.c's replay emits them: each token, and for
+  ** a word its light stem when it differs; a token is a new position unless
+  ** it is colocated (and not the first) */
+  uint64_t dl = 0;
+  for (int c = 0; c < 2 && !rc; c++) {
+    const kh__tokcache *tc = &db->cache[c];
+    kh__terms *dict = tc->dict;
+    uint32_t wt = c == 0 ? (uint32_t)W_TITLE : (uint32_t)W_BODY;
+    for (size_t k = 0; k < tc->n && !rc; k++) {
+      const kh__tokrec *r = &tc->v[k];
+      const char *norm = tc->norms.data + r->off;
+      dl += !(r->flags & KH_TOKF_COLOC) || k == 0;
+      const kh__term *e = dict && r->term ? &dict->v[r->term - 1] : NULL;
+      rc = count(t, e ? e->h : kh__term_hash(norm, r->len), norm, r->len, wt);
+      if (rc || r->kind != KH_TOK_WORD) continue;
+      if (e && e->stemmed) {
+        if (e->stem) {
+          const kh__term *st = &dict->v[e->stem - 1];
+          rc = count(t, st->h, dict->arena.data + st->off, st->len, wt);
+        }
+      } else {
+        char s[KH_MAX_TOKEN + 1];
+        int n = kh_stem(norm, r->len, s, sizeof s);
+        if (n > 0 && !((uint32_t)n == r->len && !memcmp(s, norm, (size_t)n)))
+          rc = count(t, kh__term_hash(s, (size_t)n), s, (size_t)n, wt);
+      }
+    }
+  }
+  if (rc || !t->nhit) return rc;
+  t->text.len = 0;
+  for (size_t i = 0; i < t->nhit && !rc; i++) {
+    const tier *x = &t->v[t->hit[i]];
+    double d = (double)x->d;
+    double w = (d * (K1 + 1.0)) / (d + K1 * (1 - B + B * (double)dl / x->aref));
+    if (!(w >= x->cut)) continue;
+    const unsigned char *s = (const unsigned char *)t->arena.data + x->off;
+    for (uint32_t rep = 0; rep < x->d && !rc; rep++) {
+      for (uint32_t j = 0; j < x->len; j++) {
+        kh__buf_appendc(&t->text, HEX[s[j] >> 4], &rc);
+        kh__buf_appendc(&t->text, HEX[s[j] & 15], &rc);
+      }
+      kh__buf_appendc(&t->text, ' ', &rc);
+    }
+  }
+  if (rc || !t->text.len) return rc;
+  if (!t->st_ins && sqlite3_prepare_v3(db->sql, "INSERT INTO search_tier_fts(rowid, t) VALUES (?1, ?2)", -1,
+                                       SQLITE_PREPARE_PERSISTENT, &t->st_ins, NULL))
+    return sql_rc(db->sql);
+  sqlite3_bind_int64(t->st_ins, 1, rowid);
+  sqlite3_bind_text(t->st_ins, 2, t->text.data, (int)t->text.len, SQLITE_STATIC);
+  rc = sqlite3_step(t->st_ins) == SQLITE_DONE ? 0 : sql_rc(db->sql);
+  sqlite3_reset(t->st_ins);
+  sqlite3_clear_bindings(t->st_ins);
+  return rc;
+}
+
+static void tier_discard(void *ctx) { ((tiers *)ctx)->rows = -1; /* tiers made in the batch are gone */ }
+
+static void tier_release(void *ctx) {
+  tiers *t = ctx;
+  sqlite3_finalize(t->st_ins);
+  kh_free(t->v);
+  kh_free(t->idx);
+  kh_free(t->hit);
+  kh__buf_free(&t->arena);
+  kh__buf_free(&t->text);
+  kh_free(t);
+}
+
+static const kh__hook_ops tier_ops = {.discard = tier_discard, .release = tier_release};
+
+int kh__tier_open(kh_db *db) {
+  if (db->version < 7) return 0; /* cannot happen after migration */
+  tiers *t = kh__calloc(1, sizeof *t);
+  if (!t) return KH_ENOMEM;
+  t->rows = -1;
+  /* KHABAR_NO_TIERS: no new tiers (benchmarks measure their cost); the
+  ** tiers a file has are still kept up */
+  t->nocreate = getenv("KHABAR_NO_TIERS") != NULL;
+  int rc = kh__topk_register(db->sql);
+  if (!rc) rc = kh__db_on_put_ops(db, tier_put, &tier_ops, t);
+  if (rc) tier_release(t);
+  return rc;
+}
+
+/* ---- query ---- */
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* One pruned pass of r over [lo, hi) with heap[0..*n) as seeds. */
+static int pass(kh_db *db, kh__topk_req *r, int64_t lo, int64_t hi, kh__champ_hit *heap, size_t *n) {
+  int64_t skip[KH__TOPK_MAX_K];
+  for (size_t i = 0; i < *n; i++) skip[i] = heap[i].rowid;
+  qsort(skip, *n, sizeof *skip, cmp_i64);
+  r->skip = skip;
+  r->nskip = *n;
+  r->rowid_lo = lo;
+  r->rowid_hi = hi;
+  int rc = kh__topk_scan(db, r, heap, n, NULL);
+  r->skip = NULL;
+  r->nskip = 0;
+  return rc;
+}
+
+int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, const size_t *kl, const double *df,
+                  size_t nw, double avgdl, kh__champ_hit *heap, size_t *n) {
+  if (nw < 2 || nw != req->nterms || nw > KH__TOPK_MAX_TERMS || req->k > KH__TOPK_MAX_K || *n > req->k) return 0;
+  double work = 0;
+  for (size_t i = 0; i < nw; i++) work += df[i];
+  if (work < kh__tier_min_work || getenv("KHABAR_NO_TIERS")) return 0;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT t.since, t.aref, t.cut, s.aref, (SELECT max(imp) FROM search_champ WHERE term = ?1)"
+                         " FROM search_tier t JOIN search_term s ON s.term = t.term WHERE t.term = ?1 AND s.state = 1",
+                         -1, &st, NULL))
+    return sqlite3_errcode(db->sql) == SQLITE_ERROR ? 0 : sql_rc(db->sql); /* no such table: an old file */
+  int64_t since = 1;
+  double cut[KH__TOPK_MAX_TERMS], maxw[KH__TOPK_MAX_TERMS];
+  int ok = 1, rc = 0;
+  for (size_t i = 0; ok && i < nw; i++) {
+    sqlite3_bind_text(st, 1, keys[i], (int)kl[i], SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    ok = src == SQLITE_ROW && sqlite3_column_double(st, 2) < TIER_NONE && sqlite3_column_type(st, 4) != SQLITE_NULL;
+    if (ok) {
+      int64_t s = sqlite3_column_int64(st, 0);
+      double aref = sqlite3_column_double(st, 1), laref = sqlite3_column_double(st, 3);
+      if (s > since) since = s;
+      cut[i] = sqlite3_column_double(st, 2) * (avgdl > aref ? avgdl / aref : 1.0);
+      maxw[i] = sqlite3_column_double(st, 4) * (avgdl > laref ? avgdl / laref : 1.0);
+      if (maxw[i] > K1 + 1.0) maxw[i] = K1 + 1.0;
+    } else if (src != SQLITE_ROW && src != SQLITE_DONE) {
+      rc = sql_rc(db->sql);
+    }
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  if (rc || !ok) return rc;
+  /* the certificate's bound on articles >= since outside the tiers' AND */
+  double bound = 0;
+  for (size_t i = 0; i < nw; i++) {
+    double b = req->idf[i] * cut[i];
+    for (size_t j = 0; j < nw; j++)
+      if (j != i) b += req->idf[j] * maxw[j];
+    if (b > bound) bound = b;
+  }
+  kh__tier_stat[KH__TIER_TRIED]++;
+  kh__topk_req r = *req;
+  if (since > 1 && (rc = pass(db, &r, 1, since, heap, n))) return rc;
+  /* the tiers' AND: every word's hex token */
+  kh__buf expr = {0};
+  for (size_t i = 0; i < nw; i++) {
+    if (i) kh__buf_appends(&expr, " AND ", &rc);
+    kh__buf_appendc(&expr, '"', &rc);
+    for (size_t j = 0; j < kl[i]; j++) {
+      kh__buf_appendc(&expr, HEX[(unsigned char)keys[i][j] >> 4], &rc);
+      kh__buf_appendc(&expr, HEX[(unsigned char)keys[i][j] & 15], &rc);
+    }
+    kh__buf_appendc(&expr, '"', &rc);
+  }
+  kh__buf_appendc(&expr, '\0', &rc);
+  if (rc) {
+    kh__buf_free(&expr);
+    return rc;
+  }
+  kh__topk_req tr = r;
+  tr.expr = expr.data;
+  tr.table = "search_tier_fts";
+  tr.unit = 1;
+  tr.avgdl = avgdl;
+  rc = pass(db, &tr, since, 0, heap, n);
+  if (rc) {
+    kh__buf_free(&expr);
+    return rc;
+  }
+  if (*n == r.k && heap[*n - 1].score > bound * (1 + 1e-9)) {
+    kh__buf_free(&expr);
+    kh__tier_stat[KH__TIER_CERT]++;
+    return 1;
+  }
+  /* the articles >= since in no tier of any word score below Σ idf_i·cut_i·drift_i;
+  ** those in some word's tier but not all are read from the tiers (the
+  ** words' OR), bounded with the missing words at their cutoffs, and the
+  ** few whose bound reaches the k-th score are scored in article_fts */
+  double none = 0;
+  for (size_t i = 0; i < nw; i++) none += (tr.absent[i] = req->idf[i] * cut[i]);
+  if (*n == r.k && heap[*n - 1].score > none * (1 + 1e-9)) {
+    int64_t prow[TIER_PEND];
+    kh__topk_pend pend = {prow, 0, TIER_PEND, 0};
+    expr.len = 0;
+    for (size_t i = 0; i < nw; i++) {
+      if (i) kh__buf_appends(&expr, " OR ", &rc);
+      kh__buf_appendc(&expr, '"', &rc);
+      for (size_t j = 0; j < kl[i]; j++) {
+        kh__buf_appendc(&expr, HEX[(unsigned char)keys[i][j] >> 4], &rc);
+        kh__buf_appendc(&expr, HEX[(unsigned char)keys[i][j] & 15], &rc);
+      }
+      kh__buf_appendc(&expr, '"', &rc);
+    }
+    kh__buf_appendc(&expr, '\0', &rc);
+    if (rc) {
+      kh__buf_free(&expr);
+      return rc;
+    }
+    tr.expr = expr.data;
+    tr.partial = 1;
+    tr.pend = &pend;
+    rc = pass(db, &tr, since, 0, heap, n);
+    kh__buf_free(&expr);
+    if (rc) return rc;
+    if (!pend.over) {
+      kh__topk_req er = r;
+      er.rows = prow;
+      er.nrows = pend.n;
+      if (pend.n && (rc = pass(db, &er, 0, 0, heap, n))) return rc;
+      kh__tier_stat[KH__TIER_PART]++;
+      kh__tier_stat[KH__TIER_CHECKED] += (long)pend.n;
+      return 1;
+    }
+  } else {
+    kh__buf_free(&expr);
+  }
+  /* not settled: the rest of FTS5's matches, seeded with what was found */
+  if ((rc = pass(db, &r, since, 0, heap, n))) return rc;
+  return 1;
+}
