@@ -455,6 +455,9 @@ int kh__topk_scan(kh_db *db, const kh__topk_req *r, kh__champ_hit *heap, size_t 
 /* Rows the scans visited [0] and of those whose length was read and
 ** score computed [1] (the rest were pruned), counted (benchmarks). */
 extern long kh__topk_stat[2];
+/* The length in tokens (all columns) of article rowid from FTS5's docsize,
+** st being "SELECT sz FROM article_fts_docsize WHERE id = ?1".  0 or a code. */
+int kh__topk_doc_len(sqlite3_stmt *st, int64_t rowid, int *len);
 /* Register the auxiliary function khabar_topk on a connection (done on
 ** first use by kh__topk_scan).  0 or KH_EDB. */
 int kh__topk_register(sqlite3 *db);
@@ -480,7 +483,8 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
 enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_NSTAT };
 extern long kh__tier_stat[KH__TIER_NSTAT];
 /* The sum of the words' dfs from which kh__tier_topk answers (default
-** 20000; tests on small corpora lower it; not thread-safe). */
+** 100000; 0 also drops the expected-size test: tests on small corpora;
+** not thread-safe). */
 extern double kh__tier_min_work;
 /* The share of a term's articles its tier aims at, for tiers made from
 ** now on (default 0.10; tests raise it; not thread-safe). */

@@ -55,7 +55,7 @@
 #define TIER_SAMPLE 2000   /* latest articles of the term read to choose the cutoff */
 #define TIER_MIN_SAMPLE 50 /* fewer: no cutoff (cut = TIER_NONE, never used) */
 #define TIER_NONE 1e300
-#define TIER_MIN_WORK 20000 /* sum of the words' dfs from which queries use the tiers */
+#define TIER_MIN_WORK 100000 /* sum of the words' dfs from which queries use the tiers */
 #define TIER_PEND 256      /* articles in some word's tier checked one by one, at most */
 
 static const double K1 = 1.2, B = 0.75, W_TITLE = 4.0, W_BODY = 1.0;
@@ -376,6 +376,82 @@ static int cmp_i64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+static int cmp_hit(const void *a, const void *b) {
+  const kh__champ_hit *x = a, *y = b;
+  if (x->score != y->score) return x->score > y->score ? -1 : 1;
+  return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
+}
+
+/* The articles rows[0..m) of the tiers' OR that may still enter heap[0..n)
+** (n = k, best first): every word's d from the article's forward row (an
+** article holding the word finds its own d there; one lacking it reads -1
+** or, on a hash collision, another word's d), the length from FTS5's
+** docsize, the score as bm25() computes it.  The ones that enter are
+** confirmed by FTS5 (MATCH ... AND rowid = ?).  *done = 1: heap is the
+** answer; 0: an article had no forward row or was not confirmed (the
+** caller restores heap and takes the full pass). */
+static int check_pending(kh_db *db, const kh__topk_req *r, const char *const *keys, const size_t *kl, size_t nw,
+                         double avgdl, const int64_t *rows, size_t m, kh__champ_hit *heap, size_t n, int *done) {
+  *done = 0;
+  int64_t entered[TIER_PEND];
+  size_t ne = 0;
+  sqlite3_stmt *len = NULL;
+  int rc = 0;
+  for (size_t j = 0; j < m && !rc; j++) {
+    double d[KH__TOPK_MAX_TERMS];
+    int ok = 1;
+    for (size_t i = 0; i < nw && ok && !rc; i++) {
+      int32_t v = -1;
+      rc = kh__champ_fwd_d(db, rows[j], keys[i], kl[i], &v);
+      if (rc == KH_ENOTFOUND) goto out; /* no forward row: the full pass */
+      ok = v > 0;
+      d[i] = (double)v;
+    }
+    if (rc || !ok) continue;
+    if (!len && sqlite3_prepare_v2(db->sql, "SELECT sz FROM article_fts_docsize WHERE id = ?1", -1, &len, NULL)) {
+      rc = sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+      break;
+    }
+    int dl = 0;
+    if ((rc = kh__topk_doc_len(len, rows[j], &dl))) break;
+    double score = 0.0; /* bm25() of fts5_aux.c, term by term in phrase order (as topk.c) */
+    for (size_t i = 0; i < nw; i++)
+      score += r->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + K1 * (1 - B + B * (double)dl / avgdl)));
+    kh__champ_hit x = {rows[j], score};
+    if (cmp_hit(&x, &heap[n - 1]) >= 0) continue;
+    heap[n - 1] = x;
+    qsort(heap, n, sizeof *heap, cmp_hit);
+    entered[ne++] = x.rowid;
+  }
+  if (rc) goto out;
+  /* confirm the entered articles still in the answer */
+  sqlite3_stmt *v = NULL;
+  for (size_t e = 0; e < ne && !rc; e++) {
+    size_t i = 0;
+    while (i < n && heap[i].rowid != entered[e]) i++;
+    if (i == n) continue;
+    if (!v && sqlite3_prepare_v2(db->sql, "SELECT 1 FROM article_fts WHERE article_fts MATCH ?1 AND rowid = ?2", -1, &v, NULL)) {
+      rc = sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+      break;
+    }
+    sqlite3_bind_text(v, 1, r->expr, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(v, 2, entered[e]);
+    int src = sqlite3_step(v);
+    sqlite3_reset(v);
+    if (src == SQLITE_DONE) { /* a hash of another word answered: the full pass */
+      sqlite3_finalize(v);
+      sqlite3_finalize(len);
+      return 0;
+    }
+    if (src != SQLITE_ROW) rc = sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+  }
+  sqlite3_finalize(v);
+  if (!rc) *done = 1;
+out:
+  sqlite3_finalize(len);
+  return rc == KH_ENOTFOUND ? 0 : rc;
+}
+
 /* One pruned pass of r over [lo, hi) with heap[0..*n) as seeds. */
 static int pass(kh_db *db, kh__topk_req *r, int64_t lo, int64_t hi, kh__champ_hit *heap, size_t *n) {
   int64_t skip[KH__TOPK_MAX_K];
@@ -424,6 +500,15 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
   }
   sqlite3_finalize(st);
   if (rc || !ok) return rc;
+  /* the tiers' AND can be expected (independence) to hold 2k articles;
+  ** else they cannot settle it (kh__tier_min_work = 0: always tried) */
+  double nrow = 0, ntok = 0, expect = 0;
+  if ((rc = kh__champ_totals(db, &nrow, &ntok))) return rc == KH_ENOTFOUND ? 0 : rc;
+  if (nrow > (double)since) {
+    expect = nrow - (double)since;
+    for (size_t i = 0; i < nw; i++) expect *= kh__tier_frac * df[i] / nrow;
+  }
+  if (kh__tier_min_work > 0 && expect < 2.0 * (double)req->k) return 0;
   /* the certificate's bound on articles >= since outside the tiers' AND */
   double bound = 0;
   for (size_t i = 0; i < nw; i++) {
@@ -497,13 +582,16 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
     kh__buf_free(&expr);
     if (rc) return rc;
     if (!pend.over) {
-      kh__topk_req er = r;
-      er.rows = prow;
-      er.nrows = pend.n;
-      if (pend.n && (rc = pass(db, &er, 0, 0, heap, n))) return rc;
-      kh__tier_stat[KH__TIER_PART]++;
-      kh__tier_stat[KH__TIER_CHECKED] += (long)pend.n;
-      return 1;
+      int done = 0;
+      kh__champ_hit keep[KH__TOPK_MAX_K];
+      memcpy(keep, heap, *n * sizeof *heap);
+      if ((rc = check_pending(db, &r, keys, kl, nw, avgdl, prow, pend.n, heap, *n, &done))) return rc;
+      if (!done) memcpy(heap, keep, *n * sizeof *heap); /* what the check added goes */
+      if (done) {
+        kh__tier_stat[KH__TIER_PART]++;
+        kh__tier_stat[KH__TIER_CHECKED] += (long)pend.n;
+        return 1;
+      }
     }
   } else {
     kh__buf_free(&expr);

@@ -141,6 +141,13 @@ static int seeded(const kh__topk_req *r, int64_t rowid) {
 
 /* The length of article rowid in tokens, all columns, from FTS5's docsize
 ** record (a varint per column), as xColumnSize(-1) gives it. */
+static int doc_len(sqlite3_stmt *st, sqlite3_int64 rowid, int *len);
+
+int kh__topk_doc_len(sqlite3_stmt *st, int64_t rowid, int *len) {
+  int rc = doc_len(st, rowid, len);
+  return rc == SQLITE_OK ? 0 : rc == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+}
+
 static int doc_len(sqlite3_stmt *st, sqlite3_int64 rowid, int *len) {
   sqlite3_bind_int64(st, 1, rowid);
   int src = sqlite3_step(st), rc = SQLITE_CORRUPT;
