@@ -5,7 +5,11 @@
 ** filters, the hits and scores equal FTS5's own ORDER BY rank (the search
 ** with KHABAR_NO_CHAMP=1) up to the order of equal scores; with the
 ** proximity re-ranking on, the final pages are identical; a forward row
-** that claims a word its article lacks is caught by the FTS5 check.
+** that claims a word its article lacks is caught by the FTS5 check.  The
+** impact tiers (src/store/tiers.c): their rows hold exactly the articles
+** and d that article_fts gives, searches through them (certified, checked
+** from the tiers' OR, or completed by the full pass) equal FTS5's, also
+** for a file upgraded from schema 6 whose older articles have no tiers.
 */
 #include "test.h"
 #include "search_util.h"

@@ -400,6 +400,7 @@ static int check_pending(kh_db *db, const kh__topk_req *r, const char *const *ke
   for (size_t j = 0; j < m && !rc; j++) {
     double d[KH__TOPK_MAX_TERMS];
     int ok = 1;
+    for (size_t h = 0; h < n && ok; h++) ok = heap[h].rowid != rows[j]; /* scored already */
     for (size_t i = 0; i < nw && ok && !rc; i++) {
       int32_t v = -1;
       rc = kh__champ_fwd_d(db, rows[j], keys[i], kl[i], &v);

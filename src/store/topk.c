@@ -211,6 +211,7 @@ static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context 
       ub += d[i] > 0 ? s->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + norm)) : r->absent[i];
     if (s->n == r->k && ub * (1 + 1e-12) < s->heap[0].score) return;
   }
+  if (r->nskip && seeded(r, api->xRowid(fts))) return; /* in the heap already */
   s->scored++;
   if (p->n == p->cap) {
     p->over = 1;
