@@ -370,7 +370,7 @@ int main(int argc, char **argv) {
       for (int j = 0; j < KH__TIER_NSTAT; j++) t[j] = kh__tier_stat[j] - ti0[j];
       if (t[KH__TIER_TRIED])
         printf("%9s %6s %-10s of the scans, %ld went to the impact tiers: %ld settled by the tiers' AND, %ld by their OR"
-               " (%ld articles checked in FTS5), %ld by the full pass\n",
+               " (%ld articles checked from their forward rows), %ld by the full pass\n",
                "", "", "", t[KH__TIER_TRIED], t[KH__TIER_CERT], t[KH__TIER_PART], t[KH__TIER_CHECKED],
                t[KH__TIER_TRIED] - t[KH__TIER_CERT] - t[KH__TIER_PART]);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "khabar-fts", tx[NQ / 2],
