@@ -454,6 +454,21 @@ out:
 }
 
 /* One pruned pass of r over [lo, hi) with heap[0..*n) as seeds. */
+/* The tiers' FTS5 expression over the words' hex tokens, joined by op
+** (" AND " or " OR "), NUL-terminated; *rc is sticky as in kh__buf. */
+static void hex_expr(kh__buf *e, const char *const *keys, const size_t *kl, size_t nw, const char *op, int *rc) {
+  for (size_t i = 0; i < nw; i++) {
+    if (i) kh__buf_appends(e, op, rc);
+    kh__buf_appendc(e, '"', rc);
+    for (size_t j = 0; j < kl[i]; j++) {
+      kh__buf_appendc(e, HEX[(unsigned char)keys[i][j] >> 4], rc);
+      kh__buf_appendc(e, HEX[(unsigned char)keys[i][j] & 15], rc);
+    }
+    kh__buf_appendc(e, '"', rc);
+  }
+  kh__buf_appendc(e, '\0', rc);
+}
+
 static int pass(kh_db *db, kh__topk_req *r, int64_t lo, int64_t hi, kh__champ_hit *heap, size_t *n) {
   int64_t skip[KH__TOPK_MAX_K];
   for (size_t i = 0; i < *n; i++) skip[i] = heap[i].rowid;
@@ -523,16 +538,7 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
   if (since > 1 && (rc = pass(db, &r, 1, since, heap, n))) return rc;
   /* the tiers' AND: every word's hex token */
   kh__buf expr = {0};
-  for (size_t i = 0; i < nw; i++) {
-    if (i) kh__buf_appends(&expr, " AND ", &rc);
-    kh__buf_appendc(&expr, '"', &rc);
-    for (size_t j = 0; j < kl[i]; j++) {
-      kh__buf_appendc(&expr, HEX[(unsigned char)keys[i][j] >> 4], &rc);
-      kh__buf_appendc(&expr, HEX[(unsigned char)keys[i][j] & 15], &rc);
-    }
-    kh__buf_appendc(&expr, '"', &rc);
-  }
-  kh__buf_appendc(&expr, '\0', &rc);
+  hex_expr(&expr, keys, kl, nw, " AND ", &rc);
   if (rc) {
     kh__buf_free(&expr);
     return rc;
@@ -562,16 +568,7 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
     int64_t prow[TIER_PEND];
     kh__topk_pend pend = {prow, 0, TIER_PEND, 0};
     expr.len = 0;
-    for (size_t i = 0; i < nw; i++) {
-      if (i) kh__buf_appends(&expr, " OR ", &rc);
-      kh__buf_appendc(&expr, '"', &rc);
-      for (size_t j = 0; j < kl[i]; j++) {
-        kh__buf_appendc(&expr, HEX[(unsigned char)keys[i][j] >> 4], &rc);
-        kh__buf_appendc(&expr, HEX[(unsigned char)keys[i][j] & 15], &rc);
-      }
-      kh__buf_appendc(&expr, '"', &rc);
-    }
-    kh__buf_appendc(&expr, '\0', &rc);
+    hex_expr(&expr, keys, kl, nw, " OR ", &rc);
     if (rc) {
       kh__buf_free(&expr);
       return rc;
