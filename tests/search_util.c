@@ -44,3 +44,12 @@ kh_db *test_real_db(const char *dir, int64_t threshold) {
   }
   return db;
 }
+
+/* The first column of the first row of sql on db's connection, or -1. */
+int64_t test_sql_int(kh_db *db, const char *sql) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) return -1;
+  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  return v;
+}

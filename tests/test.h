@@ -91,5 +91,8 @@ void *test_failing_realloc(void *ud, void *p, size_t n);
 const char *test_tmpdir(void);
 /* Remove a test directory and everything in it (a message if it cannot). */
 void test_rmdir(const char *dir);
+/* The first column of the first row of sql on db's connection, or -1
+** (tests/search_util.c). */
+int64_t test_sql_int(kh_db *db, const char *sql);
 
 #endif

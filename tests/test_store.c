@@ -71,14 +71,6 @@ static int has_id(const hits *r, const char *id) {
   return 0;
 }
 
-static int64_t sql_int(kh_db *db, const char *sql) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) return -1;
-  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-  sqlite3_finalize(st);
-  return v;
-}
-
 static const char *sql_text(kh_db *db, const char *sql) {
   static char buf[256];
   sqlite3_stmt *st;
@@ -134,7 +126,7 @@ TEST(store_put_search_roundtrip) {
   ASSERT_INT_EQ(r.n, 1);
   ASSERT(strstr(r.snippet, "[موسلا دھار]") != NULL);
   /* published normalized to UTC */
-  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE id='a1' AND published='2024-07-15T04:30:00Z'"), 1);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM article WHERE id='a1' AND published='2024-07-15T04:30:00Z'"), 1);
   /* OR, source and date filters */
   ASSERT_INT_EQ(search(db, "بارش OR اسموگ OR ٹیسٹ", NULL, &r), 0);
   ASSERT_INT_EQ(r.n, 3);
@@ -174,7 +166,7 @@ TEST(store_put_search_roundtrip) {
   /* reopen: everything committed */
   ASSERT_INT_EQ(kh_db_open(db_path(dir, "a.db"), &db), 0);
   ASSERT_INT_EQ(kh_db_count(db), 4);
-  ASSERT_INT_EQ(sql_int(db, "PRAGMA journal_mode = WAL") >= -1, 1);
+  ASSERT_INT_EQ(test_sql_int(db, "PRAGMA journal_mode = WAL") >= -1, 1);
   kh_db_close(db);
   test_rmdir(dir);
   return 0;
@@ -193,12 +185,12 @@ TEST(store_idempotent) {
   int64_t of = 0;
   ASSERT_INT_EQ(kh_db_put_article(db, &b, &of), KH_DUPLICATE);
   ASSERT(of > 0);
-  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM duplicate WHERE id='z9'"), 1);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM duplicate WHERE id='z9'"), 1);
   /* no id: derived from the content, so the same text twice is one article */
   kh_article c = art(NULL, NULL, NULL, "لاہور میں اسموگ", B2);
   ASSERT_INT_EQ(kh_db_put_article(db, &c, NULL), 0);
   ASSERT_INT_EQ(kh_db_put_article(db, &c, NULL), KH_DUPLICATE);
-  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE id LIKE 'kh-%'"), 1);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM article WHERE id LIKE 'kh-%'"), 1);
   /* different text: stored */
   kh_article d = art("d1", NULL, NULL, "ملتان", B3);
   ASSERT_INT_EQ(kh_db_put_article(db, &d, NULL), 0);
@@ -263,8 +255,8 @@ TEST(store_bad_published_kept_raw) {
   a.extra = "{\"category\": \"weather\"}";
   a.extra_len = strlen(a.extra);
   ASSERT_INT_EQ(kh_db_put_article(db, &a, NULL), 0);
-  ASSERT_INT_EQ(sql_int(db, "SELECT published IS NULL FROM article"), 1);
-  ASSERT_INT_EQ(sql_int(db, "SELECT json_extract(extra, '$.published_raw') = 'کل شام' AND "
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT published IS NULL FROM article"), 1);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT json_extract(extra, '$.published_raw') = 'کل شام' AND "
                             "json_extract(extra, '$.category') = 'weather' FROM article"),
                 1);
   kh_article b = art("b1", NULL, NULL, "x", "y");
@@ -305,9 +297,9 @@ TEST(store_migrates_v1_file) {
   ASSERT_INT_EQ(kh_db_open(path, &db), 0);
   ASSERT(kh_db_schema_latest() >= 2);
   ASSERT_INT_EQ(kh_db_schema_version(db), kh_db_schema_latest());
-  ASSERT_INT_EQ(sql_int(db, "PRAGMA user_version"), kh_db_schema_latest());
+  ASSERT_INT_EQ(test_sql_int(db, "PRAGMA user_version"), kh_db_schema_latest());
   /* step 2's indexes exist */
-  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('article_published','article_source')"), 2);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('article_published','article_source')"), 2);
   /* the old article is still found, and new ones go in beside it */
   hits r;
   ASSERT_INT_EQ(search(db, "موسلا", NULL, &r), 0);
@@ -542,8 +534,8 @@ TEST(store_ingest_formats_and_bad_records) {
   ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st), 0);
   ASSERT_INT_EQ(st.stored, 4);
   ASSERT_INT_EQ(st.rejected, 3);
-  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE id='multan-1' AND source='texts'"), 1);
-  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE id='news-1' AND source='news'"), 1);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM article WHERE id='multan-1' AND source='texts'"), 1);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM article WHERE id='news-1' AND source='news'"), 1);
   /* again: all duplicates */
   kh_ingest_stats st2 = {0};
   ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st2), 0);
@@ -590,7 +582,7 @@ static int title_roundtrip(kh_db *db, const char *data_rel, int step, int *check
           /* a duplicate of another stored article is found under that id */
           char sql[256];
           snprintf(sql, sizeof sql, "SELECT count(*) FROM duplicate WHERE id='%s'", id);
-          if (sql_int(db, sql) == 0 && r.n == 0) {
+          if (test_sql_int(db, sql) == 0 && r.n == 0) {
             if (missing++ < 3) fprintf(stderr, "  not found by its title: %s (%d hits)\n", id, r.n);
           }
         }
@@ -624,7 +616,7 @@ TEST(store_ingest_real_data_roundtrip) {
   ASSERT_INT_EQ(st.stored + st.duplicates, st.records);
   ASSERT(st.stored > 3600);
   ASSERT_INT_EQ(kh_db_count(db), (int64_t)st.stored);
-  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article WHERE source='geo'") > 250, 1);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM article WHERE source='geo'") > 250, 1);
   /* every 25th article is found by its title */
   int checked = 0;
   int missing = title_roundtrip(db, "pk-news-2024/pk-news-2024.jsonl", 25, &checked);
@@ -881,7 +873,7 @@ TEST(store_kill9_during_ingest) {
   kh_db *db;
   ASSERT_INT_EQ(kh_db_open(path, &db), 0);
   ASSERT_STR_EQ(sql_text(db, "PRAGMA integrity_check"), "ok");
-  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'پاکستان'") > 0, 1);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'پاکستان'") > 0, 1);
   /* the FTS5 index agrees with the articles */
   ASSERT_INT_EQ(sqlite3_exec(db->sql, "INSERT INTO article_fts(article_fts) VALUES ('integrity-check')",
                              NULL, NULL, NULL),

@@ -242,15 +242,6 @@ TEST(topk_forward_row_claim_checked_by_fts5) {
   return 0;
 }
 
-/* The first column of the first row of sql, or -1. */
-static int64_t sql_int(kh_db *db, const char *sql) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) return -1;
-  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-  sqlite3_finalize(st);
-  return v;
-}
-
 /* Hex of s, as tiers.c writes a term in search_tier_fts. */
 static void hex_of(const char *s, char *out) {
   static const char H[] = "0123456789abcdef";
@@ -335,10 +326,10 @@ TEST(topk_tiers_equal_fts5_rank_real_data) {
   kh_db *db = test_real_db(dir, 100);
   kh__tier_frac = frac;
   ASSERT(db);
-  ASSERT(sql_int(db, "SELECT count(*) FROM search_tier WHERE cut < 1e300") >= 100);
-  ASSERT(sql_int(db, "SELECT count(DISTINCT since) FROM search_tier") >= 5);
-  ASSERT(sql_int(db, "SELECT count(*) FROM search_tier WHERE since > 1000") >= 10);
-  ASSERT(sql_int(db, "SELECT count(*) FROM search_tier_fts") >= 1000);
+  ASSERT(test_sql_int(db, "SELECT count(*) FROM search_tier WHERE cut < 1e300") >= 100);
+  ASSERT(test_sql_int(db, "SELECT count(DISTINCT since) FROM search_tier") >= 5);
+  ASSERT(test_sql_int(db, "SELECT count(*) FROM search_tier WHERE since > 1000") >= 10);
+  ASSERT(test_sql_int(db, "SELECT count(*) FROM search_tier_fts") >= 1000);
   /* tier rows against article_fts, for 40 tiered terms */
   ASSERT_INT_EQ(sqlite3_exec(db->sql,
                              "CREATE VIRTUAL TABLE temp.tv USING fts5vocab(main, search_tier_fts, instance);"
@@ -422,24 +413,24 @@ TEST(topk_tiers_after_upgrade_from_schema_6) {
                              " PRAGMA user_version = 6;",
                              NULL, NULL, NULL),
                 SQLITE_OK);
-  int64_t old = sql_int(db, "SELECT max(rowid) FROM article");
+  int64_t old = test_sql_int(db, "SELECT max(rowid) FROM article");
   kh_db_close(db);
   ASSERT_INT_EQ(kh_db_open(path, &db), 0);
   ASSERT_INT_EQ(kh_db_schema_version(db), kh_db_schema_latest());
-  ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM search_tier"), 0);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM search_tier"), 0);
   kh__champ_set_threshold(db, 100);
   snprintf(p, sizeof p, "%s/counter/counter.jsonl", data);
   ASSERT_INT_EQ(kh_ingest_path(db, p, NULL, &st), 0);
   ASSERT_INT_EQ(kh_db_commit(db), 0);
   ASSERT_INT_EQ(kh__champ_build_all(db), 0);
   /* every tier starts after the old articles */
-  ASSERT(sql_int(db, "SELECT count(*) FROM search_tier WHERE cut < 1e300") >= 100);
+  ASSERT(test_sql_int(db, "SELECT count(*) FROM search_tier WHERE cut < 1e300") >= 100);
   char q[200];
   snprintf(q, sizeof q, "SELECT count(*) FROM search_tier WHERE since <= %lld", (long long)old);
-  ASSERT_INT_EQ(sql_int(db, q), 0);
+  ASSERT_INT_EQ(test_sql_int(db, q), 0);
   snprintf(q, sizeof q, "SELECT count(*) FROM search_tier_fts WHERE rowid <= %lld", (long long)old);
-  ASSERT_INT_EQ(sql_int(db, q), 0);
-  ASSERT(sql_int(db, "SELECT count(*) FROM search_tier_fts") >= 100);
+  ASSERT_INT_EQ(test_sql_int(db, q), 0);
+  ASSERT(test_sql_int(db, "SELECT count(*) FROM search_tier_fts") >= 100);
   double mw = kh__tier_min_work;
   kh__tier_min_work = 0;
   static char fw[40][128];
