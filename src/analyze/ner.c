@@ -343,6 +343,31 @@ static void add_slot(const kh__ner_model *m, uint32_t k, int32_t *score) {
     for (int l = 0; l < KH__NER_NLABELS; l++) score[l] += sl->w[l];
 }
 
+static void prefetch_slot(const kh__ner_model *m, uint32_t k) {
+  __builtin_prefetch(&m->slots[(k ? k : 1) & m->mask]);
+}
+
+/* The feature keys of one token, computed a token ahead of the Viterbi
+** step that reads their weights, with their slots prefetched meanwhile (the
+** lookups miss the cache: the model's table is megabytes).  The keys and
+** the sums are those of one lookup after another: the same labels. */
+typedef struct ner_ahead {
+  int skip, nf;
+  uint32_t f[KH__NER_MAXF];
+  uint32_t pf[KH__NER_NLABELS][KH__NER_NPREV];
+} ner_ahead;
+
+static void ner_keys(const kh__doc *d, const kh__ner_model *m, int32_t t0, int32_t t1, int32_t i, ner_ahead *x) {
+  x->skip = kh__ner_skip(d, i);
+  if (x->skip) return;
+  x->nf = kh__ner_feats_static(d, t0, t1, i, x->f);
+  for (int k = 0; k < x->nf; k++) prefetch_slot(m, x->f[k]);
+  for (int p = 0; p < KH__NER_NLABELS; p++) {
+    kh__ner_feats_prev(d, i, p, x->pf[p]);
+    for (int k = 0; k < KH__NER_NPREV; k++) prefetch_slot(m, x->pf[p][k]);
+  }
+}
+
 int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
   const kh__ner_model *m = d->a->ner;
   int32_t n = t1 - t0;
@@ -360,13 +385,16 @@ int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
     return KH_ENOMEM;
   }
   const int32_t NEG = INT32_MIN / 4;
-  uint32_t f[KH__NER_MAXF], pf[KH__NER_NPREV];
+  ner_ahead ahead[2];
+  ner_keys(d, m, t0, t1, t0, &ahead[0]);
   for (int32_t i = 0; i < n; i++) {
     int32_t *cur = dp + (size_t)i * KH__NER_NLABELS;
     uint8_t *b = bp + (size_t)i * KH__NER_NLABELS;
     const int32_t *prv = i ? dp + (size_t)(i - 1) * KH__NER_NLABELS : NULL;
+    const ner_ahead *x = &ahead[i & 1];
+    if (i + 1 < n) ner_keys(d, m, t0, t1, t0 + i + 1, &ahead[(i + 1) & 1]);
     for (int l = 0; l < KH__NER_NLABELS; l++) cur[l] = NEG, b[l] = 0;
-    if (kh__ner_skip(d, t0 + i)) { /* forced O */
+    if (x->skip) { /* forced O */
       int best = 0;
       if (prv)
         for (int p = 1; p < KH__NER_NLABELS; p++)
@@ -376,14 +404,12 @@ int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
       continue;
     }
     int32_t st[KH__NER_NLABELS] = {0};
-    int nf = kh__ner_feats_static(d, t0, t1, t0 + i, f);
-    for (int k = 0; k < nf; k++) add_slot(m, f[k], st);
+    for (int k = 0; k < x->nf; k++) add_slot(m, x->f[k], st);
     st[KH__NER_B_PER] += m->bias, st[KH__NER_B_LOC] += m->bias, st[KH__NER_B_ORG] += m->bias;
     for (int p = 0; p < KH__NER_NLABELS; p++) {
       if (prv ? prv[p] <= NEG : p != KH__NER_O) continue;
       int32_t sc[KH__NER_NLABELS] = {0};
-      kh__ner_feats_prev(d, t0 + i, p, pf);
-      for (int k = 0; k < KH__NER_NPREV; k++) add_slot(m, pf[k], sc);
+      for (int k = 0; k < KH__NER_NPREV; k++) add_slot(m, x->pf[p][k], sc);
       int32_t base = prv ? prv[p] : 0;
       for (int l = 0; l < KH__NER_NLABELS; l++) {
         if (!kh__ner_allowed(p, l)) continue;
