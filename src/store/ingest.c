@@ -7,7 +7,7 @@
 **
 ** With a second core the work is pipelined: the reader copies each record
 ** (for JSON Lines: each line, unparsed) into a ring of KH__PIPE_SLOTS
-** slots, a worker thread prepares the next ones (JSON parsing, then
+** slots (at most KH__PIPE_BYTES of records in it), a worker thread prepares the next ones (JSON parsing, then
 ** kh__db_prepare: tokens, content hash, date, and the hooks' pure work
 ** such as kh_analyze and the corpus fingerprint) while this thread stores
 ** the oldest ready one (kh__db_put_prepared).  SQLite is used by this thread only, and the
@@ -26,8 +26,18 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
-#define KH__PIPE_SLOTS 16
+/* The ring is deep enough to carry the worker through the writer's batch
+** COMMIT (FTS5 segments, story and LSH rows: 100+ ms) and the writer
+** through the worker's slow articles; with 16 slots each side stalled the
+** other.  A sleeping thread is woken once KH__PIPE_WAKE records are ready
+** for it (or the other side needs it), not for every record.  Memory: the
+** slots' buffers (records, tokens, analyses) of at most KH__PIPE_BYTES of
+** input in flight. */
+#define KH__PIPE_SLOTS 256
+#define KH__PIPE_WAKE 32
+#define KH__PIPE_BYTES ((size_t)32 << 20)
 
 /* One record in the pipeline: a copy of the article (the reader's memory
 ** is gone when the sink returns) or of a bad record's reason. */
@@ -39,6 +49,7 @@ typedef struct pslot {
   int bad;          /* 1: a bad record, mem holds the reason */
   int raw;          /* 1: a JSON line in raw, parsed by the worker into a/mem */
   int err;          /* the worker's failure to copy the parsed record (KH_ENOMEM) */
+  size_t size;      /* bytes of the record (the ring's byte budget) */
   kh__buf rawbuf;   /* the JSON line, then the file name */
   const char *rawfile;
   kh__prep prep;
@@ -52,7 +63,12 @@ typedef struct pipe {
   uint64_t head;  /* records handed in (reader) */
   uint64_t done;  /* records prepared (worker) */
   uint64_t tail;  /* records stored (writer) */
+  size_t bytes;   /* of the records in the ring (reader and writer only) */
   int stop;
+  int kwait;      /* the worker sleeps on work */
+  int wwait;      /* the writer sleeps on ready */
+  double kslept, wslept; /* seconds each slept (KHABAR_INGEST_WAITS=1 prints them) */
+  uint64_t ksleeps, wsleeps;
   const kh_db *db;
   const char *default_source; /* for records without one (constant during the ingest) */
 } pipe;
@@ -88,13 +104,28 @@ static int outcome(ing *g, uint64_t line, int rc) {
 
 /* ---- the pipeline ---- */
 
+static double mono(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void parse_slot(pipe *p, pslot *s);
 
 static void *worker(void *arg) {
   pipe *p = arg;
   pthread_mutex_lock(&p->mu);
   for (;;) {
-    while (!p->stop && p->done == p->head) pthread_cond_wait(&p->work, &p->mu);
+    if (!p->stop && p->done == p->head) {
+      double t = mono();
+      while (!p->stop && p->done == p->head) {
+        p->kwait = 1;
+        pthread_cond_wait(&p->work, &p->mu);
+      }
+      p->kwait = 0;
+      p->kslept += mono() - t;
+      p->ksleeps++;
+    }
     if (p->done == p->head) break; /* stopped, nothing left */
     pslot *s = &p->slot[p->done % KH__PIPE_SLOTS];
     pthread_mutex_unlock(&p->mu);
@@ -102,7 +133,7 @@ static void *worker(void *arg) {
     if (!s->bad && !s->err) kh__db_prepare(p->db, &s->a, &s->prep, 1);
     pthread_mutex_lock(&p->mu);
     p->done++;
-    pthread_cond_signal(&p->ready);
+    if (p->wwait && (p->done - p->tail >= KH__PIPE_WAKE || p->done == p->head)) pthread_cond_signal(&p->ready);
   }
   pthread_mutex_unlock(&p->mu);
   return NULL;
@@ -112,7 +143,17 @@ static void *worker(void *arg) {
 static int retire(ing *g) {
   pipe *p = g->pp;
   pthread_mutex_lock(&p->mu);
-  while (p->done == p->tail) pthread_cond_wait(&p->ready, &p->mu);
+  if (p->done == p->tail && p->kwait) pthread_cond_signal(&p->work); /* the worker has records: go */
+  if (p->done == p->tail) {
+    double t = mono();
+    while (p->done == p->tail) {
+      p->wwait = 1;
+      pthread_cond_wait(&p->ready, &p->mu);
+    }
+    p->wwait = 0;
+    p->wslept += mono() - t;
+    p->wsleeps++;
+  }
   pthread_mutex_unlock(&p->mu);
   pslot *s = &p->slot[p->tail % KH__PIPE_SLOTS];
   int rc = 0;
@@ -124,6 +165,7 @@ static int retire(ing *g) {
   else rc = outcome(g, s->line, kh__db_put_prepared(g->db, &s->prep, NULL));
   g->file = file;
   kh__prep_clear(g->db, &s->prep);
+  p->bytes -= s->size;
   p->tail++; /* the slot is free again (only this thread refills it) */
   if ((g->st->records & 255) == 0) progress(g);
   return rc;
@@ -200,27 +242,30 @@ static void parse_slot(pipe *p, pslot *s) {
   s->raw = 0;
 }
 
-/* Make room for one more record (storing the oldest if the ring is full);
-** the next free slot, or NULL with g->fatal set. */
-static pslot *next_slot(ing *g) {
+/* Make room for one more record of about size bytes (storing the oldest
+** while the ring is full); the next free slot, or NULL with g->fatal set. */
+static pslot *next_slot(ing *g, size_t size) {
   pipe *p = g->pp;
   if (g->fatal) return NULL;
-  if (p->head - p->tail == KH__PIPE_SLOTS && (g->fatal = retire(g))) return NULL;
+  while (p->head != p->tail && (p->head - p->tail == KH__PIPE_SLOTS || p->bytes + size > KH__PIPE_BYTES))
+    if ((g->fatal = retire(g))) return NULL;
   pslot *s = &p->slot[p->head % KH__PIPE_SLOTS];
   s->raw = s->err = 0;
+  s->size = size;
+  p->bytes += size;
   return s;
 }
 
 static void handed(pipe *p) {
   pthread_mutex_lock(&p->mu);
   p->head++;
-  pthread_cond_signal(&p->work);
+  if (p->kwait && p->head - p->done >= KH__PIPE_WAKE) pthread_cond_signal(&p->work);
   pthread_mutex_unlock(&p->mu);
 }
 
 /* Copy a record into the next slot and wake the worker. */
 static int enqueue(ing *g, uint64_t line, const kh_article *a, const char *reason) {
-  pslot *s = next_slot(g);
+  pslot *s = next_slot(g, a ? a->title_len + a->body_len + a->extra_len : 64);
   if (!s) return g->fatal;
   int rc = fill(s, line, g->file, g->default_source, a, reason);
   if (rc) return rc;
@@ -233,7 +278,7 @@ static int enqueue(ing *g, uint64_t line, const kh_article *a, const char *reaso
 static int enqueue_line(void *ctx, uint64_t line, const char *text, size_t n, const char *reason) {
   ing *g = ctx;
   if (!text) return enqueue(g, line, NULL, reason);
-  pslot *s = next_slot(g);
+  pslot *s = next_slot(g, n);
   if (!s) return g->fatal;
   int rc = 0;
   s->rawbuf.len = 0;
@@ -292,6 +337,10 @@ static int pipe_finish(ing *g, int rc) {
   pthread_cond_signal(&p->work);
   pthread_mutex_unlock(&p->mu);
   pthread_join(p->th, NULL);
+  const char *w = getenv("KHABAR_INGEST_WAITS");
+  if (w && *w == '1')
+    fprintf(stderr, "ingest pipeline: the writer slept %.2f s (%llu times) waiting for the worker, the worker %.2f s (%llu times) waiting for input\n",
+            p->wslept, (unsigned long long)p->wsleeps, p->kslept, (unsigned long long)p->ksleeps);
   for (int i = 0; i < KH__PIPE_SLOTS; i++) {
     kh__prep_free(g->db, &p->slot[i].prep);
     kh__buf_free(&p->slot[i].mem);
