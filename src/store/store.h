@@ -154,6 +154,7 @@ struct kh_db {
   kh__ents_fn pending_ents; /* may be NULL (set by kh_analyze_attach) */
   void *pending_ctx;
   kh__champ *champ;      /* champion-list state of the open batch (champ.c) */
+  int fts_hash_set;      /* article_fts's hashsize checked by this connection's first batch */
 };
 
 /* Begin a write batch if none is open.  0 or KH_EDB. */
