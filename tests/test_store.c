@@ -1060,6 +1060,51 @@ TEST(store_rerank_name_spelling_variant) {
   return 0;
 }
 
+/* Two reports of one event a day apart differ in their figures: the
+** headline's numbers (68, written out آٹھ for 8) pick the report they come
+** from, wherever in its body they are, where BM25 gives a number little
+** weight (and a number word none: آٹھ is a stopword). */
+TEST(store_rerank_headline_numbers) {
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
+  kh_article first = art("first", "app", "2014-08-02", "چین کی فیکٹری میں دھماکہ، متعدد افراد ہلاک",
+                         "چین کے مشرقی صوبے جیانگسو میں کاروں کے پرزے بنانے والی فیکٹری میں دھماکہ ہوا۔ "
+                         "فیکٹری میں دھماکے کے نتیجے میں 65 افراد ہلاک اور 120 زخمی ہو گئے۔ امدادی "
+                         "کارروائیاں جاری ہیں۔");
+  kh_article later = art("later", "app", "2014-08-03", "چین: فیکٹری دھماکے کے مزید زخمی دم توڑ گئے",
+                         "چین کے صوبے جیانگسو کی فیکٹری میں ہونے والے دھماکے کے زخمیوں میں سے مزید تین "
+                         "ہسپتال میں دم توڑ گئے۔ حکام کے مطابق امدادی کارروائیاں مکمل ہو گئی ہیں اور "
+                         "تحقیقات شروع کر دی گئی ہیں۔ مرنے والوں کی تعداد 68 ہو گئی ہے۔");
+  kh_article hockey1 = art("oman", "app", "2014-09-27", "ایشین گیمز ہاکی: پاکستان نے اومان کو ہرا دیا",
+                           "ایشین گیمز ہاکی کے لیگ میچ میں پاکستان نے اومان کو 8-0 سے شکست دے دی۔ "
+                           "عمران، عرفان اور عبدالحسیم خان نے دو دو گول کیے۔");
+  kh_article hockey2 = art("india", "app", "2014-09-25", "ایشین گیمز ہاکی: پاکستان نے بھارت کو ہرا دیا",
+                           "ایشین گیمز ہاکی میں پاکستان نے روایتی حریف بھارت کو 2-1 سے ہرا کر سیمی فائنل "
+                           "میں جگہ بنا لی۔ پاکستان کی ٹیم لیگ میں ناقابل شکست رہی۔");
+  kh_article o1 = art("o1", "awaz", NULL, "کراچی میں بارش", B1);
+  kh_article o2 = art("o2", "awaz", NULL, "لاہور میں اسموگ", B2);
+  kh_article o3 = art("o3", "awaz", NULL, "ملتان ٹیسٹ", B3);
+  kh_article *all[] = {&first, &later, &hockey1, &hockey2, &o1, &o2, &o3};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) ASSERT_INT_EQ(kh_db_put_article(db, all[i], NULL), 0);
+  static const struct {
+    const char *query, *bm25_first, *first;
+  } cases[] = {
+      {"چین OR فیکٹری OR دھماکہ OR 68 OR افراد OR ہلاک", "first", "later"},
+      {"ہاکی OR پاکستان OR اومان OR آٹھ OR بھارت OR سیمی OR فائنل", "india", "oman"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    hits r;
+    kh_search_opts plain = {.no_rerank = 1};
+    ASSERT_INT_EQ(search(db, cases[i].query, &plain, &r), 0);
+    ASSERT(r.n >= 2);
+    ASSERT_STR_EQ(r.ids[0], cases[i].bm25_first);
+    ASSERT_INT_EQ(search(db, cases[i].query, NULL, &r), 0);
+    ASSERT_STR_EQ(r.ids[0], cases[i].first);
+  }
+  kh_db_close(db);
+  return 0;
+}
+
 /* Known-item search on COUNTER (bench/store_counter.c, fewer details): the
 ** 600 agency sources stored, each derived headline's words searched with
 ** OR.  Re-ranking must lift MRR@10 above plain BM25 and above a floor. */

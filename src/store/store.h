@@ -291,6 +291,7 @@ enum {
   KH__RR_FTCOVR, /* FTCOV / the best FTCOV among them */
   KH__RR_FGRAMQ, /* share of the query's letter trigrams found in the title */
   KH__RR_FGRAMD, /* Dice of the query's and the title's letter trigram sets */
+  KH__RR_FNUM,   /* share of the query's numbers found in the title or anywhere in the body */
   KH__RR_NF
 };
 
