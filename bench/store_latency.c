@@ -29,6 +29,11 @@
 **   LAT_KEEP=1 TMPDIR=dir ...   keep the databases (named by size) and reuse them
 **   LAT_NORERANK=1 ...           every kh_search with no_rerank (rerank.c off)
 **   LAT_BUILD_ONLY=1 ...         build the databases, run no queries (with LAT_KEEP: for a later run)
+**   LAT_FWD_BUDGET=n ...         forward rows the lists' candidates of a query of 2+ words may
+**                                read (champ.c kh__champ_fwd_budget; < 0: all)
+**   LAT_SLOW=n ...               after each row, its n slowest khabar queries (process CPU): the
+**                                words (and their df in u61's index), how the query ended, the
+**                                rows its scans visited and scored (default 5; 0: none)
 */
 #include "khabar.h"
 
@@ -160,6 +165,8 @@ static double cpu(void) {
 enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_SCAN, KH__CHAMP_BADSEED, KH__CHAMP_NSTAT };
 extern long kh__champ_stat[KH__CHAMP_NSTAT];
 extern long kh__topk_stat[2]; /* rows the pruned scans visited, rows scored exactly (topk.c) */
+extern long kh__champ_fwd_read; /* forward rows the lists' candidates read (champ.c) */
+extern long kh__champ_fwd_budget; /* ... that a query of several words may read (< 0: all) */
 /* how the queries given to the impact tiers ended (tiers.c) */
 enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_NSTAT };
 extern long kh__tier_stat[KH__TIER_NSTAT];
@@ -170,6 +177,20 @@ static int cmp_d(const void *a, const void *b) {
 }
 
 #define NQ 300
+
+/* One khabar query of a row: its CPU ms and how it ended (LAT_SLOW). */
+typedef struct qrec {
+  double cpu;
+  char q[512];
+  const char *how;
+  long rows, scored, checked;
+  int uncert; /* the lists were read first, not certified */
+} qrec;
+
+static int cmp_rec(const void *a, const void *b) {
+  double x = ((const qrec *)a)->cpu, y = ((const qrec *)b)->cpu;
+  return x > y ? -1 : x < y;
+}
 
 int main(int argc, char **argv) {
   const char *dir = argc > 1 ? argv[1] : "../shared/data";
@@ -188,6 +209,7 @@ int main(int argc, char **argv) {
   printf("%9s %6s %-10s %9s %9s %9s %9s %9s %9s %7s\n", "articles", "words", "engine", "p50 ms", "p99 ms", "mean ms",
          "cpu p50", "cpu p99", "cpu mean", "hits");
   const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  if (getenv("LAT_FWD_BUDGET")) kh__champ_fwd_budget = atol(getenv("LAT_FWD_BUDGET"));
   int keep = getenv("LAT_KEEP") != NULL;
   char kpath[512], upath[512];
   char *body = malloc(1 << 16), title[200], id[32];
@@ -292,9 +314,10 @@ int main(int argc, char **argv) {
     sqlite3_prepare_v2(u, "SELECT rowid FROM article_fts WHERE article_fts MATCH ?1 ORDER BY rank LIMIT 10", -1, &uq, NULL);
     for (int nw = 1; nw <= 3; nw++) {
       static double tk[NQ], tx[NQ], tu[NQ], qk[NQ], qx[NQ], qu[NQ]; /* wall, cpu ms */
+      static qrec rec[NQ];
       double hk = 0, hx = 0, hu = 0, ck = 0, cx = 0, cu = 0, ov = 0, ndcg = 0;
       int nref = 0;
-      long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT];
+      long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT], fw0 = kh__champ_fwd_read;
       memcpy(st0, kh__champ_stat, sizeof st0);
       memcpy(ti0, kh__tier_stat, sizeof ti0);
       memcpy(sc0, kh__topk_stat, sizeof sc0);
@@ -320,12 +343,31 @@ int main(int argc, char **argv) {
         for (int pass = 0; pass < 2; pass++) {
           int fts = (pass + i) % 2;
           if (fts) setenv("KHABAR_NO_CHAMP", "1", 1);
+          long a0[KH__CHAMP_NSTAT], b0[KH__TIER_NSTAT], r0[2];
+          memcpy(a0, kh__champ_stat, sizeof a0);
+          memcpy(b0, kh__tier_stat, sizeof b0);
+          memcpy(r0, kh__topk_stat, sizeof r0);
           double s = wall(), c0 = cpu();
           kh_search(db, q, &o, keep_hit, fts ? &ref : &got);
           double w = (wall() - s) * 1000, c = (cpu() - c0) * 1000;
           unsetenv("KHABAR_NO_CHAMP");
           if (fts) tx[i] = w, qx[i] = c, cx += c;
           else tk[i] = w, qk[i] = c, ck += c;
+          if (fts) continue;
+          qrec *e = &rec[i];
+          e->cpu = c;
+          snprintf(e->q, sizeof e->q, "%s", q);
+          e->rows = kh__topk_stat[0] - r0[0];
+          e->scored = kh__topk_stat[1] - r0[1];
+          e->checked = kh__tier_stat[KH__TIER_CHECKED] - b0[KH__TIER_CHECKED];
+          e->uncert = kh__champ_stat[KH__CHAMP_UNCERT] > a0[KH__CHAMP_UNCERT];
+          e->how = kh__champ_stat[KH__CHAMP_SHORT] > a0[KH__CHAMP_SHORT]   ? "FTS5"
+                   : kh__tier_stat[KH__TIER_CERT] > b0[KH__TIER_CERT]      ? "tiers' AND"
+                   : kh__tier_stat[KH__TIER_PART] > b0[KH__TIER_PART]      ? "tiers' OR"
+                   : kh__tier_stat[KH__TIER_TRIED] > b0[KH__TIER_TRIED]    ? "tiers, then full pass"
+                   : kh__champ_stat[KH__CHAMP_SCAN] > a0[KH__CHAMP_SCAN]   ? "pruned pass"
+                   : kh__champ_stat[KH__CHAMP_EXACT] > a0[KH__CHAMP_EXACT] ? "lists"
+                                                                           : "?";
         }
         hk += got.n;
         hx += ref.n;
@@ -362,10 +404,11 @@ int main(int argc, char **argv) {
       long d[KH__CHAMP_NSTAT];
       for (int j = 0; j < KH__CHAMP_NSTAT; j++) d[j] = kh__champ_stat[j] - st0[j];
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f   overlap@10 %.3f  NDCG@10 %.3f  exact: %ld from"
-             " the lists, %ld by the pruned scan (%ld rows, %ld scored); %ld to FTS5; %ld approx\n",
+             " the lists, %ld by the pruned scan (%ld rows, %ld scored; %ld of them after the lists were read); %ld to FTS5;"
+             " %ld forward rows read\n",
              n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100], mk / NQ, qk[NQ / 2], qk[NQ * 99 / 100], ck / NQ, hk / NQ,
              nref ? ov / nref : 1, nref ? ndcg / nref : 1, d[KH__CHAMP_EXACT] - d[KH__CHAMP_SCAN], d[KH__CHAMP_SCAN],
-             kh__topk_stat[0] - sc0[0], kh__topk_stat[1] - sc0[1], d[KH__CHAMP_SHORT], d[KH__CHAMP_APPROX]);
+             kh__topk_stat[0] - sc0[0], kh__topk_stat[1] - sc0[1], d[KH__CHAMP_UNCERT], d[KH__CHAMP_SHORT], kh__champ_fwd_read - fw0);
       long t[KH__TIER_NSTAT];
       for (int j = 0; j < KH__TIER_NSTAT; j++) t[j] = kh__tier_stat[j] - ti0[j];
       if (t[KH__TIER_TRIED])
@@ -377,6 +420,29 @@ int main(int argc, char **argv) {
              tx[NQ * 99 / 100], mx / NQ, qx[NQ / 2], qx[NQ * 99 / 100], cx / NQ, hx / NQ);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "u61", tu[NQ / 2],
              tu[NQ * 99 / 100], mu / NQ, qu[NQ / 2], qu[NQ * 99 / 100], cu / NQ, hu / NQ);
+      int nslow = getenv("LAT_SLOW") ? atoi(getenv("LAT_SLOW")) : 5;
+      qsort(rec, NQ, sizeof rec[0], cmp_rec);
+      for (int j = 0; j < nslow && j < NQ; j++) { /* the slowest, each word's df in u61 */
+        printf("%9s %6s %-10s slow %d: cpu %.2f ms, %s%s (rows %ld, scored %ld, checked %ld); df", "", "", "", j + 1,
+               rec[j].cpu, rec[j].uncert ? "lists uncertified, then " : "", rec[j].how, rec[j].rows, rec[j].scored,
+               rec[j].checked);
+        char *save = NULL, words[512];
+        snprintf(words, sizeof words, "%s", rec[j].q);
+        for (char *wd = strtok_r(words, " ", &save); wd; wd = strtok_r(NULL, " ", &save)) {
+          sqlite3_stmt *c;
+          char m[600];
+          snprintf(m, sizeof m, "\"%s\"", wd);
+          long long df = -1;
+          if (sqlite3_prepare_v2(u, "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?1", -1, &c, NULL) ==
+              SQLITE_OK) {
+            sqlite3_bind_text(c, 1, m, -1, SQLITE_STATIC);
+            if (sqlite3_step(c) == SQLITE_ROW) df = sqlite3_column_int64(c, 0);
+            sqlite3_finalize(c);
+          }
+          printf(" %s %lld", wd, df);
+        }
+        printf("\n");
+      }
       fflush(stdout);
     }
     sqlite3_finalize(uq);

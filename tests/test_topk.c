@@ -5,7 +5,8 @@
 ** filters, the hits and scores equal FTS5's own ORDER BY rank (the search
 ** with KHABAR_NO_CHAMP=1) up to the order of equal scores; with the
 ** proximity re-ranking on, the final pages are identical; a forward row
-** that claims a word its article lacks is caught by the FTS5 check.  The
+** that claims a word its article lacks is caught by the FTS5 check; the
+** lists' candidates read a bounded number of forward rows.  The
 ** impact tiers (src/store/tiers.c): their rows hold exactly the articles
 ** and d that article_fts gives, searches through them (certified, checked
 ** from the tiers' OR, or completed by the full pass) equal FTS5's, also
@@ -177,6 +178,52 @@ TEST(topk_filters_real_data) {
   return 0;
 }
 
+/* The lists' candidates of several words are completed from their forward
+** rows in order of their bound, at most kh__champ_fwd_budget rows a query
+** (< 0: every one that can still matter): with no row read, a few, or all,
+** and with a source filter, every page equals FTS5's; a budget is kept;
+** unbounded, some queries of several words are certified from the lists. */
+TEST(topk_list_reads_bounded_equal_fts5) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = test_real_db(dir, 100);
+  ASSERT(db);
+  static char fw[40][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 40);
+  ASSERT(nf >= 30);
+  long keep = kh__champ_fwd_budget, budgets[] = {-1, 0, 8};
+  long certified = 0, reads = 0;
+  for (int b = 0; b < 3; b++) {
+    kh__champ_fwd_budget = budgets[b];
+    for (int i = 0; i < 30; i++) {
+      char q[600];
+      if (i % 3) snprintf(q, sizeof q, "%.127s %.127s", fw[i], fw[(i + 1) % nf]);
+      else snprintf(q, sizeof q, "%.127s %.127s %.127s", fw[i], fw[(i + 1) % nf], fw[(i + 2) % nf]);
+      for (int f = 0; f < 4; f++) {
+        kh_search_opts o = {0};
+        o.limit = f % 2 ? 30 : 10;
+        o.no_rerank = 1;
+        if (f >= 2) o.source = "express";
+        hits a, e;
+        long r0 = kh__champ_fwd_read, l0 = stat_of(KH__CHAMP_EXACT) - stat_of(KH__CHAMP_SCAN);
+        ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+        long r = kh__champ_fwd_read - r0, l = stat_of(KH__CHAMP_EXACT) - stat_of(KH__CHAMP_SCAN) - l0;
+        ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
+        if (!equal_pages(q, &a, &e)) FAIL("%s (budget %ld, limit %d, filter %d) differs from FTS5", q, budgets[b], o.limit, f >= 2);
+        if (budgets[b] >= 0) ASSERT(r <= budgets[b]);
+        if (budgets[b] < 0) certified += l, reads += r;
+      }
+    }
+  }
+  kh__champ_fwd_budget = keep;
+  if (getenv("TOPK_VERBOSE")) fprintf(stderr, "  unbounded: %ld certified from the lists, %ld rows read\n", certified, reads);
+  ASSERT(certified >= 1);
+  ASSERT(reads >= 1);
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}
+
 /* champ.c's forward-row hash, as it computes it. */
 static uint32_t fwd_hash(const char *s) {
   uint64_t h = 1469598103934665603ULL;
@@ -203,11 +250,12 @@ TEST(topk_forward_row_claim_checked_by_fts5) {
     char q[300], fb[300];
     snprintf(q, sizeof q, "%.127s %.127s", A, B);
     snprintf(fb, sizeof fb, "\"%.127s\"", B);
-    /* an article of A's list without B */
+    /* the article of A's list without B where A weighs most (the lists'
+    ** candidates are read in order of their bound: this one is read) */
     sqlite3_stmt *st;
     ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql,
                                      "SELECT doc FROM search_champ WHERE term = ?1 AND NOT EXISTS (SELECT 1 FROM"
-                                     " article_fts WHERE article_fts MATCH ?2 AND rowid = search_champ.doc) LIMIT 1",
+                                     " article_fts WHERE article_fts MATCH ?2 AND rowid = search_champ.doc) ORDER BY imp DESC LIMIT 1",
                                      -1, &st, NULL),
                   SQLITE_OK);
     sqlite3_bind_text(st, 1, A, -1, SQLITE_STATIC);

@@ -411,9 +411,14 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
 ** (certified from the lists, or by the scan), SCAN the part of EXACT that
 ** needed the scan, SHORT left to FTS5, BADSEED a list candidate whose
 ** forward row claimed a word FTS5 does not find (a hash collision; the
-** answer is then found without it); APPROX and UNCERT no longer occur. */
+** answer is then found without it); UNCERT the lists were read and did
+** not settle it (the scan followed); APPROX no longer occurs. */
 enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_SCAN, KH__CHAMP_BADSEED, KH__CHAMP_NSTAT };
 extern long kh__champ_stat[KH__CHAMP_NSTAT];
+/* forward rows the lists' candidates read (kh__champ_topk), counted (benchmarks) */
+extern long kh__champ_fwd_read;
+/* forward rows the lists' candidates of a query of several words may read (< 0: all) */
+extern long kh__champ_fwd_budget;
 
 /* ---- Interface to code in topk.c (pruned exact top k over FTS5) ---- */
 
