@@ -31,6 +31,7 @@
 **   LAT_BUILD_ONLY=1 ...         build the databases, run no queries (with LAT_KEEP: for a later run)
 **   LAT_FWD_BUDGET=n ...         forward rows the lists' candidates of a query of 2+ words may
 **                                read (champ.c kh__champ_fwd_budget; < 0: all)
+**   LAT_WORDS=23 ...             only the rows of 2 and 3 words (the same queries as in a full run)
 **   LAT_SLOW=n ...               after each row, its n slowest khabar queries (process CPU): the
 **                                words (and their df in u61's index), how the query ended, the
 **                                rows its scans visited and scored (default 5; 0: none)
@@ -312,7 +313,15 @@ int main(int argc, char **argv) {
     }
     sqlite3_stmt *uq;
     sqlite3_prepare_v2(u, "SELECT rowid FROM article_fts WHERE article_fts MATCH ?1 ORDER BY rank LIMIT 10", -1, &uq, NULL);
+    const char *only = getenv("LAT_WORDS"); /* e.g. "23": only those rows (the queries stay the same) */
     for (int nw = 1; nw <= 3; nw++) {
+      if (only && !strchr(only, '0' + nw)) { /* draw the row's queries all the same */
+        for (int i = 0; i < NQ; i++) {
+          char q[512];
+          make_query(nw, q, sizeof q);
+        }
+        continue;
+      }
       static double tk[NQ], tx[NQ], tu[NQ], qk[NQ], qx[NQ], qu[NQ]; /* wall, cpu ms */
       static qrec rec[NQ];
       double hk = 0, hx = 0, hu = 0, ck = 0, cx = 0, cu = 0, ov = 0, ndcg = 0;

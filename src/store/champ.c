@@ -102,7 +102,7 @@ static const double K1 = 1.2, B = 0.75, W_TITLE = 4.0, W_BODY = 1.0;
 
 long kh__champ_stat[KH__CHAMP_NSTAT];
 long kh__champ_fwd_read;
-long kh__champ_fwd_budget = -1;
+long kh__champ_fwd_budget = 0;
 
 
 /* ---- hashes of terms ---- */
@@ -1536,9 +1536,13 @@ static int cmp_ub(const void *a, const void *b) {
 ** their forward rows in order of ub, only while ub can still reach the
 ** k-th score found and the certificate's bound (`cert`: below it the
 ** answer cannot be certified anyway, and the pass that follows prunes on
-** its own).  Before, every candidate's forward row was read: at 100k
-** articles two frequent words' 512 candidates cost up to ~20 ms of random
-** reads on a cold cache.  *read = forward rows read. */
+** its own), and at most `budget` rows a query (< 0: no limit; reaching it
+** sets *short_: not certified, what was found only seeds the pass).  Each
+** row is a random read: at 100k articles two frequent words' ~500
+** candidates cost up to ~20 ms on a cold cache, and they rarely certify
+** several words (the lists hold the top 256 of each word alone), so
+** kh__champ_fwd_budget is 0 (docs/store.md, "Query latency").
+** *nread = forward rows read. */
 static int list_top(kh_db *db, const qterm *t, size_t nw, double avgdl, double cert, const kh_search_opts *o,
                     const char *since, const char *until, size_t k, long budget, kh__champ_hit *out, size_t *got,
                     long *nread, int *short_) {
