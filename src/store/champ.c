@@ -1542,10 +1542,13 @@ static int cmp_ub(const void *a, const void *b) {
 ** candidates cost up to ~20 ms on a cold cache, and they rarely certify
 ** several words (the lists hold the top 256 of each word alone), so
 ** kh__champ_fwd_budget is 0 (docs/store.md, "Query latency").
+** via[j] = 1: out[j] was completed from its forward row (hashes: FTS5
+** must confirm it); 0: every word and d from the lists themselves, which
+** FTS5 built or counted from the same tokens (exact, no check needed).
 ** *nread = forward rows read. */
 static int list_top(kh_db *db, const qterm *t, size_t nw, double avgdl, double cert, const kh_search_opts *o,
-                    const char *since, const char *until, size_t k, long budget, kh__champ_hit *out, size_t *got,
-                    long *nread, int *short_) {
+                    const char *since, const char *until, size_t k, long budget, kh__champ_hit *out,
+                    unsigned char *via, size_t *got, long *nread, int *short_) {
   size_t cap = 1, nl = 0;
   for (size_t i = 0; i < nw; i++) nl += t[i].listed;
   while (cap < 2 * CH_R * nl) cap *= 2;
@@ -1609,6 +1612,7 @@ static int list_top(kh_db *db, const qterm *t, size_t nw, double avgdl, double c
     if (x.ub * (1 + 1e-12) < need) break;
     int complete = 1;
     for (size_t i = 0; i < nw; i++) complete &= x.d[i] >= 0;
+    unsigned char fwd = !complete;
     if (!complete && budget >= 0 && *nread >= budget) {
       *short_ = 1; /* not all read: the answer is not certified */
       break;
@@ -1649,7 +1653,9 @@ static int list_top(kh_db *db, const qterm *t, size_t nw, double avgdl, double c
     if (!keep) continue;
     size_t last = *got < k ? (*got)++ : k - 1;
     memmove(out + at + 1, out + at, (last - at) * sizeof *out);
+    memmove(via + at + 1, via + at, (last - at) * sizeof *via);
     out[at] = h;
+    via[at] = fwd;
   }
   kh_free(cv);
   return rc;
@@ -1660,9 +1666,9 @@ static int cmp_i64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* FTS5 confirms the hits h[0..n) that came from the lists (all of them, or
-** those whose rowid is in the sorted seeds[0..ns)): 0 all match, 1 one does
-** not, or a code. */
+/* FTS5 confirms the hits h[0..n) whose rowid is in the sorted seeds[0..ns)
+** (those completed from forward rows, which hold hashes; seeds NULL: all):
+** 0 all match, 1 one does not, or a code. */
 static int verify(kh_db *db, const char *fts, const kh__champ_hit *h, size_t n, const int64_t *seeds, size_t ns) {
   for (size_t i = 0; i < n; i++) {
     if (seeds && !bsearch(&h[i].rowid, seeds, ns, sizeof *seeds, cmp_i64)) continue;
@@ -1681,7 +1687,9 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
   char(*w)[KH_MAX_TOKEN + 1] = kh__malloc(CH_MAX_TERMS * sizeof *w);
   qterm *t = kh__malloc(CH_MAX_TERMS * sizeof *t);
   kh__buf expr = {0};
-  int64_t skip[CH_MAX_LIMIT];
+  int64_t skip[CH_MAX_LIMIT], fwdrow[CH_MAX_LIMIT]; /* seeds; those completed from forward rows */
+  unsigned char via[CH_MAX_LIMIT];
+  size_t nfwd = 0;
   size_t wl[CH_MAX_TERMS], nw = 0, got = 0;
   int rc = !w || !t ? KH_ENOMEM : 0, answered = 0, words = 0, nlisted = 0;
   int64_t fwd_from = 0;
@@ -1747,12 +1755,15 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     if (nw == 1 || (expect >= 2.0 * (double)k && work >= CH_SEED_WORK * (double)c->t)) {
       long nread = 0;
       int short_ = 0;
-      if ((rc = list_top(db, t, nw, avgdl, bound, o, since, until, k, nw == 1 ? -1 : kh__champ_fwd_budget, out, &got,
-                         &nread, &short_)))
+      if ((rc = list_top(db, t, nw, avgdl, bound, o, since, until, k, nw == 1 ? -1 : kh__champ_fwd_budget, out, via,
+                         &got, &nread, &short_)))
         goto done;
       kh__champ_fwd_read += nread;
+      for (size_t j = 0; j < got; j++)
+        if (via[j]) fwdrow[nfwd++] = out[j].rowid;
+      qsort(fwdrow, nfwd, sizeof *fwdrow, cmp_i64);
       if (!short_ && got == k && out[k - 1].score >= bound) {
-        if ((rc = verify(db, q->fts, out, got, NULL, 0)) < 0) goto done;
+        if ((rc = verify(db, q->fts, out, got, fwdrow, nfwd)) < 0) goto done;
         if (rc == 0) {
           kh__champ_stat[KH__CHAMP_EXACT]++;
           *nout = got;
@@ -1760,7 +1771,7 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
           goto done;
         }
         rc = 0;
-        got = 0; /* a forward hash lied: no seeds */
+        got = nfwd = 0; /* a forward hash lied: no seeds */
       }
       kh__champ_stat[KH__CHAMP_UNCERT]++; /* the lists were read, the pass follows */
     }
@@ -1795,7 +1806,7 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     tiered = kh__tier_topk(db, &r, keys, kls, dfs, nw, avgdl, out, &n);
   }
   rc = tiered < 0 ? tiered : tiered ? 0 : kh__topk_scan(db, &r, out, &n, NULL);
-  if (!rc && got && (rc = verify(db, q->fts, out, n, skip, got)) > 0) { /* a seed was no match */
+  if (!rc && nfwd && (rc = verify(db, q->fts, out, n, fwdrow, nfwd)) > 0) { /* a seed was no match */
     r.nskip = n = 0;
     rc = kh__topk_scan(db, &r, out, &n, NULL);
   }
