@@ -48,10 +48,6 @@ void kh__map_put(kh__map *m, uint64_t key, int32_t val, int *rc);
 int32_t kh__map_get(const kh__map *m, uint64_t key);
 void kh__map_free(kh__map *m);
 
-/* Grow an array *p of elem-sized items to hold need items (doubling).
-** Returns 0 or sets and returns *rc (KH_ENOMEM / KH_ETOOBIG over max). */
-int kh__grow(void **p, size_t *cap, size_t need, size_t elem, size_t max, int *rc);
-
 /* ===================================================================== */
 /* Interface to code in words.c: function words and cue words.           */
 /* ===================================================================== */

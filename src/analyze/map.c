@@ -81,17 +81,3 @@ void kh__map_free(kh__map *m) {
   kh__free(m->vals);
   memset(m, 0, sizeof *m);
 }
-
-int kh__grow(void **p, size_t *cap, size_t need, size_t elem, size_t max, int *rc) {
-  if (*rc) return *rc;
-  if (need <= *cap) return 0;
-  if (need > max) return *rc = KH_ETOOBIG;
-  size_t c = *cap ? *cap : 16;
-  while (c < need) c *= 2;
-  if (c > max) c = max;
-  void *q = kh__realloc(*p, c * elem);
-  if (!q) return *rc = KH_ENOMEM;
-  *p = q;
-  *cap = c;
-  return 0;
-}

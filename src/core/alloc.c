@@ -46,6 +46,21 @@ void *kh__calloc(size_t count, size_t size) {
   return p;
 }
 
+int kh__grow(void **p, size_t *cap, size_t need, size_t elem, size_t max, int *rc) {
+  if (*rc) return *rc;
+  if (need <= *cap) return 0;
+  if (max > (size_t)-1 / elem) max = (size_t)-1 / elem;
+  if (need > max) return *rc = KH_ETOOBIG;
+  size_t c = *cap ? *cap : 16;
+  while (c < need) c *= 2;
+  if (c > max) c = max;
+  void *q = kh__realloc(*p, c * elem);
+  if (!q) return *rc = KH_ENOMEM;
+  *p = q;
+  *cap = c;
+  return 0;
+}
+
 char *kh__strndup(const char *s, size_t n) {
   char *p = kh__malloc(n + 1);
   if (!p) return NULL;

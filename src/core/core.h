@@ -23,6 +23,10 @@ void *kh__realloc(void *p, size_t n);
 void *kh__malloc(size_t n);
 /* calloc through the hook (NULL on failure or overflow). */
 void *kh__calloc(size_t count, size_t size);
+/* Grow an array *p of elem-sized items to hold need items (doubling from
+** 16, at most max items).  Returns 0, or sets and returns *rc (KH_ENOMEM,
+** KH_ETOOBIG over max); does nothing once *rc is set. */
+int kh__grow(void **p, size_t *cap, size_t need, size_t elem, size_t max, int *rc);
 /* strndup through the hook. */
 char *kh__strndup(const char *s, size_t n);
 #define kh__free(p) kh_free(p)

@@ -119,14 +119,8 @@ static int map_add(tiers *t, const char *s, size_t n, double cut, double aref) {
     t->idx = idx;
     t->icap = cap;
   }
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 512;
-    tier *v = kh__realloc(t->v, cap * sizeof *v);
-    if (!v) return KH_ENOMEM;
-    t->v = v;
-    t->cap = cap;
-  }
   int rc = 0;
+  if (kh__grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v, UINT32_MAX, &rc)) return rc;
   size_t off = t->arena.len;
   kh__buf_append(&t->arena, s, n, &rc);
   if (rc) return rc;
@@ -259,13 +253,8 @@ static int count(tiers *t, uint64_t h, const char *s, size_t n, uint32_t w) {
   tier *x = map_find(t, h, s, n);
   if (!x || x->cut >= TIER_NONE) return 0;
   if (x->mark != t->mark) {
-    if (t->nhit == t->hcap) {
-      size_t cap = t->hcap ? t->hcap * 2 : 64;
-      uint32_t *v = kh__realloc(t->hit, cap * sizeof *v);
-      if (!v) return KH_ENOMEM;
-      t->hit = v;
-      t->hcap = cap;
-    }
+    int rc = 0;
+    if (kh__grow((void **)&t->hit, &t->hcap, t->nhit + 1, sizeof *t->hit, UINT32_MAX, &rc)) return rc;
     t->hit[t->nhit++] = (uint32_t)(x - t->v);
     x->mark = t->mark;
     x->d = 0;
