@@ -204,6 +204,47 @@ size_t kh__tv_merge(kh__tv *v, size_t n);
 int kh__stories_flush(kh__stories *s, kh_db *db);
 /* Forget the state after a rollback (read again on the next article). */
 void kh__stories_discard(kh__stories *s);
+/* ---- assignment ahead of the writer (the ingest worker thread) ----
+** During a pipelined ingest the worker assigns each prepared article in
+** input order (kh__story_ahead: the same computation as kh__story_add, on
+** the same state, without the database) and hands the writer a change: the
+** member row, the story's row after the article, the article's terms'
+** document frequencies after it.  The writer keeps the changes of the open
+** batch in a log (kh__story_log_*) and writes them at the flush: the rows
+** the sequential kh__stories_flush would write.  Valid while the articles
+** the worker assigned are the ones stored, in order: a change whose number
+** is not the next one (a duplicate was skipped, another writer changed the
+** stories), or a missing change, makes the writer write its log, stop the
+** worker's assignments and go back to kh__story_add (state read again). */
+typedef struct kh__story_change kh__story_change;
+typedef struct kh__story_log kh__story_log;
+/* On the writer, before the worker starts: load the state (all stored
+** document frequencies too) and switch s to ahead mode.  0, or a code: no
+** ahead mode (entity weights on, an open batch, too many terms). */
+int kh__stories_ahead_begin(kh__stories *s, kh_db *db, int64_t *ndocs);
+/* On the worker: assign the next article (counts as for kh__story_add, not
+** modified); the change into *out.  A failure leaves s unusable until
+** kh__stories_ahead_end. */
+int kh__story_ahead(kh__stories *s, const kh_article *a, const kh__tv *counts, size_t ncounts,
+                    kh__story_change **out);
+/* On the writer once the worker stopped assigning: leave ahead mode; the
+** state is read again from the database by the next kh__story_add. */
+void kh__stories_ahead_end(kh__stories *s);
+/* The article number (corpus_meta ndocs after it) a change is for. */
+int64_t kh__story_change_seq(const kh__story_change *ch);
+void kh__story_change_free(kh__story_change *ch);
+int kh__story_log_new(kh__story_log **out);
+void kh__story_log_free(kh__story_log *l);
+/* Add article rowid's change (the log owns it then). */
+int kh__story_log_add(kh__story_log *l, int64_t rowid, kh__story_change *ch);
+/* Write the logged rows into the open batch (df, ndocs, stories, members)
+** and empty the log.  0 or a code. */
+int kh__story_log_flush(kh__story_log *l, kh_db *db);
+/* Empty the log without writing (rollback). */
+void kh__story_log_clear(kh__story_log *l);
+/* corpus_meta ndocs as stored (another writer's changes show there). */
+int64_t kh__stories_stored_ndocs(kh_db *db, int *rc);
+
 /* Dot product of two term-sorted sparse vectors. */
 double kh__tv_dot(const kh__tv *a, size_t na, const kh__tv *b, size_t nb);
 /* Decode a stored vector (12 bytes a term) into out (at most cap terms). */

@@ -32,6 +32,8 @@
 #include "corpus.h"
 #include "../store/store.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -76,6 +78,16 @@ typedef struct corpus {
   size_t ntv, captv;
   uint64_t *h;
   uint32_t nh, caph;
+  /* stories assigned ahead by the ingest worker (on_begin .. on_end; story.c) */
+  kh__story_log *log;  /* the open batch's changes (writer) */
+  pthread_mutex_t amu; /* wstop, and the stories while the worker assigns */
+  int amu_ok;
+  int ahead;           /* writer: the changes come from the worker */
+  int wstop;           /* the worker assigns no more (amu) */
+  int64_t expect;      /* writer: number of the last article whose change was logged */
+  int64_t ndocs_db;    /* writer: corpus_meta ndocs after the last flush */
+  int64_t nahead;      /* articles whose change was used (KHABAR_INGEST_WAITS=1 prints it) */
+  int64_t stopped_at;  /* the article number where the writer took over again (0: never) */
 } corpus;
 
 /* LSH rows are grouped by epoch (see the header): level 0 is the block
@@ -309,6 +321,7 @@ static int from_cache(corpus *c, const kh__tokcache *title, const kh__tokcache *
 ** fingerprint and its merged term counts, tv[0..ntv) after the struct. */
 typedef struct prepared {
   kh_fingerprint fp;
+  kh__story_change *ch; /* the story assignment made on the worker (on_ordered) */
   size_t ntv;
   kh__tv tv[];
 } prepared;
@@ -329,6 +342,7 @@ static void *on_prepare(void *ctx, const kh_article *a, const kh__tokcache *tc) 
     kh__free(h);
     return NULL;
   }
+  p->ch = NULL;
   kh__tokseq seq = {0};
   seq.h = h;
   tokens_to(kh__stories_title_weight(c->stories), &tc[0], &tc[1], h, &seq.n, p->tv, &p->ntv);
@@ -339,7 +353,95 @@ static void *on_prepare(void *ctx, const kh_article *a, const kh__tokcache *tc) 
 
 static void on_drop(void *ctx, void *prep) {
   (void)ctx;
+  if (prep) kh__story_change_free(((prepared *)prep)->ch);
   kh__free(prep);
+}
+
+/* ---- stories assigned ahead (story.c: kh__story_ahead) ---- */
+
+/* Writer: the worker assigns no more; the log's changes go into the open
+** batch (write) or are dropped (rollback), and the stories are read again
+** from the database by the next kh__story_add. */
+static int ahead_stop(corpus *c, kh_db *db, int write) {
+  pthread_mutex_lock(&c->amu);
+  c->wstop = 1;
+  pthread_mutex_unlock(&c->amu);
+  int rc = write ? kh__story_log_flush(c->log, db) : 0;
+  kh__story_log_clear(c->log);
+  kh__stories_ahead_end(c->stories);
+  c->ahead = 0;
+  c->stopped_at = c->expect + 1;
+  return rc;
+}
+
+/* Writer: log the worker's change for article rowid when it is the next
+** article's (*used = 1); otherwise stop assigning ahead. */
+static int take_change(corpus *c, kh_db *db, int64_t rowid, prepared *p, int *used) {
+  int rc = 0;
+  *used = 0;
+  if (db->batch == 0) { /* a batch starts: did another writer change the stories meanwhile? */
+    int64_t stored = kh__stories_stored_ndocs(db, &rc);
+    if (rc) return rc;
+    if (stored != c->ndocs_db) return ahead_stop(c, db, 1);
+  }
+  if (!p->ch || kh__story_change_seq(p->ch) != c->expect + 1) return ahead_stop(c, db, 1);
+  rc = kh__story_log_add(c->log, rowid, p->ch);
+  p->ch = NULL;
+  if (rc) return rc;
+  c->expect++;
+  c->nahead++;
+  *used = 1;
+  return 0;
+}
+
+/* Writer: before assigning here, no change may wait in the log (ahead mode
+** over, or the ingest's last batch). */
+static int sync_ready(corpus *c, kh_db *db) {
+  if (c->ahead) return ahead_stop(c, db, 1);
+  return kh__story_log_flush(c->log, db);
+}
+
+/* Writer, before the ingest worker starts: assign ahead if the stories allow. */
+static int on_begin(void *ctx, kh_db *db) {
+  corpus *c = ctx;
+  if (!c->amu_ok || c->ahead) return KH_EINVAL;
+  if (!c->log && kh__story_log_new(&c->log)) return KH_ENOMEM;
+  int64_t nd;
+  if (kh__story_log_flush(c->log, db) || kh__stories_ahead_begin(c->stories, db, &nd)) return KH_EINVAL;
+  c->expect = c->ndocs_db = nd;
+  c->wstop = 0;
+  c->ahead = 1;
+  c->nahead = c->stopped_at = 0;
+  return 0;
+}
+
+/* Worker, in input order: assign the article; its change rides in prep. */
+static void on_ordered(void *ctx, void *prep, const kh_article *a) {
+  corpus *c = ctx;
+  prepared *p = prep;
+  pthread_mutex_lock(&c->amu);
+  if (!c->wstop && kh__story_ahead(c->stories, a, p->tv, p->ntv, &p->ch)) c->wstop = 1;
+  pthread_mutex_unlock(&c->amu);
+}
+
+/* Writer, once the worker stopped: the log keeps the open batch's changes
+** for its flush. */
+static void on_end(void *ctx, kh_db *db) {
+  corpus *c = ctx;
+  (void)db;
+  const char *w = getenv("KHABAR_INGEST_WAITS");
+  if (w && *w == '1') {
+    if (c->stopped_at)
+      fprintf(stderr, "ingest stories: %lld articles assigned on the worker, then on the writer from article %lld\n",
+              (long long)c->nahead, (long long)c->stopped_at);
+    else
+      fprintf(stderr, "ingest stories: %lld articles assigned on the worker\n", (long long)c->nahead);
+  }
+  if (c->ahead) {
+    c->wstop = 1;
+    kh__stories_ahead_end(c->stories);
+    c->ahead = 0;
+  }
 }
 
 static int story_add(corpus *c, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *tv, size_t ntv) {
@@ -357,14 +459,18 @@ static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
   int rc;
   double t0 = c->timing ? thread_cpu() : 0;
   prepared *p = kh__db_take_prepared(db);
-  if (p) { /* the worker did the pure part (on_prepare) */
+  if (p) { /* the worker did the pure part (on_prepare), and maybe the story (on_ordered) */
     c->prepared++;
     rc = put_fp(c, rowid, &p->fp);
     if (c->timing) c->cpu[1] += thread_cpu() - t0;
-    if (!rc) rc = story_add(c, db, rowid, a, p->tv, p->ntv);
-    kh__free(p);
+    int used = 0;
+    if (!rc && c->ahead) rc = take_change(c, db, rowid, p, &used);
+    if (!rc && !used) rc = sync_ready(c, db);
+    if (!rc && !used) rc = story_add(c, db, rowid, a, p->tv, p->ntv);
+    on_drop(c, p);
     return rc;
   }
+  if ((rc = sync_ready(c, db))) return rc;
   const kh__tokcache *tt = cached(db, 0, a->title, a->title_len), *tb = cached(db, 1, a->body, a->body_len);
   if (tt && tb && (tt->n + tb->n) < KH__CORPUS_MAX_TOKENS) {
     if ((rc = from_cache(c, tt, tb))) return rc;
@@ -392,7 +498,10 @@ static int on_flush(void *ctx, kh_db *db) {
   int rc = flush_fps(c, db);
   int rb = flush_bands(c, db);
   double t1 = c->timing ? thread_cpu() : 0;
-  int rs = kh__stories_flush(c->stories, db);
+  int rl = kh__story_log_flush(c->log, db);
+  if (!rl && c->ahead) c->ndocs_db = c->expect;
+  int rs = c->ahead ? 0 : kh__stories_flush(c->stories, db); /* the worker's while ahead */
+  if (rl) rs = rl;
   if (c->timing) {
     c->cpu[1] += t1 - t0;
     c->cpu[0] += thread_cpu() - t1;
@@ -404,6 +513,8 @@ static void on_discard(void *ctx) {
   corpus *c = ctx;
   c->nbands = c->nfps = 0;
   c->top_rowid = 0;
+  if (c->ahead) ahead_stop(c, NULL, 0);
+  kh__story_log_clear(c->log);
   kh__stories_discard(c->stories);
 }
 
@@ -413,6 +524,8 @@ static void on_release(void *ctx) {
   sqlite3_finalize(c->ins_lsh1);
   sqlite3_finalize(c->ins_lshn);
   kh__stories_free(c->stories);
+  kh__story_log_free(c->log);
+  if (c->amu_ok) pthread_mutex_destroy(&c->amu);
   kh__free(c->bands);
   kh__free(c->fps);
   kh__free(c->tv);
@@ -421,6 +534,7 @@ static void on_release(void *ctx) {
 }
 
 static const kh__hook_ops corpus_ops = {on_flush, on_discard, on_release, on_prepare, on_drop};
+static const kh__hook_order corpus_order = {on_begin, on_ordered, on_end};
 
 int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
   if (!db) return KH_EINVAL;
@@ -438,9 +552,12 @@ int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
   corpus *c = kh__calloc(1, sizeof *c);
   if (!c) return KH_ENOMEM;
   int rc = kh__stories_new(o, &c->stories);
+  c->amu_ok = pthread_mutex_init(&c->amu, NULL) == 0;
   if (!rc) rc = kh__db_on_put_ops(db, on_put, &corpus_ops, c);
+  if (!rc) rc = kh__db_hook_order(db, on_put, &corpus_order);
   if (rc) {
     kh__stories_free(c->stories);
+    if (c->amu_ok) pthread_mutex_destroy(&c->amu);
     kh__free(c);
   }
   return rc;

@@ -316,11 +316,36 @@ struct kh__stories {
   uint32_t *touched;
   uint32_t cap_scratch;
   sqlite3_stmt *q_df, *q_member, *q_ents;
+  int ahead;           /* kh__story_ahead's mode: no database, every df cached */
+  uint32_t nahead;     /* articles assigned ahead since the last settle */
+  kh__tv *scratch;     /* kh__story_ahead's copy of the counts */
+  size_t capscratch;
 };
 
 #define KH__DF_CACHE (1u << 20) /* document frequencies cached */
 #define KH__STORY_ENTS 32       /* entities kept per story */
 #define KH__ART_ENTS 32         /* entities read per article (the LIMIT in article_ents) */
+
+/* One article's assignment made ahead of the writer (corpus.h). */
+struct kh__story_change {
+  int64_t seq;   /* the article's number (ndocs after it) */
+  int64_t story; /* joined or started */
+  double sim;
+  uint32_t n;    /* the member vector */
+  kh__tv v[KH__VEC_TERMS];
+  /* the story's row after the article */
+  int64_t size, sseq, thread;
+  char first[24], last[24];
+  uint32_t nc, ne;
+  kh__tv c[KH__CENTROID_TERMS];
+  sent e[KH__STORY_ENTS];
+  /* the document frequencies of the article's terms after it */
+  uint32_t ndf;
+  struct dfv {
+    uint64_t term;
+    uint32_t df;
+  } df[];
+};
 
 static int grow_array(void **p, uint32_t *cap, uint32_t need, size_t elem) {
   if (need <= *cap) return 0;
@@ -396,6 +421,7 @@ void kh__stories_free(kh__stories *s) {
   kh__free(s->mem);
   kh__free(s->acc);
   kh__free(s->touched);
+  kh__free(s->scratch);
   kh__free(s);
 }
 
@@ -653,6 +679,14 @@ static int df_entry(kh__stories *s, kh_db *db, uint64_t t, uint32_t *out) {
     *out = i;
     return 0;
   }
+  if (!db) { /* ahead: every stored df is cached, so the term has none */
+    if (s->ndf >= KH__DF_CACHE) return KH_ETOOBIG; /* the cache cannot be cleared here */
+    if (grow_array((void **)&s->df, &s->capdf, s->ndf + 1, sizeof *s->df)) return KH_ENOMEM;
+    if (map_put(&s->dfmap, t, s->ndf)) return KH_ENOMEM;
+    s->df[s->ndf] = (dfent){t, 0, 0};
+    *out = s->ndf++;
+    return 0;
+  }
   if (!s->q_df && sqlite3_prepare_v3(db->sql, "SELECT df FROM corpus_df WHERE term = ?", -1,
                                      SQLITE_PREPARE_PERSISTENT, &s->q_df, NULL) != SQLITE_OK)
     return KH_EDB;
@@ -671,7 +705,7 @@ static int df_entry(kh__stories *s, kh_db *db, uint64_t t, uint32_t *out) {
 
 /* TF-IDF weights with the document frequencies so far; then count this
 ** article into them. */
-static int weigh(kh__stories *s, kh_db *db, kh__tv *v, size_t n) {
+static int weigh(kh__stories *s, kh_db *db, kh__tv *v, size_t n, kh__story_change *ch) {
   for (size_t i = 0; i < n; i++) {
     uint32_t k;
     int rc = df_entry(s, db, v[i].term, &k);
@@ -693,6 +727,7 @@ static int weigh(kh__stories *s, kh_db *db, kh__tv *v, size_t n) {
       s->dfdirty[s->ndirty++] = k;
     }
     d->delta++;
+    if (ch) ch->df[ch->ndf++] = (struct dfv){d->term, d->df + d->delta};
   }
   s->ndocs++;
   return 0;
@@ -857,9 +892,47 @@ static int new_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *a
   return rc ? rc : index_update(s, s->ns - 1, NULL, 0, 1);
 }
 
+/* The assignment of one article whose raw term counts are v[0..*pn): v is
+** weighed, cut to the vector and normalized in place (*pn its length then);
+** the story joined or started, its index in s->s and the similarity out.
+** With ch (ahead: db NULL) the terms' document frequencies go into ch. */
+static int assign(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *v, size_t *pn,
+                  int64_t *story_out, uint32_t *k_out, double *sim_out, kh__story_change *ch) {
+  size_t n = *pn;
+  int rc;
+  if ((rc = weigh(s, db, v, n, ch))) return rc;
+  n = top_k(v, n, KH__VEC_TERMS);
+  double len = norm2(v, n);
+  for (size_t i = 0; i < n && len > 0; i++) v[i].w = (float)(v[i].w / len);
+  int64_t seq = s->ndocs; /* this article's number (1-based) */
+  int64_t day = day_of(a->published, a->published_len);
+  int64_t ae[KH__ART_ENTS];
+  uint32_t na = db && s->o.entity_weight > 0 ? article_ents(s, db, rowid, ae) : 0;
+  cand best, thread;
+  if ((rc = best_story(s, v, n, ae, na, day, seq, &best, &thread))) return rc;
+  int64_t story = best.id;
+  double sim = best.sim;
+  uint32_t k = best.k;
+  if (story && best.sim >= s->o.join) {
+    rc = join_story(s, best.k, v, n, ae, na, a->published, a->published_len, seq);
+  } else {
+    rc = new_story(s, v, n, ae, na, a->published, a->published_len, seq,
+                   thread.sim >= s->o.thread ? thread.id : 0, &story);
+    sim = 1.0;
+    k = s->ns - 1;
+  }
+  if (rc) return rc;
+  *pn = n;
+  *story_out = story;
+  *k_out = k;
+  *sim_out = sim;
+  return 0;
+}
+
 int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *counts,
                   size_t ncounts) {
   int rc;
+  if (s->ahead) return KH_EINVAL; /* the worker's until kh__stories_ahead_end */
   if (!s->in_batch) {
     /* a batch starts: (re)load unless the stored state is still ours */
     int64_t stored = meta_get(db, "ndocs", &(int){0});
@@ -870,26 +943,10 @@ int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a,
   kh__tv *v = counts;
   size_t n = ncounts;
   if (!v && (rc = term_counts(a, s->o.title_weight, &v, &n))) return rc;
-  if ((rc = weigh(s, db, v, n))) goto out;
-  n = top_k(v, n, KH__VEC_TERMS);
-  double len = norm2(v, n);
-  for (size_t i = 0; i < n && len > 0; i++) v[i].w = (float)(v[i].w / len);
-  int64_t seq = s->ndocs; /* this article's number (1-based) */
-  int64_t day = day_of(a->published, a->published_len);
-  int64_t ae[KH__ART_ENTS];
-  uint32_t na = s->o.entity_weight > 0 ? article_ents(s, db, rowid, ae) : 0;
-  cand best, thread;
-  if ((rc = best_story(s, v, n, ae, na, day, seq, &best, &thread))) goto out;
-  int64_t story = best.id;
-  double sim = best.sim;
-  if (story && best.sim >= s->o.join) {
-    rc = join_story(s, best.k, v, n, ae, na, a->published, a->published_len, seq);
-  } else {
-    rc = new_story(s, v, n, ae, na, a->published, a->published_len, seq,
-                   thread.sim >= s->o.thread ? thread.id : 0, &story);
-    sim = 1.0;
-  }
-  if (rc) goto out;
+  int64_t story;
+  uint32_t k;
+  double sim;
+  if ((rc = assign(s, db, rowid, a, v, &n, &story, &k, &sim, NULL))) goto out;
   /* the member row is written with the batch (see db.c: no write
   ** statement per article while FTS5 holds pending terms) */
   if ((rc = grow_array((void **)&s->mem, &s->capmem, s->nmem + 1, sizeof *s->mem))) goto out;
@@ -906,36 +963,43 @@ out:
 
 /* ---- writing the state into the open batch ---- */
 
+#define KH__SQL_STORY                                                                                  \
+  "INSERT INTO story(id, size, first, last, seq, thread, centroid, ents) "                             \
+  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE SET "                             \
+  "size = ?2, first = ?3, last = ?4, seq = ?5, thread = ?6, centroid = ?7, "                           \
+  "ents = ?8"
+
+/* One story row with st (KH__SQL_STORY).  0 or KH_EDB. */
+static int write_story(sqlite3_stmt *st, int64_t id, int64_t size, const char *first, const char *last, int64_t seq,
+                       int64_t thread, const kh__tv *c, uint32_t nc, const sent *e, uint32_t ne) {
+  unsigned char cb[KH__CENTROID_TERMS * 12 + 12], eb[KH__STORY_ENTS * 12 + 12];
+  vec_blob(c, nc, cb);
+  ents_blob(e, ne, eb);
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, size);
+  if (first[0]) sqlite3_bind_text(st, 3, first, -1, SQLITE_STATIC);
+  else sqlite3_bind_null(st, 3);
+  if (last[0]) sqlite3_bind_text(st, 4, last, -1, SQLITE_STATIC);
+  else sqlite3_bind_null(st, 4);
+  sqlite3_bind_int64(st, 5, seq);
+  sqlite3_bind_int64(st, 6, thread);
+  sqlite3_bind_blob(st, 7, cb, (int)(nc * 12), SQLITE_STATIC);
+  if (ne) sqlite3_bind_blob(st, 8, eb, (int)(ne * 12), SQLITE_STATIC);
+  else sqlite3_bind_null(st, 8);
+  int rc = sqlite3_step(st) != SQLITE_DONE ? KH_EDB : 0;
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc;
+}
+
 static int flush_stories(kh__stories *s, kh_db *db) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql,
-                         "INSERT INTO story(id, size, first, last, seq, thread, centroid, ents) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE SET "
-                         "size = ?2, first = ?3, last = ?4, seq = ?5, thread = ?6, centroid = ?7, "
-                         "ents = ?8",
-                         -1, &st, NULL) != SQLITE_OK)
-    return KH_EDB;
+  if (sqlite3_prepare_v2(db->sql, KH__SQL_STORY, -1, &st, NULL) != SQLITE_OK) return KH_EDB;
   int rc = 0;
-  unsigned char cb[KH__CENTROID_TERMS * 12 + 12], eb[KH__STORY_ENTS * 12 + 12];
   for (uint32_t k = 0; k < s->ns && !rc; k++) {
     smem *m = &s->s[k];
     if (!m->dirty) continue;
-    vec_blob(m->c, m->nc, cb);
-    ents_blob(m->e, m->ne, eb);
-    sqlite3_bind_int64(st, 1, m->id);
-    sqlite3_bind_int64(st, 2, m->size);
-    if (m->first[0]) sqlite3_bind_text(st, 3, m->first, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(st, 3);
-    if (m->last[0]) sqlite3_bind_text(st, 4, m->last, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(st, 4);
-    sqlite3_bind_int64(st, 5, m->seq);
-    sqlite3_bind_int64(st, 6, m->thread);
-    sqlite3_bind_blob(st, 7, cb, (int)(m->nc * 12), SQLITE_STATIC);
-    if (m->ne) sqlite3_bind_blob(st, 8, eb, (int)(m->ne * 12), SQLITE_STATIC);
-    else sqlite3_bind_null(st, 8);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    rc = write_story(st, m->id, m->size, m->first, m->last, m->seq, m->thread, m->c, m->nc, m->e, m->ne);
   }
   sqlite3_finalize(st);
   return rc;
@@ -1040,4 +1104,245 @@ int kh__stories_flush(kh__stories *s, kh_db *db) {
   }
   s->in_batch = 0;
   return 0;
+}
+
+/* ---- assignment ahead of the writer ---- */
+
+int64_t kh__stories_stored_ndocs(kh_db *db, int *rc) { return meta_get(db, "ndocs", rc); }
+
+int kh__stories_ahead_begin(kh__stories *s, kh_db *db, int64_t *ndocs) {
+  if (!s || s->ahead || s->in_batch || s->o.entity_weight > 0) return KH_EINVAL;
+  int rc = 0;
+  int64_t stored = meta_get(db, "ndocs", &rc);
+  if (rc) return rc;
+  if (!s->loaded || stored != s->ndocs_db)
+    if ((rc = state_load(s, db))) return rc;
+  /* every stored document frequency into the cache (the worker cannot read
+  ** the database): a term missing there then has none */
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM corpus_df", -1, &st, NULL) != SQLITE_OK) return KH_EDB;
+  int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  if (n < 0) return KH_EDB;
+  if ((uint64_t)n + s->ndf > KH__DF_CACHE / 2) return KH_ETOOBIG;
+  if (sqlite3_prepare_v2(db->sql, "SELECT term, df FROM corpus_df", -1, &st, NULL) != SQLITE_OK) return KH_EDB;
+  int r;
+  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    uint64_t t = (uint64_t)sqlite3_column_int64(st, 0);
+    if (map_get(&s->dfmap, t) != UINT32_MAX) continue; /* cached already (the same value) */
+    if (grow_array((void **)&s->df, &s->capdf, s->ndf + 1, sizeof *s->df) || map_put(&s->dfmap, t, s->ndf)) {
+      rc = KH_ENOMEM;
+      break;
+    }
+    s->df[s->ndf++] = (dfent){t, (uint32_t)sqlite3_column_int64(st, 1), 0};
+  }
+  if (!rc && r != SQLITE_DONE) rc = KH_EDB;
+  sqlite3_finalize(st);
+  if (rc) {
+    state_clear(s);
+    return rc;
+  }
+  s->ahead = 1;
+  s->nahead = 0;
+  *ndocs = s->ndocs;
+  return 0;
+}
+
+void kh__stories_ahead_end(kh__stories *s) {
+  if (!s) return;
+  s->ahead = 0;
+  state_clear(s); /* read again: the stored state is the truth */
+}
+
+int kh__story_ahead(kh__stories *s, const kh_article *a, const kh__tv *counts, size_t ncounts,
+                    kh__story_change **out) {
+  *out = NULL;
+  if (!s->ahead) return KH_EINVAL;
+  if (ncounts > s->capscratch) {
+    kh__tv *v = kh__realloc(s->scratch, ncounts * sizeof *v);
+    if (!v) return KH_ENOMEM;
+    s->scratch = v;
+    s->capscratch = ncounts;
+  }
+  kh__story_change *ch = kh__malloc(sizeof *ch + ncounts * sizeof ch->df[0]);
+  if (!ch) return KH_ENOMEM;
+  if (ncounts) memcpy(s->scratch, counts, ncounts * sizeof *counts);
+  size_t n = ncounts;
+  ch->ndf = 0;
+  int64_t story;
+  uint32_t k;
+  double sim;
+  int rc = assign(s, NULL, 0, a, s->scratch, &n, &story, &k, &sim, ch);
+  if (rc) {
+    kh__free(ch);
+    return rc;
+  }
+  const smem *m = &s->s[k];
+  ch->seq = s->ndocs;
+  ch->story = story;
+  ch->sim = sim;
+  ch->n = (uint32_t)n;
+  memcpy(ch->v, s->scratch, n * sizeof *ch->v);
+  ch->size = m->size;
+  ch->sseq = m->seq;
+  ch->thread = m->thread;
+  memcpy(ch->first, m->first, sizeof ch->first);
+  memcpy(ch->last, m->last, sizeof ch->last);
+  ch->nc = m->nc;
+  memcpy(ch->c, m->c, m->nc * sizeof *ch->c);
+  ch->ne = m->ne;
+  if (m->ne) memcpy(ch->e, m->e, m->ne * sizeof *ch->e);
+  /* what the flush would do after a batch: drop stories that left the
+  ** window, rebuild the index (no effect on the outcome, only on memory) */
+  if (++s->nahead >= KH_DB_BATCH) {
+    s->nahead = 0;
+    if ((rc = settle(s))) {
+      kh__free(ch);
+      return rc;
+    }
+  }
+  *out = ch;
+  return 0;
+}
+
+int64_t kh__story_change_seq(const kh__story_change *ch) { return ch->seq; }
+void kh__story_change_free(kh__story_change *ch) { kh__free(ch); }
+
+struct kh__story_log {
+  struct lrec {
+    int64_t rowid;
+    kh__story_change *ch;
+  } *r;
+  uint32_t n, cap;
+  map64 m; /* flush scratch: term or story id -> index */
+  struct dfv *d;
+  uint32_t capd;
+  struct lsto {
+    int64_t story;
+    uint32_t i; /* its latest change */
+  } *st;
+  uint32_t capst;
+};
+
+int kh__story_log_new(kh__story_log **out) {
+  *out = kh__calloc(1, sizeof **out);
+  return *out ? 0 : KH_ENOMEM;
+}
+
+void kh__story_log_clear(kh__story_log *l) {
+  if (!l) return;
+  for (uint32_t i = 0; i < l->n; i++) kh__free(l->r[i].ch);
+  l->n = 0;
+}
+
+void kh__story_log_free(kh__story_log *l) {
+  if (!l) return;
+  kh__story_log_clear(l);
+  kh__free(l->r);
+  map_free(&l->m);
+  kh__free(l->d);
+  kh__free(l->st);
+  kh__free(l);
+}
+
+int kh__story_log_add(kh__story_log *l, int64_t rowid, kh__story_change *ch) {
+  if (grow_array((void **)&l->r, &l->cap, l->n + 1, sizeof *l->r)) {
+    kh__free(ch);
+    return KH_ENOMEM;
+  }
+  l->r[l->n++] = (struct lrec){rowid, ch};
+  return 0;
+}
+
+static int cmp_lsto(const void *x, const void *y) {
+  int64_t a = ((const struct lsto *)x)->story, b = ((const struct lsto *)y)->story;
+  return a < b ? -1 : a > b;
+}
+
+/* The rows kh__stories_flush writes for the same articles: corpus_df of
+** the batch's terms (in order of first use, their last value), ndocs, the
+** changed stories (by id, their last row), the member rows. */
+int kh__story_log_flush(kh__story_log *l, kh_db *db) {
+  if (!l || !l->n) return 0;
+  int rc = 0;
+  sqlite3_stmt *st = NULL;
+  uint32_t nd = 0, ns = 0;
+  map_clear(&l->m);
+  for (uint32_t i = 0; i < l->n && !rc; i++) {
+    const kh__story_change *ch = l->r[i].ch;
+    for (uint32_t j = 0; j < ch->ndf; j++) {
+      uint32_t x = map_get(&l->m, ch->df[j].term);
+      if (x != UINT32_MAX) {
+        l->d[x].df = ch->df[j].df;
+        continue;
+      }
+      if (grow_array((void **)&l->d, &l->capd, nd + 1, sizeof *l->d) || map_put(&l->m, ch->df[j].term, nd)) {
+        rc = KH_ENOMEM;
+        break;
+      }
+      l->d[nd++] = ch->df[j];
+    }
+  }
+  if (!rc && sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO corpus_df(term, df) VALUES (?, ?)", -1, &st,
+                                NULL) != SQLITE_OK)
+    rc = KH_EDB;
+  for (uint32_t i = 0; !rc && i < nd; i++) {
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)l->d[i].term);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->d[i].df);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  if (!rc && sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO corpus_meta(k, v) VALUES ('ndocs', ?)", -1, &st,
+                                NULL) != SQLITE_OK)
+    rc = KH_EDB;
+  if (!rc) {
+    sqlite3_bind_int64(st, 1, l->r[l->n - 1].ch->seq);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  /* stories: the last change of each, in id order (kh__stories_flush's order) */
+  map_clear(&l->m);
+  for (uint32_t i = 0; i < l->n && !rc; i++) {
+    uint64_t id = (uint64_t)l->r[i].ch->story;
+    uint32_t x = map_get(&l->m, id);
+    if (x != UINT32_MAX) {
+      l->st[x].i = i;
+      continue;
+    }
+    if (grow_array((void **)&l->st, &l->capst, ns + 1, sizeof *l->st) || map_put(&l->m, id, ns)) {
+      rc = KH_ENOMEM;
+      break;
+    }
+    l->st[ns++] = (struct lsto){l->r[i].ch->story, i};
+  }
+  if (!rc) qsort(l->st, ns, sizeof *l->st, cmp_lsto);
+  if (!rc && sqlite3_prepare_v2(db->sql, KH__SQL_STORY, -1, &st, NULL) != SQLITE_OK) rc = KH_EDB;
+  for (uint32_t k = 0; !rc && k < ns; k++) {
+    const kh__story_change *ch = l->r[l->st[k].i].ch;
+    rc = write_story(st, ch->story, ch->size, ch->first, ch->last, ch->sseq, ch->thread, ch->c, ch->nc, ch->e,
+                     ch->ne);
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  if (!rc && sqlite3_prepare_v2(db->sql,
+                                "INSERT OR REPLACE INTO story_member(rowid, story, sim, vec) VALUES (?, ?, ?, ?)",
+                                -1, &st, NULL) != SQLITE_OK)
+    rc = KH_EDB;
+  unsigned char blob[KH__VEC_TERMS * 12];
+  for (uint32_t i = 0; !rc && i < l->n; i++) {
+    const kh__story_change *ch = l->r[i].ch;
+    vec_blob(ch->v, ch->n, blob);
+    sqlite3_bind_int64(st, 1, l->r[i].rowid);
+    sqlite3_bind_int64(st, 2, ch->story);
+    sqlite3_bind_double(st, 3, ch->sim);
+    sqlite3_bind_blob(st, 4, blob, (int)(ch->n * 12), SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  kh__story_log_clear(l);
+  return rc;
 }

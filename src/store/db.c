@@ -179,11 +179,21 @@ int kh__db_on_put_ops(kh_db *db, kh__put_hook fn, const kh__hook_ops *ops, void 
   db->hooks[db->nhooks].fn = fn;
   db->hooks[db->nhooks].ctx = ctx;
   db->hooks[db->nhooks].ops = ops;
+  db->hooks[db->nhooks].ord = NULL;
   db->nhooks++;
   return 0;
 }
 
 int kh__db_on_put(kh_db *db, kh__put_hook fn, void *ctx) { return kh__db_on_put_ops(db, fn, NULL, ctx); }
+
+int kh__db_hook_order(kh_db *db, kh__put_hook fn, const kh__hook_order *ord) {
+  for (int i = 0; i < db->nhooks; i++)
+    if (db->hooks[i].fn == fn) {
+      db->hooks[i].ord = ord;
+      return 0;
+    }
+  return KH_EINVAL;
+}
 
 int kh_db_schema_version(kh_db *db) { return db ? db->version : KH_EINVAL; }
 int kh_db_schema_latest(void) { return kh__schema_latest(); }

@@ -82,6 +82,7 @@ typedef struct pipe {
   int ckstep;           /* KH__CK_PAGES (KHABAR_INGEST_CK_PAGES: tests) */
   const kh_db *db;
   const char *default_source; /* for records without one (constant during the ingest) */
+  int ordered[KH__MAX_HOOKS]; /* hooks that take ordered calls on the worker (their begin said yes) */
 } pipe;
 
 typedef struct ing {
@@ -141,7 +142,14 @@ static void *worker(void *arg) {
     pslot *s = &p->slot[p->done % KH__PIPE_SLOTS];
     pthread_mutex_unlock(&p->mu);
     if (s->raw) parse_slot(p, s);
-    if (!s->bad && !s->err) kh__db_prepare(p->db, &s->a, &s->prep, 1);
+    if (!s->bad && !s->err) {
+      kh__db_prepare(p->db, &s->a, &s->prep, 1);
+      /* the hooks' in-order work (stories), in input order: this thread
+      ** prepares the slots one after another */
+      for (int i = 0; !s->prep.rc && i < p->db->nhooks; i++)
+        if (p->ordered[i] && s->prep.hook[i])
+          p->db->hooks[i].ord->ordered(p->db->hooks[i].ctx, s->prep.hook[i], &s->prep.stored);
+    }
     pthread_mutex_lock(&p->mu);
     p->done++;
     if (p->wwait && (p->done - p->tail >= KH__PIPE_WAKE || p->done == p->head)) pthread_cond_signal(&p->ready);
@@ -431,11 +439,18 @@ static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o, const char *default_
   if (pthread_mutex_init(&p->mu, NULL)) goto fail0;
   if (pthread_cond_init(&p->work, NULL)) goto fail1;
   if (pthread_cond_init(&p->ready, NULL)) goto fail2;
+  const char *ahead = getenv("KHABAR_INGEST_AHEAD");
+  for (int i = 0; i < db->nhooks && !(ahead && *ahead == '0'); i++) {
+    const kh__hook_order *ord = db->hooks[i].ord;
+    p->ordered[i] = ord && db->hooks[i].ops && db->hooks[i].ops->prepare && ord->begin(db->hooks[i].ctx, db) == 0;
+  }
   if (pthread_create(&p->th, NULL, worker, p)) goto fail3;
   const char *ck = getenv("KHABAR_INGEST_CHECKPOINTER");
   if (!ck || *ck != '0') ck_start(p, db);
   return p;
 fail3:
+  for (int i = 0; i < db->nhooks; i++)
+    if (p->ordered[i]) db->hooks[i].ord->end(db->hooks[i].ctx, db);
   pthread_cond_destroy(&p->ready);
 fail2:
   pthread_cond_destroy(&p->work);
@@ -458,6 +473,8 @@ static int pipe_finish(ing *g, int rc) {
   pthread_cond_signal(&p->work);
   pthread_mutex_unlock(&p->mu);
   pthread_join(p->th, NULL);
+  for (int i = 0; i < g->db->nhooks; i++)
+    if (p->ordered[i]) g->db->hooks[i].ord->end(g->db->hooks[i].ctx, g->db);
   ck_stop(p, g->db);
   const char *w = getenv("KHABAR_INGEST_WAITS");
   if (w && *w == '1')

@@ -110,6 +110,19 @@ typedef struct kh__hook_ops {
   void (*drop)(void *ctx, void *prepared);
 } kh__hook_ops;
 
+/* Optional, for a hook with prepare: in-order work on the ingest worker
+** (kh__db_hook_order).  begin runs on the writer thread before the worker
+** starts (0: the hook takes ordered calls; it may read the database
+** there); ordered runs on the worker after prepare, for every prepared
+** article the put may store (its rc 0), in input order, with the prepare
+** result (the hook guards the state it shares with its put); end runs on
+** the writer once the worker stopped (before the ingest's last commit). */
+typedef struct kh__hook_order {
+  int (*begin)(void *ctx, kh_db *db);
+  void (*ordered)(void *ctx, void *prepared, const kh_article *a);
+  void (*end)(void *ctx, kh_db *db);
+} kh__hook_order;
+
 #define KH__MAX_HOOKS 8
 
 /* One article made ready for kh__db_put_prepared: everything a put computes
@@ -147,6 +160,7 @@ struct kh_db {
     kh__put_hook fn;
     void *ctx;
     const kh__hook_ops *ops; /* may be NULL */
+    const kh__hook_order *ord; /* may be NULL */
   } hooks[KH__MAX_HOOKS];
   int nhooks;
   void *cur_prep;        /* the running put hook's prepare result (take_prepared) */
@@ -161,6 +175,8 @@ struct kh_db {
 int kh__db_begin(kh_db *db);
 /* Run SQL with no results; 0 or KH_EDB. */
 int kh__db_exec(kh_db *db, const char *sql);
+/* Give the registered put hook fn in-order work on the ingest worker.  0 or KH_EINVAL. */
+int kh__db_hook_order(kh_db *db, kh__put_hook fn, const kh__hook_order *ord);
 /* Register a put hook (corpus: fingerprints, stories).  0 or KH_ETOOBIG. */
 int kh__db_on_put(kh_db *db, kh__put_hook fn, void *ctx);
 /* The same with flush / discard / release companions (ops must outlive
