@@ -156,6 +156,10 @@ int kh__corpus_timing(kh_db *db, int on, double cpu[3]);
 /* Articles whose fingerprint and term counts the hook took from its
 ** prepare (the ingest worker) since attach; -1 if not attached. */
 int64_t kh__corpus_prepared(kh_db *db);
+/* Of the last pipelined ingest: out[0] articles whose story was assigned on
+** the worker, out[1] the article number from which the writer assigned
+** them (0: none). */
+void kh__corpus_ahead(kh_db *db, int64_t out[2]);
 /* The LSH + exact-key + story candidates of stored article rowid, as
 ** kh_corpus_reuse gathers them (no scoring): their count and the number
 ** of LSH epochs.  0, KH_ENOTFOUND or a code. */

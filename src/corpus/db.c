@@ -575,6 +575,12 @@ int kh__corpus_timing(kh_db *db, int on, double cpu[3]) {
   return 0;
 }
 
+void kh__corpus_ahead(kh_db *db, int64_t out[2]) {
+  corpus *c = db ? attached(db) : NULL;
+  out[0] = c ? c->nahead : -1;
+  out[1] = c ? c->stopped_at : -1;
+}
+
 int64_t kh__corpus_prepared(kh_db *db) {
   corpus *c = db ? attached(db) : NULL;
   return c ? c->prepared : -1;

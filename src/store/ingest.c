@@ -38,6 +38,9 @@
 #define KH__PIPE_SLOTS 256
 #define KH__PIPE_WAKE 32
 #define KH__PIPE_BYTES ((size_t)32 << 20)
+/* keys (id, content hash) of articles foreseen stored and maybe not yet
+** committed: at most a batch plus the ring, 2 keys each */
+#define KH__SEEN 4096
 
 /* One record in the pipeline: a copy of the article (the reader's memory
 ** is gone when the sink returns) or of a bad record's reason. */
@@ -83,6 +86,22 @@ typedef struct pipe {
   const kh_db *db;
   const char *default_source; /* for records without one (constant during the ingest) */
   int ordered[KH__MAX_HOOKS]; /* hooks that take ordered calls on the worker (their begin said yes) */
+  int anyord;
+  /* Which articles the put will store, foreseen on the worker for the
+  ** ordered calls (a duplicate gets none): one whose id or content hash is
+  ** neither in the file (rd: its own read-only connection, committed
+  ** batches) nor among the articles foreseen stored that may not be
+  ** committed yet (seen: slot numbers from committed on).  A wrong guess
+  ** only costs the hook its ordered work (the hook checks the sequence). */
+  sqlite3 *rd;
+  sqlite3_stmt *rd_id, *rd_hash;
+  uint64_t committed;  /* slots before this one are committed (writer sets, mu) */
+  struct seen {
+    uint64_t key, slot;
+  } seen[KH__SEEN];    /* FIFO of keys foreseen stored, by slot number */
+  uint32_t seen0, nseen;
+  uint64_t seenset[2 * KH__SEEN]; /* the keys of seen (open addressing, 0 empty) */
+  int foresee;         /* 0: every prepared article is guessed stored */
 } pipe;
 
 typedef struct ing {
@@ -124,6 +143,62 @@ static double mono(void) {
 
 static void parse_slot(pipe *p, pslot *s);
 
+static uint64_t key_of(const char *s, size_t n, uint64_t salt) {
+  uint64_t h = 0xcbf29ce484222325ULL ^ salt;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+  h ^= h >> 29;
+  return h ? h : 1;
+}
+
+static int seen_has(const pipe *p, uint64_t k) {
+  for (uint32_t i = (uint32_t)k & (2 * KH__SEEN - 1); p->seenset[i]; i = (i + 1) & (2 * KH__SEEN - 1))
+    if (p->seenset[i] == k) return 1;
+  return 0;
+}
+
+static void seen_set(pipe *p, uint64_t k) {
+  uint32_t i = (uint32_t)k & (2 * KH__SEEN - 1);
+  while (p->seenset[i] && p->seenset[i] != k) i = (i + 1) & (2 * KH__SEEN - 1);
+  p->seenset[i] = k;
+}
+
+/* Forget the keys of committed slots (they are in the file now). */
+static void seen_prune(pipe *p, uint64_t committed) {
+  uint32_t drop = 0;
+  while (drop < p->nseen && p->seen[(p->seen0 + drop) % KH__SEEN].slot < committed) drop++;
+  if (!drop) return;
+  p->seen0 = (p->seen0 + drop) % KH__SEEN;
+  p->nseen -= drop;
+  memset(p->seenset, 0, sizeof p->seenset);
+  for (uint32_t i = 0; i < p->nseen; i++) seen_set(p, p->seen[(p->seen0 + i) % KH__SEEN].key);
+}
+
+/* 1 if a row of the file has this text in column st's ?1. */
+static int rd_has(sqlite3_stmt *st, const char *v, size_t n) {
+  sqlite3_bind_text(st, 1, v, (int)n, SQLITE_STATIC);
+  int r = sqlite3_step(st);
+  sqlite3_reset(st);
+  return r == SQLITE_ROW;
+}
+
+/* On the worker: will the put store this prepared article (slot number
+** slot)?  Committed: the writer's committed mark read last. */
+static int foresee_stored(pipe *p, const kh__prep *pr, uint64_t slot, uint64_t committed) {
+  const kh_article *a = &pr->stored;
+  if (!p->foresee) return 1;
+  seen_prune(p, committed);
+  uint64_t kid = key_of(a->id, a->id_len, 1), kh = key_of(pr->hash, 32, 2);
+  /* the seen keys first: one pruned since was committed before this reads the file */
+  if (seen_has(p, kid) || seen_has(p, kh)) return 0;
+  if (p->rd && (rd_has(p->rd_id, a->id, a->id_len) || rd_has(p->rd_hash, pr->hash, 32))) return 0;
+  if (p->nseen + 2 > KH__SEEN) return 1; /* cannot remember it: guess stored (the hook checks) */
+  p->seen[(p->seen0 + p->nseen++) % KH__SEEN] = (struct seen){kid, slot};
+  p->seen[(p->seen0 + p->nseen++) % KH__SEEN] = (struct seen){kh, slot};
+  seen_set(p, kid);
+  seen_set(p, kh);
+  return 1;
+}
+
 static void *worker(void *arg) {
   pipe *p = arg;
   pthread_mutex_lock(&p->mu);
@@ -140,15 +215,18 @@ static void *worker(void *arg) {
     }
     if (p->done == p->head) break; /* stopped, nothing left */
     pslot *s = &p->slot[p->done % KH__PIPE_SLOTS];
+    uint64_t slot = p->done, committed = p->committed;
     pthread_mutex_unlock(&p->mu);
     if (s->raw) parse_slot(p, s);
     if (!s->bad && !s->err) {
       kh__db_prepare(p->db, &s->a, &s->prep, 1);
-      /* the hooks' in-order work (stories), in input order: this thread
-      ** prepares the slots one after another */
-      for (int i = 0; !s->prep.rc && i < p->db->nhooks; i++)
-        if (p->ordered[i] && s->prep.hook[i])
-          p->db->hooks[i].ord->ordered(p->db->hooks[i].ctx, s->prep.hook[i], &s->prep.stored);
+      /* the hooks' in-order work (stories), in input order (this thread
+      ** prepares the slots one after another), for the articles that will
+      ** be stored */
+      if (p->anyord && !s->prep.rc && foresee_stored(p, &s->prep, slot, committed))
+        for (int i = 0; i < p->db->nhooks; i++)
+          if (p->ordered[i] && s->prep.hook[i])
+            p->db->hooks[i].ord->ordered(p->db->hooks[i].ctx, s->prep.hook[i], &s->prep.stored);
     }
     pthread_mutex_lock(&p->mu);
     p->done++;
@@ -182,6 +260,11 @@ static int retire(ing *g) {
   if (s->err) rc = s->err;
   else if (s->bad) reject(g, s->line, s->mem.data);
   else rc = outcome(g, s->line, kh__db_put_prepared(g->db, &s->prep, NULL));
+  if (p->anyord && !g->db->in_txn) { /* committed (every slot up to this one) */
+    pthread_mutex_lock(&p->mu);
+    p->committed = p->tail + 1;
+    pthread_mutex_unlock(&p->mu);
+  }
   g->file = file;
   kh__prep_clear(g->db, &s->prep);
   p->bytes -= s->size;
@@ -422,6 +505,31 @@ static void ck_stop(pipe *p, kh_db *db) {
   p->ckrun = 0;
 }
 
+/* The worker's read-only connection for foresee_stored (none: every
+** prepared article is guessed stored). */
+static void rd_open(pipe *p, kh_db *db) {
+  const char *path = sqlite3_db_filename(db->sql, "main");
+  if (!path || !*path || sqlite3_threadsafe() == 0) return;
+  if (sqlite3_open_v2(path, &p->rd, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(p->rd, "SELECT 1 FROM article WHERE id = ?1", -1, &p->rd_id, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(p->rd, "SELECT 1 FROM article WHERE hash = ?1", -1, &p->rd_hash, NULL) != SQLITE_OK) {
+    sqlite3_finalize(p->rd_id);
+    sqlite3_close(p->rd);
+    p->rd = NULL;
+    p->rd_id = NULL;
+    return;
+  }
+  sqlite3_busy_timeout(p->rd, 10000);
+}
+
+static void rd_close(pipe *p) {
+  sqlite3_finalize(p->rd_id);
+  sqlite3_finalize(p->rd_hash);
+  sqlite3_close(p->rd);
+  p->rd = NULL;
+  p->rd_id = p->rd_hash = NULL;
+}
+
 /* Start the worker; NULL (sequential ingest) when threads are off or
 ** cannot be had. */
 static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o, const char *default_source) {
@@ -443,7 +551,11 @@ static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o, const char *default_
   for (int i = 0; i < db->nhooks && !(ahead && *ahead == '0'); i++) {
     const kh__hook_order *ord = db->hooks[i].ord;
     p->ordered[i] = ord && db->hooks[i].ops && db->hooks[i].ops->prepare && ord->begin(db->hooks[i].ctx, db) == 0;
+    p->anyord |= p->ordered[i];
   }
+  const char *fs = getenv("KHABAR_INGEST_FORESEE"); /* 0: every article guessed stored (tests) */
+  if (p->anyord && !(fs && *fs == '0')) rd_open(p, db);
+  p->foresee = !(fs && *fs == '0');
   if (pthread_create(&p->th, NULL, worker, p)) goto fail3;
   const char *ck = getenv("KHABAR_INGEST_CHECKPOINTER");
   if (!ck || *ck != '0') ck_start(p, db);
@@ -451,6 +563,7 @@ static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o, const char *default_
 fail3:
   for (int i = 0; i < db->nhooks; i++)
     if (p->ordered[i]) db->hooks[i].ord->end(db->hooks[i].ctx, db);
+  rd_close(p);
   pthread_cond_destroy(&p->ready);
 fail2:
   pthread_cond_destroy(&p->work);
@@ -475,6 +588,7 @@ static int pipe_finish(ing *g, int rc) {
   pthread_join(p->th, NULL);
   for (int i = 0; i < g->db->nhooks; i++)
     if (p->ordered[i]) g->db->hooks[i].ord->end(g->db->hooks[i].ctx, g->db);
+  rd_close(p);
   ck_stop(p, g->db);
   const char *w = getenv("KHABAR_INGEST_WAITS");
   if (w && *w == '1')
