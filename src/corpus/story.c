@@ -294,6 +294,8 @@ struct kh__stories {
   int64_t next_id;     /* next story id */
   smem *s;             /* active stories */
   uint32_t ns, caps;
+  double *nrm;         /* their centroids' norms (s[k].norm), caps long: scoring reads
+                       ** them without touching s[k] */
   uint32_t ndead;      /* ... of which dead, awaiting the next rebuild */
   map64 terms;         /* term -> index in pl */
   plist *pl;
@@ -355,6 +357,18 @@ static int grow_array(void **p, uint32_t *cap, uint32_t need, size_t elem) {
   if (!q) return KH_ENOMEM;
   *p = q;
   *cap = c;
+  return 0;
+}
+
+/* Room for one more story in s->s (and s->nrm). */
+static int grow_stories(kh__stories *s) {
+  uint32_t cap = s->caps;
+  if (grow_array((void **)&s->s, &s->caps, s->ns + 1, sizeof *s->s)) return KH_ENOMEM;
+  if (s->caps != cap || !s->nrm) {
+    double *n = kh__realloc(s->nrm, (size_t)s->caps * sizeof *n);
+    if (!n) return KH_ENOMEM;
+    s->nrm = n;
+  }
   return 0;
 }
 
@@ -422,6 +436,7 @@ void kh__stories_free(kh__stories *s) {
   kh__free(s->acc);
   kh__free(s->touched);
   kh__free(s->scratch);
+  kh__free(s->nrm);
   kh__free(s);
 }
 
@@ -635,7 +650,7 @@ static int state_load(kh__stories *s, kh_db *db) {
     return KH_EDB;
   sqlite3_bind_int64(st, 1, s->ndocs - s->o.active);
   while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-    if ((rc = grow_array((void **)&s->s, &s->caps, s->ns + 1, sizeof *s->s))) break;
+    if ((rc = grow_stories(s))) break;
     smem *m = &s->s[s->ns];
     memset(m, 0, sizeof *m);
     m->id = sqlite3_column_int64(st, 0);
@@ -656,7 +671,7 @@ static int state_load(kh__stories *s, kh_db *db) {
       break;
     }
     m->nc = (uint32_t)kh__tv_from_blob(sqlite3_column_blob(st, 6), cb, m->c, KH__CENTROID_TERMS);
-    m->norm = norm2(m->c, m->nc);
+    m->norm = s->nrm[s->ns - 1] = norm2(m->c, m->nc);
     m->ne = ents_from_blob(sqlite3_column_blob(st, 7), eb, m->e, KH__STORY_ENTS);
     m->enorm = ent_norm(m->e, m->ne);
   }
@@ -779,11 +794,17 @@ static int best_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *
     }
   }
   double ew = na ? s->o.entity_weight : 0;
+  /* below both thresholds a story decides nothing (no join, no thread:
+  ** the best one below them is as good as none), and with ew == 0 the
+  ** similarity is the cosine: skip those without reading the story */
+  double floor = s->o.join < s->o.thread ? s->o.join : s->o.thread;
   for (uint32_t i = 0; i < nt; i++) {
     uint32_t k = s->touched[i];
-    const smem *m = &s->s[k];
-    double cos = m->norm > 0 ? s->acc[k] / m->norm : 0;
+    double nk = s->nrm[k];
+    double cos = nk > 0 ? s->acc[k] / nk : 0;
     s->acc[k] = -1;
+    if (ew == 0 && cos < floor) continue;
+    const smem *m = &s->s[k];
     if (seq - m->seq > s->o.active) continue; /* left memory (maybe not evicted yet) */
     /* entities: when both sides name some, the share they have in common
     ** scales the text similarity (none in common: (1 - ew) of it) */
@@ -858,7 +879,7 @@ static int join_story(kh__stories *s, uint32_t k, const kh__tv *v, size_t n, con
   uint32_t nold = m->nc;
   m->c = cv;
   m->nc = (uint32_t)mm;
-  m->norm = norm2(cv, mm);
+  m->norm = s->nrm[k] = norm2(cv, mm);
   m->size++;
   m->seq = seq;
   m->dirty = 1;
@@ -871,7 +892,7 @@ static int join_story(kh__stories *s, uint32_t k, const kh__tv *v, size_t n, con
 
 static int new_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *ae, uint32_t na,
                      const char *pub, size_t publen, int64_t seq, int64_t thread, int64_t *id) {
-  if (grow_array((void **)&s->s, &s->caps, s->ns + 1, sizeof *s->s)) return KH_ENOMEM;
+  if (grow_stories(s)) return KH_ENOMEM;
   smem *m = &s->s[s->ns];
   memset(m, 0, sizeof *m);
   m->c = kh__malloc((n ? n : 1) * sizeof *m->c);
@@ -879,7 +900,7 @@ static int new_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *a
   memcpy(m->c, v, n * sizeof *m->c);
   s->ns++;
   m->nc = (uint32_t)n;
-  m->norm = norm2(v, n);
+  m->norm = s->nrm[s->ns - 1] = norm2(v, n);
   m->id = s->next_id++;
   m->thread = thread ? thread : m->id;
   m->size = 1;
@@ -1086,7 +1107,10 @@ static int settle(kh__stories *s) {
   if (s->ndead * 4 <= s->ns && extra * 4 < s->nbase + 4096) return 0;
   uint32_t w = 0;
   for (uint32_t k = 0; k < s->ns; k++)
-    if (!s->s[k].dead) s->s[w++] = s->s[k];
+    if (!s->s[k].dead) {
+      s->nrm[w] = s->nrm[k];
+      s->s[w++] = s->s[k];
+    }
   s->ns = w;
   s->ndead = 0;
   return index_rebuild(s);
