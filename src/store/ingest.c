@@ -10,9 +10,13 @@
 ** slots (at most KH__PIPE_BYTES of records in it), a worker thread prepares the next ones (JSON parsing, then
 ** kh__db_prepare: tokens, content hash, date, and the hooks' pure work
 ** such as kh_analyze and the corpus fingerprint) while this thread stores
-** the oldest ready one (kh__db_put_prepared).  SQLite is used by this thread only, and the
-** slots are stored in input order, so the database is the same as the
-** sequential path's (tests/test_pipeline.c).  opts->threads = 1 or
+** the oldest ready one (kh__db_put_prepared).  Hooks with in-order work
+** (kh__db_hook_order: the corpus hook's story assignment) get it on the
+** worker too, in input order, for the articles the worker foresees stored
+** (foresee_stored).  The writer's connection is used by this thread only
+** (the worker reads through its own), and the slots are stored in input
+** order, so the database is the same as the sequential path's
+** (tests/test_pipeline.c).  opts->threads = 1 or
 ** KHABAR_INGEST_THREADS=1 forces the sequential path.
 **
 **   kh_ingest_stats st = {0};
