@@ -210,6 +210,24 @@ static int64_t resolve_who(kh_db *db, const kh_analyzer *a, const char *who) {
   return rc ? -1 : id;
 }
 
+static void close_db(kh_db *db, kh_analyzer *a) {
+  kh_analyzer_free(a);
+  kh_db_close(db);
+}
+
+/* open_db, then the entity WHO names (any spelling) into *id (0 without WHO);
+** an unknown name is an error that says which database was asked */
+static int open_who(const qopts *o, const char *cmd, const char *who, kh_db **db, kh_analyzer **a,
+                    int64_t *id) {
+  if (open_db(o, cmd, db, a)) return 1;
+  *id = 0;
+  if (who && (*id = resolve_who(*db, *a, who)) < 0) {
+    close_db(*db, *a);
+    return cli_error("%s: no entity called '%s' in %s", cmd, who, o->db_path);
+  }
+  return 0;
+}
+
 static void json_kv(const char *k, const char *v, int comma) {
   if (comma) putchar(',');
   printf("\"%s\":", k);
@@ -266,8 +284,7 @@ int cmd_entities(int argc, char **argv) {
   kh_analyzer *a;
   if (open_db(&o, "entities", &db, &a)) return 1;
   rc = kh_entities(db, o.type, o.limit, o.json ? print_entity_json : print_entity, &o);
-  kh_analyzer_free(a);
-  kh_db_close(db);
+  close_db(db, a);
   return rc ? cli_error("entities: %s", kh_strerror(rc)) : 0;
 }
 
@@ -303,13 +320,8 @@ int cmd_entity(int argc, char **argv) {
   if (rc) return rc;
   kh_db *db;
   kh_analyzer *a;
-  if (open_db(&o, "entity", &db, &a)) return 1;
-  int64_t id = resolve_who(db, a, o.name);
-  if (id < 0) {
-    kh_analyzer_free(a);
-    kh_db_close(db);
-    return cli_error("entity: no entity called '%s' in %s", o.name, o.db_path);
-  }
+  int64_t id;
+  if (open_who(&o, "entity", o.name, &db, &a, &id)) return 1;
   if (o.json) {
     rc = kh_entity_find(db, a, o.name, strlen(o.name), print_entity_json, &o);
   } else {
@@ -322,8 +334,7 @@ int cmd_entity(int argc, char **argv) {
     qopts qo = o;
     if (!rc) rc = kh_quotes(db, id, o.limit ? o.limit : 10, print_quote, &qo);
   }
-  kh_analyzer_free(a);
-  kh_db_close(db);
+  close_db(db, a);
   return rc ? cli_error("entity: %s", kh_strerror(rc)) : 0;
 }
 
@@ -363,16 +374,10 @@ int cmd_quotes(int argc, char **argv) {
   if (rc) return rc;
   kh_db *db;
   kh_analyzer *a;
-  if (open_db(&o, "quotes", &db, &a)) return 1;
-  int64_t who = 0;
-  if (o.who && (who = resolve_who(db, a, o.who)) < 0) {
-    kh_analyzer_free(a);
-    kh_db_close(db);
-    return cli_error("quotes: no entity called '%s'", o.who);
-  }
+  int64_t who;
+  if (open_who(&o, "quotes", o.who, &db, &a, &who)) return 1;
   rc = kh_quotes(db, who, o.limit, print_quote, &o);
-  kh_analyzer_free(a);
-  kh_db_close(db);
+  close_db(db, a);
   return rc ? cli_error("quotes: %s", kh_strerror(rc)) : 0;
 }
 
@@ -432,16 +437,10 @@ int cmd_events(int argc, char **argv) {
   if (rc) return rc;
   kh_db *db;
   kh_analyzer *a;
-  if (open_db(&o, "events", &db, &a)) return 1;
-  int64_t who = 0;
-  if (o.who && (who = resolve_who(db, a, o.who)) < 0) {
-    kh_analyzer_free(a);
-    kh_db_close(db);
-    return cli_error("events: no entity called '%s'", o.who);
-  }
+  int64_t who;
+  if (open_who(&o, "events", o.who, &db, &a, &who)) return 1;
   rc = kh_events(db, who, o.limit, print_event, &o);
-  kh_analyzer_free(a);
-  kh_db_close(db);
+  close_db(db, a);
   return rc ? cli_error("events: %s", kh_strerror(rc)) : 0;
 }
 
@@ -543,12 +542,10 @@ int cmd_search_entity(int argc, char **argv) {
   o.db_path = db_path;
   kh_db *db;
   kh_analyzer *a;
-  if (open_db(&o, "search", &db, &a)) return 1;
-  int64_t id = resolve_who(db, a, entity);
+  int64_t id;
+  if (open_who(&o, "search", entity, &db, &a, &id)) return 1;
   int rc = 0;
-  if (id < 0) {
-    rc = cli_error("search: no entity called '%s'", entity);
-  } else if (!ql) {
+  if (!ql) {
     rc = kh_entity_articles(db, id, limit, json ? print_ref_json : print_article_ref, NULL);
     if (rc) rc = cli_error("search: %s", kh_strerror(rc));
   } else {
@@ -562,7 +559,6 @@ int cmd_search_entity(int argc, char **argv) {
     for (size_t i = 0; i < set.n; i++) free(set.ids[i]);
     free(set.ids);
   }
-  kh_analyzer_free(a);
-  kh_db_close(db);
+  close_db(db, a);
   return rc;
 }
