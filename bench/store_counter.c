@@ -353,7 +353,10 @@ int main(int argc, char **argv) {
          NPAIR, g_min_letters > 1 ? "of two letters or more, QUERY_MIN=2" : "all, single letters too");
   printf("%-18s %-30s %-26s %7s %6s %8s %8s\n", "table", "tokenize", "rank", "MRR@10", "R@1",
          "index s", "query s");
-  for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
+  /* PEERS=1: the peer (unicode61) only, not the tokenizer variants (quicker runs) */
+  size_t ncfg = getenv("PEERS") && atoi(getenv("PEERS")) > 0 ? (size_t)atoi(getenv("PEERS")) : sizeof cfg / sizeof cfg[0];
+  if (ncfg > sizeof cfg / sizeof cfg[0]) ncfg = sizeof cfg / sizeof cfg[0];
+  for (size_t i = 0; i < ncfg; i++) {
     double ix = build(db, cfg[i].name, cfg[i].tok, cfg[i].title_col);
     result r = eval(db, cfg[i].name, "rank");
     printf("%-18s %-30s %-26s %7.3f %6.3f %8.3f %8.3f%s\n", cfg[i].name, cfg[i].tok, "bm25 (k1 1.2, b 0.75)",

@@ -1234,3 +1234,42 @@ TEST(store_rerank_fail_nth_allocation) {
   ASSERT(completed);
   return 0;
 }
+
+/* A headline's figure in other units than its source's (5 ملین = 50 لاکھ,
+** 1 کروڑ = 10 ملین): two reports of one appeal, the headline's figure is
+** the right one's only as a value.  BM25 puts the other report first; the
+** re-ranking (the number share with unit words, KH__RR_FNUMU) the right one. */
+TEST(store_rerank_headline_units) {
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
+  kh_article pledge = art("pledge", "app", "2014-09-10", "سعودی عرب کا پاکستان کے سیلاب زدگان کے لیے امداد کا اعلان",
+                          "سعودی عرب نے پاکستان میں سیلاب سے متاثرہ افراد کی مدد کے لیے ایک کروڑ ڈالر دینے کا "
+                          "اعلان کیا ہے۔ سعودی سفیر نے بتایا کہ امداد کی رقم 1 کروڑ ڈالر ہوگی جو متاثرین کی "
+                          "بحالی پر خرچ ہوگی۔");
+  kh_article first = art("first", "app", "2014-09-05", "سعودی عرب کی سیلاب زدگان کے لیے امداد، ڈالر کی پہلی قسط",
+                         "سعودی عرب نے سیلاب زدگان کی امداد کے لیے پہلی قسط کے طور پر 50 لاکھ ڈالر جاری کر "
+                         "دیے۔ سعودی عرب کی امداد سے خیمے اور خوراک خریدی جائے گی۔ ڈالر کی یہ رقم امدادی "
+                         "اداروں کو دی گئی۔");
+  kh_article o1 = art("o1", "awaz", NULL, "کراچی میں بارش", B1);
+  kh_article o2 = art("o2", "awaz", NULL, "لاہور میں اسموگ", B2);
+  kh_article o3 = art("o3", "awaz", NULL, "ملتان ٹیسٹ", B3);
+  kh_article *all[] = {&pledge, &first, &o1, &o2, &o3};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) ASSERT_INT_EQ(kh_db_put_article(db, all[i], NULL), 0);
+  static const struct {
+    const char *query, *bm25_first, *first;
+  } cases[] = {
+      {"سعودی OR عرب OR سیلاب OR زدگان OR 10 OR ملین OR ڈالر OR امداد", "first", "pledge"},
+      {"سعودی OR عرب OR سیلاب OR زدگان OR 5 OR ملین OR ڈالر OR امداد", "first", "first"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    hits r;
+    kh_search_opts plain = {.no_rerank = 1};
+    ASSERT_INT_EQ(search(db, cases[i].query, &plain, &r), 0);
+    ASSERT(r.n >= 2);
+    ASSERT_STR_EQ(r.ids[0], cases[i].bm25_first);
+    ASSERT_INT_EQ(search(db, cases[i].query, NULL, &r), 0);
+    ASSERT_STR_EQ(r.ids[0], cases[i].first);
+  }
+  kh_db_close(db);
+  return 0;
+}

@@ -46,7 +46,8 @@ ROUNDS = int(os.environ.get("RR_ROUNDS", "3"))  # fits: 1 plain, then LambdaRank
 # RR_MASK=0110...: use only the features marked 1 (experiments; the rest weigh 0)
 MASK = os.environ.get("RR_MASK", "")
 NAMES = ["bm25", "prox", "lead", "fuzzy", "tcov", "skel", "tfrac", "cov", "tcovn", "first",
-         "order", "tbm25", "len", "ncov", "skelt", "bm25n", "head", "bm25r", "leadr", "tcovr", "gramq", "gramd", "num"]
+         "order", "tbm25", "len", "ncov", "skelt", "bm25n", "head", "bm25r", "leadr", "tcovr", "gramq", "gramd", "num",
+         "numu"]
 
 
 def load(path):
@@ -230,57 +231,102 @@ CA_LEARN = os.environ.get("RR_LEARN", "tfrac,len,gramq,num").split(",")
 CA_CAP = {k: float(v) for k, v in (x.split(":") for x in os.environ.get("RR_CAP", "tfrac:5,gramq:5").split(",") if x)}
 
 
-def ca_fit(queries, use):
-    learn = [NAMES.index(n) for n in CA_LEARN if n in NAMES and NAMES.index(n) < len(next(iter(queries.values()))[0][3])]
+def ca_fit(queries, use, learn_names=None):
+    """coordinate ascent over the features learn_names (default RR_LEARN) on the
+    queries in use; the weights in raw feature units"""
     nf = len(next(iter(queries.values()))[0][3])
+    learn = [NAMES.index(n) for n in (learn_names or CA_LEARN) if n in NAMES and NAMES.index(n) < nf]
     base = [BASE.get(NAMES[j], 0.0) if j < len(NAMES) else 0.0 for j in range(nf)]
     if not base[0]:
         base[0] = 1.0  # BM25 is the scale
-    fixed = {p: [sum(b * f for b, f in zip(base, c[3])) for c in queries[p]] for p in use}
+    # a query whose true source is not among the candidates counts 0 whatever the weights
+    use = [p for p in use if any(c[0] for c in queries[p])]
+    cur = {p: [sum(b * f for b, f in zip(base, c[3]) if b) for c in queries[p]] for p in use}
     cols = {p: [[c[3][j] for c in queries[p]] for j in learn] for p in use}
-    meta = {p: [c[:3] for c in queries[p]] for p in use}
+    meta = {}
+    for p in use:
+        cands = queries[p]
+        ti = [i for i, c in enumerate(cands) if c[0]][0]
+        meta[p] = (ti, [c[2] for c in cands], cands[ti][1])
 
-    def total(w):
+    def rr_of(sc, m):
+        """reciprocal rank at 10 of the true source under scores sc (ties: first-stage order)"""
+        ti, size, before = m
+        t = sc[ti]
+        slot = 0
+        for i, x in enumerate(sc):
+            if i != ti and (x > t or (x == t and i < ti)):
+                slot += size[i]
+        r = slot + before + 1
+        return 1.0 / r if r <= 10 else 0.0
+
+    def total(k, d):
+        """training MRR (sum) with weight k moved by d"""
         m = 0.0
         for p in use:
-            sc = fixed[p][:]
-            for k, wk in enumerate(w):
-                if wk:
-                    col = cols[p][k]
-                    for i in range(len(sc)):
-                        sc[i] += wk * col[i]
-            order = sorted(range(len(sc)), key=lambda i: (-sc[i], i))
-            slot = 0
-            for i in order:
-                rel, before, size = meta[p][i]
-                if rel:
-                    r = slot + before + 1
-                    m += 1.0 / r if r <= 10 else 0.0
-                    break
-                slot += size
+            sc = cur[p]
+            if d:
+                sc = [x + d * c for x, c in zip(sc, cols[p][k])]
+            m += rr_of(sc, meta[p])
         return m
 
     w = [0.0] * len(learn)
-    best = total(w)
+    best = total(0, 0.0) if learn else 0.0
     for _ in range(CA_SWEEPS):
         moved = False
         for k, j in enumerate(learn):
             grid = [g for g in CA_GRID if g <= CA_CAP.get(NAMES[j], g)]
             grid += [-x for x in CA_GRID[1:8]] if NAMES[j] in FREE else []
+            bk = None
             for g in grid:
                 if g == w[k]:
                     continue
-                t = w[:]
-                t[k] = g
-                m = total(t)
+                m = total(k, g - w[k])
                 if m > best + 1e-9:
-                    best, w, moved = m, t, True
+                    best, bk = m, g
+            if bk is not None:  # keep the best move of this weight
+                d = bk - w[k]
+                for p in use:
+                    cur[p] = [x + d * c for x, c in zip(cur[p], cols[p][k])]
+                w[k] = bk
+                moved = True
         if not moved:
             break
     raw = base[:]
     for k, j in enumerate(learn):
         raw[j] = w[k]
     return raw
+
+
+# ---- honest selection of the learned feature set (RR_VARIANTS="a,b;c,d": the
+# candidate sets of features coordinate ascent may move).  The fold model of
+# outer fold k (pairs with pair % K == k held out) takes the variant with the
+# best inner CV on its own training pairs only (inner folds (pair // K) % 4;
+# ties: the earlier variant), refit on all its training pairs; so the held-out
+# figure the benchmark prints includes the choice of the feature set.  The
+# shipped model takes the variant with the best outer CV on all pairs.
+VARIANTS = [v.split(",") for v in os.environ.get(
+    "RR_VARIANTS", "tfrac,len,gramq,num;tfrac,len,gramq,numu").split(";") if v]
+INNER = 4
+
+
+def cv_mrr(queries, use, learn, fold_of, k_folds):
+    """sum of held-out reciprocal ranks of coordinate ascent over learn"""
+    m = 0.0
+    for k in range(k_folds):
+        tr = [p for p in use if fold_of(p) != k]
+        te = [p for p in use if fold_of(p) == k]
+        w = ca_fit(queries, tr, learn)
+        m += evaluate(queries, w, te)[0]
+    return m
+
+
+def select(queries, use, fold_of, k_folds, log):
+    """the variant with the best CV on use"""
+    cvs = [cv_mrr(queries, use, v, fold_of, k_folds) / len(use) for v in VARIANTS]
+    best = max(range(len(VARIANTS)), key=lambda i: (cvs[i], -i))
+    log.append(" ".join("%.4f" % x for x in cvs))
+    return VARIANTS[best]
 
 
 METHOD = os.environ.get("RR_METHOD", "ca")
@@ -309,16 +355,34 @@ def main():
     npairs = 600
     folds = []
     held = hr1 = 0.0
+    chosen = []
+    nested = METHOD == "ca" and len(VARIANTS) > 1
     for k in range(K):
         train = [p for p in pairs if p % K != k]
         test = [p for p in pairs if p % K == k]
-        w = fit(queries, train)
+        log = []
+        if nested:
+            v = select(queries, train, lambda p: (p // K) % INNER, INNER, log)
+            chosen.append(v)
+            w = ca_fit(queries, train, v)
+        else:
+            w = fit(queries, train)
         m, r = evaluate(queries, w, test)
         held += m
         hr1 += r
         folds.append(w)
-        print("fold %d: held-out MRR@10 %.4f on %d queries" % (k, m / len(test), len(test)), file=sys.stderr)
-    full = fit(queries, pairs)
+        print("fold %d: held-out MRR@10 %.4f on %d queries%s" % (
+            k, m / len(test), len(test),
+            "; inner CV of the variants %s -> %s" % (log[0], ",".join(chosen[-1])) if nested else ""),
+            file=sys.stderr)
+    if nested:
+        log = []
+        v = select(queries, pairs, lambda p: p % K, K, log)
+        print("outer CV of each variant (selects the shipped model): %s -> %s" % (log[0], ",".join(v)),
+              file=sys.stderr)
+        full = ca_fit(queries, pairs, v)
+    else:
+        full = fit(queries, pairs)
     m, r = evaluate(queries, full, pairs)
     base = [1.0] + [0.0] * (len(full) - 1)
     bm, br = evaluate(queries, base, pairs)
@@ -330,7 +394,14 @@ def main():
     print("/* rerank_model.h -- generated by tools/train_rerank.py from the features of")
     print("** the COUNTER known-item queries (bench/store_counter.c DUMP=); do not edit.")
     print("** Weights of the features KH__RR_F* (store.h) in enum order:")
-    if METHOD == "ca":
+    if nested:
+        print("** coordinate ascent on MRR@10 (%d sweeps at most, caps %s, the hand-set" % (
+            CA_SWEEPS, ", ".join("%s %g" % kv for kv in sorted(CA_CAP.items()))))
+        print("** weights fixed) over one of the feature sets %s;" % " / ".join(",".join(v) for v in VARIANTS))
+        print("** each fold model's set chosen by inner %d-fold CV on its own training" % INNER)
+        print("** queries (%s), the shipped model's by the outer CV (%s)." % (
+            "; ".join("fold %d %s" % (k, ",".join(v)) for k, v in enumerate(chosen)), ",".join(v)))
+    elif METHOD == "ca":
         print("** coordinate ascent on MRR@10 over %s (%d sweeps at most," % (", ".join(CA_LEARN), CA_SWEEPS))
         print("** caps %s), the hand-set weights fixed." % ", ".join("%s %g" % kv for kv in sorted(CA_CAP.items())))
     else:

@@ -113,6 +113,7 @@ typedef struct rr_dtok {
   uint64_t h, sh;
   uint64_t skel;     /* hash of its consonant skeleton, filled when needed (0: none) */
   uint32_t off, len; /* normalized form in norms */
+  uint32_t cpo, ncp; /* its code points in cpbuf (filled when needed) */
   int pos;           /* token position in its column (colocated forms share one) */
   uint8_t col, kind, coloc; /* coloc: another form at the previous token's place */
 } rr_dtok;
@@ -143,14 +144,24 @@ typedef struct rr_state {
   char found[RR_MAXP], first[RR_MAXP], near[RR_MAXP][RR_MAXP];
   int tft[RR_MAXP];         /* title occurrences of each phrase */
   int skel_done;            /* the candidate's skeletons are computed */
+  int cps_done;             /* the candidate's words are decoded to code points (cpbuf) */
+  uint32_t *cpbuf;          /* those code points */
+  size_t ncpbuf, cpcap;
   uint64_t skc_key[RR_SKCACHE], skc_val[RR_SKCACHE]; /* word hash -> skeleton hash, per query */
   double acc[RR_MAXP][RR_MAXP];
   uint64_t qgram[RR_MAXGRAM], tgram[RR_MAXGRAM]; /* sorted distinct trigram keys */
   size_t nqgram;
+  char qseen[RR_MAXGRAM];                        /* scratch: query trigrams seen in a title */
   uint32_t cps[RR_MAXGRAM + 2];                  /* scratch: letters of the text */
   uint64_t qnum[RR_MAXNUM];  /* the query's numbers (num_key), distinct */
+  uint64_t qnumu[RR_MAXNUM]; /* each one's value times the unit word after it (unit_key), or 0 */
   int nqnum, nnumfound;      /* how many; how many the candidate has */
-  char numfound[RR_MAXNUM];
+  int nnumufound;            /* how many it has, a unit's value counting too */
+  char numfound[RR_MAXNUM], numufound[RR_MAXNUM];
+  double prevnum;            /* number scan: the value of the token before, or -1 */
+  int numscan;              /* the number scan runs (the query has numbers a feature wants) */
+  const char *coltext;      /* the column being read */
+  size_t stop_off;          /* where reading it stopped (the start of a word), or its length */
   int rc;
 } rr_state;
 
@@ -181,32 +192,77 @@ static const struct {
     {"انیس", "19"},   {"بیس", "20"},   {"پچاس", "50"},
 };
 
-/* A key for the number a token stands for (1,200 and 1200 alike; the
-** digits are ASCII after normalization; a number word by its value), or 0. */
-static uint64_t num_key(const char *w, size_t n, int kind) {
+/* Unit words: a number before one also stands for its value (5 ملین =
+** 50 لاکھ = 5000000), the way two reports of one figure often differ. */
+static const struct {
+  const char *w;
+  double v;
+} RR_UNITS[] = {
+    {"ہزار", 1e3}, {"لاکھ", 1e5}, {"ملین", 1e6}, {"کروڑ", 1e7}, {"ارب", 1e9}, {"بلین", 1e9}, {"کھرب", 1e11},
+};
+
+/* The number a token stands for as text in out (1,200 and 1200 alike; the
+** digits are ASCII after normalization; a number word by its value): its
+** length, or 0 when the token is no number. */
+static size_t num_text(const char *w, size_t n, int kind, char *out, size_t cap) {
   if (kind == KH_TOK_NUMBER) {
-    char b[KH_MAX_TOKEN + 1];
     size_t k = 0;
     int digits = 0;
-    for (size_t i = 0; i < n && k < sizeof b; i++) {
-      if (w[i] >= '0' && w[i] <= '9') b[k++] = w[i], digits++;
-      else if (w[i] == '.') b[k++] = w[i];
+    for (size_t i = 0; i < n && k + 1 < cap; i++) {
+      if (w[i] >= '0' && w[i] <= '9') out[k++] = w[i], digits++;
+      else if (w[i] == '.') out[k++] = w[i];
     }
-    while (k && b[k - 1] == '.') k--;
-    return digits ? fnv(b, k) | 1 : 0;
+    while (k && out[k - 1] == '.') k--;
+    out[k] = 0;
+    return digits ? k : 0;
   }
   if (kind != KH_TOK_WORD || n < 4 || n > 12) return 0;
   for (size_t i = 0; i < sizeof RR_NUMWORDS / sizeof *RR_NUMWORDS; i++)
-    if (strlen(RR_NUMWORDS[i].w) == n && !memcmp(RR_NUMWORDS[i].w, w, n))
-      return fnv(RR_NUMWORDS[i].n, strlen(RR_NUMWORDS[i].n)) | 1;
+    if (strlen(RR_NUMWORDS[i].w) == n && !memcmp(RR_NUMWORDS[i].w, w, n)) {
+      size_t k = strlen(RR_NUMWORDS[i].n);
+      memcpy(out, RR_NUMWORDS[i].n, k + 1);
+      return k;
+    }
   return 0;
 }
 
-static void add_qnum(rr_state *s, uint64_t key) {
-  if (!key || s->nqnum >= RR_MAXNUM) return;
+/* A key for the number a token stands for, or 0. */
+static uint64_t num_key(const char *w, size_t n, int kind) {
+  char b[KH_MAX_TOKEN + 1];
+  size_t k = num_text(w, n, kind, b, sizeof b);
+  return k ? fnv(b, k) | 1 : 0;
+}
+
+/* The value of a unit word (ملین: 1e6), or 0. */
+static double unit_value(const char *w, size_t n, int kind) {
+  if (kind != KH_TOK_WORD) return 0;
+  for (size_t i = 0; i < sizeof RR_UNITS / sizeof *RR_UNITS; i++)
+    if (strlen(RR_UNITS[i].w) == n && !memcmp(RR_UNITS[i].w, w, n)) return RR_UNITS[i].v;
+  return 0;
+}
+
+/* A key for a number times a unit (never equal to a plain number's key). */
+static uint64_t unit_key(double v) {
+  char b[40];
+  int k = snprintf(b, sizeof b, "u%.6g", v);
+  return k > 0 ? fnv(b, (size_t)k) | 1 : 0;
+}
+
+/* The number (as a value) of a token, or -1. */
+static double num_value(const char *w, size_t n, int kind) {
+  char b[KH_MAX_TOKEN + 1];
+  return num_text(w, n, kind, b, sizeof b) ? strtod(b, NULL) : -1;
+}
+
+/* The query's number of this key (added if new): its index, or -1. */
+static int add_qnum(rr_state *s, uint64_t key) {
+  if (!key) return -1;
   for (int i = 0; i < s->nqnum; i++)
-    if (s->qnum[i] == key) return;
-  s->qnum[s->nqnum++] = key;
+    if (s->qnum[i] == key) return i;
+  if (s->nqnum >= RR_MAXNUM) return -1;
+  s->qnumu[s->nqnum] = 0;
+  s->qnum[s->nqnum] = key;
+  return s->nqnum++;
 }
 
 /* The kind of one normalized query token (the expression holds no kinds). */
@@ -229,6 +285,8 @@ static int is_term(const kh__query *q, const char *w, size_t n) {
 ** tokens ("" for a quote), a * after a prefix, parentheses and operators. */
 static int parse_phrases(rr_state *s, const kh__query *q) {
   char *p = s->fts;
+  int prev = -1;     /* the query's number just before (its index in qnum), for a unit after it */
+  double prevv = -1; /* its value */
   while (*p) {
     if (*p != '"') {
       p++;
@@ -252,9 +310,16 @@ static int parse_phrases(rr_state *s, const kh__query *q) {
       char *e = t;
       while (e < end && *e != ' ') e++;
       if (e > t && s->nqt < RR_MAXQT) {
-        if (!ph->ntok) ph->positive = is_term(q, t, (size_t)(e - t));
-        add_qtok(s, t, (size_t)(e - t));
-        if (ph->positive) add_qnum(s, num_key(t, (size_t)(e - t), qtok_kind(t, (size_t)(e - t))));
+        size_t tn = (size_t)(e - t);
+        int kind = qtok_kind(t, tn);
+        if (!ph->ntok) ph->positive = is_term(q, t, tn);
+        add_qtok(s, t, tn);
+        if (ph->positive) {
+          double u = unit_value(t, tn, kind);
+          if (u > 0 && prev >= 0 && prevv >= 0 && !s->qnumu[prev]) s->qnumu[prev] = unit_key(prevv * u);
+          prev = add_qnum(s, num_key(t, tn, kind));
+          prevv = prev >= 0 ? num_value(t, tn, kind) : -1;
+        }
         ph->ntok++;
         ph->text = t;
         ph->len = (size_t)(e - t);
@@ -329,12 +394,58 @@ int kh__rerank_register(fts5_api *api) {
 
 /* ---- one candidate's tokens ---- */
 
+static int want_num(const kh__rr_params *p) { return p->w[KH__RR_FNUM] != 0 || p->dump; }
+static int want_numu(const kh__rr_params *p) { return p->w[KH__RR_FNUMU] != 0 || p->dump; }
+
+/* Marks the query's numbers a token stands for (and, after a number, the
+** value of a unit word); 1 once all the wanted features are complete. */
+static int num_match(rr_state *s, const kh_token *t) {
+  int coloc = (t->flags & KH_TOKF_COLOC) != 0; /* another form at the same place: no "before" */
+  if (t->kind != KH_TOK_NUMBER && t->kind != KH_TOK_WORD) {
+    if (!coloc) s->prevnum = -1;
+    return 0;
+  }
+  char b[KH_MAX_TOKEN + 1];
+  size_t k = num_text(t->norm, t->norm_len, t->kind, b, sizeof b);
+  if (k) {
+    uint64_t key = fnv(b, k) | 1;
+    for (int i = 0; i < s->nqnum; i++)
+      if (s->qnum[i] == key) {
+        if (!s->numfound[i]) s->numfound[i] = 1, s->nnumfound++;
+        if (!s->numufound[i]) s->numufound[i] = 1, s->nnumufound++;
+      }
+    if (!coloc) s->prevnum = strtod(b, NULL);
+  } else if (!coloc) {
+    double u = s->prevnum >= 0 ? unit_value(t->norm, t->norm_len, t->kind) : 0;
+    if (u > 0) {
+      uint64_t key = unit_key(s->prevnum * u);
+      for (int i = 0; i < s->nqnum; i++)
+        if (s->qnumu[i] == key && !s->numufound[i]) s->numufound[i] = 1, s->nnumufound++;
+    }
+    s->prevnum = -1;
+  }
+  return (!want_num(s->par) || s->nnumfound == s->nqnum) && (!want_numu(s->par) || s->nnumufound == s->nqnum);
+}
+
+static int num_done(const rr_state *s) {
+  return (!want_num(s->par) || s->nnumfound == s->nqnum) && (!want_numu(s->par) || s->nnumufound == s->nqnum);
+}
+
+static int num_cb(void *ctx, const kh_token *t) { return num_match(ctx, t); }
+
+
 static int dtok_cb(void *ctx, const kh_token *t) {
   rr_state *s = ctx;
   if (!(t->flags & KH_TOKF_COLOC) || !s->npos) {
-    if (s->npos >= s->limit) return 1; /* enough of this column */
+    if (s->npos >= s->limit) { /* enough of this column; the number scan goes on from its word */
+      size_t off = t->start;
+      while (off > 0 && s->coltext[off - 1] != ' ' && s->coltext[off - 1] != '\n') off--;
+      s->stop_off = off;
+      return 1;
+    }
     s->pos = s->npos++;
   }
+  if (s->numscan && !num_done(s)) num_match(s, t); /* the query's numbers, while reading */
   if (s->nd == s->dcap) {
     size_t cap = s->dcap ? s->dcap * 2 : 256;
     rr_dtok *v = kh__realloc(s->d, cap * sizeof *v);
@@ -363,6 +474,9 @@ static int read_col(rr_state *s, const char *text, size_t len, int col, int limi
   s->pos = s->npos = 0;
   s->dlen[col] = 0;
   s->limit = limit;
+  s->coltext = text;
+  s->stop_off = len; /* all read */
+  s->prevnum = -1;
   if (!text || !len) return 0;
   int rc = kh_tokenize(text, len, 0, dtok_cb, s);
   s->dlen[col] = s->npos;
@@ -412,7 +526,9 @@ static int variant(const uint32_t *a, size_t na, const uint32_t *b, size_t nb) {
     na = nb, nb = tn;
   }
   if (na >= 3 && nb >= na + 2) {
-    if (!memcmp(a, b, na * sizeof *a) || !memcmp(a, b + (nb - na), na * sizeof *a)) return 1;
+    if ((a[0] == b[0] && !memcmp(a, b, na * sizeof *a)) ||
+        (a[na - 1] == b[nb - 1] && !memcmp(a, b + (nb - na), na * sizeof *a)))
+      return 1;
   }
   if (na < 4 || nb - na > 1) return 0;
   size_t i = 0;
@@ -505,12 +621,30 @@ static void query_grams(rr_state *s) {
   s->nqgram = grams(s, n, s->qgram);
 }
 
-/* Shared trigrams of the query and the candidate's title -> f. */
+/* Shared trigrams of the query and the candidate's title -> f.  The Dice
+** share needs the title's distinct trigrams (a sort); the query share only
+** looks each title trigram up in the query's sorted ones. */
 static void title_grams(rr_state *s, double *f) {
   if (!s->nqgram) return;
   size_t n = 0;
   for (size_t k = 0; k < s->nd && s->d[k].col == 0; k++)
     if (!s->d[k].coloc && n < RR_MAXGRAM + 2) n = add_letters(s, n, s->norms.data + s->d[k].off, s->d[k].len);
+  if (!s->par->dump && !s->par->w[KH__RR_FGRAMD]) {
+    size_t both = 0;
+    memset(s->qseen, 0, s->nqgram);
+    for (size_t i = 0; i + 2 < n && i < RR_MAXGRAM; i++) {
+      uint64_t g = ((uint64_t)s->cps[i] << 42) ^ ((uint64_t)s->cps[i + 1] << 21) ^ s->cps[i + 2];
+      size_t lo = 0, hi = s->nqgram;
+      while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->qgram[mid] < g) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < s->nqgram && s->qgram[lo] == g && !s->qseen[lo]) s->qseen[lo] = 1, both++;
+    }
+    f[KH__RR_FGRAMQ] = (double)both / (double)s->nqgram;
+    return;
+  }
   size_t nt = grams(s, n, s->tgram), both = 0;
   for (size_t i = 0, j = 0; i < s->nqgram && j < nt;) {
     if (s->qgram[i] == s->tgram[j]) both++, i++, j++;
@@ -521,11 +655,35 @@ static void title_grams(rr_state *s, double *f) {
   f[KH__RR_FGRAMD] = 2.0 * (double)both / (double)(s->nqgram + nt);
 }
 
+/* The code points of the candidate's words of 6+ bytes (the ones the
+** spelling-variant check compares), each decoded once. */
+static int decode_words(rr_state *s) {
+  s->ncpbuf = 0;
+  for (size_t k = 0; k < s->nd; k++) {
+    rr_dtok *d = &s->d[k];
+    d->cpo = d->ncp = 0;
+    if (d->kind != KH_TOK_WORD || d->len < 6) continue;
+    if (s->cpcap - s->ncpbuf < RR_MAXCP) {
+      size_t cap = s->cpcap ? s->cpcap * 2 : 4096;
+      uint32_t *v = kh__realloc(s->cpbuf, cap * sizeof *v);
+      if (!v) return KH_ENOMEM;
+      s->cpbuf = v;
+      s->cpcap = cap;
+    }
+    d->cpo = (uint32_t)s->ncpbuf;
+    d->ncp = (uint32_t)utf8_cps(s->norms.data + d->off, d->len, s->cpbuf + s->ncpbuf, RR_MAXCP);
+    s->ncpbuf += d->ncp;
+  }
+  s->cps_done = 1;
+  return 0;
+}
+
 /* The features of one candidate from its tokens in s->d (KH__RR_F*). */
 static int doc_features(rr_state *s, double bm25, double *f) {
   const kh__rr_params *p = s->par;
   s->ninst = 0;
   s->skel_done = 0;
+  s->cps_done = 0;
   memset(s->found, 0, sizeof s->found);
   memset(s->first, 0, sizeof s->first);
   memset(s->tft, 0, sizeof s->tft);
@@ -576,6 +734,7 @@ static int doc_features(rr_state *s, double bm25, double *f) {
   f[KH__RR_FLEN] = log1p((double)s->body_bytes);
   title_grams(s, f);
   if (s->nqnum) f[KH__RR_FNUM] = (double)s->nnumfound / s->nqnum;
+  if (s->nqnum) f[KH__RR_FNUMU] = (double)s->nnumufound / s->nqnum;
 
   /* the share of the title's words (not stopwords) that are query words */
   int tw = 0, tm = 0, lastpos = -1;
@@ -607,15 +766,15 @@ static int doc_features(rr_state *s, double bm25, double *f) {
     if (s->found[i] || !ph->positive || !ph->text || ph->prefix || ph->idf <= 1e-6 ||
         kh_is_stopword(ph->text, ph->len))
       continue;
-    uint32_t a[RR_MAXCP], b[RR_MAXCP];
+    uint32_t a[RR_MAXCP];
     size_t na = utf8_cps(ph->text, ph->len, a, RR_MAXCP);
     if (na < 3) continue;
+    if (!s->cps_done && (rc = decode_words(s))) return rc; /* the candidate's words, once */
     int hit = 0;
     for (size_t k = 0; k < s->nd && !hit; k++) {
       const rr_dtok *d = &s->d[k];
       if (d->kind != KH_TOK_WORD || d->len < 6) continue;
-      size_t nb = utf8_cps(s->norms.data + d->off, d->len, b, RR_MAXCP);
-      hit = variant(a, na, b, nb);
+      hit = variant(a, na, s->cpbuf + d->cpo, d->ncp);
     }
     if (hit) f[KH__RR_FFUZZY] += ph->idf;
     if (!ph->skel || (!p->w[KH__RR_FSKEL] && !p->w[KH__RR_FSKELT] && !p->dump)) continue;
@@ -725,29 +884,22 @@ int kh__rerank_wanted(const kh__query *q) {
   return words >= 2 && g_params.depth > 0 && any_weight(&g_params);
 }
 
-/* Marks the query's numbers a token stands for; stops once all are found. */
-static int num_cb(void *ctx, const kh_token *t) {
-  rr_state *s = ctx;
-  if (t->kind != KH_TOK_NUMBER && t->kind != KH_TOK_WORD) return 0;
-  uint64_t key = num_key(t->norm, t->norm_len, t->kind);
-  for (int i = 0; key && i < s->nqnum; i++)
-    if (s->qnum[i] == key && !s->numfound[i]) s->numfound[i] = 1, s->nnumfound++;
-  return s->nnumfound == s->nqnum;
-}
-
 /* The query's numbers in the title or anywhere in the body (the whole body:
 ** a report's figures are often past its lead). */
 static int find_numbers(rr_state *s, const char *text, size_t len) {
-  if (!s->nqnum || !text || !len || s->nnumfound == s->nqnum) return 0;
+  if (!s->nqnum || !text || !len) return 0;
+  if (num_done(s)) return 0;
   int rc = kh_tokenize(text, len, 0, num_cb, s);
   return rc == 1 ? 0 : rc;
 }
 
 /* Fill s->d with the title and the lead of the body of one article, and
-** find the query's numbers in it (s->nnumfound). */
+** find the query's numbers in its title and whole body (s->nnumfound): while
+** reading, then in the rest of each column. */
 static int read_doc(rr_state *s, sqlite3_stmt *art, int64_t rowid) {
-  s->nnumfound = 0;
+  s->nnumfound = s->nnumufound = 0;
   memset(s->numfound, 0, sizeof s->numfound);
+  memset(s->numufound, 0, sizeof s->numufound);
   s->nd = 0;
   s->norms.len = 0;
   s->body_bytes = 0;
@@ -756,15 +908,16 @@ static int read_doc(rr_state *s, sqlite3_stmt *art, int64_t rowid) {
   int src = sqlite3_step(art);
   if (src == SQLITE_DONE) return 0;
   if (src != SQLITE_ROW) return KH_EDB;
-  int rc = read_col(s, (const char *)sqlite3_column_text(art, 0), (size_t)sqlite3_column_bytes(art, 0), 0,
-                    RR_MAXTITLE);
-  s->body_bytes = (size_t)sqlite3_column_bytes(art, 1);
-  if (!rc)
-    rc = read_col(s, (const char *)sqlite3_column_text(art, 1), (size_t)sqlite3_column_bytes(art, 1), 1,
-                  s->par->lead > 0 ? s->par->lead : 1 << 30);
-  if (!rc && s->par->w[KH__RR_FNUM] == 0 && !s->par->dump) return 0;
-  if (!rc) rc = find_numbers(s, (const char *)sqlite3_column_text(art, 0), (size_t)sqlite3_column_bytes(art, 0));
-  if (!rc) rc = find_numbers(s, (const char *)sqlite3_column_text(art, 1), (size_t)sqlite3_column_bytes(art, 1));
+  s->numscan = s->nqnum && (want_num(s->par) || want_numu(s->par));
+  int rc = 0;
+  for (int col = 0; col < 2 && !rc; col++) {
+    const char *text = (const char *)sqlite3_column_text(art, col);
+    size_t len = (size_t)sqlite3_column_bytes(art, col);
+    if (col) s->body_bytes = len;
+    rc = read_col(s, text, len, col, col ? (s->par->lead > 0 ? s->par->lead : 1 << 30) : RR_MAXTITLE);
+    /* the numbers past what was read (a report's figures are often past its lead) */
+    if (!rc && s->numscan && s->stop_off < len) rc = find_numbers(s, text + s->stop_off, len - s->stop_off);
+  }
   return rc < 0 ? rc : rc ? KH_ENOMEM : 0;
 }
 
@@ -836,6 +989,7 @@ int kh__rerank(kh_db *db, const kh__query *q, kh__cand *c, size_t n) {
   kh_free(s->fts);
   kh_free(s->d);
   kh_free(s->inst);
+  kh_free(s->cpbuf);
   kh__buf_free(&s->norms);
   kh_free(s);
   return rc;

@@ -308,6 +308,7 @@ enum {
   KH__RR_FGRAMQ, /* share of the query's letter trigrams found in the title */
   KH__RR_FGRAMD, /* Dice of the query's and the title's letter trigram sets */
   KH__RR_FNUM,   /* share of the query's numbers found in the title or anywhere in the body */
+  KH__RR_FNUMU,  /* the same, a number before a unit word also as its value (5 ملین = 50 لاکھ) */
   KH__RR_NF
 };
 
