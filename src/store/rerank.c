@@ -28,13 +28,16 @@
 **                + w_tfrac * the share of the title's words that are query words
 **                + w_num   * the share of the query's numbers (digits, or a
 **                            number word: آٹھ = 8) found in the title or
-**                            anywhere in the body
+**                            anywhere in the body; the shipped one (FNUMU)
+**                            also matches a number before a unit word by
+**                            its value (5 ملین = 50 لاکھ)
 **
 ** The first five weights were set by hand (earlier sessions: w_prox, w_lead
 ** and w_fuzzy chosen on the even COUNTER pairs, w_skel 1 by definition) and
 ** are kept fixed; the trainer learns w_gram, w_len, w_tfrac and w_num on
 ** top of them by coordinate ascent on MRR@10, the title weights capped at 5,
-** 5-fold cross-validated on COUNTER.  The other features
+** 5-fold cross-validated on COUNTER (which number share, by inner CV in
+** each fold).  The other features
 ** (coverage shares, title BM25, first sentence, in-order pairs, values
 ** relative to the best candidate, ...) are computed and dumped for the
 ** trainer; they came out at weight 0.
