@@ -287,7 +287,10 @@ static inline void nd_score_unit(const kh_analyzer *a, const nd_unit *u, unsigne
     if (hit) c->tp[m->type]++;
     else {
       c->fp[m->type]++;
-      if (errors) nd_show(errors, "FP", u, m->start, m->end, m->type);
+      if (errors) {
+        static const char *const src[] = {"", "FPg", "FPt", "FPv", "FPr", "FPc", "FPp"};
+        nd_show(errors, m->source < 7 ? src[m->source] : "FP", u, m->start, m->end, m->type);
+      }
     }
   }
   for (size_t s = 0; s < u->nspans; s++)
