@@ -22,6 +22,9 @@ int cli_error(const char *fmt, ...)
 int cli_wants_help(int argc, char **argv);
 /* Write s[0..n) to stdout as a JSON string literal. */
 void cli_json_str(FILE *f, const char *s, size_t n);
+/* Write "K":V to stdout, V a JSON string or null when NULL, after a comma
+** when COMMA (every member of an object but its first). */
+void cli_json_kv(const char *k, const char *v, int comma);
 /* Database path: --db PATH in argv (removed from argv), else $KHABAR_DB,
 ** else ./khabar.db. */
 const char *cli_db_path(int *argc, char **argv);

@@ -228,13 +228,6 @@ static int open_who(const qopts *o, const char *cmd, const char *who, kh_db **db
   return 0;
 }
 
-static void json_kv(const char *k, const char *v, int comma) {
-  if (comma) putchar(',');
-  printf("\"%s\":", k);
-  if (v) cli_json_str(stdout, v, strlen(v));
-  else fputs("null", stdout);
-}
-
 static int print_entity(void *ctx, const kh_entity_row *e) {
   (void)ctx;
   printf("%-6lld %-4s %-32s %-28s %s\n", (long long)e->mentions, kh_ent_type_name(e->type), e->name, e->urdu,
@@ -245,11 +238,11 @@ static int print_entity(void *ctx, const kh_entity_row *e) {
 static int print_entity_json(void *ctx, const kh_entity_row *e) {
   (void)ctx;
   putchar('{');
-  json_kv("id", e->id, 0);
-  json_kv("name", e->name, 1);
-  json_kv("urdu", e->urdu, 1);
-  json_kv("type", kh_ent_type_name(e->type), 1);
-  json_kv("country", e->country, 1);
+  cli_json_kv("id", e->id, 0);
+  cli_json_kv("name", e->name, 1);
+  cli_json_kv("urdu", e->urdu, 1);
+  cli_json_kv("type", kh_ent_type_name(e->type), 1);
+  cli_json_kv("country", e->country, 1);
   printf(",\"known\":%s,\"mentions\":%lld,\"articles\":%lld,\"variants\":[", e->known ? "true" : "false",
          (long long)e->mentions, (long long)e->articles);
   /* split " | " */
@@ -342,15 +335,15 @@ static int print_quote(void *ctx, const kh_quote_row *q) {
   const qopts *o = ctx;
   if (o->json) {
     putchar('{');
-    json_kv("speaker", q->speaker, 0);
-    json_kv("speaker_id", q->speaker_id, 1);
-    json_kv("speaker_urdu", q->speaker_urdu, 1);
-    json_kv("speaker_text", q->speaker_text, 1);
-    json_kv("verb", q->verb, 1);
+    cli_json_kv("speaker", q->speaker, 0);
+    cli_json_kv("speaker_id", q->speaker_id, 1);
+    cli_json_kv("speaker_urdu", q->speaker_urdu, 1);
+    cli_json_kv("speaker_text", q->speaker_text, 1);
+    cli_json_kv("verb", q->verb, 1);
     printf(",\"direct\":%s", q->direct ? "true" : "false");
-    json_kv("text", q->text, 1);
-    json_kv("article", q->article, 1);
-    json_kv("published", q->published, 1);
+    cli_json_kv("text", q->text, 1);
+    cli_json_kv("article", q->article, 1);
+    cli_json_kv("published", q->published, 1);
     printf(",\"field\":\"%s\",\"start\":%u,\"end\":%u}\n", q->field ? "body" : "title", q->start, q->end);
     return 0;
   }
@@ -400,17 +393,17 @@ static int print_event(void *ctx, const kh_event_row *e) {
   const qopts *o = ctx;
   if (o->json) {
     putchar('{');
-    json_kv("type", e->type, 0);
-    json_kv("cameo", e->cameo, 1);
-    json_kv("trigger", e->trigger, 1);
+    cli_json_kv("type", e->type, 0);
+    cli_json_kv("cameo", e->cameo, 1);
+    cli_json_kv("trigger", e->trigger, 1);
     json_list("actors", e->actors);
     json_list("actor_ids", e->actor_ids);
-    json_kv("place", e->place, 1);
-    json_kv("date", e->date, 1);
-    json_kv("when", e->when, 1);
-    json_kv("article", e->article, 1);
-    json_kv("published", e->published, 1);
-    json_kv("sentence", e->sentence, 1);
+    cli_json_kv("place", e->place, 1);
+    cli_json_kv("date", e->date, 1);
+    cli_json_kv("when", e->when, 1);
+    cli_json_kv("article", e->article, 1);
+    cli_json_kv("published", e->published, 1);
+    cli_json_kv("sentence", e->sentence, 1);
     fputs("}\n", stdout);
     return 0;
   }
@@ -479,13 +472,13 @@ static int filter_hit(void *ctx, const kh_hit *h) {
   e->n++;
   if (e->json) {
     putchar('{');
-    json_kv("id", h->id, 0);
+    cli_json_kv("id", h->id, 0);
     printf(",\"score\":%.4f", h->score);
-    json_kv("title", h->title, 1);
-    json_kv("source", h->source, 1);
-    json_kv("published", h->published, 1);
-    json_kv("url", h->url, 1);
-    json_kv("snippet", h->snippet, 1);
+    cli_json_kv("title", h->title, 1);
+    cli_json_kv("source", h->source, 1);
+    cli_json_kv("published", h->published, 1);
+    cli_json_kv("url", h->url, 1);
+    cli_json_kv("snippet", h->snippet, 1);
     fputs("}\n", stdout);
   } else {
     printf("%d. %s\n   %s", e->n, h->title, h->id);
@@ -501,9 +494,9 @@ static int filter_hit(void *ctx, const kh_hit *h) {
 static int print_ref_json(void *ctx, const kh_article_ref *r) {
   (void)ctx;
   putchar('{');
-  json_kv("id", r->id, 0);
-  json_kv("title", r->title, 1);
-  json_kv("published", r->published, 1);
+  cli_json_kv("id", r->id, 0);
+  cli_json_kv("title", r->title, 1);
+  cli_json_kv("published", r->published, 1);
   printf(",\"mentions\":%lld", (long long)r->mentions);
   if (r->story >= 0) printf(",\"story\":%lld", (long long)r->story);
   fputs("}\n", stdout);

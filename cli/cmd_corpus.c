@@ -15,11 +15,6 @@
 
 static const char *nz(const char *s) { return s ? s : ""; }
 
-static void json_or_null(const char *s) {
-  if (s) cli_json_str(stdout, s, strlen(s));
-  else fputs("null", stdout);
-}
-
 static int open_db(int *argc, char **argv, kh_db **db) {
   const char *path = cli_db_path(argc, argv);
   int rc = kh_db_open(path, db);
@@ -64,14 +59,11 @@ static int print_hit(void *ctx, const kh_reuse_hit *h) {
   const kh_reuse *r = h->r;
   o->n++;
   if (o->json) {
-    fputs("{\"id\":", stdout);
-    json_or_null(h->id);
-    fputs(",\"source\":", stdout);
-    json_or_null(h->source);
-    fputs(",\"published\":", stdout);
-    json_or_null(h->published);
-    fputs(",\"title\":", stdout);
-    json_or_null(h->title);
+    putchar('{');
+    cli_json_kv("id", h->id, 0);
+    cli_json_kv("source", h->source, 1);
+    cli_json_kv("published", h->published, 1);
+    cli_json_kv("title", h->title, 1);
     fputs(",", stdout);
     print_scores(r);
     print_passages(r);
@@ -111,10 +103,9 @@ static int reuse_pairs(kh_db *db, const char *file) {
       bad++;
       continue;
     }
-    fputs("{\"a\":", stdout);
-    cli_json_str(stdout, line, strlen(line));
-    fputs(",\"b\":", stdout);
-    cli_json_str(stdout, tab + 1, strlen(tab + 1));
+    putchar('{');
+    cli_json_kv("a", line, 0);
+    cli_json_kv("b", tab + 1, 1);
     fputs(",", stdout);
     print_scores(&r);
     print_passages(&r);
@@ -211,15 +202,12 @@ typedef struct story_out {
 static int print_story(void *ctx, const kh_story *s) {
   story_out *o = ctx;
   if (o->json) {
-    printf("{\"id\":%lld,\"size\":%lld,\"thread\":%lld,\"label\":", (long long)s->id, (long long)s->size,
+    printf("{\"id\":%lld,\"size\":%lld,\"thread\":%lld", (long long)s->id, (long long)s->size,
            (long long)s->thread);
-    json_or_null(s->label);
-    fputs(",\"label_id\":", stdout);
-    json_or_null(s->label_id);
-    fputs(",\"first\":", stdout);
-    json_or_null(s->first);
-    fputs(",\"last\":", stdout);
-    json_or_null(s->last);
+    cli_json_kv("label", s->label, 1);
+    cli_json_kv("label_id", s->label_id, 1);
+    cli_json_kv("first", s->first, 1);
+    cli_json_kv("last", s->last, 1);
     fputs(",\"sources\":[", stdout);
     const char *p = s->sources;
     int k = 0;
@@ -231,10 +219,7 @@ static int print_story(void *ctx, const kh_story *s) {
       p = q ? q + 1 : p + n;
     }
     fputs("]", stdout);
-    if (s->summary) {
-      fputs(",\"summary\":", stdout);
-      json_or_null(s->summary);
-    }
+    if (s->summary) cli_json_kv("summary", s->summary, 1);
     fputs("}\n", stdout);
   } else {
     printf("story %lld  %lld article(s)  thread %lld  [%s]  %s .. %s\n  %s\n", (long long)s->id,
@@ -248,14 +233,12 @@ static int print_story(void *ctx, const kh_story *s) {
 static int print_member(void *ctx, const kh_hit *h) {
   story_out *o = ctx;
   if (o->json) {
-    fputs("{\"member\":", stdout);
-    json_or_null(h->id);
-    printf(",\"similarity\":%.3f,\"source\":", h->score);
-    json_or_null(h->source);
-    fputs(",\"published\":", stdout);
-    json_or_null(h->published);
-    fputs(",\"title\":", stdout);
-    json_or_null(h->title);
+    putchar('{');
+    cli_json_kv("member", h->id, 0);
+    printf(",\"similarity\":%.3f", h->score);
+    cli_json_kv("source", h->source, 1);
+    cli_json_kv("published", h->published, 1);
+    cli_json_kv("title", h->title, 1);
     fputs("}\n", stdout);
   } else {
     printf("    %-16s %-10s %s\n", nz(h->id), nz(h->source), nz(h->title));

@@ -101,6 +101,13 @@ void cli_json_str(FILE *f, const char *s, size_t n) {
   fputc('"', f);
 }
 
+void cli_json_kv(const char *k, const char *v, int comma) {
+  if (comma) putchar(',');
+  printf("\"%s\":", k);
+  if (v) cli_json_str(stdout, v, strlen(v));
+  else fputs("null", stdout);
+}
+
 const char *cli_db_path(int *argc, char **argv) {
   const char *path = NULL;
   for (int i = 1; i < *argc; i++) {
