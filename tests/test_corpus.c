@@ -1022,3 +1022,49 @@ TEST(corpus_cli_ingest_window) {
   json_decref(o);
   return 0;
 }
+
+/* The examples of the README's run command: the same-day reports of one event
+** by awaz-news and shaam-times share a few sentences and become one story; the
+** next day's sahil-digital report is a story of its own.  `stories --json`
+** prints one object a line with the fields a reader of the API expects. */
+TEST(corpus_cli_examples_stories) {
+  const char *bin = getenv("KHABAR_BIN");
+  if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
+  char db[2048], cmd[8192], out[16384];
+  snprintf(db, sizeof db, "%s/examples.db", test_tmpdir());
+  snprintf(cmd, sizeof cmd, "%s ingest -q --db %s %s/examples/articles.jsonl 2>&1", bin, db, KH_SOURCE_DIR);
+  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  snprintf(cmd, sizeof cmd, "%s stories --json --db %s", bin, db);
+  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  int lines = 0;
+  for (char *l = out; *l; lines++) {
+    char *nl = strchr(l, '\n');
+    ASSERT(nl != NULL);
+    json_error_t err;
+    json_t *o = json_loadb(l, (size_t)(nl - l), 0, &err);
+    ASSERT(o != NULL);
+    ASSERT(json_integer_value(json_object_get(o, "size")) == 2);
+    ASSERT(json_is_string(json_object_get(o, "label")) && json_is_string(json_object_get(o, "first")));
+    ASSERT_INT_EQ((int)json_array_size(json_object_get(o, "sources")), 2);
+    json_decref(o);
+    l = nl + 1;
+  }
+  ASSERT(lines >= 4);
+  kh_db *d;
+  ASSERT_INT_EQ(kh_db_open(db, &d), 0);
+  static const char *pairs[][3] = {
+      {"awaz-2024-1028-09", "shaam-2024-1028-05", "sahil-2024-1029-06"},   /* polio */
+      {"awaz-2024-1101-02", "shaam-2024-1101-01", "sahil-2024-1101-08"},   /* petrol */
+      {"awaz-2024-1105-06", "shaam-2024-1105-09", "sahil-2024-1106-01"},   /* stocks */
+  };
+  for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+    int64_t a = kh_story_of(d, pairs[i][0]), b = kh_story_of(d, pairs[i][1]), c = kh_story_of(d, pairs[i][2]);
+    ASSERT(a > 0 && c > 0);
+    ASSERT(a == b);
+    ASSERT(a != c);
+  }
+  int64_t t1 = kh_story_of(d, "awaz-2024-1015-12"), t2 = kh_story_of(d, "shaam-2024-1015-03");
+  ASSERT(t1 > 0 && t1 == t2); /* the Test match */
+  kh_db_close(d);
+  return 0;
+}
