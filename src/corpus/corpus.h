@@ -170,6 +170,7 @@ int kh__corpus_lookup(kh_db *db, int64_t rowid, size_t *ncand, size_t *nepochs);
 #define KH_STORY_JOIN 0.35          /* similarity to a story to join it */
 #define KH_STORY_TITLE_WEIGHT 6.0   /* a title word counts as this many body words */
 #define KH_STORY_IDF_POWER 2.0      /* term weight (1 + log tf) * idf^p */
+#define KH_STORY_IDF_MIN_DOCS 100   /* the IDF counts at least this many articles (a new database) */
 #define KH_STORY_THREAD 0.15        /* ... to link a new story into that story's thread */
 #define KH_STORY_ENTITY_WEIGHT (-1) /* share of the similarity from shared entities (<0: none) */
 #define KH_STORY_WINDOW_DAYS 3      /* a story takes articles within this many days of its span */

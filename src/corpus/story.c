@@ -727,7 +727,14 @@ static int weigh(kh__stories *s, kh_db *db, kh__tv *v, size_t n, kh__story_chang
     if (rc) return rc;
     dfent *d = &s->df[k];
     double df = (double)d->df + d->delta;
-    double idf = log((s->ndocs + 1.0) / (df + 1.0)) + 1.0;
+    /* In a new database the first articles would weigh every word they
+    ** do not share with the few before them up to 2.9 times (idf^2 with
+    ** 1 article stored) the words they share, so two reports of one event
+    ** among the first dozen articles never reach the join threshold: the
+    ** IDF counts at least KH_STORY_IDF_MIN_DOCS articles (no change
+    ** beyond them). */
+    double nd = s->ndocs < KH_STORY_IDF_MIN_DOCS ? (double)KH_STORY_IDF_MIN_DOCS : (double)s->ndocs;
+    double idf = log((nd + 1.0) / (df + 1.0)) + 1.0;
     /* idf^2 (idf_power): the words shared by the articles of one story are
     ** rarer than the words shared by two stories of a kind (a match, a
     ** price report), so rare words should count for more than plain
