@@ -31,6 +31,10 @@
 **   LAT_BUILD_ONLY=1 ...         build the databases, run no queries (with LAT_KEEP: for a later run)
 **   LAT_FWD_BUDGET=n ...         forward rows the lists' candidates of a query of 2+ words may
 **                                read (champ.c kh__champ_fwd_budget; < 0: all)
+**   LAT_TIER_EXPECT=x ...       the tiers are tried when their AND can be expected to hold x·k
+**                                articles (tiers.c kh__tier_min_expect, default 2)
+**   LAT_TIER_PEND=n ...          articles of the tiers' OR a query may check one by one
+**   LAT_TIER_WORK=n ...          the words' dfs must sum to n for the tiers (default 100000)
 **   LAT_WORDS=23 ...             only the rows of 2 and 3 words (the same queries as in a full run)
 **   LAT_SLOW=n ...               after each row, its n slowest khabar queries (process CPU): the
 **                                words (and their df in u61's index), how the query ended, the
@@ -169,8 +173,15 @@ extern long kh__topk_stat[2]; /* rows the pruned scans visited, rows scored exac
 extern long kh__champ_fwd_read; /* forward rows the lists' candidates read (champ.c) */
 extern long kh__champ_fwd_budget; /* ... that a query of several words may read (< 0: all) */
 /* how the queries given to the impact tiers ended (tiers.c) */
-enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_NSTAT };
+enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_LOW, KH__TIER_OVER, KH__TIER_MISS,
+       KH__TIER_NSTAT };
 extern long kh__tier_stat[KH__TIER_NSTAT];
+extern double kh__tier_min_expect; /* the tiers' AND must be expected to hold this many x k (tiers.c) */
+extern long kh__tier_pend; /* articles of the tiers' OR checked one by one, at most (tiers.c) */
+extern double kh__tier_min_work;
+/* kh_search's process CPU s by phase: top k, re-ranking, page delivery (search.c) */
+enum { KH__SEARCH_TOPK, KH__SEARCH_RERANK, KH__SEARCH_DELIVER, KH__SEARCH_NPHASE };
+extern double kh__search_cpu[KH__SEARCH_NPHASE]; /* the words' dfs must sum to this for the tiers (tiers.c) */
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -211,6 +222,9 @@ int main(int argc, char **argv) {
          "cpu p50", "cpu p99", "cpu mean", "hits");
   const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
   if (getenv("LAT_FWD_BUDGET")) kh__champ_fwd_budget = atol(getenv("LAT_FWD_BUDGET"));
+  if (getenv("LAT_TIER_EXPECT")) kh__tier_min_expect = atof(getenv("LAT_TIER_EXPECT"));
+  if (getenv("LAT_TIER_PEND")) kh__tier_pend = atol(getenv("LAT_TIER_PEND"));
+  if (getenv("LAT_TIER_WORK")) kh__tier_min_work = atof(getenv("LAT_TIER_WORK"));
   int keep = getenv("LAT_KEEP") != NULL;
   char kpath[512], upath[512];
   char *body = malloc(1 << 16), title[200], id[32];
@@ -325,6 +339,7 @@ int main(int argc, char **argv) {
       static double tk[NQ], tx[NQ], tu[NQ], qk[NQ], qx[NQ], qu[NQ]; /* wall, cpu ms */
       static qrec rec[NQ];
       double hk = 0, hx = 0, hu = 0, ck = 0, cx = 0, cu = 0, ov = 0, ndcg = 0;
+      double phase[2][KH__SEARCH_NPHASE] = {{0}}; /* khabar, khabar-fts: CPU s by phase */
       int nref = 0;
       long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT], fw0 = kh__champ_fwd_read;
       memcpy(st0, kh__champ_stat, sizeof st0);
@@ -356,8 +371,11 @@ int main(int argc, char **argv) {
           memcpy(a0, kh__champ_stat, sizeof a0);
           memcpy(b0, kh__tier_stat, sizeof b0);
           memcpy(r0, kh__topk_stat, sizeof r0);
+          double ph0[KH__SEARCH_NPHASE];
+          memcpy(ph0, kh__search_cpu, sizeof ph0);
           double s = wall(), c0 = cpu();
           kh_search(db, q, &o, keep_hit, fts ? &ref : &got);
+          for (int j = 0; j < KH__SEARCH_NPHASE; j++) phase[fts][j] += kh__search_cpu[j] - ph0[j];
           double w = (wall() - s) * 1000, c = (cpu() - c0) * 1000;
           unsetenv("KHABAR_NO_CHAMP");
           if (fts) tx[i] = w, qx[i] = c, cx += c;
@@ -418,13 +436,19 @@ int main(int argc, char **argv) {
              n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100], mk / NQ, qk[NQ / 2], qk[NQ * 99 / 100], ck / NQ, hk / NQ,
              nref ? ov / nref : 1, nref ? ndcg / nref : 1, d[KH__CHAMP_EXACT] - d[KH__CHAMP_SCAN], d[KH__CHAMP_SCAN],
              kh__topk_stat[0] - sc0[0], kh__topk_stat[1] - sc0[1], d[KH__CHAMP_UNCERT], d[KH__CHAMP_SHORT], kh__champ_fwd_read - fw0);
+      printf("%9s %6s %-10s CPU ms a query by phase (top k / re-ranking / page): khabar %.2f / %.2f / %.2f,"
+             " khabar-fts %.2f / %.2f / %.2f\n",
+             "", "", "", phase[0][0] * 1e3 / NQ, phase[0][1] * 1e3 / NQ, phase[0][2] * 1e3 / NQ, phase[1][0] * 1e3 / NQ,
+             phase[1][1] * 1e3 / NQ, phase[1][2] * 1e3 / NQ);
       long t[KH__TIER_NSTAT];
       for (int j = 0; j < KH__TIER_NSTAT; j++) t[j] = kh__tier_stat[j] - ti0[j];
       if (t[KH__TIER_TRIED])
         printf("%9s %6s %-10s of the scans, %ld went to the impact tiers: %ld settled by the tiers' AND, %ld by their OR"
-               " (%ld articles checked from their forward rows), %ld by the full pass\n",
+               " (%ld articles checked from their forward rows), %ld by the full pass (k-th score too low %ld,"
+               " too many to check %ld, a forward row missing or unconfirmed %ld)\n",
                "", "", "", t[KH__TIER_TRIED], t[KH__TIER_CERT], t[KH__TIER_PART], t[KH__TIER_CHECKED],
-               t[KH__TIER_TRIED] - t[KH__TIER_CERT] - t[KH__TIER_PART]);
+               t[KH__TIER_TRIED] - t[KH__TIER_CERT] - t[KH__TIER_PART], t[KH__TIER_LOW], t[KH__TIER_OVER],
+               t[KH__TIER_MISS]);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "khabar-fts", tx[NQ / 2],
              tx[NQ * 99 / 100], mx / NQ, qx[NQ / 2], qx[NQ * 99 / 100], cx / NQ, hx / NQ);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "u61", tu[NQ / 2],

@@ -1461,6 +1461,22 @@ int kh__champ_fwd_d(kh_db *db, int64_t doc, const char *term, size_t n, int32_t 
   return src == SQLITE_ROW ? 0 : src == SQLITE_DONE ? KH_ENOTFOUND : sql_rc(db->sql);
 }
 
+int kh__champ_fwd_ds(kh_db *db, int64_t doc, const char *const *terms, const size_t *n, size_t nt, int32_t *d) {
+  for (size_t i = 0; i < nt; i++) d[i] = -1;
+  if (!db || !db->champ) return KH_EINVAL;
+  sqlite3_stmt *st = stmt(db, S_FWD_GET);
+  if (!st) return sql_rc(db->sql);
+  sqlite3_bind_int64(st, 1, doc);
+  int src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    const unsigned char *p = sqlite3_column_blob(st, 0);
+    size_t nb = (size_t)sqlite3_column_bytes(st, 0);
+    for (size_t i = 0; p && i < nt; i++) d[i] = fwd_find(p, nb, h32(fnv(terms[i], n[i])));
+  }
+  sqlite3_reset(st);
+  return src == SQLITE_ROW ? 0 : src == SQLITE_DONE ? KH_ENOTFOUND : sql_rc(db->sql);
+}
+
 /* 1 if article doc passes the filters (o NULL: none) and, with fts, FTS5
 ** matches it (the forward rows hold 32-bit hashes); 0 if not; or a code. */
 static int keep_hit(kh_db *db, const char *fts, const kh_search_opts *o, const char *since,

@@ -12,6 +12,17 @@
 
 #define MAX_LIMIT 10000
 
+#include <time.h>
+
+double kh__search_cpu[KH__SEARCH_NPHASE];
+
+/* process CPU seconds (the phases' counters, read by benchmarks) */
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static const char *const SQL_ARTICLE =
     "SELECT id, title, source, url, published, body FROM article WHERE rowid = ?1";
 
@@ -110,6 +121,7 @@ int kh_search(kh_db *db, const char *query, const kh_search_opts *opts, kh_hit_c
   /* an AND of plain words: the exact top `fetch` from the champion lists or
   ** a pruned pass over FTS5's matches (champ.c, topk.c), the same rows
   ** FTS5's ORDER BY rank gives; the re-ranking then reorders them */
+  double t0 = cpu_now(), t1;
   int champ = rc ? 0 : kh__champ_topk(db, &q, &o, o.since ? since : NULL, o.until ? until : NULL, (size_t)fetch, ch, &nch);
   if (champ < 0) rc = champ;
   for (size_t i = 0; champ > 0 && !rc && i < nch; i++) cand[n++] = (kh__cand){ch[i].rowid, ch[i].score, 0};
@@ -126,14 +138,19 @@ int kh_search(kh_db *db, const char *query, const kh_search_opts *opts, kh_hit_c
     cand[n++] = (kh__cand){sqlite3_column_int64(hits, 0), -sqlite3_column_double(hits, 1), 0};
   }
   sqlite3_finalize(hits);
+  t1 = cpu_now();
+  kh__search_cpu[KH__SEARCH_TOPK] += t1 - t0;
   /* second stage: the best candidates re-scored by term proximity (rerank.c) */
   if (!rc && depth) rc = kh__rerank(db, &q, cand, n);
+  t0 = cpu_now();
+  kh__search_cpu[KH__SEARCH_RERANK] += t0 - t1;
   if (txn && sqlite3_get_autocommit(db->sql) == 0) {
     int crc = kh__db_exec(db, "COMMIT");
     if (!rc) rc = crc;
   }
   for (size_t i = 0; !rc && i < n && i < (size_t)limit; i++)
     rc = deliver(db, art, cand[i].rowid, cand[i].score, &q, &o, cb, ctx);
+  kh__search_cpu[KH__SEARCH_DELIVER] += cpu_now() - t0;
   kh_free(cand);
   kh_free(ch);
   sqlite3_finalize(art);

@@ -409,6 +409,8 @@ int kh__champ_build_all(kh_db *db);
 ** 32/24-bit hash of another term answers for it); KH_ENOTFOUND without a
 ** row. */
 int kh__champ_fwd_d(kh_db *db, int64_t doc, const char *term, size_t n, int32_t *d);
+/* The same for the nt terms terms[i] (n[i] bytes) from one read of the row. */
+int kh__champ_fwd_ds(kh_db *db, int64_t doc, const char *const *terms, const size_t *n, size_t nt, int32_t *d);
 
 typedef struct kh__champ_hit {
   int64_t rowid;
@@ -437,6 +439,13 @@ extern long kh__champ_fwd_read;
 /* forward rows the lists' candidates of a query of several words may read (< 0: all) */
 extern long kh__champ_fwd_budget;
 
+/* Process CPU seconds kh_search spent finding the candidates (the top k:
+** champ.c, topk.c, tiers.c or FTS5), re-ranking them (rerank.c) and
+** delivering the page (article rows, snippets, callbacks), summed over
+** calls (benchmarks read them; not thread-safe). */
+enum { KH__SEARCH_TOPK, KH__SEARCH_RERANK, KH__SEARCH_DELIVER, KH__SEARCH_NPHASE };
+extern double kh__search_cpu[KH__SEARCH_NPHASE];
+
 /* ---- Interface to code in topk.c (pruned exact top k over FTS5) ---- */
 
 #define KH__TOPK_MAX_TERMS 8
@@ -463,11 +472,14 @@ typedef struct kh__topk_req {
   struct kh__topk_pend *pend;
 } kh__topk_req;
 
-/* Rows kept by a partial scan: at most cap; over is set when more were. */
+/* Rows kept by a partial scan: at most cap; over is set when more were.
+** ub[j] (if set): row j's bound at its own length len[j] (if set). */
 typedef struct kh__topk_pend {
   int64_t *rowid;
   size_t n, cap;
   int over;
+  double *ub;
+  int *len;
 } kh__topk_pend;
 
 /* The k best rows for r by bm25(4.0, 1.0), best first, into heap[0..*n).
@@ -503,8 +515,12 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
 /* Counted (benchmarks): queries that went to the tiers (TRIED), those the
 ** tiers' AND settled (CERT), those settled after the tiers' OR (PART) and
 ** the articles that needed a lookup in article_fts for it (CHECKED); the
-** rest (TRIED - CERT - PART) took the full pass. */
-enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_NSTAT };
+** rest (TRIED - CERT - PART) took the full pass.
+** Why the rest took it: LOW the k-th score was not above what an article
+** in no tier can reach, OVER too many articles of the tiers' OR could
+** enter, MISS an article had no forward row or FTS5 did not confirm one. */
+enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_LOW, KH__TIER_OVER, KH__TIER_MISS,
+       KH__TIER_NSTAT };
 extern long kh__tier_stat[KH__TIER_NSTAT];
 /* The sum of the words' dfs from which kh__tier_topk answers (default
 ** 100000; 0 also drops the expected-size test: tests on small corpora;
@@ -513,6 +529,12 @@ extern double kh__tier_min_work;
 /* The share of a term's articles its tier aims at, for tiers made from
 ** now on (default 0.10; tests raise it; not thread-safe). */
 extern double kh__tier_frac;
+/* Articles of the tiers' OR a query may check one by one (default 4096;
+** more: the full pass), and how many times k articles the tiers' AND must
+** be expected to hold (independence) for the tiers to be tried (default 2);
+** benchmarks set them; not thread-safe. */
+extern long kh__tier_pend;
+extern double kh__tier_min_expect;
 /* FTS5's row count and total tokens of article_fts (champ.c): 0,
 ** KH_ENOTFOUND (nothing indexed) or a code. */
 int kh__champ_totals(kh_db *db, double *nrow, double *ntok);

@@ -56,13 +56,16 @@
 #define TIER_MIN_SAMPLE 50 /* fewer: no cutoff (cut = TIER_NONE, never used) */
 #define TIER_NONE 1e300
 #define TIER_MIN_WORK 100000 /* sum of the words' dfs from which queries use the tiers */
-#define TIER_PEND 256      /* articles in some word's tier checked one by one, at most */
+#define TIER_PEND 4096     /* articles in some word's tier that may be checked one by one, at most */
+#define TIER_EXPECT 2.0    /* the tiers' AND must be expected to hold this many x k articles */
 
 static const double K1 = 1.2, B = 0.75, W_TITLE = 4.0, W_BODY = 1.0;
 
 long kh__tier_stat[KH__TIER_NSTAT];
 double kh__tier_min_work = TIER_MIN_WORK;
 double kh__tier_frac = TIER_FRAC;
+long kh__tier_pend = TIER_PEND;
+double kh__tier_min_expect = TIER_EXPECT;
 
 typedef struct tier {
   uint64_t h;        /* kh__term_hash of the term */
@@ -371,74 +374,89 @@ static int cmp_hit(const void *a, const void *b) {
   return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
 }
 
-/* The articles rows[0..m) of the tiers' OR that may still enter heap[0..n)
-** (n = k, best first): every word's d from the article's forward row (an
-** article holding the word finds its own d there; one lacking it reads -1
-** or, on a hash collision, another word's d), the length from FTS5's
-** docsize, the score as bm25() computes it.  The ones that enter are
-** confirmed by FTS5 (MATCH ... AND rowid = ?).  *done = 1: heap is the
-** answer; 0: an article had no forward row or was not confirmed (the
-** caller restores heap and takes the full pass). */
+/* pending articles of the tiers' OR by bound, highest first, then rowid */
+typedef struct pendrow {
+  int64_t rowid;
+  double ub;
+  int len;
+} pendrow;
+
+static int cmp_pend(const void *a, const void *b) {
+  const pendrow *x = a, *y = b;
+  if (x->ub != y->ub) return x->ub > y->ub ? -1 : 1;
+  return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
+}
+
+/* The articles p[0..m) of the tiers' OR that may still enter heap[0..n)
+** (n = k, best first), in order of their bound (p[j].ub, at their own
+** length p[j].len): each is scored from one read of its forward row
+** (every word's d: an article holding the word finds its own d there; one
+** lacking it reads -1 or, on a hash collision, another word's d) and the
+** length FTS5's docsize gave, the score as bm25() computes it; the first
+** whose bound is below the k-th score ends it (every later one is lower).
+** The ones that enter are confirmed by FTS5 (MATCH ... AND rowid = ?).
+** *done = 1: heap is the answer; 0: an article had no forward row or was
+** not confirmed (the caller restores heap and takes the full pass).
+** *checked = forward rows read. */
 static int check_pending(kh_db *db, const kh__topk_req *r, const char *const *keys, const size_t *kl, size_t nw,
-                         double avgdl, const int64_t *rows, size_t m, kh__champ_hit *heap, size_t n, int *done) {
+                         double avgdl, pendrow *p, size_t m, kh__champ_hit *heap, size_t n, int *done,
+                         long *checked) {
   *done = 0;
-  int64_t entered[TIER_PEND];
+  *checked = 0;
+  int64_t *entered = kh__malloc((m ? m : 1) * sizeof *entered);
+  if (!entered) return KH_ENOMEM;
   size_t ne = 0;
-  sqlite3_stmt *len = NULL;
   int rc = 0;
+  qsort(p, m, sizeof *p, cmp_pend);
   for (size_t j = 0; j < m && !rc; j++) {
-    double d[KH__TOPK_MAX_TERMS];
+    if (p[j].ub * (1 + 1e-12) < heap[n - 1].score) break; /* no later one can enter */
     int ok = 1;
-    for (size_t h = 0; h < n && ok; h++) ok = heap[h].rowid != rows[j]; /* scored already */
-    for (size_t i = 0; i < nw && ok && !rc; i++) {
-      int32_t v = -1;
-      rc = kh__champ_fwd_d(db, rows[j], keys[i], kl[i], &v);
-      if (rc == KH_ENOTFOUND) goto out; /* no forward row: the full pass */
-      ok = v > 0;
-      d[i] = (double)v;
-    }
-    if (rc || !ok) continue;
-    if (!len && sqlite3_prepare_v2(db->sql, "SELECT sz FROM article_fts_docsize WHERE id = ?1", -1, &len, NULL)) {
-      rc = sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
-      break;
-    }
-    int dl = 0;
-    if ((rc = kh__topk_doc_len(len, rows[j], &dl))) break;
+    for (size_t h = 0; h < n && ok; h++) ok = heap[h].rowid != p[j].rowid; /* scored already */
+    if (!ok) continue;
+    int32_t v[KH__TOPK_MAX_TERMS];
+    rc = kh__champ_fwd_ds(db, p[j].rowid, keys, kl, nw, v);
+    (*checked)++;
+    if (rc == KH_ENOTFOUND) goto out; /* no forward row: the full pass */
+    if (rc) break;
+    double d[KH__TOPK_MAX_TERMS];
+    for (size_t i = 0; i < nw && ok; i++) ok = v[i] > 0, d[i] = (double)v[i];
+    if (!ok) continue;
     double score = 0.0; /* bm25() of fts5_aux.c, term by term in phrase order (as topk.c) */
     for (size_t i = 0; i < nw; i++)
-      score += r->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + K1 * (1 - B + B * (double)dl / avgdl)));
-    kh__champ_hit x = {rows[j], score};
+      score += r->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + K1 * (1 - B + B * (double)p[j].len / avgdl)));
+    kh__champ_hit x = {p[j].rowid, score};
     if (cmp_hit(&x, &heap[n - 1]) >= 0) continue;
-    heap[n - 1] = x;
-    qsort(heap, n, sizeof *heap, cmp_hit);
+    size_t at = n - 1; /* insertion, best first */
+    while (at > 0 && cmp_hit(&x, &heap[at - 1]) < 0) heap[at] = heap[at - 1], at--;
+    heap[at] = x;
     entered[ne++] = x.rowid;
   }
   if (rc) goto out;
   /* confirm the entered articles still in the answer */
-  sqlite3_stmt *v = NULL;
+  sqlite3_stmt *vst = NULL;
   for (size_t e = 0; e < ne && !rc; e++) {
     size_t i = 0;
     while (i < n && heap[i].rowid != entered[e]) i++;
     if (i == n) continue;
-    if (!v && sqlite3_prepare_v2(db->sql, "SELECT 1 FROM article_fts WHERE article_fts MATCH ?1 AND rowid = ?2", -1, &v, NULL)) {
+    if (!vst && sqlite3_prepare_v2(db->sql, "SELECT 1 FROM article_fts WHERE article_fts MATCH ?1 AND rowid = ?2", -1, &vst, NULL)) {
       rc = sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
       break;
     }
-    sqlite3_bind_text(v, 1, r->expr, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(v, 2, entered[e]);
-    int src = sqlite3_step(v);
-    sqlite3_reset(v);
+    sqlite3_bind_text(vst, 1, r->expr, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(vst, 2, entered[e]);
+    int src = sqlite3_step(vst);
+    sqlite3_reset(vst);
     if (src == SQLITE_DONE) { /* a hash of another word answered: the full pass */
-      sqlite3_finalize(v);
-      sqlite3_finalize(len);
+      sqlite3_finalize(vst);
+      kh_free(entered);
       return 0;
     }
     if (src != SQLITE_ROW) rc = sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
   }
-  sqlite3_finalize(v);
+  sqlite3_finalize(vst);
   if (!rc) *done = 1;
 out:
-  sqlite3_finalize(len);
+  kh_free(entered);
   return rc == KH_ENOTFOUND ? 0 : rc;
 }
 
@@ -513,7 +531,7 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
     expect = nrow - (double)since;
     for (size_t i = 0; i < nw; i++) expect *= kh__tier_frac * df[i] / nrow;
   }
-  if (kh__tier_min_work > 0 && expect < 2.0 * (double)req->k) return 0;
+  if (kh__tier_min_work > 0 && expect < kh__tier_min_expect * (double)req->k) return 0;
   /* the certificate's bound on articles >= since outside the tiers' AND */
   double bound = 0;
   for (size_t i = 0; i < nw; i++) {
@@ -554,34 +572,47 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
   double none = 0;
   for (size_t i = 0; i < nw; i++) none += (tr.absent[i] = req->idf[i] * cut[i]);
   if (*n == r.k && heap[*n - 1].score > none * (1 + 1e-9)) {
-    int64_t prow[TIER_PEND];
-    kh__topk_pend pend = {prow, 0, TIER_PEND, 0};
+    size_t cap = kh__tier_pend > 0 ? (size_t)kh__tier_pend : 1;
+    int64_t *prow = kh__malloc(cap * sizeof *prow);
+    double *pub = kh__malloc(cap * sizeof *pub);
+    int *plen = kh__malloc(cap * sizeof *plen);
+    pendrow *pr = kh__malloc(cap * sizeof *pr);
+    kh__topk_pend pend = {prow, 0, cap, 0, pub, plen};
     expr.len = 0;
-    hex_expr(&expr, keys, kl, nw, " OR ", &rc);
-    if (rc) {
-      kh__buf_free(&expr);
-      return rc;
+    if (!prow || !pub || !plen || !pr) rc = KH_ENOMEM;
+    if (!rc) hex_expr(&expr, keys, kl, nw, " OR ", &rc);
+    if (!rc) {
+      tr.expr = expr.data;
+      tr.partial = 1;
+      tr.pend = &pend;
+      rc = pass(db, &tr, since, 0, heap, n);
     }
-    tr.expr = expr.data;
-    tr.partial = 1;
-    tr.pend = &pend;
-    rc = pass(db, &tr, since, 0, heap, n);
     kh__buf_free(&expr);
-    if (rc) return rc;
-    if (!pend.over) {
-      int done = 0;
+    int done = 0;
+    if (!rc && !pend.over) {
+      long checked = 0;
       kh__champ_hit keep[KH__TOPK_MAX_K];
       memcpy(keep, heap, *n * sizeof *heap);
-      if ((rc = check_pending(db, &r, keys, kl, nw, avgdl, prow, pend.n, heap, *n, &done))) return rc;
-      if (!done) memcpy(heap, keep, *n * sizeof *heap); /* what the check added goes */
-      if (done) {
-        kh__tier_stat[KH__TIER_PART]++;
-        kh__tier_stat[KH__TIER_CHECKED] += (long)pend.n;
-        return 1;
-      }
+      for (size_t j = 0; j < pend.n; j++) pr[j] = (pendrow){prow[j], pub[j], plen[j]};
+      rc = check_pending(db, &r, keys, kl, nw, avgdl, pr, pend.n, heap, *n, &done, &checked);
+      if (!rc && !done) memcpy(heap, keep, *n * sizeof *heap); /* what the check added goes */
+      if (!rc && done) kh__tier_stat[KH__TIER_CHECKED] += checked;
+      if (!rc && !done) kh__tier_stat[KH__TIER_MISS]++;
+    } else if (!rc) {
+      kh__tier_stat[KH__TIER_OVER]++;
+    }
+    kh_free(prow);
+    kh_free(pub);
+    kh_free(plen);
+    kh_free(pr);
+    if (rc) return rc;
+    if (done) {
+      kh__tier_stat[KH__TIER_PART]++;
+      return 1;
     }
   } else {
     kh__buf_free(&expr);
+    kh__tier_stat[KH__TIER_LOW]++;
   }
   /* not settled: the rest of FTS5's matches, seeded with what was found */
   if ((rc = pass(db, &r, since, 0, heap, n))) return rc;

@@ -199,14 +199,16 @@ static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context 
     return;
   }
   if (all) return;
+  int len = 0;
+  double ub = 0;
   for (int pass = 0; pass < 2; pass++) {
-    int len = 0;
     if (pass && (rc = doc_len(s->st_len, api->xRowid(fts), &len)) != SQLITE_OK) {
       s->rc = rc;
       return;
     }
-    double lo = pass ? (double)len : r->min_dl, ub = 0;
+    double lo = pass ? (double)len : r->min_dl;
     double norm = K1 * (1 - B + B * lo / s->avgdl);
+    ub = 0;
     for (size_t i = 0; i < s->np; i++)
       ub += d[i] > 0 ? s->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + norm)) : r->absent[i];
     if (s->n == r->k && ub * (1 + 1e-12) < s->heap[0].score) return;
@@ -218,6 +220,8 @@ static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context 
     s->rc = SQLITE_DONE; /* stop: too many to check one by one */
     return;
   }
+  if (p->ub) p->ub[p->n] = ub;
+  if (p->len) p->len[p->n] = len;
   p->rowid[p->n++] = api->xRowid(fts);
 }
 
