@@ -34,6 +34,9 @@
 **   LAT_TIER_EXPECT=x ...       the tiers are tried when their AND can be expected to hold x·k
 **                                articles (tiers.c kh__tier_min_expect, default 2)
 **   LAT_TIER_PEND=n ...          articles of the tiers' OR a query may check one by one
+**   LAT_DRIVE_MAX=n ...          a rare word ANDed with frequent ones is walked from its articles when
+**                                it has at most n (champ.c kh__champ_drive_max, default 4096; 0: never)
+**   LAT_DRIVE_RATIO=x ...        ... and at most 1/x of every other word's (default 100)
 **   LAT_TIER_WORK=n ...          the words' dfs must sum to n for the tiers (default 100000)
 **   LAT_WORDS=23 ...             only the rows of 2 and 3 words (the same queries as in a full run)
 **   LAT_SLOW=n ...               after each row, its n slowest khabar queries (process CPU): the
@@ -167,7 +170,11 @@ static double cpu(void) {
 }
 
 /* how champion-list queries ended (src/store/store.h; counters of the library) */
-enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_SCAN, KH__CHAMP_BADSEED, KH__CHAMP_NSTAT };
+enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_SCAN, KH__CHAMP_BADSEED, KH__CHAMP_DRIVE,
+       KH__CHAMP_NSTAT };
+extern long kh__champ_drive_max; /* a rare word's articles walked for its AND with frequent words (champ.c) */
+extern long kh__champ_drive_read; /* forward rows read for it */
+extern double kh__champ_drive_ratio; /* ... when the others' dfs are this many times its own */
 extern long kh__champ_stat[KH__CHAMP_NSTAT];
 extern long kh__topk_stat[2]; /* rows the pruned scans visited, rows scored exactly (topk.c) */
 extern long kh__champ_fwd_read; /* forward rows the lists' candidates read (champ.c) */
@@ -224,6 +231,8 @@ int main(int argc, char **argv) {
   if (getenv("LAT_FWD_BUDGET")) kh__champ_fwd_budget = atol(getenv("LAT_FWD_BUDGET"));
   if (getenv("LAT_TIER_EXPECT")) kh__tier_min_expect = atof(getenv("LAT_TIER_EXPECT"));
   if (getenv("LAT_TIER_PEND")) kh__tier_pend = atol(getenv("LAT_TIER_PEND"));
+  if (getenv("LAT_DRIVE_MAX")) kh__champ_drive_max = atol(getenv("LAT_DRIVE_MAX"));
+  if (getenv("LAT_DRIVE_RATIO")) kh__champ_drive_ratio = atof(getenv("LAT_DRIVE_RATIO"));
   if (getenv("LAT_TIER_WORK")) kh__tier_min_work = atof(getenv("LAT_TIER_WORK"));
   int keep = getenv("LAT_KEEP") != NULL;
   char kpath[512], upath[512];
@@ -341,7 +350,7 @@ int main(int argc, char **argv) {
       double hk = 0, hx = 0, hu = 0, ck = 0, cx = 0, cu = 0, ov = 0, ndcg = 0;
       double phase[2][KH__SEARCH_NPHASE] = {{0}}; /* khabar, khabar-fts: CPU s by phase */
       int nref = 0;
-      long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT], fw0 = kh__champ_fwd_read;
+      long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT], fw0 = kh__champ_fwd_read, dr0 = kh__champ_drive_read;
       memcpy(st0, kh__champ_stat, sizeof st0);
       memcpy(ti0, kh__tier_stat, sizeof ti0);
       memcpy(sc0, kh__topk_stat, sizeof sc0);
@@ -389,6 +398,7 @@ int main(int argc, char **argv) {
           e->checked = kh__tier_stat[KH__TIER_CHECKED] - b0[KH__TIER_CHECKED];
           e->uncert = kh__champ_stat[KH__CHAMP_UNCERT] > a0[KH__CHAMP_UNCERT];
           e->how = kh__champ_stat[KH__CHAMP_SHORT] > a0[KH__CHAMP_SHORT]   ? "FTS5"
+                   : kh__champ_stat[KH__CHAMP_DRIVE] > a0[KH__CHAMP_DRIVE] ? "rare-word walk"
                    : kh__tier_stat[KH__TIER_CERT] > b0[KH__TIER_CERT]      ? "tiers' AND"
                    : kh__tier_stat[KH__TIER_PART] > b0[KH__TIER_PART]      ? "tiers' OR"
                    : kh__tier_stat[KH__TIER_TRIED] > b0[KH__TIER_TRIED]    ? "tiers, then full pass"
@@ -432,10 +442,11 @@ int main(int argc, char **argv) {
       for (int j = 0; j < KH__CHAMP_NSTAT; j++) d[j] = kh__champ_stat[j] - st0[j];
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f   overlap@10 %.3f  NDCG@10 %.3f  exact: %ld from"
              " the lists, %ld by the pruned scan (%ld rows, %ld scored; %ld of them after the lists were read); %ld to FTS5;"
-             " %ld forward rows read\n",
+             " %ld forward rows read; %ld by the rare-word walk (%ld forward rows)\n",
              n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100], mk / NQ, qk[NQ / 2], qk[NQ * 99 / 100], ck / NQ, hk / NQ,
              nref ? ov / nref : 1, nref ? ndcg / nref : 1, d[KH__CHAMP_EXACT] - d[KH__CHAMP_SCAN], d[KH__CHAMP_SCAN],
-             kh__topk_stat[0] - sc0[0], kh__topk_stat[1] - sc0[1], d[KH__CHAMP_UNCERT], d[KH__CHAMP_SHORT], kh__champ_fwd_read - fw0);
+             kh__topk_stat[0] - sc0[0], kh__topk_stat[1] - sc0[1], d[KH__CHAMP_UNCERT], d[KH__CHAMP_SHORT], kh__champ_fwd_read - fw0,
+             d[KH__CHAMP_DRIVE], kh__champ_drive_read - dr0);
       printf("%9s %6s %-10s CPU ms a query by phase (top k / re-ranking / page): khabar %.2f / %.2f / %.2f,"
              " khabar-fts %.2f / %.2f / %.2f\n",
              "", "", "", phase[0][0] * 1e3 / NQ, phase[0][1] * 1e3 / NQ, phase[0][2] * 1e3 / NQ, phase[1][0] * 1e3 / NQ,

@@ -224,6 +224,71 @@ TEST(topk_list_reads_bounded_equal_fts5) {
   return 0;
 }
 
+/* A rare word ANDed with words that have lists (champ.c drive_top): the
+** rare word's articles walked and completed from their forward rows, the
+** articles without forward rows by the pruned pass.  Real Urdu, 2- and
+** 3-word queries, limits 10 and 30, with and without a source filter and
+** the re-ranking: every page is FTS5's; with a walk of at most 5 rows the
+** rarer words still go to the walk, the others to the usual pass. */
+static int rare_walk_round(int64_t threshold) {
+  const char *dir = test_tmpdir();
+  kh_db *db = test_real_db(dir, threshold);
+  ASSERT(db);
+  static char fw[40][128], rw[60][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 40);
+  ASSERT(nf >= 5);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "CREATE VIRTUAL TABLE temp.rv USING fts5vocab(main, article_fts, row)", NULL, NULL, NULL),
+                SQLITE_OK);
+  int nr = words_of(db, "SELECT term FROM temp.rv WHERE doc BETWEEN 2 AND 80 AND term NOT IN"
+                        " (SELECT term FROM search_term WHERE state = 1) ORDER BY (doc * 7919) % 101, term", rw, 60);
+  ASSERT(nr >= 40);
+  int64_t fwd_all = test_sql_int(db, "SELECT v FROM search_meta WHERE k = 'fwd_all'");
+  ASSERT(fwd_all >= 1);
+  long keep = kh__champ_drive_max, maxes[] = {4096, 5};
+  double ratio = kh__champ_drive_ratio;
+  kh__champ_drive_ratio = 1; /* a small file: the other words are not 100 times as frequent */
+  long walked[2] = {0, 0};
+  int queries = 0;
+  for (int m = 0; m < 2; m++) {
+    kh__champ_drive_max = maxes[m];
+    for (int i = 0; i < nr; i++) {
+      char q[600];
+      if (i % 3 == 2) snprintf(q, sizeof q, "%.127s %.127s %.127s", fw[i % nf], rw[i], fw[(i + 7) % nf]);
+      else snprintf(q, sizeof q, "%.127s %.127s", rw[i], fw[(i * 3) % nf]);
+      for (int f = 0; f < 4; f++) {
+        kh_search_opts o = {0};
+        o.limit = f % 2 ? 30 : 10;
+        o.no_rerank = f != 1;
+        if (f == 2) o.source = "express";
+        hits a, e;
+        long d0 = stat_of(KH__CHAMP_DRIVE);
+        ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+        walked[m] += stat_of(KH__CHAMP_DRIVE) - d0;
+        ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
+        if (!equal_pages(q, &a, &e)) FAIL("%s (walk of %ld, limit %d, variant %d) differs from FTS5", q, maxes[m], o.limit, f);
+        queries++;
+      }
+    }
+  }
+  kh__champ_drive_max = keep;
+  kh__champ_drive_ratio = ratio;
+  if (getenv("TOPK_VERBOSE"))
+    fprintf(stderr, "  lists from df %lld: %d queries; walked from the rare word: %ld (up to 4096 rows), %ld (up to 5);"
+            " forward rows for all from article %lld\n", (long long)threshold, queries, walked[0], walked[1], (long long)fwd_all);
+  ASSERT(walked[0] >= (long)queries / 2 * 3 / 4); /* most of the first half took the walk */
+  ASSERT(walked[1] >= 1 && walked[1] < walked[0]);
+  if (threshold > 1000) ASSERT(fwd_all > 1000); /* older articles without forward rows: the pass covered them */
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}
+
+TEST(topk_rare_word_walk_equals_fts5) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  if (rare_walk_round(100)) return 1;
+  return rare_walk_round(1500);
+}
+
 /* champ.c's forward-row hash, as it computes it. */
 static uint32_t fwd_hash(const char *s) {
   uint64_t h = 1469598103934665603ULL;

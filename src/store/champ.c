@@ -97,12 +97,17 @@
 #define CH_SEED_WORK 10    /* several words: the lists are tried first when FTS5 would walk this many postings (x CH_T) */
 #define CH_MAX_DOC_TERMS 65536 /* distinct terms kept per article */
 #define CH_MAX_BATCH_ENTS (1u << 24) /* (term, doc) pairs kept per batch */
+#define CH_DRIVE_MAX 4096  /* a rare word's articles walked to answer its AND with frequent words from forward rows */
+#define CH_DRIVE_RATIO 100 /* ... and at most this many times fewer than every other word's */
 
 static const double K1 = 1.2, B = 0.75, W_TITLE = 4.0, W_BODY = 1.0;
 
 long kh__champ_stat[KH__CHAMP_NSTAT];
 long kh__champ_fwd_read;
 long kh__champ_fwd_budget = -1;
+long kh__champ_drive_max = CH_DRIVE_MAX;
+double kh__champ_drive_ratio = CH_DRIVE_RATIO;
+long kh__champ_drive_read;
 
 
 /* ---- hashes of terms ---- */
@@ -144,7 +149,7 @@ typedef struct tpair {
 enum {
   S_FWD_INS, S_DF_ADD, S_WANT, S_TRACKED, S_PEND, S_DF_SET, S_SCAN, S_STATE, S_CH_INS, S_CH_TRIM, S_FLOOR, S_TERM_UPD,
   S_META_GET, S_META_ADD, S_META_MIN, S_META_KEY, S_META_SET, S_FOLLOW, S_DF_ROW, S_GEN, S_GEN_BUMP, S_PENDING, S_VOCAB, S_DOCSIZE, S_FWD_HAS, S_TEXT, S_CH_DEL,
-  S_TERM_GET, S_CH_GET, S_FWD_GET, S_AVG, S_ART, S_VERIFY, NSTMT
+  S_TERM_GET, S_CH_GET, S_FWD_GET, S_AVG, S_ART, S_VERIFY, S_FWD_DL, S_CH_MAX, NSTMT
 };
 
 static const char *const SQL[NSTMT] = {
@@ -186,6 +191,8 @@ static const char *const SQL[NSTMT] = {
     [S_AVG] = "SELECT block FROM article_fts_data WHERE id = 1",
     [S_ART] = "SELECT source, published FROM article WHERE rowid = ?1",
     [S_VERIFY] = "SELECT 1 FROM article_fts WHERE article_fts MATCH ?1 AND rowid = ?2",
+    [S_FWD_DL] = "SELECT dl, terms FROM search_fwd WHERE rowid = ?1",
+    [S_CH_MAX] = "SELECT max(imp) FROM search_champ WHERE term = ?1",
 };
 
 struct kh__champ {
@@ -1531,7 +1538,7 @@ static void quote(kh__buf *b, const char *s, size_t n, int *rc) {
 typedef struct qterm {
   char key[KH_MAX_TOKEN + 1];
   size_t kl;
-  double idf, bound, df, n;
+  double idf, bound, df, n, aref;
   int listed; /* has a list (state 1) */
 } qterm;
 
@@ -1696,6 +1703,194 @@ static int verify(kh_db *db, const char *fts, const kh__champ_hit *h, size_t n, 
   return 0;
 }
 
+/* ---- a rare word ANDed with frequent ones: walked from the rare word ---- */
+
+/* FTS5 answers "rare AND frequent" by seeking every frequent word's doclist
+** in every segment of the index for each row of the rare word: at 1M
+** articles a word in 405 articles ANDed with two words in 150-180k took
+** 88 ms (docs/store.md).  The forward rows hold every word of an article
+** with its d, so the AND can be walked from the rare word alone:
+**   1. its rows from FTS5 (MATCH on that word only: its own short
+**      doclist), each with its d and a lower bound of its length; their
+**      count is its df (the idf as bm25() counts it);
+**   2. each row's bound: the rare word's weight at that length bound plus
+**      each frequent word at its list's best weight (scaled by the drift
+**      of the average length, at most k1 + 1);
+**   3. rows in order of the bound, each completed from one read of its
+**      forward row (every word's d, the length): exact BM25 as bm25(); the
+**      first row whose bound is below the k-th score ends it;
+**   4. articles without forward rows (before fwd_all): the pruned pass
+**      over FTS5, limited to those rowids, seeded with what was found;
+**   5. the hits found through forward rows (hashes) confirmed by FTS5.
+** Any surprise (a row without its forward row, the rare word's d not the
+** forward row's, a hit FTS5 does not confirm, more than cap rows: at most
+** kh__champ_drive_max, and kh__champ_drive_ratio times fewer than each
+** other word's df) leaves the query to the usual pass (return 0).
+** 1: out[0..*got) is the answer; 0: not answered; or a code. */
+typedef struct drow {
+  int64_t doc;
+  double ub;
+  int32_t d;
+} drow;
+
+static int cmp_drow(const void *a, const void *b) {
+  const drow *x = a, *y = b;
+  if (x->ub != y->ub) return x->ub > y->ub ? -1 : 1;
+  return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+static void word_expr(kh__buf *e, const qterm *t, const char *w, size_t wl, int *rc) {
+  if (key_alone(t->key, t->kl)) quote(e, t->key, t->kl, rc);
+  else quote(e, w, wl, rc);
+}
+
+static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_TOKEN + 1], const size_t *wl, size_t nw,
+                     size_t drv, double nrow, double avgdl, double min_dl, int64_t fwd_all, const kh_search_opts *o,
+                     const char *since, const char *until, size_t k, long cap, kh__champ_hit *out, size_t *got) {
+  *got = 0;
+  kh__buf e = {0};
+  int rc = 0, answered = 0;
+  drow *rows = NULL;
+  size_t nr = 0, cr = 0;
+  int64_t df = 0;
+  sqlite3_stmt *st = NULL;
+  word_expr(&e, &t[drv], w[drv], wl[drv], &rc);
+  kh__buf_appendc(&e, '\0', &rc);
+  if (rc) goto out;
+  const char *sql = "SELECT rowid, khabar_dlo(article_fts) FROM article_fts WHERE article_fts MATCH ?1";
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) { /* registered on first use */
+    st = NULL;
+    if ((rc = kh__topk_register(db->sql))) goto out;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+      rc = sql_rc(db->sql);
+      goto out;
+    }
+  }
+  /* 1. the rare word's rows */
+  sqlite3_bind_text(st, 1, e.data, -1, SQLITE_STATIC);
+  double idf_rest = 0; /* the frequent words at their best */
+  int src;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    if (++df > cap) break; /* not rare enough: the usual pass */
+    int64_t doc = sqlite3_column_int64(st, 0);
+    if (doc < fwd_all) continue;
+    if (nr == cr) {
+      size_t nc = cr ? 2 * cr : 256;
+      drow *x = kh__realloc(rows, nc * sizeof *x);
+      if (!x) {
+        rc = KH_ENOMEM;
+        goto out;
+      }
+      rows = x, cr = nc;
+    }
+    int64_t v = sqlite3_column_int64(st, 1);
+    double lo = (double)(v & 0xFFFFFFFF);
+    rows[nr++] = (drow){doc, lo < min_dl ? min_dl : lo, (int32_t)(v >> 32)};
+  }
+  if (src != SQLITE_ROW && src != SQLITE_DONE) rc = sql_rc(db->sql);
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rc || src == SQLITE_ROW) goto out;
+  double idf = log((nrow - (double)df + 0.5) / ((double)df + 0.5));
+  t[drv].idf = idf <= 0.0 ? 1e-6 : idf;
+  /* 2. bounds: the frequent words at their lists' best weight */
+  for (size_t i = 0; i < nw; i++) {
+    if (i == drv) continue;
+    sqlite3_stmt *m = stmt(db, S_CH_MAX);
+    if (!m) {
+      rc = sql_rc(db->sql);
+      goto out;
+    }
+    sqlite3_bind_text(m, 1, t[i].key, (int)t[i].kl, SQLITE_STATIC);
+    double mw = K1 + 1.0;
+    if (sqlite3_step(m) == SQLITE_ROW && sqlite3_column_type(m, 0) != SQLITE_NULL) {
+      mw = sqlite3_column_double(m, 0) * (avgdl > t[i].aref && t[i].aref > 0 ? avgdl / t[i].aref : 1.0);
+      if (!(t[i].aref > 0) || mw > K1 + 1.0) mw = K1 + 1.0;
+    }
+    sqlite3_reset(m);
+    idf_rest += t[i].idf * mw;
+  }
+  for (size_t j = 0; j < nr; j++) {
+    double d = (double)rows[j].d, lo = rows[j].ub;
+    rows[j].ub = t[drv].idf * ((d * (K1 + 1.0)) / (d + K1 * (1 - B + B * lo / avgdl))) + idf_rest;
+  }
+  qsort(rows, nr, sizeof *rows, cmp_drow);
+  /* 3. in order of the bound, from the forward rows */
+  for (size_t j = 0; j < nr && !rc; j++) {
+    if (*got == k && rows[j].ub * (1 + 1e-12) < out[k - 1].score) break;
+    sqlite3_stmt *f = stmt(db, S_FWD_DL);
+    if (!f) {
+      rc = sql_rc(db->sql);
+      break;
+    }
+    sqlite3_bind_int64(f, 1, rows[j].doc);
+    if (sqlite3_step(f) != SQLITE_ROW) { /* no forward row: the usual pass */
+      sqlite3_reset(f);
+      goto out;
+    }
+    kh__champ_drive_read++;
+    double dl = (double)sqlite3_column_int64(f, 0);
+    const unsigned char *p = sqlite3_column_blob(f, 1);
+    size_t nb = (size_t)sqlite3_column_bytes(f, 1);
+    int32_t d[CH_MAX_TERMS];
+    int ok = 1;
+    for (size_t i = 0; i < nw; i++) d[i] = p ? fwd_find(p, nb, h32(fnv(t[i].key, t[i].kl))) : -1;
+    sqlite3_reset(f);
+    if (d[drv] != rows[j].d) goto out; /* the row disagrees with FTS5: the usual pass */
+    for (size_t i = 0; i < nw; i++) ok &= d[i] > 0;
+    if (!ok) continue;
+    double sc = 0.0; /* bm25() of fts5_aux.c, term by term in query order (topk.c computes the same) */
+    for (size_t i = 0; i < nw; i++)
+      sc += t[i].idf * (((double)d[i] * (K1 + 1.0)) / ((double)d[i] + K1 * (1 - B + B * dl / avgdl)));
+    size_t at = *got;
+    while (at > 0 && (out[at - 1].score < sc || (out[at - 1].score == sc && out[at - 1].rowid > rows[j].doc))) at--;
+    if (at >= k) continue;
+    int keep = keep_hit(db, NULL, o, since, until, rows[j].doc);
+    if (keep < 0) {
+      rc = keep;
+      break;
+    }
+    if (!keep) continue;
+    size_t last = *got < k ? (*got)++ : k - 1;
+    memmove(out + at + 1, out + at, (last - at) * sizeof *out);
+    out[at] = (kh__champ_hit){rows[j].doc, sc};
+  }
+  if (rc) goto out;
+  /* 5. (before 4, which adds rows FTS5 found itself) FTS5 confirms the hits */
+  int64_t seeds[CH_MAX_LIMIT];
+  for (size_t j = 0; j < *got; j++) seeds[j] = out[j].rowid;
+  qsort(seeds, *got, sizeof *seeds, cmp_i64);
+  if ((rc = verify(db, q->fts, out, *got, NULL, 0)) != 0) {
+    if (rc > 0) rc = 0; /* a hash of another word answered: the usual pass */
+    goto out;
+  }
+  /* 4. the articles without forward rows */
+  if (fwd_all > 1) {
+    e.len = 0;
+    kh__topk_req r = {.min_dl = min_dl, .source = o->source, .since = since, .until = until, .k = k,
+                      .skip = seeds, .nskip = *got, .rowid_lo = 0, .rowid_hi = fwd_all, .nterms = nw};
+    for (size_t i = 0; i < nw; i++) {
+      if (i) kh__buf_appends(&e, " AND ", &rc);
+      word_expr(&e, &t[i], w[i], wl[i], &rc);
+      r.idf[i] = t[i].idf;
+    }
+    kh__buf_appendc(&e, '\0', &rc);
+    if (rc) goto out;
+    r.expr = e.data;
+    if ((rc = kh__topk_scan(db, &r, out, got, NULL))) {
+      if (rc == KH_ETOOBIG) rc = 0;
+      goto out;
+    }
+  }
+  answered = 1;
+out:
+  sqlite3_finalize(st);
+  kh__buf_free(&e);
+  kh_free(rows);
+  if (!answered) *got = 0;
+  return rc ? rc : answered;
+}
+
 int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const char *since,
                    const char *until, size_t k, kh__champ_hit *out, size_t *nout) {
   *nout = 0;
@@ -1750,11 +1945,42 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     t[i].idf = !t[i].listed ? NAN : idf <= 0.0 ? 1e-6 : idf;
     t[i].df = df;
     t[i].n = n;
+    t[i].aref = aref;
     nlisted += t[i].listed;
     /* an article outside the list: weight <= floor at aref, and BM25 grows
     ** at most linearly with avgdl; a list shorter than CH_R is complete */
     t[i].bound = !t[i].listed ? INFINITY : n < CH_R ? -INFINITY : t[i].idf * floor * (avgdl > aref ? avgdl / aref : 1.0);
     bound += t[i].bound;
+  }
+  /* one rare word ANDed with frequent ones (every other word has a list):
+  ** walked from the rare word, completed from forward rows */
+  if (words && nw >= 2 && fwd_from <= 1 && nlisted == (int)nw - 1 && kh__champ_drive_max > 0) {
+    size_t drv = 0;
+    while (t[drv].listed) drv++;
+    int64_t fwd_all = 0;
+    if ((rc = meta_key(db, "fwd_all", 0, &fwd_all))) goto done;
+    /* the walk costs a random read per row of the rare word; FTS5's AND
+    ** reads the other words' doclists (seeking them in every segment): the
+    ** walk pays when they are far longer */
+    double cap = (double)kh__champ_drive_max;
+    for (size_t i = 0; i < nw; i++)
+      if (i != drv && t[i].df / kh__champ_drive_ratio < cap) cap = t[i].df / kh__champ_drive_ratio;
+    if (fwd_all > 0 && cap >= 1 && is_key(t[drv].key, t[drv].kl)) {
+      int a = drive_top(db, q, t, w, wl, nw, drv, nrow, avgdl, (double)min_dl, fwd_all, o, since, until, k, (long)cap, out,
+                        &got);
+      if (a < 0) {
+        rc = a;
+        goto done;
+      }
+      if (a > 0) {
+        kh__champ_stat[KH__CHAMP_EXACT]++;
+        kh__champ_stat[KH__CHAMP_DRIVE]++;
+        *nout = got;
+        answered = 1;
+        goto done;
+      }
+      got = 0;
+    }
   }
   /* the lists, when every word has one and they can be expected to hold
   ** 2k articles with every word (independence; one word: always): their

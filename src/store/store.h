@@ -431,13 +431,21 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
 ** needed the scan, SHORT left to FTS5, BADSEED a list candidate whose
 ** forward row claimed a word FTS5 does not find (a hash collision; the
 ** answer is then found without it); UNCERT the lists were read and did
-** not settle it (the scan followed); APPROX no longer occurs. */
-enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_SCAN, KH__CHAMP_BADSEED, KH__CHAMP_NSTAT };
+** not settle it (the scan followed); APPROX no longer occurs; DRIVE the
+** part of EXACT answered by walking a rare word's articles (one rare word
+** ANDed with words that have lists) and completing them from forward rows. */
+enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH__CHAMP_SCAN, KH__CHAMP_BADSEED, KH__CHAMP_DRIVE,
+       KH__CHAMP_NSTAT };
 extern long kh__champ_stat[KH__CHAMP_NSTAT];
 /* forward rows the lists' candidates read (kh__champ_topk), counted (benchmarks) */
 extern long kh__champ_fwd_read;
 /* forward rows the lists' candidates of a query of several words may read (< 0: all) */
 extern long kh__champ_fwd_budget;
+/* a rare word's articles kh__champ_topk may walk for its AND with frequent
+** words (default 4096; 0: never), and the forward rows read for it */
+extern long kh__champ_drive_max;
+extern double kh__champ_drive_ratio; /* ... and the rare word's df times this at most every other word's (default 100) */
+extern long kh__champ_drive_read;
 
 /* Process CPU seconds kh_search spent finding the candidates (the top k:
 ** champ.c, topk.c, tiers.c or FTS5), re-ranking them (rerank.c) and

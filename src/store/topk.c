@@ -311,6 +311,28 @@ static void weight_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
   sqlite3_result_double(ctx, (d * (K1 + 1.0)) / (d + K1 * (1 - B + B * (double)len / avgdl)));
 }
 
+/* khabar_dlo(article_fts): of phrase 0 in this row, d (4 per title
+** instance, 1 per body one) in the high 32 bits and a lower bound of the
+** row's length (the last positions seen in title and body, +1 each) in
+** the low 32 (champ.c's rare-word walk bounds rows with it before reading
+** them). */
+static void dlo_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val) {
+  (void)nval;
+  (void)val;
+  Fts5PhraseIter it;
+  int col, off, rc, last[2] = {-1, -1};
+  int64_t d = 0;
+  for (rc = api->xPhraseFirst(fts, 0, &it, &col, &off); rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off)) {
+    d += col == 0 ? (int64_t)W_TITLE : (int64_t)W_BODY;
+    if (col < 2 && off > last[col]) last[col] = off;
+  }
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(ctx, rc);
+    return;
+  }
+  sqlite3_result_int64(ctx, (d << 32) | (int64_t)((last[0] + 1) + (last[1] + 1)));
+}
+
 int kh__topk_register(sqlite3 *db) {
   fts5_api *api = NULL;
   sqlite3_stmt *st;
@@ -320,6 +342,7 @@ int kh__topk_register(sqlite3 *db) {
   sqlite3_finalize(st);
   if (!api || api->iVersion < 2) return KH_EDB;
   if (api->xCreateFunction(api, "khabar_w", NULL, weight_fn, NULL) != SQLITE_OK) return KH_EDB;
+  if (api->xCreateFunction(api, "khabar_dlo", NULL, dlo_fn, NULL) != SQLITE_OK) return KH_EDB;
   return api->xCreateFunction(api, "khabar_topk", NULL, topk_fn, NULL) == SQLITE_OK ? 0 : KH_EDB;
 }
 
