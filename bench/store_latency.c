@@ -36,6 +36,8 @@
 **   LAT_TIER_PEND=n ...          articles of the tiers' OR a query may check one by one
 **   LAT_DRIVE_MAX=n ...          a rare word ANDed with frequent ones is walked from its articles when
 **                                it has at most n (champ.c kh__champ_drive_max, default 4096; 0: never)
+**   LAT_CONFIRM_FTS=1 ...        hits found through forward rows (hashes) confirmed by FTS5 (MATCH ...
+**                                AND rowid = ?) instead of from their stored text
 **   LAT_DRIVE_RATIO=x ...        ... and at most 1/x of every other word's (default 100)
 **   LAT_TIER_WORK=n ...          the words' dfs must sum to n for the tiers (default 100000)
 **   LAT_WORDS=23 ...             only the rows of 2 and 3 words (the same queries as in a full run)
@@ -174,6 +176,7 @@ enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH_
        KH__CHAMP_NSTAT };
 extern long kh__champ_drive_max; /* a rare word's articles walked for its AND with frequent words (champ.c) */
 extern long kh__champ_drive_read; /* forward rows read for it */
+extern int kh__champ_confirm_text; /* forward-row hits confirmed from the stored text (1) or FTS5 (0) */
 extern double kh__champ_drive_ratio; /* ... when the others' dfs are this many times its own */
 extern long kh__champ_stat[KH__CHAMP_NSTAT];
 extern long kh__topk_stat[2]; /* rows the pruned scans visited, rows scored exactly (topk.c) */
@@ -231,6 +234,7 @@ int main(int argc, char **argv) {
   if (getenv("LAT_FWD_BUDGET")) kh__champ_fwd_budget = atol(getenv("LAT_FWD_BUDGET"));
   if (getenv("LAT_TIER_EXPECT")) kh__tier_min_expect = atof(getenv("LAT_TIER_EXPECT"));
   if (getenv("LAT_TIER_PEND")) kh__tier_pend = atol(getenv("LAT_TIER_PEND"));
+  if (getenv("LAT_CONFIRM_FTS")) kh__champ_confirm_text = 0;
   if (getenv("LAT_DRIVE_MAX")) kh__champ_drive_max = atol(getenv("LAT_DRIVE_MAX"));
   if (getenv("LAT_DRIVE_RATIO")) kh__champ_drive_ratio = atof(getenv("LAT_DRIVE_RATIO"));
   if (getenv("LAT_TIER_WORK")) kh__tier_min_work = atof(getenv("LAT_TIER_WORK"));

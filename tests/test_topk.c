@@ -251,6 +251,7 @@ static int rare_walk_round(int64_t threshold) {
   int queries = 0;
   for (int m = 0; m < 2; m++) {
     kh__champ_drive_max = maxes[m];
+    kh__champ_confirm_text = m == 0; /* hits confirmed from their text, then by FTS5 */
     for (int i = 0; i < nr; i++) {
       char q[600];
       if (i % 3 == 2) snprintf(q, sizeof q, "%.127s %.127s %.127s", fw[i % nf], rw[i], fw[(i + 7) % nf]);
@@ -272,6 +273,7 @@ static int rare_walk_round(int64_t threshold) {
   }
   kh__champ_drive_max = keep;
   kh__champ_drive_ratio = ratio;
+  kh__champ_confirm_text = 1;
   if (getenv("TOPK_VERBOSE"))
     fprintf(stderr, "  lists from df %lld: %d queries; walked from the rare word: %ld (up to 4096 rows), %ld (up to 5);"
             " forward rows for all from article %lld\n", (long long)threshold, queries, walked[0], walked[1], (long long)fwd_all);

@@ -1690,13 +1690,71 @@ static int cmp_i64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* ---- confirming a hit from its stored text ---- */
+
+typedef struct has_ctx {
+  const char *const *keys;
+  const size_t *kl;
+  size_t nt;
+  unsigned need; /* bit i: keys[i] not found yet */
+} has_ctx;
+
+static void has_mark(has_ctx *h, const char *s, size_t n) {
+  for (size_t i = 0; i < h->nt; i++)
+    if ((h->need >> i & 1) && h->kl[i] == n && !memcmp(h->keys[i], s, n)) h->need &= ~(1u << i);
+}
+
+/* The index terms FTS5 got for a token (fts5.c emit_stem, default
+** options): the token itself and, for a word, its light stem. */
+static int has_tok(void *ctx, const kh_token *t) {
+  has_ctx *h = ctx;
+  has_mark(h, t->norm, t->norm_len);
+  if (h->need && t->kind == KH_TOK_WORD) {
+    char s[KH_MAX_TOKEN + 1];
+    int n = kh_stem(t->norm, t->norm_len, s, sizeof s);
+    if (n > 0) has_mark(h, s, (size_t)n);
+  }
+  return h->need ? 0 : 1; /* all found: stop */
+}
+
+int kh__champ_text_has(kh_db *db, int64_t doc, const char *const *keys, const size_t *kl, size_t nt) {
+  if (!db || !db->champ || nt > 32) return KH_EINVAL;
+  sqlite3_stmt *st = stmt(db, S_TEXT);
+  if (!st) return sql_rc(db->sql);
+  sqlite3_bind_int64(st, 1, doc);
+  int src = sqlite3_step(st), rc = 0;
+  has_ctx h = {keys, kl, nt, nt == 32 ? ~0u : (1u << nt) - 1};
+  for (int col = 0; src == SQLITE_ROW && col < 2 && h.need && !rc; col++) {
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    int r = text ? kh_tokenize(text, (size_t)sqlite3_column_bytes(st, col), 0, has_tok, &h) : 0;
+    if (r < 0) rc = r;
+  }
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW) return src == SQLITE_DONE ? 0 : sql_rc(db->sql);
+  return rc ? rc : h.need == 0;
+}
+
+int kh__champ_confirm_text = 1;
+
+/* 1 if article doc holds every word of t[0..nw) as FTS5 indexed it: from
+** its stored text (kh__champ_confirm_text) or FTS5 (MATCH fts AND rowid);
+** 0 if not; or a code. */
+static int confirm(kh_db *db, const char *fts, const qterm *t, size_t nw, int64_t doc) {
+  if (!kh__champ_confirm_text || !t) return keep_hit(db, fts, NULL, NULL, NULL, doc);
+  const char *keys[CH_MAX_TERMS];
+  size_t kl[CH_MAX_TERMS];
+  for (size_t i = 0; i < nw; i++) keys[i] = t[i].key, kl[i] = t[i].kl;
+  return kh__champ_text_has(db, doc, keys, kl, nw);
+}
+
 /* FTS5 confirms the hits h[0..n) whose rowid is in the sorted seeds[0..ns)
 ** (those completed from forward rows, which hold hashes; seeds NULL: all):
 ** 0 all match, 1 one does not, or a code. */
-static int verify(kh_db *db, const char *fts, const kh__champ_hit *h, size_t n, const int64_t *seeds, size_t ns) {
+static int verify(kh_db *db, const char *fts, const qterm *t, size_t nw, const kh__champ_hit *h, size_t n,
+                  const int64_t *seeds, size_t ns) {
   for (size_t i = 0; i < n; i++) {
     if (seeds && !bsearch(&h[i].rowid, seeds, ns, sizeof *seeds, cmp_i64)) continue;
-    int ok = keep_hit(db, fts, NULL, NULL, NULL, h[i].rowid);
+    int ok = confirm(db, fts, t, nw, h[i].rowid);
     if (ok == 0) kh__champ_stat[KH__CHAMP_BADSEED]++;
     if (ok <= 0) return ok < 0 ? ok : 1;
   }
@@ -1860,7 +1918,7 @@ static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_T
   int64_t seeds[CH_MAX_LIMIT];
   for (size_t j = 0; j < *got; j++) seeds[j] = out[j].rowid;
   qsort(seeds, *got, sizeof *seeds, cmp_i64);
-  if ((rc = verify(db, q->fts, out, *got, NULL, 0)) != 0) {
+  if ((rc = verify(db, q->fts, t, nw, out, *got, NULL, 0)) != 0) {
     if (rc > 0) rc = 0; /* a hash of another word answered: the usual pass */
     goto out;
   }
@@ -2006,7 +2064,7 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
         if (via[j]) fwdrow[nfwd++] = out[j].rowid;
       qsort(fwdrow, nfwd, sizeof *fwdrow, cmp_i64);
       if (!short_ && got == k && out[k - 1].score >= bound) {
-        if ((rc = verify(db, q->fts, out, got, fwdrow, nfwd)) < 0) goto done;
+        if ((rc = verify(db, q->fts, t, nw, out, got, fwdrow, nfwd)) < 0) goto done;
         if (rc == 0) {
           kh__champ_stat[KH__CHAMP_EXACT]++;
           *nout = got;
@@ -2049,7 +2107,7 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     tiered = kh__tier_topk(db, &r, keys, kls, dfs, nw, avgdl, out, &n);
   }
   rc = tiered < 0 ? tiered : tiered ? 0 : kh__topk_scan(db, &r, out, &n, NULL);
-  if (!rc && nfwd && (rc = verify(db, q->fts, out, n, fwdrow, nfwd)) > 0) { /* a seed was no match */
+  if (!rc && nfwd && (rc = verify(db, q->fts, t, nw, out, n, fwdrow, nfwd)) > 0) { /* a seed was no match */
     r.nskip = n = 0;
     rc = kh__topk_scan(db, &r, out, &n, NULL);
   }

@@ -409,6 +409,14 @@ int kh__champ_build_all(kh_db *db);
 ** 32/24-bit hash of another term answers for it); KH_ENOTFOUND without a
 ** row. */
 int kh__champ_fwd_d(kh_db *db, int64_t doc, const char *term, size_t n, int32_t *d);
+/* 1 if article doc's stored title and body hold every term keys[i] (kl[i]
+** bytes; nt <= 32; index terms that are their own light stem) as FTS5
+** indexed them (a token, or a word's light stem), 0 if not, or a code:
+** confirms a forward row's hashes without seeking FTS5's doclists (at 1M
+** articles each MATCH ... AND rowid = ? seeks every word in every segment).
+** kh__champ_confirm_text = 0: the query side confirms by FTS5 instead. */
+int kh__champ_text_has(kh_db *db, int64_t doc, const char *const *keys, const size_t *kl, size_t nt);
+extern int kh__champ_confirm_text;
 /* The same for the nt terms terms[i] (n[i] bytes) from one read of the row. */
 int kh__champ_fwd_ds(kh_db *db, int64_t doc, const char *const *terms, const size_t *n, size_t nt, int32_t *d);
 

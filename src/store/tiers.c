@@ -438,6 +438,15 @@ static int check_pending(kh_db *db, const kh__topk_req *r, const char *const *ke
     size_t i = 0;
     while (i < n && heap[i].rowid != entered[e]) i++;
     if (i == n) continue;
+    if (kh__champ_confirm_text) { /* from its stored text: no seeks in FTS5's doclists */
+      int has = kh__champ_text_has(db, entered[e], keys, kl, nw);
+      if (has < 0) rc = has;
+      if (has == 0) { /* a hash of another word answered: the full pass */
+        kh_free(entered);
+        return 0;
+      }
+      continue;
+    }
     if (!vst && sqlite3_prepare_v2(db->sql, "SELECT 1 FROM article_fts WHERE article_fts MATCH ?1 AND rowid = ?2", -1, &vst, NULL)) {
       rc = sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
       break;
