@@ -39,6 +39,7 @@
 **   LAT_CONFIRM_FTS=1 ...        hits found through forward rows (hashes) confirmed by FTS5 (MATCH ...
 **                                AND rowid = ?) instead of from their stored text
 **   LAT_DRIVE_RATIO=x ...        ... and at most 1/x of every other word's (default 100)
+**   LAT_TIER_LISTS=0 ...         the tiers do not try the champion lists' articles after their AND
 **   LAT_TIER_WORK=n ...          the words' dfs must sum to n for the tiers (default 100000)
 **   LAT_WORDS=23 ...             only the rows of 2 and 3 words (the same queries as in a full run)
 **   LAT_SLOW=n ...               after each row, its n slowest khabar queries (process CPU): the
@@ -184,10 +185,11 @@ extern long kh__champ_fwd_read; /* forward rows the lists' candidates read (cham
 extern long kh__champ_fwd_budget; /* ... that a query of several words may read (< 0: all) */
 /* how the queries given to the impact tiers ended (tiers.c) */
 enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_LOW, KH__TIER_OVER, KH__TIER_MISS,
-       KH__TIER_NSTAT };
+       KH__TIER_LISTS, KH__TIER_NSTAT };
 extern long kh__tier_stat[KH__TIER_NSTAT];
 extern double kh__tier_min_expect; /* the tiers' AND must be expected to hold this many x k (tiers.c) */
-extern long kh__tier_pend; /* articles of the tiers' OR checked one by one, at most (tiers.c) */
+extern long kh__tier_pend;
+extern int kh__tier_lists; /* 0: the tiers do not try the lists' articles after their AND */ /* articles of the tiers' OR checked one by one, at most (tiers.c) */
 extern double kh__tier_min_work;
 /* kh_search's process CPU s by phase: top k, re-ranking, page delivery (search.c) */
 enum { KH__SEARCH_TOPK, KH__SEARCH_RERANK, KH__SEARCH_DELIVER, KH__SEARCH_NPHASE };
@@ -233,6 +235,7 @@ int main(int argc, char **argv) {
   const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
   if (getenv("LAT_FWD_BUDGET")) kh__champ_fwd_budget = atol(getenv("LAT_FWD_BUDGET"));
   if (getenv("LAT_TIER_EXPECT")) kh__tier_min_expect = atof(getenv("LAT_TIER_EXPECT"));
+  if (getenv("LAT_TIER_LISTS")) kh__tier_lists = atoi(getenv("LAT_TIER_LISTS"));
   if (getenv("LAT_TIER_PEND")) kh__tier_pend = atol(getenv("LAT_TIER_PEND"));
   if (getenv("LAT_CONFIRM_FTS")) kh__champ_confirm_text = 0;
   if (getenv("LAT_DRIVE_MAX")) kh__champ_drive_max = atol(getenv("LAT_DRIVE_MAX"));
@@ -403,6 +406,7 @@ int main(int argc, char **argv) {
           e->uncert = kh__champ_stat[KH__CHAMP_UNCERT] > a0[KH__CHAMP_UNCERT];
           e->how = kh__champ_stat[KH__CHAMP_SHORT] > a0[KH__CHAMP_SHORT]   ? "FTS5"
                    : kh__champ_stat[KH__CHAMP_DRIVE] > a0[KH__CHAMP_DRIVE] ? "rare-word walk"
+                   : kh__tier_stat[KH__TIER_LISTS] > b0[KH__TIER_LISTS]    ? "tiers' AND + lists"
                    : kh__tier_stat[KH__TIER_CERT] > b0[KH__TIER_CERT]      ? "tiers' AND"
                    : kh__tier_stat[KH__TIER_PART] > b0[KH__TIER_PART]      ? "tiers' OR"
                    : kh__tier_stat[KH__TIER_TRIED] > b0[KH__TIER_TRIED]    ? "tiers, then full pass"
@@ -458,10 +462,11 @@ int main(int argc, char **argv) {
       long t[KH__TIER_NSTAT];
       for (int j = 0; j < KH__TIER_NSTAT; j++) t[j] = kh__tier_stat[j] - ti0[j];
       if (t[KH__TIER_TRIED])
-        printf("%9s %6s %-10s of the scans, %ld went to the impact tiers: %ld settled by the tiers' AND, %ld by their OR"
+        printf("%9s %6s %-10s of the scans, %ld went to the impact tiers: %ld settled by the tiers' AND (%ld of them with"
+               " the lists' articles), %ld by their OR"
                " (%ld articles checked from their forward rows), %ld by the full pass (k-th score too low %ld,"
                " too many to check %ld, a forward row missing or unconfirmed %ld)\n",
-               "", "", "", t[KH__TIER_TRIED], t[KH__TIER_CERT], t[KH__TIER_PART], t[KH__TIER_CHECKED],
+               "", "", "", t[KH__TIER_TRIED], t[KH__TIER_CERT], t[KH__TIER_LISTS], t[KH__TIER_PART], t[KH__TIER_CHECKED],
                t[KH__TIER_TRIED] - t[KH__TIER_CERT] - t[KH__TIER_PART], t[KH__TIER_LOW], t[KH__TIER_OVER],
                t[KH__TIER_MISS]);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "khabar-fts", tx[NQ / 2],

@@ -470,6 +470,7 @@ TEST(topk_tiers_equal_fts5_rank_real_data) {
   long tried0 = kh__tier_stat[KH__TIER_TRIED], cert0 = kh__tier_stat[KH__TIER_CERT] + kh__tier_stat[KH__TIER_PART];
   long chk0 = kh__tier_stat[KH__TIER_CHECKED], part0 = kh__tier_stat[KH__TIER_PART];
   long low0 = kh__tier_stat[KH__TIER_LOW], over0 = kh__tier_stat[KH__TIER_OVER], miss0 = kh__tier_stat[KH__TIER_MISS];
+  long lists0 = kh__tier_stat[KH__TIER_LISTS];
   int queries = 0, nonempty = 0;
   const char *sources[] = {NULL, "samaa", "APP"};
   for (int i = 0; i < 60; i++) {
@@ -495,38 +496,46 @@ TEST(topk_tiers_equal_fts5_rank_real_data) {
   long tried = kh__tier_stat[KH__TIER_TRIED] - tried0;
   long cert = kh__tier_stat[KH__TIER_CERT] + kh__tier_stat[KH__TIER_PART] - cert0;
   long part = kh__tier_stat[KH__TIER_PART] - part0, over = kh__tier_stat[KH__TIER_OVER] - over0;
+  long lists = kh__tier_stat[KH__TIER_LISTS] - lists0;
   if (getenv("TOPK_VERBOSE"))
-    fprintf(stderr, "  %d queries (%d with hits): %ld by the tiers, %ld of them settled there, %ld by the OR"
-            " (%ld articles checked); full pass: %ld k-th too low, %ld too many, %ld missed\n",
-            queries, nonempty, tried, cert, part, kh__tier_stat[KH__TIER_CHECKED] - chk0,
+    fprintf(stderr, "  %d queries (%d with hits): %ld by the tiers, %ld of them settled there (%ld with the lists),"
+            " %ld by the OR (%ld articles checked); full pass: %ld k-th too low, %ld too many, %ld missed\n",
+            queries, nonempty, tried, cert, lists, part, kh__tier_stat[KH__TIER_CHECKED] - chk0,
             kh__tier_stat[KH__TIER_LOW] - low0, over, kh__tier_stat[KH__TIER_MISS] - miss0);
   ASSERT(tried >= queries / 4);  /* (the lists settle many others first) */
   ASSERT(cert >= 10);            /* the certificate settled some */
-  ASSERT(part >= 10);            /* the tiers' OR, checked in bound order, settled some */
+  ASSERT(lists >= 10);           /* the tiers' AND with the lists' articles settled some */
   ASSERT(tried - cert >= 10);    /* and some needed the full pass */
   ASSERT(nonempty >= queries / 2);
-  /* the tiers' OR with room for 3 articles only: what would need more
-  ** goes to the full pass, and every page is still FTS5's */
-  long pend = kh__tier_pend;
-  kh__tier_pend = 3;
-  part0 = kh__tier_stat[KH__TIER_PART], over0 = kh__tier_stat[KH__TIER_OVER];
-  for (int i = 0; i < 60; i++) {
-    char q[600];
-    snprintf(q, sizeof q, "%.127s %.127s", fw[i], fw[(i + 29) % nf]);
-    hits a, e;
-    kh_search_opts o = {0};
-    o.limit = 10;
-    o.no_rerank = 1;
-    ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
-    ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
-    if (!equal_pages(q, &a, &e)) FAIL("%s (room for 3) differs from FTS5", q);
+  /* without the lists' step: the tiers' OR (checked in bound order) with
+  ** room for 4096 and for 3 articles (what would need more goes to the
+  ** full pass); every page is still FTS5's */
+  long pend = kh__tier_pend, rooms[] = {4096, 3}, settled[2], toomany[2];
+  kh__tier_lists = 0;
+  for (int m = 0; m < 2; m++) {
+    kh__tier_pend = rooms[m];
+    part0 = kh__tier_stat[KH__TIER_PART], over0 = kh__tier_stat[KH__TIER_OVER];
+    for (int i = 0; i < 60; i++) {
+      char q[600];
+      snprintf(q, sizeof q, "%.127s %.127s", fw[i], fw[(i + 29) % nf]);
+      hits a, e;
+      kh_search_opts o = {0};
+      o.limit = i % 2 ? 30 : 10;
+      o.no_rerank = 1;
+      ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+      ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
+      if (!equal_pages(q, &a, &e)) FAIL("%s (no lists, room for %ld) differs from FTS5", q, rooms[m]);
+    }
+    settled[m] = kh__tier_stat[KH__TIER_PART] - part0, toomany[m] = kh__tier_stat[KH__TIER_OVER] - over0;
   }
+  kh__tier_lists = 1;
   kh__tier_pend = pend;
   kh__tier_min_work = mw;
   if (getenv("TOPK_VERBOSE"))
-    fprintf(stderr, "  room for 3: %ld by the OR, %ld too many\n", kh__tier_stat[KH__TIER_PART] - part0,
-            kh__tier_stat[KH__TIER_OVER] - over0);
-  ASSERT(kh__tier_stat[KH__TIER_OVER] - over0 >= 5);
+    fprintf(stderr, "  without the lists: room for 4096: %ld by the OR, %ld too many; room for 3: %ld, %ld\n", settled[0],
+            toomany[0], settled[1], toomany[1]);
+  ASSERT(settled[0] >= 5);      /* the OR settled some */
+  ASSERT(toomany[1] >= 3);         /* and with room for 3 some were too many */
   kh_db_close(db);
   test_rmdir(dir);
   return 0;

@@ -1571,13 +1571,14 @@ static int cmp_ub(const void *a, const void *b) {
 ** FTS5 built or counted from the same tokens (exact, no check needed).
 ** *nread = forward rows read. */
 static int list_top(kh_db *db, const qterm *t, size_t nw, double avgdl, double cert, const kh_search_opts *o,
-                    const char *since, const char *until, size_t k, long budget, kh__champ_hit *out,
-                    unsigned char *via, size_t *got, long *nread, int *short_) {
+                    const char *since, const char *until, size_t k, long budget, int64_t min_doc, size_t seeded,
+                    kh__champ_hit *out, unsigned char *via, size_t *got, long *nread, int *short_) {
   size_t cap = 1, nl = 0;
   for (size_t i = 0; i < nw; i++) nl += t[i].listed;
   while (cap < 2 * CH_R * nl) cap *= 2;
   cand *cv = kh__calloc(cap, sizeof *cv);
-  *got = 0;
+  *got = seeded; /* out[0..seeded): scored already, best first (tiers.c) */
+  memset(via, 0, seeded);
   *nread = 0;
   *short_ = 0;
   if (!cv) return KH_ENOMEM;
@@ -1608,7 +1609,10 @@ static int list_top(kh_db *db, const qterm *t, size_t nw, double avgdl, double c
   /* each candidate's bound: known words exactly, the others at their lists' bounds */
   size_t nc = 0;
   for (size_t j = 0; j < cap && !rc; j++) {
-    if (!cv[j].doc) continue;
+    if (!cv[j].doc || cv[j].doc < min_doc) continue;
+    int dup = 0;
+    for (size_t m = 0; m < seeded && !dup; m++) dup = out[m].rowid == cv[j].doc;
+    if (dup) continue;
     cand x = cv[j];
     double ub = 0;
     int ok = 1;
@@ -1740,7 +1744,7 @@ int kh__champ_confirm_text = 1;
 ** its stored text (kh__champ_confirm_text) or FTS5 (MATCH fts AND rowid);
 ** 0 if not; or a code. */
 static int confirm(kh_db *db, const char *fts, const qterm *t, size_t nw, int64_t doc) {
-  if (!kh__champ_confirm_text || !t) return keep_hit(db, fts, NULL, NULL, NULL, doc);
+  if (!t || (!kh__champ_confirm_text && fts)) return keep_hit(db, fts, NULL, NULL, NULL, doc);
   const char *keys[CH_MAX_TERMS];
   size_t kl[CH_MAX_TERMS];
   for (size_t i = 0; i < nw; i++) keys[i] = t[i].key, kl[i] = t[i].kl;
@@ -1949,6 +1953,65 @@ out:
   return rc ? rc : answered;
 }
 
+int kh__champ_list_fill(kh_db *db, const char *const *keys, const size_t *kl, size_t nw, const double *idf,
+                        double avgdl, int64_t min_doc, const char *source, const char *since, const char *until,
+                        kh__champ_hit *heap, size_t n, size_t k, int *done) {
+  *done = 0;
+  if (!db || !db->champ || nw < 1 || nw > CH_MAX_TERMS || n > k || k > CH_MAX_LIMIT) return KH_EINVAL;
+  qterm *t = kh__malloc(nw * sizeof *t);
+  if (!t) return KH_ENOMEM;
+  int rc = 0;
+  for (size_t i = 0; i < nw && !rc; i++) {
+    if (kl[i] > KH_MAX_TOKEN) {
+      rc = KH_EINVAL;
+      break;
+    }
+    memcpy(t[i].key, keys[i], kl[i]);
+    t[i].key[kl[i]] = '\0';
+    t[i].kl = kl[i];
+    t[i].idf = idf[i];
+    sqlite3_stmt *st = stmt(db, S_TERM_GET);
+    if (!st) {
+      rc = sql_rc(db->sql);
+      break;
+    }
+    sqlite3_bind_text(st, 1, t[i].key, (int)t[i].kl, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    t[i].listed = src == SQLITE_ROW && sqlite3_column_int(st, 4) == 1;
+    if (t[i].listed) {
+      t[i].df = (double)sqlite3_column_int64(st, 0);
+      t[i].n = (double)sqlite3_column_int64(st, 1);
+      double floor = sqlite3_column_double(st, 2), aref = sqlite3_column_double(st, 3);
+      t[i].aref = aref;
+      t[i].bound = t[i].n < CH_R ? -INFINITY : t[i].idf * floor * (avgdl > aref ? avgdl / aref : 1.0);
+    }
+    sqlite3_reset(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE) rc = sql_rc(db->sql);
+    else if (!t[i].listed) rc = KH_ENOTFOUND;
+  }
+  kh__champ_hit out[CH_MAX_LIMIT];
+  unsigned char via[CH_MAX_LIMIT];
+  int64_t fwdrow[CH_MAX_LIMIT];
+  size_t got = 0, nfwd = 0;
+  long nread = 0;
+  int short_ = 0;
+  kh_search_opts o = {0};
+  o.source = source;
+  memcpy(out, heap, n * sizeof *heap);
+  if (!rc)
+    rc = list_top(db, t, nw, avgdl, -INFINITY, &o, since, until, k, -1, min_doc, n, out, via, &got, &nread, &short_);
+  kh__champ_fwd_read += nread;
+  for (size_t j = 0; !rc && j < got; j++)
+    if (via[j]) fwdrow[nfwd++] = out[j].rowid;
+  qsort(fwdrow, nfwd, sizeof *fwdrow, cmp_i64);
+  if (!rc && !short_ && got == k && (rc = verify(db, NULL, t, nw, out, got, fwdrow, nfwd)) == 0) {
+    memcpy(heap, out, got * sizeof *heap);
+    *done = 1;
+  }
+  kh_free(t);
+  return rc == KH_ENOTFOUND || rc > 0 ? 0 : rc;
+}
+
 int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const char *since,
                    const char *until, size_t k, kh__champ_hit *out, size_t *nout) {
   *nout = 0;
@@ -2056,7 +2119,7 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     if (nw == 1 || (expect >= 2.0 * (double)k && work >= CH_SEED_WORK * (double)c->t)) {
       long nread = 0;
       int short_ = 0;
-      if ((rc = list_top(db, t, nw, avgdl, bound, o, since, until, k, nw == 1 ? -1 : kh__champ_fwd_budget, out, via,
+      if ((rc = list_top(db, t, nw, avgdl, bound, o, since, until, k, nw == 1 ? -1 : kh__champ_fwd_budget, 0, 0, out, via,
                          &got, &nread, &short_)))
         goto done;
       kh__champ_fwd_read += nread;

@@ -425,6 +425,18 @@ typedef struct kh__champ_hit {
   double score; /* BM25 as kh_hit.score */
 } kh__champ_hit;
 
+/* The words keys[0..nw) (each with a list; idf[i] as bm25() counts it) of
+** an AND whose best k so far are heap[0..n) (n = k, best first): every
+** article of their champion lists from min_doc on that is not in heap is
+** bounded (its words outside a list at that list's floor) and, while the
+** bound reaches the k-th score, scored from its forward row; those that
+** enter are confirmed from their text.  *done = 1: heap is then the best
+** k of heap and the lists (tiers.c uses it when nothing outside the lists
+** and the tiers' AND can enter); 0: unchanged.  0 or a code. */
+int kh__champ_list_fill(kh_db *db, const char *const *keys, const size_t *kl, size_t nw, const double *idf,
+                        double avgdl, int64_t min_doc, const char *source, const char *since, const char *until,
+                        kh__champ_hit *heap, size_t n, size_t k, int *done);
+
 /* The exact BM25 top k (k <= 100) for q, into out (room for k): from the
 ** champion lists when they certify it, else by one pruned pass over FTS5's
 ** matches (topk.c) seeded with the lists' candidates.  For an AND of plain
@@ -534,9 +546,10 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
 ** rest (TRIED - CERT - PART) took the full pass.
 ** Why the rest took it: LOW the k-th score was not above what an article
 ** in no tier can reach, OVER too many articles of the tiers' OR could
-** enter, MISS an article had no forward row or FTS5 did not confirm one. */
+** enter, MISS an article had no forward row or FTS5 did not confirm one;
+** LISTS (part of CERT): settled by the tiers' AND and the champion lists. */
 enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_LOW, KH__TIER_OVER, KH__TIER_MISS,
-       KH__TIER_NSTAT };
+       KH__TIER_LISTS, KH__TIER_NSTAT };
 extern long kh__tier_stat[KH__TIER_NSTAT];
 /* The sum of the words' dfs from which kh__tier_topk answers (default
 ** 100000; 0 also drops the expected-size test: tests on small corpora;
@@ -550,6 +563,9 @@ extern double kh__tier_frac;
 ** be expected to hold (independence) for the tiers to be tried (default 2);
 ** benchmarks set them; not thread-safe. */
 extern long kh__tier_pend;
+/* 0: the tiers do not try the champion lists' articles after their AND
+** (tests, benchmarks; default 1) */
+extern int kh__tier_lists;
 extern double kh__tier_min_expect;
 /* FTS5's row count and total tokens of article_fts (champ.c): 0,
 ** KH_ENOTFOUND (nothing indexed) or a code. */

@@ -65,6 +65,7 @@ long kh__tier_stat[KH__TIER_NSTAT];
 double kh__tier_min_work = TIER_MIN_WORK;
 double kh__tier_frac = TIER_FRAC;
 long kh__tier_pend = TIER_PEND;
+int kh__tier_lists = 1;
 double kh__tier_min_expect = TIER_EXPECT;
 
 typedef struct tier {
@@ -507,12 +508,13 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
   if (work < kh__tier_min_work || getenv("KHABAR_NO_TIERS")) return 0;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db->sql,
-                         "SELECT t.since, t.aref, t.cut, s.aref, (SELECT max(imp) FROM search_champ WHERE term = ?1)"
+                         "SELECT t.since, t.aref, t.cut, s.aref, (SELECT max(imp) FROM search_champ WHERE term = ?1),"
+                         " s.floor, s.n"
                          " FROM search_tier t JOIN search_term s ON s.term = t.term WHERE t.term = ?1 AND s.state = 1",
                          -1, &st, NULL))
     return sqlite3_errcode(db->sql) == SQLITE_ERROR ? 0 : sql_rc(db->sql); /* no such table: an old file */
   int64_t since = 1;
-  double cut[KH__TOPK_MAX_TERMS], maxw[KH__TOPK_MAX_TERMS];
+  double cut[KH__TOPK_MAX_TERMS], maxw[KH__TOPK_MAX_TERMS], lfloor[KH__TOPK_MAX_TERMS];
   int ok = 1, rc = 0;
   for (size_t i = 0; ok && i < nw; i++) {
     sqlite3_bind_text(st, 1, keys[i], (int)kl[i], SQLITE_STATIC);
@@ -525,6 +527,9 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
       cut[i] = sqlite3_column_double(st, 2) * (avgdl > aref ? avgdl / aref : 1.0);
       maxw[i] = sqlite3_column_double(st, 4) * (avgdl > laref ? avgdl / laref : 1.0);
       if (maxw[i] > K1 + 1.0) maxw[i] = K1 + 1.0;
+      /* an article outside the list weighs at most its floor (a complete list: lacks the word) */
+      lfloor[i] = sqlite3_column_int64(st, 6) < 256 ? -INFINITY
+                                                    : sqlite3_column_double(st, 5) * (avgdl > laref ? avgdl / laref : 1.0);
     } else if (src != SQLITE_ROW && src != SQLITE_DONE) {
       rc = sql_rc(db->sql);
     }
@@ -573,6 +578,32 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
     kh__buf_free(&expr);
     kh__tier_stat[KH__TIER_CERT]++;
     return 1;
+  }
+  /* the lists: an article >= since outside the tiers' AND lacks some tier
+  ** i (w_i < cut_i) and, outside every list, weighs at most each list's
+  ** floor for the others; if the k-th score is above that, only the lists'
+  ** articles can still enter: those are scored from their forward rows */
+  double nolist = -INFINITY;
+  for (size_t i = 0; i < nw; i++) {
+    double b = req->idf[i] * cut[i];
+    for (size_t j = 0; j < nw; j++)
+      if (j != i) b += req->idf[j] * lfloor[j];
+    if (b > nolist) nolist = b;
+  }
+  if (kh__tier_lists && *n == r.k && heap[*n - 1].score > nolist * (1 + 1e-9) + 1e-12) {
+    int done = 0;
+    rc = kh__champ_list_fill(db, keys, kl, nw, req->idf, avgdl, since, req->source, req->since, req->until, heap, *n,
+                             r.k, &done);
+    if (rc) {
+      kh__buf_free(&expr);
+      return rc;
+    }
+    if (done) {
+      kh__buf_free(&expr);
+      kh__tier_stat[KH__TIER_CERT]++;
+      kh__tier_stat[KH__TIER_LISTS]++;
+      return 1;
+    }
   }
   /* the articles >= since in no tier of any word score below Σ idf_i·cut_i·drift_i;
   ** those in some word's tier but not all are read from the tiers (the
