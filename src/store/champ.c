@@ -1789,16 +1789,10 @@ static int verify(kh_db *db, const char *fts, const qterm *t, size_t nw, const k
 ** kh__champ_drive_max, and kh__champ_drive_ratio times fewer than each
 ** other word's df) leaves the query to the usual pass (return 0).
 ** 1: out[0..*got) is the answer; 0: not answered; or a code. */
-typedef struct drow {
-  int64_t doc;
-  double ub;
-  int32_t d;
-} drow;
-
-static int cmp_drow(const void *a, const void *b) {
-  const drow *x = a, *y = b;
+int kh__bound_row_cmp(const void *a, const void *b) {
+  const kh__bound_row *x = a, *y = b;
   if (x->ub != y->ub) return x->ub > y->ub ? -1 : 1;
-  return x->doc < y->doc ? -1 : x->doc > y->doc;
+  return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
 }
 
 static void word_expr(kh__buf *e, const qterm *t, const char *w, size_t wl, int *rc) {
@@ -1812,7 +1806,7 @@ static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_T
   *got = 0;
   kh__buf e = {0};
   int rc = 0, answered = 0;
-  drow *rows = NULL;
+  kh__bound_row *rows = NULL;
   size_t nr = 0, cr = 0;
   int64_t df = 0;
   sqlite3_stmt *st = NULL;
@@ -1838,7 +1832,7 @@ static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_T
     if (doc < fwd_all) continue;
     if (nr == cr) {
       size_t nc = cr ? 2 * cr : 256;
-      drow *x = kh__realloc(rows, nc * sizeof *x);
+      kh__bound_row *x = kh__realloc(rows, nc * sizeof *x);
       if (!x) {
         rc = KH_ENOMEM;
         goto out;
@@ -1847,7 +1841,7 @@ static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_T
     }
     int64_t v = sqlite3_column_int64(st, 1);
     double lo = (double)(v & 0xFFFFFFFF);
-    rows[nr++] = (drow){doc, lo < min_dl ? min_dl : lo, (int32_t)(v >> 32)};
+    rows[nr++] = (kh__bound_row){doc, lo < min_dl ? min_dl : lo, (int32_t)(v >> 32)};
   }
   if (src != SQLITE_ROW && src != SQLITE_DONE) rc = sql_rc(db->sql);
   sqlite3_finalize(st);
@@ -1873,10 +1867,10 @@ static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_T
     idf_rest += t[i].idf * mw;
   }
   for (size_t j = 0; j < nr; j++) {
-    double d = (double)rows[j].d, lo = rows[j].ub;
+    double d = (double)rows[j].n, lo = rows[j].ub;
     rows[j].ub = t[drv].idf * ((d * (K1 + 1.0)) / (d + K1 * (1 - B + B * lo / avgdl))) + idf_rest;
   }
-  qsort(rows, nr, sizeof *rows, cmp_drow);
+  qsort(rows, nr, sizeof *rows, kh__bound_row_cmp);
   /* 3. in order of the bound, from the forward rows */
   for (size_t j = 0; j < nr && !rc; j++) {
     if (*got == k && rows[j].ub * (1 + 1e-12) < out[k - 1].score) break;
@@ -1885,7 +1879,7 @@ static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_T
       rc = sql_rc(db->sql);
       break;
     }
-    sqlite3_bind_int64(f, 1, rows[j].doc);
+    sqlite3_bind_int64(f, 1, rows[j].rowid);
     if (sqlite3_step(f) != SQLITE_ROW) { /* no forward row: the usual pass */
       sqlite3_reset(f);
       goto out;
@@ -1898,16 +1892,16 @@ static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_T
     int ok = 1;
     for (size_t i = 0; i < nw; i++) d[i] = p ? fwd_find(p, nb, h32(fnv(t[i].key, t[i].kl))) : -1;
     sqlite3_reset(f);
-    if (d[drv] != rows[j].d) goto out; /* the row disagrees with FTS5: the usual pass */
+    if (d[drv] != rows[j].n) goto out; /* the row disagrees with FTS5: the usual pass */
     for (size_t i = 0; i < nw; i++) ok &= d[i] > 0;
     if (!ok) continue;
     double sc = 0.0; /* bm25() of fts5_aux.c, term by term in query order (topk.c computes the same) */
     for (size_t i = 0; i < nw; i++)
       sc += t[i].idf * (((double)d[i] * (K1 + 1.0)) / ((double)d[i] + K1 * (1 - B + B * dl / avgdl)));
     size_t at = *got;
-    while (at > 0 && (out[at - 1].score < sc || (out[at - 1].score == sc && out[at - 1].rowid > rows[j].doc))) at--;
+    while (at > 0 && (out[at - 1].score < sc || (out[at - 1].score == sc && out[at - 1].rowid > rows[j].rowid))) at--;
     if (at >= k) continue;
-    int keep = keep_hit(db, NULL, o, since, until, rows[j].doc);
+    int keep = keep_hit(db, NULL, o, since, until, rows[j].rowid);
     if (keep < 0) {
       rc = keep;
       break;
@@ -1915,7 +1909,7 @@ static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_T
     if (!keep) continue;
     size_t last = *got < k ? (*got)++ : k - 1;
     memmove(out + at + 1, out + at, (last - at) * sizeof *out);
-    out[at] = (kh__champ_hit){rows[j].doc, sc};
+    out[at] = (kh__champ_hit){rows[j].rowid, sc};
   }
   if (rc) goto out;
   /* 5. (before 4, which adds rows FTS5 found itself) FTS5 confirms the hits */

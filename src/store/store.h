@@ -502,6 +502,16 @@ typedef struct kh__topk_req {
 
 /* Rows kept by a partial scan: at most cap; over is set when more were.
 ** ub[j] (if set): row j's bound at its own length len[j] (if set). */
+/* An article with an upper bound on its score, read best bound first
+** (then by rowid): the rare-word walk (champ.c, n = the word's count) and
+** the tiers' OR (tiers.c, n = the length its pass read). */
+typedef struct kh__bound_row {
+  int64_t rowid;
+  double ub;
+  int32_t n;
+} kh__bound_row;
+int kh__bound_row_cmp(const void *a, const void *b);
+
 typedef struct kh__topk_pend {
   int64_t *rowid;
   size_t n, cap;

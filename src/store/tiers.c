@@ -375,22 +375,10 @@ static int cmp_hit(const void *a, const void *b) {
   return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
 }
 
-/* pending articles of the tiers' OR by bound, highest first, then rowid */
-typedef struct pendrow {
-  int64_t rowid;
-  double ub;
-  int len;
-} pendrow;
-
-static int cmp_pend(const void *a, const void *b) {
-  const pendrow *x = a, *y = b;
-  if (x->ub != y->ub) return x->ub > y->ub ? -1 : 1;
-  return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
-}
 
 /* The articles p[0..m) of the tiers' OR that may still enter heap[0..n)
 ** (n = k, best first), in order of their bound (p[j].ub, at their own
-** length p[j].len): each is scored from one read of its forward row
+** length p[j].n): each is scored from one read of its forward row
 ** (every word's d: an article holding the word finds its own d there; one
 ** lacking it reads -1 or, on a hash collision, another word's d) and the
 ** length FTS5's docsize gave, the score as bm25() computes it; the first
@@ -400,7 +388,7 @@ static int cmp_pend(const void *a, const void *b) {
 ** not confirmed (the caller restores heap and takes the full pass).
 ** *checked = forward rows read. */
 static int check_pending(kh_db *db, const kh__topk_req *r, const char *const *keys, const size_t *kl, size_t nw,
-                         double avgdl, pendrow *p, size_t m, kh__champ_hit *heap, size_t n, int *done,
+                         double avgdl, kh__bound_row *p, size_t m, kh__champ_hit *heap, size_t n, int *done,
                          long *checked) {
   *done = 0;
   *checked = 0;
@@ -408,7 +396,7 @@ static int check_pending(kh_db *db, const kh__topk_req *r, const char *const *ke
   if (!entered) return KH_ENOMEM;
   size_t ne = 0;
   int rc = 0;
-  qsort(p, m, sizeof *p, cmp_pend);
+  qsort(p, m, sizeof *p, kh__bound_row_cmp);
   for (size_t j = 0; j < m && !rc; j++) {
     if (p[j].ub * (1 + 1e-12) < heap[n - 1].score) break; /* no later one can enter */
     int ok = 1;
@@ -424,7 +412,7 @@ static int check_pending(kh_db *db, const kh__topk_req *r, const char *const *ke
     if (!ok) continue;
     double score = 0.0; /* bm25() of fts5_aux.c, term by term in phrase order (as topk.c) */
     for (size_t i = 0; i < nw; i++)
-      score += r->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + K1 * (1 - B + B * (double)p[j].len / avgdl)));
+      score += r->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + K1 * (1 - B + B * (double)p[j].n / avgdl)));
     kh__champ_hit x = {p[j].rowid, score};
     if (cmp_hit(&x, &heap[n - 1]) >= 0) continue;
     size_t at = n - 1; /* insertion, best first */
@@ -616,7 +604,7 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
     int64_t *prow = kh__malloc(cap * sizeof *prow);
     double *pub = kh__malloc(cap * sizeof *pub);
     int *plen = kh__malloc(cap * sizeof *plen);
-    pendrow *pr = kh__malloc(cap * sizeof *pr);
+    kh__bound_row *pr = kh__malloc(cap * sizeof *pr);
     kh__topk_pend pend = {prow, 0, cap, 0, pub, plen};
     expr.len = 0;
     if (!prow || !pub || !plen || !pr) rc = KH_ENOMEM;
@@ -633,7 +621,7 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
       long checked = 0;
       kh__champ_hit keep[KH__TOPK_MAX_K];
       memcpy(keep, heap, *n * sizeof *heap);
-      for (size_t j = 0; j < pend.n; j++) pr[j] = (pendrow){prow[j], pub[j], plen[j]};
+      for (size_t j = 0; j < pend.n; j++) pr[j] = (kh__bound_row){prow[j], pub[j], (int32_t)plen[j]};
       rc = check_pending(db, &r, keys, kl, nw, avgdl, pr, pend.n, heap, *n, &done, &checked);
       if (!rc && !done) memcpy(heap, keep, *n * sizeof *heap); /* what the check added goes */
       if (!rc && done) kh__tier_stat[KH__TIER_CHECKED] += checked;
