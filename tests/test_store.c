@@ -1273,3 +1273,50 @@ TEST(store_rerank_headline_units) {
   kh_db_close(db);
   return 0;
 }
+
+/* A headline rounds its source's figures: the stock exchange report of one
+** day says the index fell 268.36 points, the newspaper's headline "268
+** پوائنٹس"; the dollar closed at 102.95, the headline "103".  In the number
+** share (KH__RR_FNUMU) a candidate's number with a fraction also stands for
+** its integer part and for itself rounded (from 10 on), so the re-ranked
+** search finds the day's report that BM25 puts second. */
+TEST(store_rerank_headline_rounded) {
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
+  kh_article tue = art("tue", "app", "2015-04-28", "کے ایس ای 100 انڈیکس 268.36 پوائنٹس کی کمی سے 33575.94 پوائنٹس پر بند",
+                       "کراچی اسٹاک ایکسچینج میں منگل کو کاروبار کے دوران کے ایس ای 100 انڈیکس 268.36 "
+                       "پوائنٹس کی کمی سے 33575.94 پوائنٹس پر بند ہوا۔ کے ایس ای 30 انڈیکس بھی 209.59 "
+                       "پوائنٹس کم ہوا۔");
+  kh_article wed = art("wed", "app", "2015-04-29", "کراچی اسٹاک ایکسچینج میں مندی کا رجحان، انڈیکس 47.97 پوائنٹس کم",
+                       "کراچی اسٹاک ایکسچینج میں بدھ کو بھی مندی کا رجحان رہا اور کے ایس ای 100 انڈیکس "
+                       "47.97 پوائنٹس کی کمی سے 33527.97 پوائنٹس پر بند ہوا۔ کراچی اسٹاک ایکسچینج میں "
+                       "مندی کے باعث سرمایہ کاروں کے اربوں روپے ڈوب گئے۔");
+  kh_article up = art("up", "app", "2014-09-16", "امریکی ڈالر اور برطانوی پاؤنڈ کی قدر میں اضافہ",
+                      "اوپن مارکیٹ میں امریکی ڈالر کی قدر میں 45 پیسے کا اضافہ ہوا اور ڈالر 102.95 روپے "
+                      "میں فروخت ہوا۔ برطانوی پاؤنڈ کی قدر بھی بڑھ گئی۔");
+  kh_article down = art("down", "app", "2014-09-17", "اوپن مارکیٹ میں امریکی ڈالر کی قدر میں کمی",
+                        "اوپن مارکیٹ میں امریکی ڈالر کی قدر میں کمی ہوئی اور ڈالر 102.40 روپے پر آ گیا۔ "
+                        "انٹر بینک میں ڈالر کی قدر 102.20 روپے رہی۔ اوپن مارکیٹ میں کاروبار محدود رہا۔");
+  kh_article o1 = art("o1", "awaz", NULL, "کراچی میں بارش", B1);
+  kh_article o2 = art("o2", "awaz", NULL, "لاہور میں اسموگ", B2);
+  kh_article o3 = art("o3", "awaz", NULL, "ملتان ٹیسٹ", B3);
+  kh_article *all[] = {&tue, &wed, &up, &down, &o1, &o2, &o3};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) ASSERT_INT_EQ(kh_db_put_article(db, all[i], NULL), 0);
+  static const struct {
+    const char *query, *bm25_first, *first;
+  } cases[] = {
+      {"کراچی OR سٹاک OR انڈیکس OR میں OR 268 OR پوائنٹس OR کی OR مندی", "wed", "tue"},
+      {"اوپن OR مارکیٹ OR میں OR ڈالر OR کی OR قدر OR 103 OR روپے", "down", "up"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    hits r;
+    kh_search_opts plain = {.no_rerank = 1};
+    ASSERT_INT_EQ(search(db, cases[i].query, &plain, &r), 0);
+    ASSERT(r.n >= 2);
+    ASSERT_STR_EQ(r.ids[0], cases[i].bm25_first);
+    ASSERT_INT_EQ(search(db, cases[i].query, NULL, &r), 0);
+    ASSERT_STR_EQ(r.ids[0], cases[i].first);
+  }
+  kh_db_close(db);
+  return 0;
+}

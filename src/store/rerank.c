@@ -251,6 +251,19 @@ static uint64_t unit_key(double v) {
   return k > 0 ? fnv(b, (size_t)k) | 1 : 0;
 }
 
+/* A headline rounds its source's figures (the index fell 268.36 points: "268
+** پوائنٹس کی مندی"; the dollar at 102.95: "103 کی سطح"): in the FNUMU share, a
+** number with a fraction in the candidate also stands for its integer part and
+** for itself rounded, once it is RR_ROUND_MIN or more (2.94 is not 2 or 3). */
+#define RR_ROUND_MIN 10.0
+
+/* The key of a whole number, as num_key gives it for its digits. */
+static uint64_t round_key(double v) {
+  char b[40];
+  int k = snprintf(b, sizeof b, "%.0f", v);
+  return k > 0 ? fnv(b, (size_t)k) | 1 : 0;
+}
+
 /* The number (as a value) of a token, or -1. */
 static double num_value(const char *w, size_t n, int kind) {
   char b[KH_MAX_TOKEN + 1];
@@ -417,7 +430,13 @@ static int num_match(rr_state *s, const kh_token *t) {
         if (!s->numfound[i]) s->numfound[i] = 1, s->nnumfound++;
         if (!s->numufound[i]) s->numufound[i] = 1, s->nnumufound++;
       }
-    if (!coloc) s->prevnum = strtod(b, NULL);
+    double v = strtod(b, NULL);
+    if (v >= RR_ROUND_MIN && v < 1e15 && memchr(b, '.', k)) { /* FNUMU: 268.36 is also 268, 102.95 also 103 */
+      uint64_t rk[2] = {round_key(floor(v)), round_key(floor(v + 0.5))};
+      for (int i = 0; i < s->nqnum; i++)
+        if ((s->qnum[i] == rk[0] || s->qnum[i] == rk[1]) && !s->numufound[i]) s->numufound[i] = 1, s->nnumufound++;
+    }
+    if (!coloc) s->prevnum = v;
   } else if (!coloc) {
     double u = s->prevnum >= 0 ? unit_value(t->norm, t->norm_len, t->kind) : 0;
     if (u > 0) {
