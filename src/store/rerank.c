@@ -30,7 +30,9 @@
 **                            number word: آٹھ = 8) found in the title or
 **                            anywhere in the body; the shipped one (FNUMU)
 **                            also matches a number before a unit word by
-**                            its value (5 ملین = 50 لاکھ)
+**                            its value (5 ملین = 50 لاکھ), and a number
+**                            with a fraction by its integer part or
+**                            rounded (268.36 = 268, 102.95 = 103)
 **
 ** The first five weights were set by hand (earlier sessions: w_prox, w_lead
 ** and w_fuzzy chosen on the even COUNTER pairs, w_skel 1 by definition) and
