@@ -34,6 +34,8 @@ typedef struct nd_unit {
   size_t len;
   nd_span *spans;
   size_t nspans;
+  int tagged; /* CoNLL: some token carries a tag, of any type (NEN, NETI ... too) */
+  int tail;   /* IL-NER train: in the mostly unannotated tail (nd_mark_tail) */
 } nd_unit;
 
 typedef struct nd_set {
@@ -46,6 +48,7 @@ typedef struct nd_builder {
   size_t len, cap;
   nd_span *spans;
   size_t ns, scap;
+  int tagged;
 } nd_builder;
 
 static void nd_die(const char *m) {
@@ -81,7 +84,7 @@ static void nd_flush(nd_builder *b, nd_set *set) {
       set->u = realloc(set->u, set->cap * sizeof *set->u);
       if (!set->u) nd_die("out of memory");
     }
-    set->u[set->n++] = (nd_unit){b->text, b->len, b->spans, b->ns};
+    set->u[set->n++] = (nd_unit){b->text, b->len, b->spans, b->ns, b->tagged, 0};
   } else {
     free(b->text);
     free(b->spans);
@@ -124,6 +127,7 @@ static int nd_read_conll(const char *path, nd_set *set) {
     if (!tl) continue;
     for (size_t k = 0; k < tl; k++)
       if (tok[k] == '_') tok[k] = ' '; /* IL-NER joins multiword units with _ */
+    if (strcmp(tag, "O")) b.tagged = 1;
     int type = nd_type(tag);
     int begin = type && (tag[0] == 'B' || tag[0] == '-' || (tag[0] != 'I' && type != open_type));
     if (open_type && (!type || begin || type != open_type)) {
@@ -243,6 +247,85 @@ static inline void nd_split_dev(nd_set *set, nd_set *dev, int f) {
     }
   }
   set->n = k;
+}
+
+/* IL-NER train is sorted: its first ~3,000 sentences each carry a tag and
+** almost none of the other ~5,700 do, though they hold names (میزورم، بھارت
+** untagged; tools/ner_consistency.py).  Mark as tail every sentence from the
+** first one after which at most 1% of the sentences carry a tag. */
+static inline size_t nd_mark_tail(nd_set *set) {
+  size_t tagged = 0, start = set->n;
+  for (size_t i = set->n; i-- > 0;) {
+    tagged += set->u[i].tagged != 0;
+    if (tagged * 100 <= set->n - i) start = i;
+  }
+  for (size_t i = start; i < set->n; i++) set->u[i].tail = 1;
+  return start;
+}
+
+/* The names (span texts) seen at least twice as a span in the set's
+** non-tail units, each NUL-terminated, one after another; *count of them. */
+static inline char *nd_head_names(const nd_set *set, size_t *count) {
+  nd_builder b = {0};
+  *count = 0;
+  for (size_t i = 0; i < set->n; i++)
+    for (size_t s = 0; s < set->u[i].nspans && !set->u[i].tail; s++) {
+      const char *name = set->u[i].text + set->u[i].spans[s].start;
+      size_t n = set->u[i].spans[s].end - set->u[i].spans[s].start;
+      int seen = 0, before = 0;
+      for (size_t j = 0; j < set->n && seen < 2; j++)
+        for (size_t q = 0; q < set->u[j].nspans && !set->u[j].tail; q++)
+          if (set->u[j].spans[q].end - set->u[j].spans[q].start == n &&
+              !memcmp(set->u[j].text + set->u[j].spans[q].start, name, n)) {
+            if (j < i || (j == i && q < s)) before = 1; /* listed already */
+            seen++;
+          }
+      if (seen < 2 || before) continue;
+      nd_append(&b, name, n);
+      nd_append(&b, "", 1);
+      ++*count;
+    }
+  free(b.spans);
+  return b.text;
+}
+
+/* 1 if one of the names occurs in u's text as whole words */
+static inline int nd_holds_name(const char *names, size_t count, const nd_unit *u) {
+  for (size_t k = 0; k < count; k++, names += strlen(names) + 1) {
+    size_t n = strlen(names);
+    for (const char *p = u->text; (p = strstr(p, names)); p++)
+      if ((p == u->text || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ')) return 1;
+  }
+  return 0;
+}
+
+/* Keep the units of a set that pass: drop = 1 drops untagged tail units,
+** 2 drops every tail unit, 3 drops untagged tail units that hold a name
+** tagged twice or more before the tail (nd_holds_name). */
+static inline size_t nd_drop_tail(nd_set *set, int drop) {
+  size_t k = 0, dropped = 0;
+  char *del = calloc(set->n + 1, 1);
+  size_t count = 0;
+  char *names = drop == 3 ? nd_head_names(set, &count) : NULL;
+  if (!del) nd_die("out of memory");
+  for (size_t i = 0; i < set->n; i++) {
+    const nd_unit *u = &set->u[i];
+    del[i] = u->tail && (drop == 2 || (!u->tagged && (drop != 3 || nd_holds_name(names, count, u))));
+  }
+  free(names);
+  for (size_t i = 0; i < set->n; i++) {
+    nd_unit *u = &set->u[i];
+    if (del[i]) {
+      free(u->text);
+      free(u->spans);
+      dropped++;
+    } else {
+      set->u[k++] = *u;
+    }
+  }
+  free(del);
+  set->n = k;
+  return dropped;
 }
 
 static void nd_free(nd_set *set) {

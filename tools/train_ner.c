@@ -471,7 +471,18 @@ int main(int argc, char **argv) {
   if (dev < 0 || dev > 4) nd_die("KH_NER_DEV is 1..4");
   snprintf(path, sizeof path, "%s/ner/il-ner/Urdu-train.txt", data);
   if (nd_read_conll(path, &il)) nd_die("IL-NER train missing");
+  size_t il_tail = nd_mark_tail(&il), il_all = il.n;
   if (dev) nd_split_dev(&il, &il_dev, dev);
+  /* KH_NER_ILTAIL=1 (experiment): train without the untagged sentences of
+  ** IL-NER train's tail (ner_data.h nd_mark_tail), =2 without the whole tail.
+  ** KH_NER_FOLDHEAD=1: score the IL-NER fold on the sentences before the
+  ** tail only (a second view; the folds as defined keep the tail). */
+  if (getenv("KH_NER_ILTAIL") && atoi(getenv("KH_NER_ILTAIL"))) {
+    size_t d = nd_drop_tail(&il, atoi(getenv("KH_NER_ILTAIL")));
+    fprintf(stderr, "train_ner: IL-NER train tail from sentence %zu of %zu; %zu tail sentences left out\n", il_tail,
+            il_all, d);
+  }
+  if (dev && getenv("KH_NER_FOLDHEAD") && atoi(getenv("KH_NER_FOLDHEAD"))) nd_drop_tail(&il_dev, 2);
   snprintf(path, sizeof path, "%s/ner/uner", data);
   if (nd_read_uner(path, dev ? 10 + dev : 0, &un)) nd_die("UNER missing");
   if (dev) nd_read_uner(path, 20 + dev, &un_dev);
