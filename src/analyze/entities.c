@@ -169,6 +169,17 @@ static int tok_is(const kh__doc *d, int32_t i, const char *w) {
   return d->toks[i].nlen == n && !memcmp(KH__TOKNORM(d, i), w, n);
 }
 
+/* a word that joins the words of a name and never begins or ends one
+** (ریسرچ سینٹر فار ...، کمیشن آف پاکستان; no gold name of IL-NER train or UNER
+** starts or ends with one), written apart: not a piece of a word the
+** tokenizer split (اینڈری = اینڈ|ری, Andrei) */
+static int joiner(const kh__doc *d, int32_t i) {
+  if (!(tok_is(d, i, "آف") || tok_is(d, i, "اینڈ") || tok_is(d, i, "فار") || tok_is(d, i, "برائے"))) return 0;
+  const kh__tok *t = &d->toks[i];
+  if ((size_t)i + 1 < d->ntok && d->toks[i + 1].field == t->field && d->toks[i + 1].start == t->end) return 0;
+  return !(i > 0 && d->toks[i - 1].field == t->field && d->toks[i - 1].end == t->start);
+}
+
 static int ner_type(uint8_t l) {
   return l == KH__NER_O ? 0 : l <= KH__NER_I_PER ? KH_ENT_PER : l <= KH__NER_I_LOC ? KH_ENT_LOC : KH_ENT_ORG;
 }
@@ -311,6 +322,21 @@ static void tagger(kh__doc *d) {
           if ((tok_is(d, i, "ولی") || tok_is(d, i, "امیر")) && i + 1 < j && !d->toks[i + 1].wcls) break;
           i++;
         }
+      /* a span cannot end with a joiner: it takes in the words after it up to
+      ** the end of the next tagger span, or the next word that could be a
+      ** name; a span that starts with one is a piece of a longer name and is
+      ** dropped (same fold models, B- bias 1200: 0.7447 -> 0.7455 with
+      ** shuffling seed 42, 0.7418 -> 0.7423 with seed 7; no fold lower) */
+      if (i < j && joiner(d, i)) i = j;
+      if (i < j && joiner(d, j - 1) && j < t1 && kh__is_word(d, (size_t)j)) {
+        if (d->toks[j].ner != KH__NER_O) {
+          int32_t k = j + 1;
+          while (k < t1 && d->toks[k].ner != KH__NER_O && !(d->toks[k].ner & 1)) k++;
+          j = span_end = k;
+        } else if (name_like(d, (size_t)j)) {
+          j = span_end = j + 1;
+        }
+      }
       if (i == j) {
         i = span_end;
         continue;
