@@ -178,15 +178,15 @@ def main():
                 cat["(never same type)"] += 1
         print(f"{typ}: {len(ms)} mentions; " + ", ".join(f"{k} {v} ({pct(v, len(ms))})" for k, v in
                                                            sorted(cat.items(), key=lambda kv: -kv[1])))
-    # occurrence totals: how train tags the words of dev names
+    # occurrence totals: how train tags the words of dev names (each string once)
     for typ in MAIN:
         tot = collections.Counter()
-        for m, t in dev_ment:
+        for m, t in set(dev_ment):
             if t == typ:
                 for k, v in occ[m].items():
                     tot["same" if k == t else k] += v
         n = sum(tot.values())
-        print(f"  {typ}: train occurrences of dev {typ} strings {n}: "
+        print(f"  {typ}: train occurrences of the dev {typ} strings {n}: "
               + ", ".join(f"{k} {v} ({pct(v, n)})" for k, v in tot.most_common()))
 
     # 3. within train and within dev
