@@ -42,6 +42,10 @@
 **   LAT_TIER_LISTS=0 ...         the tiers do not try the champion lists' articles after their AND
 **   LAT_TIER_WORK=n ...          the words' dfs must sum to n for the tiers (default 100000)
 **   LAT_WORDS=23 ...             only the rows of 2 and 3 words (the same queries as in a full run)
+**   LAT_DF_MEMO=0 ...            the dfs counted for phrases and stopword keys are not kept on the
+**                                connection (champ.c kh__champ_df_memo)
+**   LAT_PEERS=0 ...              khabar only: no khabar-fts, no u61 (their columns 0, overlap -1;
+**                                for trying query-side changes; not for figures)
 **   LAT_SLOW=n ...               after each row, its n slowest khabar queries (process CPU): the
 **                                words (and their df in u61's index), how the query ended, the
 **                                rows its scans visited and scored (default 5; 0: none)
@@ -191,6 +195,8 @@ extern double kh__tier_min_expect; /* the tiers' AND must be expected to hold th
 extern long kh__tier_pend;
 extern int kh__tier_lists; /* 0: the tiers do not try the lists' articles after their AND */ /* articles of the tiers' OR checked one by one, at most (tiers.c) */
 extern double kh__tier_min_work;
+extern int kh__champ_df_memo; /* counted dfs kept on the connection (champ.c) */
+extern long kh__champ_df_stat[2]; /* ... missed, found */
 /* kh_search's process CPU s by phase: top k, re-ranking, page delivery (search.c) */
 enum { KH__SEARCH_TOPK, KH__SEARCH_RERANK, KH__SEARCH_DELIVER, KH__SEARCH_NPHASE };
 extern double kh__search_cpu[KH__SEARCH_NPHASE]; /* the words' dfs must sum to this for the tiers (tiers.c) */
@@ -240,8 +246,10 @@ int main(int argc, char **argv) {
   if (getenv("LAT_CONFIRM_FTS")) kh__champ_confirm_text = 0;
   if (getenv("LAT_DRIVE_MAX")) kh__champ_drive_max = atol(getenv("LAT_DRIVE_MAX"));
   if (getenv("LAT_DRIVE_RATIO")) kh__champ_drive_ratio = atof(getenv("LAT_DRIVE_RATIO"));
+  if (getenv("LAT_DF_MEMO")) kh__champ_df_memo = atoi(getenv("LAT_DF_MEMO"));
   if (getenv("LAT_TIER_WORK")) kh__tier_min_work = atof(getenv("LAT_TIER_WORK"));
   int keep = getenv("LAT_KEEP") != NULL;
+  int peers = !getenv("LAT_PEERS") || atoi(getenv("LAT_PEERS")) != 0;
   char kpath[512], upath[512];
   char *body = malloc(1 << 16), title[200], id[32];
   for (const char *p = sizes; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
@@ -357,6 +365,7 @@ int main(int argc, char **argv) {
       double hk = 0, hx = 0, hu = 0, ck = 0, cx = 0, cu = 0, ov = 0, ndcg = 0;
       double phase[2][KH__SEARCH_NPHASE] = {{0}}; /* khabar, khabar-fts: CPU s by phase */
       int nref = 0;
+      long dm0[2] = {kh__champ_df_stat[0], kh__champ_df_stat[1]};
       long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT], fw0 = kh__champ_fwd_read, dr0 = kh__champ_drive_read;
       memcpy(st0, kh__champ_stat, sizeof st0);
       memcpy(ti0, kh__tier_stat, sizeof ti0);
@@ -382,6 +391,10 @@ int main(int argc, char **argv) {
         hitlist got = {0}, ref = {0};
         for (int pass = 0; pass < 2; pass++) {
           int fts = (pass + i) % 2;
+          if (fts && !peers) {
+            tx[i] = qx[i] = 0;
+            continue;
+          }
           if (fts) setenv("KHABAR_NO_CHAMP", "1", 1);
           long a0[KH__CHAMP_NSTAT], b0[KH__TIER_NSTAT], r0[2];
           memcpy(a0, kh__champ_stat, sizeof a0);
@@ -428,6 +441,10 @@ int main(int argc, char **argv) {
           ndcg += idcg > 0 ? dcg / idcg : 1;
           nref++;
         }
+        if (!peers) {
+          tu[i] = qu[i] = 0;
+          continue;
+        }
         double s = wall(), c0 = cpu();
         sqlite3_bind_text(uq, 1, uqs, -1, SQLITE_STATIC);
         int hits = 0;
@@ -452,13 +469,16 @@ int main(int argc, char **argv) {
              " the lists, %ld by the pruned scan (%ld rows, %ld scored; %ld of them after the lists were read); %ld to FTS5;"
              " %ld forward rows read; %ld by the rare-word walk (%ld forward rows)\n",
              n, nw, "khabar", tk[NQ / 2], tk[NQ * 99 / 100], mk / NQ, qk[NQ / 2], qk[NQ * 99 / 100], ck / NQ, hk / NQ,
-             nref ? ov / nref : 1, nref ? ndcg / nref : 1, d[KH__CHAMP_EXACT] - d[KH__CHAMP_SCAN], d[KH__CHAMP_SCAN],
+             nref ? ov / nref : peers ? 1 : -1, nref ? ndcg / nref : peers ? 1 : -1, d[KH__CHAMP_EXACT] - d[KH__CHAMP_SCAN], d[KH__CHAMP_SCAN],
              kh__topk_stat[0] - sc0[0], kh__topk_stat[1] - sc0[1], d[KH__CHAMP_UNCERT], d[KH__CHAMP_SHORT], kh__champ_fwd_read - fw0,
              d[KH__CHAMP_DRIVE], kh__champ_drive_read - dr0);
       printf("%9s %6s %-10s CPU ms a query by phase (top k / re-ranking / page): khabar %.2f / %.2f / %.2f,"
              " khabar-fts %.2f / %.2f / %.2f\n",
              "", "", "", phase[0][0] * 1e3 / NQ, phase[0][1] * 1e3 / NQ, phase[0][2] * 1e3 / NQ, phase[1][0] * 1e3 / NQ,
              phase[1][1] * 1e3 / NQ, phase[1][2] * 1e3 / NQ);
+      if (kh__champ_df_stat[0] + kh__champ_df_stat[1] > dm0[0] + dm0[1])
+        printf("%9s %6s %-10s words without a kept df (phrases, stopword keys): %ld dfs counted by FTS5, %ld found in"
+               " the memo\n", "", "", "", kh__champ_df_stat[0] - dm0[0], kh__champ_df_stat[1] - dm0[1]);
       long t[KH__TIER_NSTAT];
       for (int j = 0; j < KH__TIER_NSTAT; j++) t[j] = kh__tier_stat[j] - ti0[j];
       if (t[KH__TIER_TRIED])

@@ -224,6 +224,154 @@ TEST(topk_list_reads_bounded_equal_fts5) {
   return 0;
 }
 
+/* Words with no kept df (champ.c): a word the tokenizer splits, which
+** query.c writes as a phrase (e.g. شادی -> "شا دی"), and a word whose light
+** stem is a stopword (e.g. جائیں -> جا), searched as its key.  Found in the
+** real text: the phrase words among the articles' own words, the stopword
+** keys among the index terms. */
+static int odd_words(kh_db *db, char (*sw)[128], int *nsw, char (*ph)[128], int *nph, int max) {
+  sqlite3_stmt *st;
+  *nsw = *nph = 0;
+  if (sqlite3_prepare_v2(db->sql, "SELECT term FROM temp.ov WHERE doc >= 3 ORDER BY (doc * 7919) % 89, term", -1, &st, NULL))
+    return -1;
+  while (*nsw < max && sqlite3_step(st) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    char s[KH_MAX_TOKEN + 1], *f = NULL;
+    int sl = kh_stem(t, len, s, sizeof s);
+    if (len < 4 || len >= 128 || sl <= 0 || ((size_t)sl == len && !memcmp(s, t, len)) || !kh_is_stopword(s, (size_t)sl) ||
+        kh_is_stopword(t, len) || kh_query_to_fts5(t, len, &f, NULL, 0))
+      continue;
+    int plain = f[0] == '"' && strlen(f) == len + 2 && !memcmp(f + 1, t, len); /* the query is the word itself */
+    kh_free(f);
+    if (!plain) continue;
+    memcpy(sw[*nsw], t, len);
+    sw[(*nsw)++][len] = '\0';
+  }
+  sqlite3_finalize(st);
+  if (sqlite3_prepare_v2(db->sql, "SELECT title || ' ' || body FROM article ORDER BY rowid LIMIT 600", -1, &st, NULL)) return -1;
+  while (*nph < max && sqlite3_step(st) == SQLITE_ROW) {
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    for (const char *p = text; *p && *nph < max;) {
+      p += strspn(p, " \n\t");
+      size_t n = strcspn(p, " \n\t");
+      char *f = NULL;
+      if (n >= 4 && n < 128 && !kh_query_to_fts5(p, n, &f, NULL, 0)) {
+        size_t fl = strlen(f);
+        /* one quoted string holding a space: a phrase */
+        int phrase = fl > 2 && f[0] == '"' && f[fl - 1] == '"' && !memchr(f + 1, '"', fl - 2) && memchr(f, ' ', fl);
+        for (int j = 0; j < *nph && phrase; j++) phrase = strlen(ph[j]) != n || memcmp(ph[j], p, n);
+        if (phrase) {
+          memcpy(ph[*nph], p, n);
+          ph[(*nph)++][n] = '\0';
+        }
+      }
+      kh_free(f);
+      p += n;
+    }
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
+/* The other words keep their dfs, lists and walks; the word's own df is
+** counted by FTS5, or found in the connection's memo, which a change to the
+** file (this connection or another) empties.  Every page is FTS5's, memo on
+** and off, limits 10 and 30, filter, re-ranking; after an article with the
+** words is added through this connection and through another, too. */
+TEST(topk_phrase_and_stopword_key_words_equal_fts5) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = test_real_db(dir, 100);
+  ASSERT(db);
+  static char fw[40][128], rw[40][128], sw[30][128], ph[30][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 40);
+  ASSERT(nf >= 30);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "CREATE VIRTUAL TABLE temp.ov USING fts5vocab(main, article_fts, row)", NULL, NULL, NULL),
+                SQLITE_OK);
+  int nr = words_of(db, "SELECT term FROM temp.ov WHERE doc BETWEEN 2 AND 40 ORDER BY (doc * 7919) % 97, term", rw, 40);
+  ASSERT(nr >= 30);
+  int nsw, nph;
+  ASSERT_INT_EQ(odd_words(db, sw, &nsw, ph, &nph, 30), 0);
+  ASSERT(nsw >= 10);
+  ASSERT(nph >= 10);
+  int keep = kh__champ_df_memo, queries = 0;
+  long hit0 = kh__champ_df_stat[1], scan0 = stat_of(KH__CHAMP_SCAN), found[2] = {0, 0};
+  for (int m = 0; m < 2; m++) {
+    kh__champ_df_memo = m;
+    long h0 = kh__champ_df_stat[1];
+    for (int i = 0; i < 10; i++) {
+      char q[7][600];
+      snprintf(q[0], sizeof q[0], "%.127s", sw[i]);
+      snprintf(q[1], sizeof q[0], "%.127s %.127s", sw[i], fw[i]);
+      snprintf(q[2], sizeof q[0], "%.127s %.127s", rw[i], sw[(i + 1) % nsw]);
+      snprintf(q[3], sizeof q[0], "%.127s %.127s", fw[(i + 3) % nf], ph[i]);
+      snprintf(q[4], sizeof q[0], "%.127s %.127s %.127s", ph[i], fw[(i + 5) % nf], rw[(i + 2) % nr]);
+      snprintf(q[5], sizeof q[0], "%.127s %.127s %.127s", sw[i], ph[(i + 1) % nph], fw[(i + 7) % nf]);
+      snprintf(q[6], sizeof q[0], "%.127s %.127s %.127s", fw[i], fw[(i + 9) % nf], sw[(i + 2) % nsw]);
+      for (int j = 0; j < 7; j++) {
+        for (int f = 0; f < 4; f++) {
+          kh_search_opts o = {0};
+          o.limit = f % 2 ? 30 : 10;
+          o.no_rerank = f != 1;
+          if (f == 2) o.source = "express";
+          hits a, e;
+          ASSERT_INT_EQ(test_search(db, q[j], &o, 0, &a), 0);
+          ASSERT_INT_EQ(test_search(db, q[j], &o, 1, &e), 0);
+          if (!equal_pages(q[j], &a, &e)) FAIL("%s (memo %d, limit %d, variant %d) differs from FTS5", q[j], m, o.limit, f);
+          queries++;
+        }
+      }
+    }
+    found[m] = kh__champ_df_stat[1] - h0;
+  }
+  /* the file changes: articles holding the words, added through this
+  ** connection, another, then this one again; the memo is emptied each time */
+  char q[600];
+  snprintf(q, sizeof q, "%.127s %.127s %.127s", sw[0], ph[0], fw[0]);
+  for (int w = 0; w < 3; w++) {
+    char body[800], id[32], p[1024];
+    int bl = snprintf(body, sizeof body, "%s %s", ph[0], fw[0]);
+    for (int r = 0; r <= w; r++) bl += snprintf(body + bl, sizeof body - (size_t)bl, " %s %s", sw[0], ph[0]); /* not the same text */
+    snprintf(id, sizeof id, "memo-%d", w);
+    kh_article art = {0};
+    art.id = id, art.id_len = strlen(id);
+    art.title = ph[0], art.title_len = strlen(ph[0]);
+    art.body = body, art.body_len = strlen(body);
+    kh_db *to = db;
+    if (w == 1) {
+      snprintf(p, sizeof p, "%s/real.db", dir);
+      ASSERT_INT_EQ(kh_db_open(p, &to), 0);
+    }
+    ASSERT_INT_EQ(kh_db_put_article(to, &art, NULL), 0);
+    ASSERT_INT_EQ(kh_db_commit(to), 0);
+    if (to != db) kh_db_close(to);
+    kh_search_opts o = {0};
+    o.limit = 10;
+    o.no_rerank = 1;
+    hits a, e;
+    long h0 = kh__champ_df_stat[1];
+    ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+    ASSERT(kh__champ_df_stat[1] == h0); /* counted again */
+    ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
+    if (!equal_pages(q, &a, &e)) FAIL("%s after article %d was added differs from FTS5", q, w);
+    ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+    ASSERT(kh__champ_df_stat[1] == h0 + 2); /* both from the memo */
+    if (!equal_pages(q, &a, &e)) FAIL("%s after article %d was added, from the memo, differs from FTS5", q, w);
+    ASSERT(a.n >= w + 1);
+  }
+  kh__champ_df_memo = keep;
+  if (getenv("TOPK_VERBOSE"))
+    fprintf(stderr, "  %d stopword-key words, %d phrase words; %d queries, %ld by the scan; memo found %ld (off: %ld)\n", nsw,
+            nph, queries, stat_of(KH__CHAMP_SCAN) - scan0, found[1], found[0]);
+  ASSERT(found[0] == 0);
+  ASSERT(found[1] >= queries / 2 / 2); /* the same words again: most found */
+  ASSERT(kh__champ_df_stat[1] > hit0);
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}
+
 /* A rare word ANDed with words that have lists (champ.c drive_top): the
 ** rare word's articles walked and completed from their forward rows, the
 ** articles without forward rows by the pruned pass.  Real Urdu, 2- and

@@ -99,6 +99,7 @@
 #define CH_MAX_BATCH_ENTS (1u << 24) /* (term, doc) pairs kept per batch */
 #define CH_DRIVE_MAX 4096  /* a rare word's articles walked to answer its AND with frequent words from forward rows */
 #define CH_DRIVE_RATIO 100 /* ... and at most this many times fewer than every other word's */
+#define CH_DF_MEMO 64      /* counted dfs kept on the connection (phrases, stopword keys) */
 
 static const double K1 = 1.2, B = 0.75, W_TITLE = 4.0, W_BODY = 1.0;
 
@@ -108,6 +109,8 @@ long kh__champ_fwd_budget = -1;
 long kh__champ_drive_max = CH_DRIVE_MAX;
 double kh__champ_drive_ratio = CH_DRIVE_RATIO;
 long kh__champ_drive_read;
+int kh__champ_df_memo = 1;
+long kh__champ_df_stat[2];
 
 
 /* ---- hashes of terms ---- */
@@ -149,7 +152,7 @@ typedef struct tpair {
 enum {
   S_FWD_INS, S_DF_ADD, S_WANT, S_TRACKED, S_PEND, S_DF_SET, S_SCAN, S_STATE, S_CH_INS, S_CH_TRIM, S_FLOOR, S_TERM_UPD,
   S_META_GET, S_META_ADD, S_META_MIN, S_META_KEY, S_META_SET, S_FOLLOW, S_DF_ROW, S_GEN, S_GEN_BUMP, S_PENDING, S_VOCAB, S_DOCSIZE, S_FWD_HAS, S_TEXT, S_CH_DEL,
-  S_TERM_GET, S_CH_GET, S_FWD_GET, S_AVG, S_ART, S_VERIFY, S_FWD_DL, S_CH_MAX, NSTMT
+  S_TERM_GET, S_CH_GET, S_FWD_GET, S_AVG, S_ART, S_VERIFY, S_FWD_DL, S_CH_MAX, S_DATAVER, NSTMT
 };
 
 static const char *const SQL[NSTMT] = {
@@ -193,6 +196,7 @@ static const char *const SQL[NSTMT] = {
     [S_VERIFY] = "SELECT 1 FROM article_fts WHERE article_fts MATCH ?1 AND rowid = ?2",
     [S_FWD_DL] = "SELECT dl, terms FROM search_fwd WHERE rowid = ?1",
     [S_CH_MAX] = "SELECT max(imp) FROM search_champ WHERE term = ?1",
+    [S_DATAVER] = "PRAGMA data_version",
 };
 
 struct kh__champ {
@@ -229,6 +233,16 @@ struct kh__champ {
   int pending;        /* builds may be wanted */
   int vocab;          /* temp.kh_search_vocab exists */
   sqlite3_stmt *st[NSTMT];
+  /* document frequencies FTS5 counted for a query's phrases that have no
+  ** kept df (a word split into a phrase, a word whose key is a stopword),
+  ** by the phrase's text; valid while the file is unchanged (stamp) */
+  struct {
+    char text[KH_MAX_TOKEN + 1];
+    size_t n;
+    int64_t df;
+  } dfm[CH_DF_MEMO];
+  int64_t dfm_stamp[4];
+  size_t dfm_next;
 };
 
 int kh__champ_open(kh_db *db) {
@@ -1316,9 +1330,11 @@ int kh__champ_build_all(kh_db *db) {
 
 /* ---- query ---- */
 
-/* The words of an FTS5 expression made of quoted single tokens joined by
-** AND (what query.c writes for plain words), unescaped into w[], or 0. */
-static int and_words(const char *f, char (*w)[KH_MAX_TOKEN + 1], size_t *wl, size_t *nw) {
+/* The words of an FTS5 expression made of quoted strings joined by AND
+** (what query.c writes for plain words), unescaped into w[], or 0;
+** phr[i] = 1 where a string holds several tokens (a phrase, e.g. a word
+** the tokenizer splits). */
+static int and_words(const char *f, char (*w)[KH_MAX_TOKEN + 1], size_t *wl, unsigned char *phr, size_t *nw) {
   *nw = 0;
   while (*f) {
     if (*f == '(' || *f == ')' || *f == ' ') {
@@ -1328,13 +1344,15 @@ static int and_words(const char *f, char (*w)[KH_MAX_TOKEN + 1], size_t *wl, siz
     } else if (*f == '"') {
       if (*nw == CH_MAX_TERMS) return 0;
       size_t n = 0;
+      phr[*nw] = 0;
       for (f++;; f++) {
         if (!*f) return 0;
         if (*f == '"') {
           if (f[1] != '"') break;
           f++;
         }
-        if (*f == ' ' || n == KH_MAX_TOKEN) return 0; /* a phrase */
+        if (n == KH_MAX_TOKEN) return 0;
+        if (*f == ' ') phr[*nw] = 1;
         w[*nw][n++] = *f;
       }
       f++;
@@ -1366,7 +1384,8 @@ static int take_tok(void *ctx, const kh_token *t) {
 
 /* The index term a query word matches: FTS5 gets the word and, colocated,
 ** its stem; every article position holding the word also holds the stem,
-** so the word's rows and counts are exactly the stem's. */
+** so the word's rows and counts are exactly the stem's.  1: a key that
+** may have a list; 2: a stopword (never counted, no list); 0: no key. */
 static int key_of(const char *w, size_t wl, char *key, size_t *kl) {
   one_tok o = {.n = 0};
   if (kh_tokenize(w, wl, 0, take_tok, &o) != 0 || o.n != 1) return 0;
@@ -1377,7 +1396,7 @@ static int key_of(const char *w, size_t wl, char *key, size_t *kl) {
     if (n > 0) *kl = (size_t)n;
     else memcpy(key, o.norm, *kl + 1);
   }
-  return !kh_is_stopword(key, *kl);
+  return kh_is_stopword(key, *kl) ? 2 : 1;
 }
 
 static int get_varint(const unsigned char *p, const unsigned char *end, uint64_t *v) {
@@ -1540,6 +1559,8 @@ typedef struct qterm {
   size_t kl;
   double idf, bound, df, n, aref;
   int listed; /* has a list (state 1) */
+  int plain;  /* key is an index term that may have a list; else the word's
+              ** phrase is searched with its df counted by FTS5 (or the memo) */
 } qterm;
 
 /* ub desc, then doc asc (the order in which candidates are completed) */
@@ -2006,6 +2027,38 @@ int kh__champ_list_fill(kh_db *db, const char *const *keys, const size_t *kl, si
   return rc == KH_ENOTFOUND || rc > 0 ? 0 : rc;
 }
 
+/* The memo of counted dfs holds while the file is the one they were counted
+** in: no commit by another connection (data_version), no change through
+** this one (total_changes), the same FTS5 totals; else it is emptied. */
+static int df_memo_check(kh_db *db, double nrow, double ntok) {
+  kh__champ *c = db->champ;
+  sqlite3_stmt *st = stmt(db, S_DATAVER);
+  if (!st) return sql_rc(db->sql);
+  int64_t now[4] = {-1, sqlite3_total_changes64(db->sql), (int64_t)nrow, (int64_t)ntok};
+  if (sqlite3_step(st) == SQLITE_ROW) now[0] = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if (now[0] < 0) return sql_rc(db->sql);
+  if (memcmp(now, c->dfm_stamp, sizeof now)) {
+    for (size_t i = 0; i < CH_DF_MEMO; i++) c->dfm[i].n = 0;
+    memcpy(c->dfm_stamp, now, sizeof now);
+  }
+  return 0;
+}
+
+static int64_t df_memo_get(const kh__champ *c, const char *text, size_t n) {
+  for (size_t i = 0; i < CH_DF_MEMO; i++)
+    if (c->dfm[i].n == n && !memcmp(c->dfm[i].text, text, n)) return c->dfm[i].df;
+  return -1;
+}
+
+static void df_memo_put(kh__champ *c, const char *text, size_t n, int64_t df) {
+  if (!n || n > KH_MAX_TOKEN || df_memo_get(c, text, n) >= 0) return;
+  size_t i = c->dfm_next++ % CH_DF_MEMO; /* the oldest goes */
+  memcpy(c->dfm[i].text, text, n);
+  c->dfm[i].n = n;
+  c->dfm[i].df = df;
+}
+
 int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const char *since,
                    const char *until, size_t k, kh__champ_hit *out, size_t *nout) {
   *nout = 0;
@@ -2030,9 +2083,30 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
   }
   double avgdl = ntok / nrow;
   /* plain words ANDed, each one index term: their dfs and lists are known */
-  words = and_words(q->fts, w, wl, &nw);
-  for (size_t i = 0; words && i < nw; i++) words = key_of(w[i], wl[i], t[i].key, &t[i].kl);
+  unsigned char phr[CH_MAX_TERMS];
+  words = and_words(q->fts, w, wl, phr, &nw);
+  /* a word that is a phrase (split by the tokenizer), or whose key is a
+  ** stopword (never counted), has no list and no kept df: it is searched
+  ** as itself (a stopword key as the key alone, the same rows and
+  ** positions), its df counted by FTS5 or found in the memo, while the
+  ** other words keep theirs */
   for (size_t i = 0; words && i < nw; i++) {
+    int kind = phr[i] ? 0 : key_of(w[i], wl[i], t[i].key, &t[i].kl);
+    t[i].plain = kind == 1;
+    t[i].listed = 0;
+    t[i].idf = NAN;
+    t[i].bound = INFINITY;
+    t[i].df = t[i].n = t[i].aref = 0;
+    if (kind != 1 && (kind != 2 || !key_alone(t[i].key, t[i].kl))) { /* the word's own string */
+      memcpy(t[i].key, w[i], wl[i] + 1);
+      t[i].kl = wl[i];
+    }
+  }
+  for (size_t i = 0; words && i < nw; i++) {
+    if (!t[i].plain) {
+      bound += t[i].bound;
+      continue;
+    }
     sqlite3_stmt *st = stmt(db, S_TERM_GET);
     if (!st) {
       rc = sql_rc(db->sql);
@@ -2072,6 +2146,7 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
   if (words && nw >= 2 && fwd_from <= 1 && nlisted == (int)nw - 1 && kh__champ_drive_max > 0) {
     size_t drv = 0;
     while (t[drv].listed) drv++;
+    if (t[drv].plain) {
     int64_t fwd_all = 0;
     if ((rc = meta_key(db, "fwd_all", 0, &fwd_all))) goto done;
     /* the walk costs a random read per row of the rare word; FTS5's AND
@@ -2095,6 +2170,7 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
         goto done;
       }
       got = 0;
+    }
     }
   }
   /* the lists, when every word has one and they can be expected to hold
@@ -2138,14 +2214,28 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
   ** k-th score; plain words are searched as their index terms */
   kh__topk_req r = {.min_dl = (double)min_dl, .source = o->source, .since = since, .until = until, .k = k,
                     .skip = skip, .nskip = got};
+  double counted[CH_MAX_TERMS];
+  int memo = 0;
   if (words) {
     r.nterms = nw;
     for (size_t i = 0; i < nw; i++) {
       if (i) kh__buf_appends(&expr, " AND ", &rc);
-      if (key_alone(t[i].key, t[i].kl)) quote(&expr, t[i].key, t[i].kl, &rc);
+      if (!t[i].plain || key_alone(t[i].key, t[i].kl)) quote(&expr, t[i].key, t[i].kl, &rc);
       else quote(&expr, w[i], wl[i], &rc);
       r.idf[i] = t[i].idf;
+      counted[i] = -1;
+      if (!t[i].plain && kh__champ_df_memo) {
+        if (!memo && (rc = df_memo_check(db, nrow, ntok)) != 0) goto done;
+        memo = 1;
+        int64_t df = df_memo_get(c, t[i].key, t[i].kl);
+        kh__champ_df_stat[df >= 0]++;
+        if (df >= 0) { /* as topk.c counts it */
+          double idf = log((nrow - (double)df + 0.5) / ((double)df + 0.5));
+          r.idf[i] = idf <= 0.0 ? 1e-6 : idf;
+        }
+      }
     }
+    r.counted = memo ? counted : NULL;
     kh__buf_appendc(&expr, '\0', &rc);
     if (rc) goto done;
     r.expr = expr.data;
@@ -2173,6 +2263,8 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     goto done;
   }
   if (rc) goto done;
+  for (size_t i = 0; memo && i < nw; i++)
+    if (!t[i].plain && counted[i] >= 0) df_memo_put(c, t[i].key, t[i].kl, (int64_t)counted[i]);
   kh__champ_stat[KH__CHAMP_EXACT]++;
   kh__champ_stat[KH__CHAMP_SCAN]++;
   *nout = n;

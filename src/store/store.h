@@ -466,6 +466,10 @@ extern long kh__champ_fwd_budget;
 extern long kh__champ_drive_max;
 extern double kh__champ_drive_ratio; /* ... and the rare word's df times this at most every other word's (default 100) */
 extern long kh__champ_drive_read;
+/* counted dfs (a phrase or a stopword key of a plain-word query) kept on the
+** connection while the file is unchanged: 0 off (champ.c); [0] missed, [1] found */
+extern int kh__champ_df_memo;
+extern long kh__champ_df_stat[2];
 
 /* Process CPU seconds kh_search spent finding the candidates (the top k:
 ** champ.c, topk.c, tiers.c or FTS5), re-ranking them (rerank.c) and
@@ -498,6 +502,8 @@ typedef struct kh__topk_req {
   int partial;           /* tiers.c, with unit: collect rows missing a phrase into pend */
   double absent[KH__TOPK_MAX_TERMS]; /* partial: idf·bound of a phrase missing from a row */
   struct kh__topk_pend *pend;
+  double *counted;       /* if set: [i] = the rows FTS5 counted for phrase i < nterms
+                         ** (its df), or left as it was when its idf was given */
 } kh__topk_req;
 
 /* Rows kept by a partial scan: at most cap; over is set when more were.

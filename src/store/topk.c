@@ -115,6 +115,7 @@ static int setup(scan_state *s, const Fts5ExtensionApi *api, Fts5Context *fts) {
     if (r->unit) return SQLITE_MISUSE; /* another table's counts would be wrong */
     sqlite3_int64 nhit = 0;
     rc = api->xQueryPhrase(fts, (int)i, &nhit, count_cb);
+    if (rc == SQLITE_OK && r->counted && i < r->nterms) r->counted[i] = (double)nhit;
     double idf = log(((double)nrow - (double)nhit + 0.5) / ((double)nhit + 0.5));
     s->idf[i] = idf <= 0.0 ? 1e-6 : idf;
   }
