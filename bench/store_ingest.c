@@ -7,7 +7,8 @@
 **   khtok+s  the same with tokenize='khabar skel' (colocated name skeletons)
 **   khabar   kh_db_put_article: content hash, duplicate checks, dates, khabar FTS5
 **
-** All write 500 articles per transaction to a WAL file with synchronous=NORMAL.
+** All write KH_DB_BATCH (2,000) articles per transaction to a WAL file with
+** synchronous=NORMAL.
 ** Input: pk-news-2024 + COUNTER (real articles), or with a size argument in MB
 ** a corpus recombined from their sentences (said in the output).  Each
 ** configuration runs 5 times (once for a recombined corpus over 50 MB),
@@ -16,7 +17,7 @@
 **   make bench && ./build/bench/store_ingest [../shared/data] [MB]
 **   ING_RUNS=khabar ...   only u61 (the peer) and khabar; ING_REPS=n repetitions
 **   ING_KEEP=1 ...        keep the last khabar file (its path is printed)
-**   ING_INTERLEAVE=1 ...  u61 and khabar in turns, a batch of 500 each (fair under a
+**   ING_INTERLEAVE=1 ...  u61 and khabar in turns, a batch (KH_DB_BATCH) each (fair under a
 **                         changing load; one pass, CPU ratio printed every tenth)
 ** The resident set size is sampled after every tenth of the khabar run.
 ** Each repetition prints its own CPU ratios and the load average, so their
@@ -227,7 +228,7 @@ static double run_plain(const char *path, const char *tokenize, double *size) {
   sqlite3_prepare_v2(db, "INSERT INTO article_fts(rowid, title, body) VALUES (?1, ?2, ?3)", -1, &f, NULL);
   double t0 = now(), w0 = wall();
   for (size_t i = 0; i < narts; i++) {
-    if (i % 500 == 0) sqlite3_exec(db, i ? "COMMIT; BEGIN" : "BEGIN", NULL, NULL, NULL);
+    if (i % KH_DB_BATCH == 0) sqlite3_exec(db, i ? "COMMIT; BEGIN" : "BEGIN", NULL, NULL, NULL);
     sqlite3_bind_text(a, 1, arts[i].id, -1, SQLITE_STATIC);
     sqlite3_bind_text(a, 2, arts[i].source, -1, SQLITE_STATIC);
     sqlite3_bind_text(a, 3, arts[i].title, -1, SQLITE_STATIC);
@@ -284,7 +285,7 @@ static double run_khabar(const char *path, double *size, size_t *stored) {
   return t;
 }
 
-/* u61 and khabar in turns, one batch of 500 articles each, into two files:
+/* u61 and khabar in turns, one batch (KH_DB_BATCH articles) each, into two files:
 ** the load of other processes then falls on both alike (on a shared machine
 ** CPU seconds grow with it).  Prints the CPU ratio after every tenth. */
 static int run_interleaved(const char *dir_tmp) {
@@ -309,9 +310,9 @@ static int run_interleaved(const char *dir_tmp) {
   if (kh_db_open(pk, &k)) return 1;
   double cu = 0, ck = 0, wu = 0, wk = 0, rss0 = rss_mb(), rss_max = 0;
   size_t stored = 0, tenth = narts / 10 + 1;
-  printf("interleaved, batches of 500 (CPU s so far: u61, khabar, ratio; RSS MB)\n");
-  for (size_t b = 0; b < narts; b += 500) {
-    size_t e = b + 500 < narts ? b + 500 : narts;
+  printf("interleaved, batches of %d (CPU s so far: u61, khabar, ratio; RSS MB)\n", KH_DB_BATCH);
+  for (size_t b = 0; b < narts; b += KH_DB_BATCH) {
+    size_t e = b + KH_DB_BATCH < narts ? b + KH_DB_BATCH : narts;
     double t0 = now(), w0 = wall();
     sqlite3_exec(u, "BEGIN", NULL, NULL, NULL);
     for (size_t i = b; i < e; i++) {

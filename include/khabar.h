@@ -478,7 +478,7 @@ KH_API int64_t kh_db_count(kh_db *db);
 /* The last SQLite error message of this connection (never NULL). */
 KH_API const char *kh_db_errmsg(kh_db *db);
 
-#define KH_DB_BATCH 500 /* articles per write transaction */
+#define KH_DB_BATCH 2000 /* articles per write transaction */
 
 /* One article.  Every field is pointer + length; NULL/0 means absent.  The
 ** pointers are only read during kh_db_put_article. */

@@ -31,6 +31,7 @@ kh_db *test_real_db(const char *dir, int64_t threshold) {
   kh_db *db;
   if (kh_db_open(p, &db)) return NULL;
   kh__champ_set_threshold(db, threshold);
+  kh__db_set_batch(db, 500); /* lists and tiers made at many commits of this small file */
   kh_ingest_stats st = {0};
   snprintf(p, sizeof p, "%s/pk-news-2024/pk-news-2024.jsonl", data);
   int rc = kh_ingest_path(db, p, NULL, &st);

@@ -392,7 +392,7 @@ static int sync_states(kh_db *db) {
   int64_t docs, fwd_from;
   int rc = meta(db, &docs, NULL, &fwd_from, NULL);
   if (rc) return rc;
-  c->active = fwd_from <= 1 && docs + KH_DB_BATCH >= c->t / 2;
+  c->active = fwd_from <= 1 && docs + db->batch_max >= c->t / 2;
   db->cache[0].dict = db->cache[1].dict = c->active ? &c->dict : NULL;
   if (!c->active) return 0;
   sqlite3_stmt *st = stmt(db, S_GEN);

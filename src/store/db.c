@@ -47,6 +47,7 @@ int kh_db_open(const char *path, kh_db **out) {
   if (!path) return KH_EINVAL;
   kh_db *db = kh__calloc(1, sizeof *db);
   if (!db) return KH_ENOMEM;
+  db->batch_max = KH_DB_BATCH;
   int rc = KH_EDB;
   /* NOMUTEX: a kh_db is used from one thread at a time (khabar.h), so the
   ** connection's mutexes only cost (a lock per API call on the writer) */
@@ -68,6 +69,7 @@ int kh_db_open(const char *path, kh_db **out) {
   ** article indexes and the champion-list tables are read back at every
   ** batch (bench/store_ingest.c gives its peer the same) */
   if ((rc = kh__db_exec(db, "PRAGMA cache_size = -65536"))) goto fail;
+
   if ((rc = kh__schema_migrate(db->sql, &db->version))) goto fail;
   if ((rc = kh__champ_open(db))) goto fail;
   rc = KH_EDB;
@@ -173,6 +175,8 @@ int kh__db_begin(kh_db *db) {
   }
   return 0;
 }
+
+void kh__db_set_batch(kh_db *db, int n) { db->batch_max = n > 0 ? n : KH_DB_BATCH; }
 
 int kh__db_on_put_ops(kh_db *db, kh__put_hook fn, const kh__hook_ops *ops, void *ctx) {
   if (db->nhooks >= KH__MAX_HOOKS) return KH_ETOOBIG;
@@ -430,7 +434,7 @@ int kh__db_put_prepared(kh_db *db, kh__prep *p, int64_t *rowid) {
   kh__prep_clear(db, p);
   if (rc) return rc;
   if (rowid) *rowid = rid;
-  if (++db->batch >= KH_DB_BATCH) return kh_db_commit(db);
+  if (++db->batch >= db->batch_max) return kh_db_commit(db);
   return 0;
 done_dup:
   if (rc < 0) return rc;

@@ -10,7 +10,10 @@
 ** slots (at most KH__PIPE_BYTES of records in it), a worker thread prepares the next ones (JSON parsing, then
 ** kh__db_prepare: tokens, content hash, date, and the hooks' pure work
 ** such as kh_analyze and the corpus fingerprint) while this thread stores
-** the oldest ready one (kh__db_put_prepared).  Hooks with in-order work
+** the oldest ready one (kh__db_put_prepared); when that one is not ready,
+** this thread prepares the newest slot nobody has taken instead of
+** sleeping (the worker, behind, then does only its in-order work), so
+** neither core idles while the other has work.  Hooks with in-order work
 ** (kh__db_hook_order: the corpus hook's story assignment) get it on the
 ** worker too, in input order, for the articles the worker foresees stored
 ** (foresee_stored).  The writer's connection is used by this thread only
@@ -33,18 +36,19 @@
 #include <time.h>
 
 /* The ring is deep enough to carry the worker through the writer's batch
-** COMMIT (FTS5 segments, story and LSH rows: 100+ ms) and the writer
-** through the worker's slow articles; with 16 slots each side stalled the
-** other.  A sleeping thread is woken once KH__PIPE_WAKE records are ready
-** for it (or the other side needs it), not for every record.  Memory: the
-** slots' buffers (records, tokens, analyses) of at most KH__PIPE_BYTES of
-** input in flight. */
-#define KH__PIPE_SLOTS 256
+** COMMIT (FTS5 segments, story and LSH rows: ~0.5 s for KH_DB_BATCH 2,000)
+** and the writer through the worker's slow articles; with 16 slots each
+** side stalled the other.  A sleeping thread is woken once KH__PIPE_WAKE
+** records are ready for it (or the other side needs it), not for every
+** record.  Memory: the slots' buffers (records, tokens, analyses; ~60 KB a
+** slot measured) of at most KH__PIPE_BYTES of input in flight. */
+#define KH__PIPE_SLOTS 1024
 #define KH__PIPE_WAKE 32
-#define KH__PIPE_BYTES ((size_t)32 << 20)
+#define KH__PIPE_BYTES ((size_t)64 << 20)
 /* keys (id, content hash) of articles foreseen stored and maybe not yet
-** committed: at most a batch plus the ring, 2 keys each */
-#define KH__SEEN 4096
+** committed: at most a batch plus the ring, 2 keys each (a power of 2) */
+#define KH__SEEN 16384
+_Static_assert(KH__SEEN >= 2 * (KH_DB_BATCH + KH__PIPE_SLOTS) && (KH__SEEN & (KH__SEEN - 1)) == 0, "KH__SEEN");
 
 /* One record in the pipeline: a copy of the article (the reader's memory
 ** is gone when the sink returns) or of a bad record's reason. */
@@ -57,6 +61,7 @@ typedef struct pslot {
   int raw;          /* 1: a JSON line in raw, parsed by the worker into a/mem */
   int err;          /* the worker's failure to copy the parsed record (KH_ENOMEM) */
   size_t size;      /* bytes of the record (the ring's byte budget) */
+  int state;        /* (mu) 0: to prepare, 1: being prepared, 2: prepared by the writer (pure part) */
   kh__buf rawbuf;   /* the JSON line, then the file name */
   const char *rawfile;
   kh__prep prep;
@@ -76,6 +81,11 @@ typedef struct pipe {
   int wwait;      /* the writer sleeps on ready */
   double kslept, wslept; /* seconds each slept (KHABAR_INGEST_WAITS=1 prints them) */
   uint64_t ksleeps, wsleeps;
+  int steal;      /* the writer prepares slots itself instead of sleeping (KHABAR_INGEST_STEAL=0: no) */
+  int kwslot;     /* the worker waits for a slot the writer prepares */
+  uint64_t stolen; /* slots the writer prepared */
+  double wstole;  /* seconds the writer spent preparing them */
+  double kslot;   /* seconds the worker waited for them */
   /* the checkpointer: its own connection copies the WAL into the file */
   sqlite3 *ck;
   pthread_t ckth;
@@ -146,6 +156,13 @@ static double mono(void) {
 }
 
 static void parse_slot(pipe *p, pslot *s);
+
+/* The pure part of a slot (any thread): parse a JSON line, kh__db_prepare
+** with the hooks' prepare callbacks. */
+static void prepare_slot(pipe *p, pslot *s) {
+  if (s->raw) parse_slot(p, s);
+  if (!s->bad && !s->err) kh__db_prepare(p->db, &s->a, &s->prep, 1);
+}
 
 static uint64_t key_of(const char *s, size_t n, uint64_t salt) {
   uint64_t h = 0xcbf29ce484222325ULL ^ salt;
@@ -219,11 +236,21 @@ static void *worker(void *arg) {
     }
     if (p->done == p->head) break; /* stopped, nothing left */
     pslot *s = &p->slot[p->done % KH__PIPE_SLOTS];
+    if (s->state == 1) { /* the writer prepares it (rare: it takes the newest) */
+      double t = mono();
+      while (s->state == 1) {
+        p->kwslot = 1;
+        pthread_cond_wait(&p->work, &p->mu);
+      }
+      p->kwslot = 0;
+      p->kslot += mono() - t;
+    }
+    int pure = s->state == 0;
+    s->state = 1;
     uint64_t slot = p->done, committed = p->committed;
     pthread_mutex_unlock(&p->mu);
-    if (s->raw) parse_slot(p, s);
+    if (pure) prepare_slot(p, s);
     if (!s->bad && !s->err) {
-      kh__db_prepare(p->db, &s->a, &s->prep, 1);
       /* the hooks' in-order work (stories), in input order (this thread
       ** prepares the slots one after another), for the articles that will
       ** be stored */
@@ -246,13 +273,31 @@ static int retire(ing *g) {
   pthread_mutex_lock(&p->mu);
   if (p->done == p->tail && p->kwait) pthread_cond_signal(&p->work); /* the worker has records: go */
   if (p->done == p->tail) {
-    double t = mono();
+    double t = mono(), stole = 0;
     while (p->done == p->tail) {
+      /* rather than sleep, prepare the newest slot nobody has taken: the
+      ** worker comes to it last (its in-order work stays on the worker) */
+      pslot *v = NULL;
+      for (uint64_t i = p->head; p->steal && !v && i > p->done + 1; i--)
+        if (p->slot[(i - 1) % KH__PIPE_SLOTS].state == 0) v = &p->slot[(i - 1) % KH__PIPE_SLOTS];
+      if (v) {
+        v->state = 1;
+        pthread_mutex_unlock(&p->mu);
+        double t1 = mono();
+        prepare_slot(p, v);
+        stole += mono() - t1;
+        pthread_mutex_lock(&p->mu);
+        v->state = 2;
+        p->stolen++;
+        if (p->kwslot) pthread_cond_signal(&p->work);
+        continue;
+      }
       p->wwait = 1;
       pthread_cond_wait(&p->ready, &p->mu);
     }
     p->wwait = 0;
-    p->wslept += mono() - t;
+    p->wslept += mono() - t - stole;
+    p->wstole += stole;
     p->wsleeps++;
   }
   pthread_mutex_unlock(&p->mu);
@@ -357,6 +402,7 @@ static pslot *next_slot(ing *g, size_t size) {
     if ((g->fatal = retire(g))) return NULL;
   pslot *s = &p->slot[p->head % KH__PIPE_SLOTS];
   s->raw = s->err = 0;
+  s->state = 0;
   s->size = size;
   p->bytes += size;
   return s;
@@ -524,6 +570,7 @@ static void rd_open(pipe *p, kh_db *db) {
     return;
   }
   sqlite3_busy_timeout(p->rd, 10000);
+  sqlite3_exec(p->rd, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
 }
 
 static void rd_close(pipe *p) {
@@ -560,6 +607,8 @@ static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o, const char *default_
   const char *fs = getenv("KHABAR_INGEST_FORESEE"); /* 0: every article guessed stored (tests) */
   if (p->anyord && !(fs && *fs == '0')) rd_open(p, db);
   p->foresee = !(fs && *fs == '0');
+  const char *sl = getenv("KHABAR_INGEST_STEAL");
+  p->steal = !(sl && *sl == '0');
   if (pthread_create(&p->th, NULL, worker, p)) goto fail3;
   const char *ck = getenv("KHABAR_INGEST_CHECKPOINTER");
   if (!ck || *ck != '0') ck_start(p, db);
@@ -599,8 +648,15 @@ static int pipe_finish(ing *g, int rc) {
     fprintf(stderr, "ingest pipeline: the writer slept %.2f s (%llu times) waiting for the worker, the worker %.2f s (%llu times) waiting for input\n",
             p->wslept, (unsigned long long)p->wsleeps, p->kslept, (unsigned long long)p->ksleeps);
   if (w && *w == '1')
-    fprintf(stderr, "ingest checkpointer: %llu checkpoints, %.2f s; the writer's own: %llu\n", (unsigned long long)p->cks,
-            p->ckwall, (unsigned long long)p->cksync);
+    fprintf(stderr, "ingest pipeline: the writer prepared %llu slots itself (%.2f s); the worker waited %.2f s for them\n",
+            (unsigned long long)p->stolen, p->wstole, p->kslot);
+  if (w && *w == '1') {
+    int spill = 0, hi = 0;
+    sqlite3_db_status(g->db->sql, SQLITE_DBSTATUS_CACHE_SPILL, &spill, &hi, 0);
+    fprintf(stderr, "ingest checkpointer: %llu checkpoints, %.2f s; the writer's own: %llu; page cache spills %d\n",
+            (unsigned long long)p->cks, p->ckwall, (unsigned long long)p->cksync, spill);
+  }
+  g->db->stolen = p->stolen;
   for (int i = 0; i < KH__PIPE_SLOTS; i++) {
     kh__prep_free(g->db, &p->slot[i].prep);
     kh__buf_free(&p->slot[i].mem);

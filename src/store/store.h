@@ -151,6 +151,7 @@ struct kh_db {
   sqlite3 *sql;          /* the connection */
   int in_txn;            /* a write batch is open */
   int batch;             /* articles written in the open batch */
+  int batch_max;         /* commit after this many (KH_DB_BATCH; kh__db_set_batch: tests) */
   int version;           /* schema version after migration */
   sqlite3_stmt *st_find_id, *st_find_hash, *st_ins, *st_ins_fts, *st_ins_dup;
   kh__tokcache cache[2]; /* title, body of the article being stored */
@@ -169,8 +170,12 @@ struct kh_db {
   void *pending_ctx;
   kh__champ *champ;      /* champion-list state of the open batch (champ.c) */
   int fts_hash_set;      /* article_fts's hashsize checked by this connection's first batch */
+  uint64_t stolen;       /* records the last pipelined ingest's writer prepared itself (tests) */
 };
 
+/* Articles per write transaction from now on (tests: batches inside a
+** small input); n <= 0 restores KH_DB_BATCH. */
+void kh__db_set_batch(kh_db *db, int n);
 /* Begin a write batch if none is open.  0 or KH_EDB. */
 int kh__db_begin(kh_db *db);
 /* Run SQL with no results; 0 or KH_EDB. */
