@@ -1021,33 +1021,23 @@ TEST(store_rerank_phrase_before_scattered) {
   return 0;
 }
 
-/* A name spelled differently in the query than in the article (پیوٹن for
-** پوٹن, انجیلو for اینجلو): plain BM25 cannot match it and puts the article
-** that has only the other word first; the re-ranking finds the name under
-** its consonant skeleton and puts the article about the name first. */
-TEST(store_rerank_name_spelling_variant) {
+/* A re-ranking case: the query, the article plain BM25 puts first, and the
+** one the re-ranked search puts first. */
+typedef struct {
+  const char *query, *bm25_first, *first;
+} rr_case;
+
+/* Stores the articles and three unrelated ones (B1-B3) in a new database and
+** checks every case both ways: the re-ranking changes what BM25 found only
+** where the case says so. */
+static int rerank_cases(kh_article **arts, size_t narts, const rr_case *cases, size_t ncases) {
   kh_db *db;
   ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
-  kh_article putin = art("putin", "awaz", NULL, "روسی صدر پوٹن کا بیان",
-                         "روسی صدر پوٹن نے ماسکو میں کہا کہ یوکرین کے ساتھ بات چیت جاری رہے گی۔");
-  kh_article war = art("war", "awaz", NULL, "یوکرین میں لڑائی جاری",
-                       "یوکرین کے مشرقی علاقوں میں لڑائی جاری ہے اور یوکرین کی فوج نے نئے مورچے بنائے۔");
-  kh_article angelo = art("angelo", "awaz", NULL, "اینجلو کی سنچری",
-                          "سری لنکا کے کپتان اینجلو نے گال میں شاندار سنچری بنائی۔");
-  kh_article lanka = art("lanka", "awaz", NULL, "سری لنکا کا دورہ",
-                         "سری لنکا کی ٹیم اگلے ماہ دورے پر آئے گی، سری لنکا بورڈ نے ٹیم کا اعلان کیا۔");
-  kh_article o1 = art("o1", "awaz", NULL, "کراچی میں بارش", B1);
-  kh_article o2 = art("o2", "awaz", NULL, "لاہور میں اسموگ", B2);
-  kh_article o3 = art("o3", "awaz", NULL, "ملتان ٹیسٹ", B3);
-  kh_article *all[] = {&putin, &war, &angelo, &lanka, &o1, &o2, &o3};
-  for (size_t i = 0; i < sizeof all / sizeof *all; i++) ASSERT_INT_EQ(kh_db_put_article(db, all[i], NULL), 0);
-  static const struct {
-    const char *query, *bm25_first, *first;
-  } cases[] = {
-      {"پیوٹن OR یوکرین", "war", "putin"},
-      {"انجیلو OR لنکا", "lanka", "angelo"}, /* two edits apart: only the skeleton (anjlo) */
-  };
-  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+  kh_article fill[] = {art("o1", "awaz", NULL, "کراچی میں بارش", B1), art("o2", "awaz", NULL, "لاہور میں اسموگ", B2),
+                       art("o3", "awaz", NULL, "ملتان ٹیسٹ", B3)};
+  for (size_t i = 0; i < narts; i++) ASSERT_INT_EQ(kh_db_put_article(db, arts[i], NULL), 0);
+  for (size_t i = 0; i < sizeof fill / sizeof *fill; i++) ASSERT_INT_EQ(kh_db_put_article(db, &fill[i], NULL), 0);
+  for (size_t i = 0; i < ncases; i++) {
     hits r;
     kh_search_opts plain = {.no_rerank = 1};
     ASSERT_INT_EQ(search(db, cases[i].query, &plain, &r), 0);
@@ -1060,13 +1050,32 @@ TEST(store_rerank_name_spelling_variant) {
   return 0;
 }
 
+/* A name spelled differently in the query than in the article (پیوٹن for
+** پوٹن, انجیلو for اینجلو): plain BM25 cannot match it and puts the article
+** that has only the other word first; the re-ranking finds the name under
+** its consonant skeleton and puts the article about the name first. */
+TEST(store_rerank_name_spelling_variant) {
+  kh_article putin = art("putin", "awaz", NULL, "روسی صدر پوٹن کا بیان",
+                         "روسی صدر پوٹن نے ماسکو میں کہا کہ یوکرین کے ساتھ بات چیت جاری رہے گی۔");
+  kh_article war = art("war", "awaz", NULL, "یوکرین میں لڑائی جاری",
+                       "یوکرین کے مشرقی علاقوں میں لڑائی جاری ہے اور یوکرین کی فوج نے نئے مورچے بنائے۔");
+  kh_article angelo = art("angelo", "awaz", NULL, "اینجلو کی سنچری",
+                          "سری لنکا کے کپتان اینجلو نے گال میں شاندار سنچری بنائی۔");
+  kh_article lanka = art("lanka", "awaz", NULL, "سری لنکا کا دورہ",
+                         "سری لنکا کی ٹیم اگلے ماہ دورے پر آئے گی، سری لنکا بورڈ نے ٹیم کا اعلان کیا۔");
+  kh_article *all[] = {&putin, &war, &angelo, &lanka};
+  static const rr_case cases[] = {
+      {"پیوٹن OR یوکرین", "war", "putin"},
+      {"انجیلو OR لنکا", "lanka", "angelo"}, /* two edits apart: only the skeleton (anjlo) */
+  };
+  return rerank_cases(all, sizeof all / sizeof *all, cases, sizeof cases / sizeof *cases);
+}
+
 /* Two reports of one event a day apart differ in their figures: the
 ** headline's numbers (68, written out آٹھ for 8) pick the report they come
 ** from, wherever in its body they are, where BM25 gives a number little
 ** weight (and a number word none: آٹھ is a stopword). */
 TEST(store_rerank_headline_numbers) {
-  kh_db *db;
-  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
   kh_article first = art("first", "app", "2014-08-02", "چین کی فیکٹری میں دھماکہ، متعدد افراد ہلاک",
                          "چین کے مشرقی صوبے جیانگسو میں کاروں کے پرزے بنانے والی فیکٹری میں دھماکہ ہوا۔ "
                          "فیکٹری میں دھماکے کے نتیجے میں 65 افراد ہلاک اور 120 زخمی ہو گئے۔ امدادی "
@@ -1081,28 +1090,12 @@ TEST(store_rerank_headline_numbers) {
   kh_article hockey2 = art("india", "app", "2014-09-25", "ایشین گیمز ہاکی: پاکستان نے بھارت کو ہرا دیا",
                            "ایشین گیمز ہاکی میں پاکستان نے روایتی حریف بھارت کو 2-1 سے ہرا کر سیمی فائنل "
                            "میں جگہ بنا لی۔ پاکستان کی ٹیم لیگ میں ناقابل شکست رہی۔");
-  kh_article o1 = art("o1", "awaz", NULL, "کراچی میں بارش", B1);
-  kh_article o2 = art("o2", "awaz", NULL, "لاہور میں اسموگ", B2);
-  kh_article o3 = art("o3", "awaz", NULL, "ملتان ٹیسٹ", B3);
-  kh_article *all[] = {&first, &later, &hockey1, &hockey2, &o1, &o2, &o3};
-  for (size_t i = 0; i < sizeof all / sizeof *all; i++) ASSERT_INT_EQ(kh_db_put_article(db, all[i], NULL), 0);
-  static const struct {
-    const char *query, *bm25_first, *first;
-  } cases[] = {
+  kh_article *all[] = {&first, &later, &hockey1, &hockey2};
+  static const rr_case cases[] = {
       {"چین OR فیکٹری OR دھماکہ OR 68 OR افراد OR ہلاک", "first", "later"},
       {"ہاکی OR پاکستان OR اومان OR آٹھ OR بھارت OR سیمی OR فائنل", "india", "oman"},
   };
-  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    hits r;
-    kh_search_opts plain = {.no_rerank = 1};
-    ASSERT_INT_EQ(search(db, cases[i].query, &plain, &r), 0);
-    ASSERT(r.n >= 2);
-    ASSERT_STR_EQ(r.ids[0], cases[i].bm25_first);
-    ASSERT_INT_EQ(search(db, cases[i].query, NULL, &r), 0);
-    ASSERT_STR_EQ(r.ids[0], cases[i].first);
-  }
-  kh_db_close(db);
-  return 0;
+  return rerank_cases(all, sizeof all / sizeof *all, cases, sizeof cases / sizeof *cases);
 }
 
 /* Known-item search on COUNTER (bench/store_counter.c, fewer details): the
@@ -1240,8 +1233,6 @@ TEST(store_rerank_fail_nth_allocation) {
 ** the right one's only as a value.  BM25 puts the other report first; the
 ** re-ranking (the number share with unit words, KH__RR_FNUMU) the right one. */
 TEST(store_rerank_headline_units) {
-  kh_db *db;
-  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
   kh_article pledge = art("pledge", "app", "2014-09-10", "سعودی عرب کا پاکستان کے سیلاب زدگان کے لیے امداد کا اعلان",
                           "سعودی عرب نے پاکستان میں سیلاب سے متاثرہ افراد کی مدد کے لیے ایک کروڑ ڈالر دینے کا "
                           "اعلان کیا ہے۔ سعودی سفیر نے بتایا کہ امداد کی رقم 1 کروڑ ڈالر ہوگی جو متاثرین کی "
@@ -1250,28 +1241,12 @@ TEST(store_rerank_headline_units) {
                          "سعودی عرب نے سیلاب زدگان کی امداد کے لیے پہلی قسط کے طور پر 50 لاکھ ڈالر جاری کر "
                          "دیے۔ سعودی عرب کی امداد سے خیمے اور خوراک خریدی جائے گی۔ ڈالر کی یہ رقم امدادی "
                          "اداروں کو دی گئی۔");
-  kh_article o1 = art("o1", "awaz", NULL, "کراچی میں بارش", B1);
-  kh_article o2 = art("o2", "awaz", NULL, "لاہور میں اسموگ", B2);
-  kh_article o3 = art("o3", "awaz", NULL, "ملتان ٹیسٹ", B3);
-  kh_article *all[] = {&pledge, &first, &o1, &o2, &o3};
-  for (size_t i = 0; i < sizeof all / sizeof *all; i++) ASSERT_INT_EQ(kh_db_put_article(db, all[i], NULL), 0);
-  static const struct {
-    const char *query, *bm25_first, *first;
-  } cases[] = {
+  kh_article *all[] = {&pledge, &first};
+  static const rr_case cases[] = {
       {"سعودی OR عرب OR سیلاب OR زدگان OR 10 OR ملین OR ڈالر OR امداد", "first", "pledge"},
       {"سعودی OR عرب OR سیلاب OR زدگان OR 5 OR ملین OR ڈالر OR امداد", "first", "first"},
   };
-  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    hits r;
-    kh_search_opts plain = {.no_rerank = 1};
-    ASSERT_INT_EQ(search(db, cases[i].query, &plain, &r), 0);
-    ASSERT(r.n >= 2);
-    ASSERT_STR_EQ(r.ids[0], cases[i].bm25_first);
-    ASSERT_INT_EQ(search(db, cases[i].query, NULL, &r), 0);
-    ASSERT_STR_EQ(r.ids[0], cases[i].first);
-  }
-  kh_db_close(db);
-  return 0;
+  return rerank_cases(all, sizeof all / sizeof *all, cases, sizeof cases / sizeof *cases);
 }
 
 /* A headline rounds its source's figures: the stock exchange report of one
@@ -1281,8 +1256,6 @@ TEST(store_rerank_headline_units) {
 ** its integer part and for itself rounded (from 10 on), so the re-ranked
 ** search finds the day's report that BM25 puts second. */
 TEST(store_rerank_headline_rounded) {
-  kh_db *db;
-  ASSERT_INT_EQ(kh_db_open(":memory:", &db), 0);
   kh_article tue = art("tue", "app", "2015-04-28", "کے ایس ای 100 انڈیکس 268.36 پوائنٹس کی کمی سے 33575.94 پوائنٹس پر بند",
                        "کراچی اسٹاک ایکسچینج میں منگل کو کاروبار کے دوران کے ایس ای 100 انڈیکس 268.36 "
                        "پوائنٹس کی کمی سے 33575.94 پوائنٹس پر بند ہوا۔ کے ایس ای 30 انڈیکس بھی 209.59 "
@@ -1297,26 +1270,10 @@ TEST(store_rerank_headline_rounded) {
   kh_article down = art("down", "app", "2014-09-17", "اوپن مارکیٹ میں امریکی ڈالر کی قدر میں کمی",
                         "اوپن مارکیٹ میں امریکی ڈالر کی قدر میں کمی ہوئی اور ڈالر 102.40 روپے پر آ گیا۔ "
                         "انٹر بینک میں ڈالر کی قدر 102.20 روپے رہی۔ اوپن مارکیٹ میں کاروبار محدود رہا۔");
-  kh_article o1 = art("o1", "awaz", NULL, "کراچی میں بارش", B1);
-  kh_article o2 = art("o2", "awaz", NULL, "لاہور میں اسموگ", B2);
-  kh_article o3 = art("o3", "awaz", NULL, "ملتان ٹیسٹ", B3);
-  kh_article *all[] = {&tue, &wed, &up, &down, &o1, &o2, &o3};
-  for (size_t i = 0; i < sizeof all / sizeof *all; i++) ASSERT_INT_EQ(kh_db_put_article(db, all[i], NULL), 0);
-  static const struct {
-    const char *query, *bm25_first, *first;
-  } cases[] = {
+  kh_article *all[] = {&tue, &wed, &up, &down};
+  static const rr_case cases[] = {
       {"کراچی OR سٹاک OR انڈیکس OR میں OR 268 OR پوائنٹس OR کی OR مندی", "wed", "tue"},
       {"اوپن OR مارکیٹ OR میں OR ڈالر OR کی OR قدر OR 103 OR روپے", "down", "up"},
   };
-  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    hits r;
-    kh_search_opts plain = {.no_rerank = 1};
-    ASSERT_INT_EQ(search(db, cases[i].query, &plain, &r), 0);
-    ASSERT(r.n >= 2);
-    ASSERT_STR_EQ(r.ids[0], cases[i].bm25_first);
-    ASSERT_INT_EQ(search(db, cases[i].query, NULL, &r), 0);
-    ASSERT_STR_EQ(r.ids[0], cases[i].first);
-  }
-  kh_db_close(db);
-  return 0;
+  return rerank_cases(all, sizeof all / sizeof *all, cases, sizeof cases / sizeof *cases);
 }
