@@ -1473,18 +1473,7 @@ static int32_t fwd_find(const unsigned char *p, size_t nb, uint32_t k) {
 }
 
 int kh__champ_fwd_d(kh_db *db, int64_t doc, const char *term, size_t n, int32_t *d) {
-  *d = -1;
-  if (!db || !db->champ) return KH_EINVAL;
-  sqlite3_stmt *st = stmt(db, S_FWD_GET);
-  if (!st) return sql_rc(db->sql);
-  sqlite3_bind_int64(st, 1, doc);
-  int src = sqlite3_step(st);
-  if (src == SQLITE_ROW) {
-    const unsigned char *p = sqlite3_column_blob(st, 0);
-    if (p) *d = fwd_find(p, (size_t)sqlite3_column_bytes(st, 0), h32(fnv(term, n)));
-  }
-  sqlite3_reset(st);
-  return src == SQLITE_ROW ? 0 : src == SQLITE_DONE ? KH_ENOTFOUND : sql_rc(db->sql);
+  return kh__champ_fwd_ds(db, doc, &term, &n, 1, d);
 }
 
 int kh__champ_fwd_ds(kh_db *db, int64_t doc, const char *const *terms, const size_t *n, size_t nt, int32_t *d) {
@@ -1804,7 +1793,8 @@ static int verify(kh_db *db, const char *fts, const qterm *t, size_t nw, const k
 **      first row whose bound is below the k-th score ends it;
 **   4. articles without forward rows (before fwd_all): the pruned pass
 **      over FTS5, limited to those rowids, seeded with what was found;
-**   5. the hits found through forward rows (hashes) confirmed by FTS5.
+**   5. the hits found through forward rows (hashes) confirmed (confirm:
+**      from the stored text, or by FTS5 with kh__champ_confirm_text 0).
 ** Any surprise (a row without its forward row, the rare word's d not the
 ** forward row's, a hit FTS5 does not confirm, more than cap rows: at most
 ** kh__champ_drive_max, and kh__champ_drive_ratio times fewer than each

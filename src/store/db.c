@@ -69,7 +69,6 @@ int kh_db_open(const char *path, kh_db **out) {
   ** article indexes and the champion-list tables are read back at every
   ** batch (bench/store_ingest.c gives its peer the same) */
   if ((rc = kh__db_exec(db, "PRAGMA cache_size = -65536"))) goto fail;
-
   if ((rc = kh__schema_migrate(db->sql, &db->version))) goto fail;
   if ((rc = kh__champ_open(db))) goto fail;
   rc = KH_EDB;

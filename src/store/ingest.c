@@ -644,13 +644,11 @@ static int pipe_finish(ing *g, int rc) {
   rd_close(p);
   ck_stop(p, g->db);
   const char *w = getenv("KHABAR_INGEST_WAITS");
-  if (w && *w == '1')
+  if (w && *w == '1') {
     fprintf(stderr, "ingest pipeline: the writer slept %.2f s (%llu times) waiting for the worker, the worker %.2f s (%llu times) waiting for input\n",
             p->wslept, (unsigned long long)p->wsleeps, p->kslept, (unsigned long long)p->ksleeps);
-  if (w && *w == '1')
     fprintf(stderr, "ingest pipeline: the writer prepared %llu slots itself (%.2f s); the worker waited %.2f s for them\n",
             (unsigned long long)p->stolen, p->wstole, p->kslot);
-  if (w && *w == '1') {
     int spill = 0, hi = 0;
     sqlite3_db_status(g->db->sql, SQLITE_DBSTATUS_CACHE_SPILL, &spill, &hi, 0);
     fprintf(stderr, "ingest checkpointer: %llu checkpoints, %.2f s; the writer's own: %llu; page cache spills %d\n",
