@@ -5,7 +5,8 @@ Usage (from the repository root):  python3 tools/gen_ner_clusters.py ../shared/d
 
 Gathers unlabeled Urdu text from ../shared/data into build/tools/cluster_corpus.txt
 (one paragraph or sentence a line) and runs tools/word_clusters.c on it (exchange
-clustering of kh_tokenize's normalized tokens; see that file).  Sources: pk-news-2024
+clustering of kh_tokenize's normalized tokens, and each word's context signature: its
+most salient neighbours among the frequent words; see that file).  Sources: pk-news-2024
 and COUNTER titles and bodies, UNLT-ST training text, UNLT-WT raw text, CSaLT, USCorpus
 articles and summaries, UD Urdu sentences, and the TEXT of the NER training data
 (IL-NER train, the UNER training documents, jahangir, ijnlp2008).  The NER evaluation
@@ -63,10 +64,10 @@ def uner_training_lines(folder):
     return out
 
 
-def main():
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: python3 tools/gen_ner_clusters.py ../shared/data")
-    data = os.path.abspath(sys.argv[1])
+def gather(data):
+    """(unlabeled, ner_text): the lines of the unlabeled sources and of the NER training
+    text, in the order the corpus file holds them (tools/ner_consistency.py reads the
+    unlabeled part too)."""
     lines = []
 
     def add_text(t):
@@ -94,12 +95,22 @@ def main():
             for line in f:
                 if line.startswith("# text = "):
                     add_text(line[9:])
+    ner_lines = []
     ner = os.path.join(data, "ner")
-    lines += conll_sentences(os.path.join(ner, "il-ner", "Urdu-train.txt"))
-    lines += uner_training_lines(os.path.join(ner, "uner"))
+    ner_lines += conll_sentences(os.path.join(ner, "il-ner", "Urdu-train.txt"))
+    ner_lines += uner_training_lines(os.path.join(ner, "uner"))
     for path in (os.path.join(ner, "jahangir", "jahangir.txt"), os.path.join(ner, "ijnlp2008", "ijnlp.txt")):
         if os.path.exists(path):
-            lines += conll_sentences(path)
+            ner_lines += conll_sentences(path)
+    return lines, ner_lines
+
+
+def main():
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python3 tools/gen_ner_clusters.py ../shared/data")
+    data = os.path.abspath(sys.argv[1])
+    unlabeled, ner_lines = gather(data)
+    lines = unlabeled + ner_lines
 
     tools = os.path.join(ROOT, "build", "tools")
     os.makedirs(tools, exist_ok=True)

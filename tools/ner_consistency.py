@@ -30,12 +30,24 @@ and prints:
   5. ORG: what the NEO spans are made of, and the strings tagged NEO and something
      else;
   6. the files are sorted (tagged sentences first): where the tail starts, and how
-     often the head's names stand untagged in the tail.
+     often the head's names stand untagged in the tail;
+  7. the ceiling of the data for the dev names unseen in IL-NER train: how many occur
+     (normalized as tools/urdu_norm.py does, whole word sequence) in a lexicon under
+     ../shared/data/lexicons or tools/gazetteer_core.tsv, in the other NER training
+     text (UNER training documents, jahangir, ijnlp2008; as text, tags not read), in
+     the unlabeled text that tools/gen_ner_clusters.py gathers, or in none; how many
+     have every word seen somewhere; and the words next to them in the unlabeled text.
 Python standard library only.
 """
 import collections
+import glob
 import os
+import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_ner_clusters  # noqa: E402  (gather(): the unlabeled text)
+from urdu_norm import norm  # noqa: E402
 
 TYPES = {"NEP": "PER", "NEL": "LOC", "NEO": "ORG", "NEN": "NUM", "NETI": "TIME", "NEAR": "ART"}
 MAIN = ("PER", "LOC", "ORG")
@@ -336,6 +348,118 @@ def main():
               + "; in the tail " + ", ".join(f"{k} {v}" for k, v in tc.most_common()))
         if top:
             print("  untagged in the tail: " + "، ".join(f"{m} {v}" for v, m in top))
+
+    # 7. the data's ceiling for names unseen in train
+    ceiling(data, train, dev, nlist)
+
+
+SPLIT = re.compile(r"[\s.,،؛؟۔!?:;\"'“”‘’()\[\]{}<>«»\-–—/|*#=+]+")
+
+
+def words_of(line):
+    """normalized words of a raw line (punctuation splits; fused words are left fused)"""
+    return [w for w in SPLIT.split(norm(line)) if w]
+
+
+def lexicon_entries(data):
+    """normalized entries of every name list: (set of word tuples, set of single words)"""
+    ents = set()
+    lex = os.path.join(data, "lexicons")
+    for fn in glob.glob(os.path.join(lex, "urduhack-words", "ner", "*.txt")):
+        if not fn.endswith("dates.txt"):
+            with open(fn, encoding="utf-8-sig") as f:
+                ents.update(x.strip() for x in f if x.strip())
+    core = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gazetteer_core.tsv")
+    with open(core, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            for a in line.split("\t")[3].split("|"):
+                ents.add(a.lstrip("~@!"))
+    for fn in ("ur.xml", "subdivisions-ur.xml", "ur_IN.xml"):
+        with open(os.path.join(lex, "cldr-ur", fn), encoding="utf-8") as f:
+            ents.update(re.findall(r"<(?:territory|exemplarCity|subdivision)[^>]*>([^<]+)<", f.read()))
+    with open(os.path.join(lex, "iso-codes-ur", "iso_3166-1.ur.po"), encoding="utf-8") as f:
+        ents.update(re.findall(r'msgstr "([^"]+)"', f.read()))
+    tup = {tuple(words_of(e)) for e in ents}
+    tup.discard(())
+    return tup, {w for t in tup for w in t}
+
+
+def ceiling(data, train, dev, nlist):
+    print("\n## 7. dev names unseen in IL-NER train: are they anywhere in ../shared/data?")
+    trstr = collections.Counter()
+    for w, sp in train:
+        for i in range(len(w)):
+            for n in range(1, 9):
+                if i + n <= len(w):
+                    trstr[tuple(norm(x) for x in w[i:i + n])] += 1
+    trwords = {norm(x) for w, _ in train for x in w}
+    trname = collections.defaultdict(set)  # word -> types of train gold names holding it
+    for w, sp in train:
+        for s, e, t in sp:
+            for x in w[s:e]:
+                trname[norm(x)].add(t)
+    ment = [(tuple(norm(x) for x in w[s:e]), t) for w, sp in dev for s, e, t in sp if t in MAIN]
+    unseen = [(m, t) for m, t in ment if not trstr[m]]
+    lex, lexw = lexicon_entries(data)
+    unl, nerl = gen_ner_clusters.gather(os.path.abspath(data))
+    targets = {m for m, _ in unseen}
+    maxn = max(len(m) for m in targets)
+    found = {"unlabeled": collections.Counter(), "ner": collections.Counter()}
+    left = collections.defaultdict(collections.Counter)
+    right = collections.defaultdict(collections.Counter)
+    seenw = {"unlabeled": set(), "ner": set()}
+    for src, lines in (("unlabeled", unl), ("ner", nerl)):
+        for line in lines:
+            ws = words_of(line)
+            seenw[src].update(ws)
+            for i in range(len(ws)):
+                for n in range(1, maxn + 1):
+                    if i + n > len(ws):
+                        break
+                    m = tuple(ws[i:i + n])
+                    if m in targets:
+                        found[src][m] += 1
+                        if src == "unlabeled":
+                            left[m][ws[i - 1] if i else "<s>"] += 1
+                            right[m][ws[i + n] if i + n < len(ws) else "</s>"] += 1
+    allw = trwords | seenw["unlabeled"] | seenw["ner"] | lexw
+    rows = []
+    for typ in MAIN + ("all",):
+        ms = [(m, t) for m, t in unseen if typ == "all" or t == typ]
+        c = collections.Counter()
+        for m, t in ms:
+            inlex, inner, inunl = m in lex, found["ner"][m] > 0, found["unlabeled"][m] > 0
+            c["lexicon"] += inlex
+            c["other NER text"] += inner
+            c["unlabeled text"] += inunl
+            c["unlabeled text 3+ times"] += found["unlabeled"][m] >= 3
+            c["any of these"] += inlex or inner or inunl
+            c["every word seen somewhere"] += all(x in allw for x in m)
+            c["every word in a train gold name of this type or a lexicon"] += all(
+                t in trname[x] or x in lexw for x in m)
+            c["no word seen anywhere"] += not any(x in allw for x in m)
+        rows.append((typ, len(ms), len({m for m, _ in ms}), c))
+    for typ, n, nd, c in rows:
+        print(f"{typ}: {n} unseen mentions ({nd} strings); whole name in: " + ", ".join(
+            f"{k} {v} ({pct(v, n)})" for k, v in c.items()))
+    # contexts in the unlabeled text of the unseen names found there
+    for typ in MAIN:
+        lc, rc = collections.Counter(), collections.Counter()
+        names = {m for m, t in unseen if t == typ and found["unlabeled"][m]}
+        for m in names:
+            lc.update(left[m])
+            rc.update(right[m])
+        print(f"  {typ}: {len(names)} strings found in the unlabeled text, {sum(lc.values())} occurrences; "
+              f"words before: " + "، ".join(f"{k} {v}" for k, v in lc.most_common(nlist)))
+        print("     words after: " + "، ".join(f"{k} {v}" for k, v in rc.most_common(nlist)))
+        print("     strings: " + "، ".join(f"{' '.join(m)} {found['unlabeled'][m]}" for m in
+                                          sorted(names, key=lambda m: -found["unlabeled"][m])[:nlist]))
+    for typ in MAIN:
+        miss = sorted({" ".join(m) for m, t in unseen if t == typ and not found["unlabeled"][m]
+                       and not found["ner"][m] and m not in lex})
+        print(f"  {typ} found nowhere ({len(miss)} strings): " + "، ".join(miss[:nlist]))
 
 
 if __name__ == "__main__":

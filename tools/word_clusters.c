@@ -14,6 +14,12 @@
 ** Words seen fewer than MIN_COUNT times share one fixed class, and so do
 ** sentence boundaries; neither is moved.
 **
+** Each word's context signature: of its left neighbours among the NCTX most
+** frequent words (and the sentence start), the two most salient, and the
+** same on the right, salience being count * PMI for pairs seen twice or more
+** with PMI > log 2 (a word after صاحب، شری، ضلع، before نے، جی ...); they
+** are features of the tagger for words it has not seen in training.
+**
 ** Input: a text file, one unit (paragraph or sentence) a line, written by
 ** tools/gen_ner_clusters.py.  Output: a C header with two tables of the same
 ** words, one with NCLASS classes and one with NCLASS2.  Deterministic.
@@ -30,6 +36,8 @@
 #define MIN_COUNT 2      /* words seen fewer times get the rare class */
 #define MAX_VOCAB 50000  /* the most frequent words only */
 #define PASSES 12
+#define NCTX 1000        /* context words of the signatures: the most frequent */
+#define CTX_NONE 0xFFFF
 
 static void die(const char *m) {
   fprintf(stderr, "word_clusters: %s\n", m);
@@ -106,6 +114,28 @@ static void build_adj(const int32_t *ids, size_t n, size_t V, int succ, size_t *
   free(deg);
   *off = no;
   *adj = e;
+}
+
+/* The two most salient context words of v among its neighbours (adjacency
+** list o/e): ids < NCTX, or NCTX for the boundary id B; CTX_NONE when none. */
+static void signature(size_t v, const size_t *o, const edge *e, const int64_t *cnt, int64_t total, int32_t B,
+                      uint16_t out[2]) {
+  double best[2] = {0, 0};
+  out[0] = out[1] = CTX_NONE;
+  for (size_t k = o[v]; k < o[v + 1]; k++) {
+    int32_t w = e[k].w;
+    if (e[k].n < 2 || (w >= NCTX && w != B) || (size_t)w == v) continue;
+    double pmi = log((double)e[k].n * (double)total / ((double)cnt[w] * (double)cnt[v]));
+    if (pmi <= log(2.0)) continue;
+    double sc = e[k].n * pmi;
+    uint16_t id = (uint16_t)(w == B ? NCTX : w);
+    if (sc > best[0]) {
+      best[1] = best[0], out[1] = out[0];
+      best[0] = sc, out[0] = id;
+    } else if (sc > best[1]) {
+      best[1] = sc, out[1] = id;
+    }
+  }
 }
 
 /* Exchange clustering of words 0..V-1 (V-2 = rare class word, V-1 =
@@ -267,6 +297,17 @@ int main(int argc, char **argv) {
   edge *se, *pe;
   build_adj(stream, nstream, VV, 1, &so, &se);
   build_adj(stream, nstream, VV, 0, &po, &pe);
+  /* counts by vocabulary id (the boundary's: how often it stands in the stream) */
+  int64_t *cnt = xrealloc(NULL, VV * sizeof *cnt);
+  for (size_t i = 0; i < V; i++) cnt[i] = wcount[order[i]];
+  cnt[V] = cnt[V + 1] = 0;
+  for (size_t i = 0; i < nstream; i++)
+    if ((size_t)stream[i] >= V) cnt[stream[i]]++;
+  uint16_t(*sig)[4] = xrealloc(NULL, (V ? V : 1) * sizeof *sig);
+  for (size_t i = 0; i < V; i++) {
+    signature(i, po, pe, cnt, (int64_t)nstream, (int32_t)(V + 1), sig[i]);
+    signature(i, so, se, cnt, (int64_t)nstream, (int32_t)(V + 1), sig[i] + 2);
+  }
   int32_t *c1 = xrealloc(NULL, VV * sizeof *c1), *c2 = xrealloc(NULL, VV * sizeof *c2);
   exchange(VV, C1, so, se, po, pe, c1);
   exchange(VV, C2, so, se, po, pe, c2);
@@ -292,9 +333,19 @@ int main(int argc, char **argv) {
   fprintf(out, "0};\nstatic const uint16_t KH__NER_CLS[][2] = {\n");
   for (size_t i = 0; i < V; i++) fprintf(out, "{%d,%d},%s", c1[rows[i]], c2[rows[i]], i % 10 == 9 ? "\n" : "");
   fprintf(out, "{0,0}};\n#define KH__NER_NCLS_ROWS %zuu\n", V);
+  fprintf(out, "/* context signatures: the two most salient left and right neighbours among the\n"
+               "** %d most frequent words (%d = the sentence boundary), 0x%x = none */\n"
+               "#define KH__NER_CTX_NONE 0x%x\nstatic const uint16_t KH__NER_CTX[][4] = {\n",
+          NCTX, NCTX, CTX_NONE, CTX_NONE);
+  for (size_t i = 0; i < V; i++) {
+    const uint16_t *g = sig[rows[i]];
+    fprintf(out, "{%u,%u,%u,%u},%s", g[0], g[1], g[2], g[3], i % 8 == 7 ? "\n" : "");
+  }
+  fprintf(out, "{0,0,0,0}};\n");
   if (fclose(out)) die("write failed");
   if (rename(tmp, argv[2])) die("rename failed");
   fprintf(stderr, "word_clusters: wrote %s (%zu words)\n", argv[2], V);
+  free(sig), free(cnt);
   kh__map_free(&ids);
   kh_analyzer_free(a);
   return 0;

@@ -153,7 +153,7 @@ struct kh_analyzer {
   kh__buf strs;         /* all strings the analyzer owns (offsets fixed at the end) */
   char *pool;           /* detached strs */
   kh__ner_model *ner;   /* NULL if none */
-  kh__map ner_cls;      /* token hash -> coarse class * 4096 + fine class (ner_clusters.h) */
+  kh__map ner_cls;      /* token hash -> row of ner_clusters.h */
   kh__map ner_part;     /* token hash -> KH__PART_* bits: a word of gazetteer names */
   int32_t *per_single;  /* strong one-word aliases of persons (4+ letters), for variants */
   size_t n_per_single;
@@ -190,6 +190,7 @@ typedef struct kh__tok {
   uint8_t ner;          /* tagger label (ner.c), 0 = O */
   uint8_t gaz;          /* gazetteer tag for tagger features (ner.c), 0 = none */
   uint16_t cls1, cls2;  /* word classes (ner.c, coarse and fine), class + 1; 0 = none */
+  uint16_t crow;        /* the word's row in ner_clusters.h + 1 (ner.c), 0 = none */
   uint8_t part;         /* KH__PART_* bits of the word (ner.c) */
   uint8_t letter;       /* 1: an Urdu-spelled Latin letter, ڈی، بی (ner.c) */
 } kh__tok;
