@@ -155,7 +155,8 @@ int cmd_ingest(int argc, char **argv) {
   ** writer thread in perf with the mutexes).  Before the first open; a
   ** no-op if SQLite is already initialized. */
   sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
-  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  const char *memn = getenv("KHABAR_INGEST_MEM"); /* its lines show SQLite's memory too */
+  if (!memn || atoi(memn) <= 0) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   kh_db *db;
   int rc = kh_db_open(db_path, &db);
   if (rc) {

@@ -568,7 +568,16 @@ static uint32_t pending_ents(void *ctx, kh_db *db, int64_t rowid, int64_t *out, 
   return (uint32_t)n;
 }
 
-static const kh__hook_ops analyze_ops = {on_flush, on_discard, on_release, on_prepare, on_drop};
+/* KHABAR_INGEST_MEM: the sizes of the batch tables. */
+static void on_mem(void *ctx, FILE *f) {
+  const astate *s = ctx;
+  fprintf(f, " analyze: arena %.1f ents %u %.1f vars %.1f maps %.1f men %.1f quo %.1f evt %.1f", s->arena.cap / 1e6,
+          s->nents, s->capents * sizeof *s->ents / 1e6, s->capvars * sizeof *s->vars / 1e6,
+          ((s->emap ? s->emask + 1.0 : 0) + (s->vmap ? s->vmask + 1.0 : 0)) * 4 / 1e6, s->capmen * sizeof *s->men / 1e6,
+          s->capquo * sizeof *s->quo / 1e6, (s->capevt * sizeof *s->evt + s->capact * 4) / 1e6);
+}
+
+static const kh__hook_ops analyze_ops = {on_flush, on_discard, on_release, on_prepare, on_drop, on_mem};
 
 static astate *attached(kh_db *db) {
   for (int i = 0; i < db->nhooks; i++)

@@ -14,6 +14,8 @@
 
 #include "../core/core.h"
 
+#include <stdio.h>
+
 /* Hard caps (STYLE 6). */
 #define KH__CORPUS_MAX_TOKENS (4u * 1024u * 1024u) /* tokens of one text */
 #define KH__PASSAGE_WORK (8u * 1024u * 1024u)       /* match-extension steps per pair */
@@ -193,6 +195,8 @@ typedef struct kh__stories kh__stories;
 /* New empty state with options o (NULL or zero fields: defaults). */
 int kh__stories_new(const kh_story_opts *o, kh__stories **out);
 void kh__stories_free(kh__stories *s);
+/* Sizes of the in-memory state, MB, appended to a line (KHABAR_INGEST_MEM). */
+void kh__stories_mem(const kh__stories *s, FILE *f);
 /* The weight of a title word in the term counts (the title_weight option). */
 double kh__stories_title_weight(const kh__stories *s);
 /* Assign a newly stored article to a story (inside the write batch).
@@ -240,6 +244,7 @@ int64_t kh__story_change_seq(const kh__story_change *ch);
 void kh__story_change_free(kh__story_change *ch);
 int kh__story_log_new(kh__story_log **out);
 void kh__story_log_free(kh__story_log *l);
+void kh__story_log_mem(const kh__story_log *l, FILE *f);
 /* Add article rowid's change (the log owns it then). */
 int kh__story_log_add(kh__story_log *l, int64_t rowid, kh__story_change *ch);
 /* Write the logged rows into the open batch (df, ndocs, stories, members)

@@ -533,7 +533,19 @@ static void on_release(void *ctx) {
   kh__free(c);
 }
 
-static const kh__hook_ops corpus_ops = {on_flush, on_discard, on_release, on_prepare, on_drop};
+/* KHABAR_INGEST_MEM: the sizes of the hook's memory (writer thread; the
+** stories under amu, the worker may be assigning). */
+static void on_mem(void *ctx, FILE *f) {
+  corpus *c = ctx;
+  fprintf(f, " corpus: fps %.1f bands %.1f tv %.1f", c->capfps * sizeof *c->fps / 1e6,
+          c->capbands * sizeof *c->bands / 1e6, (c->captv * sizeof *c->tv + c->caph * sizeof *c->h) / 1e6);
+  kh__story_log_mem(c->log, f);
+  if (c->amu_ok) pthread_mutex_lock(&c->amu);
+  kh__stories_mem(c->stories, f);
+  if (c->amu_ok) pthread_mutex_unlock(&c->amu);
+}
+
+static const kh__hook_ops corpus_ops = {on_flush, on_discard, on_release, on_prepare, on_drop, on_mem};
 static const kh__hook_order corpus_order = {on_begin, on_ordered, on_end};
 
 int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {

@@ -440,6 +440,20 @@ void kh__stories_free(kh__stories *s) {
   kh__free(s);
 }
 
+void kh__stories_mem(const kh__stories *s, FILE *f) {
+  if (!s) return;
+  size_t cen = 0, pl = 0;
+  for (uint32_t k = 0; k < s->ns; k++)
+    cen += (s->s[k].c ? s->s[k].nc * sizeof(kh__tv) : 0) + (s->s[k].e ? s->s[k].ne * sizeof(sent) : 0);
+  for (uint32_t i = 0; i < s->npl; i++) pl += s->pl[i].capx * sizeof(post);
+  fprintf(f, " stories %u(%u dead) %.1f+%.1f cen", s->ns, s->ndead, s->caps * (sizeof(smem) + sizeof(double)) / 1e6,
+          cen / 1e6);
+  fprintf(f, " terms %zu %.1f pl %.1f+%.1f base %.1f", s->terms.n, s->terms.cap * 12 / 1e6,
+          s->cappl * sizeof(plist) / 1e6, pl / 1e6, s->nbase * sizeof(post) / 1e6);
+  fprintf(f, " df %u %.1f+%.1f mem %.1f acc %.1f", s->ndf, s->dfmap.cap * 12 / 1e6, s->capdf * sizeof(dfent) / 1e6,
+          s->capmem * sizeof *s->mem / 1e6, s->cap_scratch * 12 / 1e6);
+}
+
 void kh__stories_discard(kh__stories *s) {
   if (s) state_clear(s);
 }
@@ -1254,6 +1268,14 @@ struct kh__story_log {
   } *st;
   uint32_t capst;
 };
+
+void kh__story_log_mem(const kh__story_log *l, FILE *f) {
+  if (!l) return;
+  size_t ch = 0;
+  for (uint32_t i = 0; i < l->n; i++) ch += sizeof *l->r[i].ch + l->r[i].ch->ndf * sizeof(struct dfv);
+  fprintf(f, " log %u %.1f+%.1f", l->n, (l->cap * sizeof *l->r + l->m.cap * 12 + l->capd * sizeof(struct dfv) +
+                                            l->capst * sizeof(struct lsto)) / 1e6, ch / 1e6);
+}
 
 int kh__story_log_new(kh__story_log **out) {
   *out = kh__calloc(1, sizeof **out);

@@ -50,7 +50,7 @@ static int cache_token(void *ctx, const kh_token *t) {
   kh__tokcache *c = ctx;
   int rc = 0;
   if (c->n == c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : 512;
+    size_t cap = c->cap ? c->cap * 2 : 64; /* a title: ~20 tokens */
     kh__tokrec *v = kh__realloc(c->v, cap * sizeof *v);
     if (!v) return KH_ENOMEM;
     c->v = v;

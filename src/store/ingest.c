@@ -29,6 +29,10 @@
 #include "store.h"
 
 #include <dirent.h>
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+#include <malloc.h> /* mallinfo2 */
+#define KH__MALLINFO2 1
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -116,6 +120,11 @@ typedef struct pipe {
   uint32_t seen0, nseen;
   uint64_t seenset[2 * KH__SEEN]; /* the keys of seen (open addressing, 0 empty) */
   int foresee;         /* 0: every prepared article is guessed stored */
+  uint64_t memn;       /* KHABAR_INGEST_MEM=N: a memory line every N records (writer) */
+  size_t slotmem[KH__PIPE_SLOTS]; /* each slot's buffers when last stored (writer, KHABAR_INGEST_MEM) */
+  size_t slot_kept;    /* the most a slot kept once its record was stored (writer; kh_db.slot_kept) */
+  double t0;           /* the ingest's start (mono) */
+  double wcpu0, kcpu, ckcpu; /* thread CPU seconds: the writer's at the start, the worker's and checkpointer's at their end */
 } pipe;
 
 typedef struct ing {
@@ -152,6 +161,12 @@ static int outcome(ing *g, uint64_t line, int rc) {
 static double mono(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double thread_cpu(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -263,8 +278,98 @@ static void *worker(void *arg) {
     p->done++;
     if (p->wwait && (p->done - p->tail >= KH__PIPE_WAKE || p->done == p->head)) pthread_cond_signal(&p->ready);
   }
+  p->kcpu = thread_cpu();
   pthread_mutex_unlock(&p->mu);
   return NULL;
+}
+
+/* KHABAR_INGEST_MEM=N: every N records, on stderr, what the process holds
+** (MB): resident set, the C heap (glibc: in use and free in its arenas,
+** mmapped blocks), SQLite (all of it, with memory statistics on; each
+** connection's page cache), the ring's buffers, the writer's term
+** dictionary and the hooks' state.  To find what grows with the corpus. */
+static double rss_mb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
+  if (f) fclose(f);
+  return kb * 1024 / 1e6;
+}
+
+static double cache_mb(sqlite3 *c) {
+  int cur = 0, hi = 0;
+  if (c) sqlite3_db_status(c, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi, 0);
+  return cur / 1e6;
+}
+
+static void mem_line(ing *g) {
+  pipe *p = g->pp;
+  FILE *f = stderr;
+  fprintf(f, "ingest mem: %llu records %.0f s rss %.1f", (unsigned long long)g->st->records, mono() - p->t0,
+          rss_mb());
+#ifdef KH__MALLINFO2
+  struct mallinfo2 mi = mallinfo2();
+  fprintf(f, " | malloc used %.1f free %.1f (arenas %.1f, mmap %.1f)", mi.uordblks / 1e6, mi.fordblks / 1e6,
+          mi.arena / 1e6, mi.hblkhd / 1e6);
+#endif
+  sqlite3_int64 cur = 0, hi = 0;
+  sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &cur, &hi, 0);
+  fprintf(f, " | sqlite %.1f (high %.1f) cache %.1f ck %.1f rd %.1f", cur / 1e6, hi / 1e6, cache_mb(g->db->sql),
+          cache_mb(p->ck), cache_mb(p->rd));
+  size_t ring = 0;
+  for (int i = 0; i < KH__PIPE_SLOTS; i++) ring += p->slotmem[i];
+  fprintf(f, " | ring %.1f (in %.1f)", ring / 1e6, p->bytes / 1e6);
+  const kh__terms *d = g->db->cache[0].dict;
+  if (d)
+    fprintf(f, " | dict %zu %.1f", d->n,
+            (d->vcap * sizeof(kh__term) + d->icap * sizeof(uint32_t) + d->arena.cap) / 1e6);
+  for (int i = 0; i < g->db->nhooks; i++)
+    if (g->db->hooks[i].ops && g->db->hooks[i].ops->mem) {
+      fputs(" |", f);
+      g->db->hooks[i].ops->mem(g->db->hooks[i].ctx, f);
+    }
+  fputc('\n', f);
+}
+
+/* A slot keeps its buffers for the next record, but not a buffer over
+** KH__SLOT_KEEP bytes or (above KH__SLOT_MIN) over 4 times what its last
+** record used: it is freed once the record is stored.  Kept, every slot's buffers ratcheted
+** up to the largest record it had held (the ring's buffers 51 MB at 10k
+** articles, 105 MB at 190k and rising: most of the ingest's growth in
+** RSS); now what the ring holds follows the records in it, whatever came
+** before, and a record larger than a slot's buffers costs a malloc and a
+** free (a microsecond against ~0.7 ms a put). */
+#define KH__SLOT_KEEP ((size_t)16 << 10)
+#define KH__SLOT_MIN ((size_t)2 << 10) /* kept in any case */
+
+static void trim_buf(kh__buf *b, size_t used) {
+  if (b->cap <= KH__SLOT_KEEP && (b->cap <= KH__SLOT_MIN || b->cap <= 4 * used)) return;
+  kh__free(b->data); /* b->max stays */
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+static void trim_slot(pslot *s) {
+  trim_buf(&s->mem, s->mem.len);
+  trim_buf(&s->rawbuf, s->rawbuf.len);
+  for (int i = 0; i < 2; i++) {
+    kh__tokcache *c = &s->prep.cache[i];
+    trim_buf(&c->norms, c->norms.len);
+    size_t cap = c->cap * sizeof *c->v;
+    if (cap > KH__SLOT_KEEP || (cap > KH__SLOT_MIN && c->cap > 4 * c->n)) {
+      kh__free(c->v);
+      c->v = NULL;
+      c->n = c->cap = 0;
+    }
+  }
+}
+
+static size_t slot_mem(const pslot *s) {
+  size_t n = s->mem.cap + s->rawbuf.cap;
+  for (int i = 0; i < 2; i++) n += s->prep.cache[i].norms.cap + s->prep.cache[i].cap * sizeof(kh__tokrec);
+  return n;
 }
 
 /* Store the oldest record once it is prepared (this thread only). */
@@ -316,7 +421,14 @@ static int retire(ing *g) {
   }
   g->file = file;
   kh__prep_clear(g->db, &s->prep);
+  trim_slot(s);
   p->bytes -= s->size;
+  size_t kept = slot_mem(s);
+  if (kept > p->slot_kept) p->slot_kept = kept;
+  if (p->memn) {
+    p->slotmem[p->tail % KH__PIPE_SLOTS] = kept;
+    if (g->st->records % p->memn == 0) mem_line(g);
+  }
   p->tail++; /* the slot is free again (only this thread refills it) */
   if ((g->st->records & 255) == 0) progress(g);
   return rc;
@@ -475,6 +587,7 @@ static void *checkpointer(void *arg) {
     p->ckwall += t;
     p->cks++;
   }
+  p->ckcpu = thread_cpu();
   pthread_mutex_unlock(&p->mu);
   return NULL;
 }
@@ -607,6 +720,10 @@ static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o, const char *default_
   const char *fs = getenv("KHABAR_INGEST_FORESEE"); /* 0: every article guessed stored (tests) */
   if (p->anyord && !(fs && *fs == '0')) rd_open(p, db);
   p->foresee = !(fs && *fs == '0');
+  const char *mn = getenv("KHABAR_INGEST_MEM");
+  p->memn = mn && atoll(mn) > 0 ? (uint64_t)atoll(mn) : 0;
+  p->t0 = mono();
+  p->wcpu0 = thread_cpu();
   const char *sl = getenv("KHABAR_INGEST_STEAL");
   p->steal = !(sl && *sl == '0');
   if (pthread_create(&p->th, NULL, worker, p)) goto fail3;
@@ -634,6 +751,7 @@ static int pipe_finish(ing *g, int rc) {
   if (!p) return rc;
   while (!g->fatal && p->tail != p->head) g->fatal = retire(g);
   if (g->fatal) rc = g->fatal;
+  if (p->memn) mem_line(g);
   pthread_mutex_lock(&p->mu);
   p->stop = 1;
   pthread_cond_signal(&p->work);
@@ -653,8 +771,11 @@ static int pipe_finish(ing *g, int rc) {
     sqlite3_db_status(g->db->sql, SQLITE_DBSTATUS_CACHE_SPILL, &spill, &hi, 0);
     fprintf(stderr, "ingest checkpointer: %llu checkpoints, %.2f s; the writer's own: %llu; page cache spills %d\n",
             (unsigned long long)p->cks, p->ckwall, (unsigned long long)p->cksync, spill);
+    fprintf(stderr, "ingest threads: CPU s writer %.2f, worker %.2f, checkpointer %.2f; %.2f s wall\n",
+            thread_cpu() - p->wcpu0, p->kcpu, p->ckcpu, mono() - p->t0);
   }
   g->db->stolen = p->stolen;
+  g->db->slot_kept = p->slot_kept;
   for (int i = 0; i < KH__PIPE_SLOTS; i++) {
     kh__prep_free(g->db, &p->slot[i].prep);
     kh__buf_free(&p->slot[i].mem);

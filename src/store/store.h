@@ -108,6 +108,7 @@ typedef struct kh__hook_ops {
   ** kh__db_take_prepared; drop frees a result that was not taken. */
   void *(*prepare)(void *ctx, const kh_article *a, const kh__tokcache *tc);
   void (*drop)(void *ctx, void *prepared);
+  void (*mem)(void *ctx, FILE *f); /* optional: " name MB" of its in-memory state (KHABAR_INGEST_MEM) */
 } kh__hook_ops;
 
 /* Optional, for a hook with prepare: in-order work on the ingest worker
@@ -171,6 +172,7 @@ struct kh_db {
   kh__champ *champ;      /* champion-list state of the open batch (champ.c) */
   int fts_hash_set;      /* article_fts's hashsize checked by this connection's first batch */
   uint64_t stolen;       /* records the last pipelined ingest's writer prepared itself (tests) */
+  size_t slot_kept;      /* the most bytes a ring slot kept once its record was stored, same ingest (tests) */
 };
 
 /* Articles per write transaction from now on (tests: batches inside a
