@@ -71,7 +71,7 @@ typedef struct bevt {
 #define GROW32(arr, n, cap) ((n) < (cap) ? 0 : grow32((void **)&(arr), &(cap), (n) + 1, sizeof *(arr)))
 
 /* Statements of the hook (SQL_W). */
-enum { ST_ENT, ST_VAR, ST_MEN, ST_QUO, ST_EVT, ST_ACT, ST_DONE, ST_KEY, ST_NEXT, ST_MEN16, ST_MAX };
+enum { ST_ENT, ST_VAR, ST_MEN, ST_QUO, ST_EVT, ST_ACT, ST_DONE, ST_KEY, ST_NEXT, ST_MEN16, ST_UPD, ST_MAX };
 
 /* Mention rows go KH__MEN_ROWS to a statement: INSERT OR IGNORE, because a
 ** multi-row statement that may abort (plain INSERT: NOT NULL) gets a
@@ -117,12 +117,25 @@ typedef struct astate {
   uint32_t resolved; /* batch entities [0, resolved) have their id */
   int64_t next_id;   /* id of the next new entity (0: not read yet) */
   sqlite3_stmt *st[ST_MAX];
+  /* ids of entities in the file by key (ent_known): a batch's entity is
+  ** then counted by an UPDATE of its row instead of an upsert by key */
+  struct kent {
+    uint64_t h; /* fnv of the key, 0 empty */
+    int64_t id;
+    uint32_t off, len; /* the key in karena */
+  } *kv;
+  uint32_t nk, kcap; /* kcap a power of two */
+  kh__buf karena;
 } astate;
+
+/* Entity ids kept at most (then the cache starts afresh): entities are
+** never deleted nor renumbered, so a kept id stays right; those of a
+** batch that is rolled back are forgotten (on_discard). */
+#define KH__ENT_IDS (1u << 18)
 
 static const char *const SQL_W[ST_MAX] = {
     "INSERT INTO entity(id, key, name, urdu, type, country, known, mentions, articles) "
-    "VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(key) DO UPDATE SET "
-    "mentions = mentions + excluded.mentions, articles = articles + excluded.articles RETURNING id",
+    "VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     "INSERT INTO entity_variant(entity, spelling, count) VALUES (?1, ?2, ?3) "
     "ON CONFLICT(entity, spelling) DO UPDATE SET count = count + excluded.count",
     "INSERT INTO mention(article, entity, field, start, end, source) VALUES (?1,?2,?3,?4,?5,?6)",
@@ -137,7 +150,8 @@ static const char *const SQL_W[ST_MAX] = {
     "INSERT OR IGNORE INTO mention(article, entity, field, start, end, source) VALUES "
     "(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),"
     "(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),"
-    "(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?)"};
+    "(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?),(?,?,?,?,?,?)",
+    "UPDATE entity SET mentions = mentions + ?1, articles = articles + ?2 WHERE id = ?3"};
 
 /* Pending text above which a batch is written before its commit (memory
 ** bound for huge articles or a long kh_analyze_update). */
@@ -178,6 +192,59 @@ static bstr keep(astate *s, const char *t, size_t n, int *rc) {
 
 static int beq(const astate *s, bstr b, const char *t, size_t n) {
   return b.len == n && !memcmp(s->arena.data + b.off, t, n);
+}
+
+static uint64_t key_hash(const char *t, size_t n) {
+  uint64_t h = fnv(0xcbf29ce484222325ull, t, n);
+  return h ? h : 1;
+}
+
+/* The id of the entity with key t kept by ent_keep, or 0. */
+static int64_t ent_known(const astate *s, const char *t, size_t n) {
+  if (!s->nk) return 0;
+  uint64_t h = key_hash(t, n);
+  for (uint32_t j = (uint32_t)h & (s->kcap - 1); s->kv[j].h; j = (j + 1) & (s->kcap - 1))
+    if (s->kv[j].h == h && s->kv[j].len == n && !memcmp(s->karena.data + s->kv[j].off, t, n)) return s->kv[j].id;
+  return 0;
+}
+
+static void ent_forget(astate *s) {
+  if (s->kv) memset(s->kv, 0, (size_t)s->kcap * sizeof *s->kv);
+  s->nk = 0;
+  s->karena.len = 0;
+}
+
+/* Keep key t -> id (a row of the file, or of the open batch).  Memory
+** only: a failure keeps nothing. */
+static void ent_keep(astate *s, const char *t, size_t n, int64_t id) {
+  if (ent_known(s, t, n)) return;
+  if (2 * (s->nk + 1) > s->kcap) {
+    if (s->kcap >= 2 * KH__ENT_IDS) {
+      ent_forget(s); /* bounded: start afresh */
+    } else {
+      uint32_t cap = s->kcap ? 2 * s->kcap : 4096;
+      struct kent *v = kh__calloc(cap, sizeof *v);
+      if (!v) return;
+      for (uint32_t i = 0; i < s->kcap; i++)
+        if (s->kv[i].h) {
+          uint32_t j = (uint32_t)s->kv[i].h & (cap - 1);
+          while (v[j].h) j = (j + 1) & (cap - 1);
+          v[j] = s->kv[i];
+        }
+      kh__free(s->kv);
+      s->kv = v;
+      s->kcap = cap;
+    }
+  }
+  int rc = 0;
+  size_t off = s->karena.len;
+  kh__buf_append(&s->karena, t, n, &rc);
+  if (rc) return;
+  uint64_t h = key_hash(t, n);
+  uint32_t j = (uint32_t)h & (s->kcap - 1);
+  while (s->kv[j].h) j = (j + 1) & (s->kcap - 1);
+  s->kv[j] = (struct kent){h, id, (uint32_t)off, (uint32_t)n};
+  s->nk++;
 }
 
 /* Rebuild a map of n items with hash hf to a table of 2^k >= 4n slots. */
@@ -368,23 +435,54 @@ static int batch_write(astate *s, kh_db *db) {
   if (!s->ndone) return 0;
   int rc = prepare_all(s, db);
   if (rc) return rc;
-  sqlite3_stmt *st = s->st[ST_ENT];
+  /* each entity: its row's counts raised (the id kept, or found by key),
+  ** or a new row (with the id pending_ents gave it, else the next rowid);
+  ** what an upsert by key with RETURNING id did, at about half its cost */
+  sqlite3_stmt *st;
   for (uint32_t i = 0; !rc && i < s->nents; i++) {
     bent *e = &s->ents[i];
-    bind_bstr(s, st, 1, e->key);
-    bind_bstr(s, st, 2, e->name);
-    bind_bstr(s, st, 3, e->urdu);
-    sqlite3_bind_int(st, 4, e->type);
-    bind_bstr(s, st, 5, e->country);
-    sqlite3_bind_int(st, 6, e->known);
-    sqlite3_bind_int64(st, 7, e->mentions);
-    sqlite3_bind_int64(st, 8, e->articles);
-    if (e->predicted) sqlite3_bind_int64(st, 9, e->id); /* the id pending_ents gave */
-    else sqlite3_bind_null(st, 9);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) e->id = sqlite3_column_int64(st, 0);
-    else rc = r == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
-    sqlite3_reset(st);
+    const char *key = bptr(s, e->key);
+    int64_t id = e->predicted ? 0 : ent_known(s, key, e->key.len);
+    if (!id && !e->predicted) {
+      if (i < s->resolved) {
+        id = e->id; /* pending_ents looked it up (0: none) */
+      } else {
+        st = s->st[ST_KEY];
+        bind_bstr(s, st, 1, e->key);
+        int r = sqlite3_step(st);
+        id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE) rc = r == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+      }
+    }
+    if (rc) break;
+    if (id) {
+      st = s->st[ST_UPD];
+      sqlite3_bind_int64(st, 1, e->mentions);
+      sqlite3_bind_int64(st, 2, e->articles);
+      sqlite3_bind_int64(st, 3, id);
+      if ((rc = step_done(st))) break;
+      if (sqlite3_changes(db->sql) != 1) {
+        rc = KH_EDB; /* a kept id without its row: never (entities are not deleted) */
+        break;
+      }
+    } else {
+      st = s->st[ST_ENT];
+      bind_bstr(s, st, 1, e->key);
+      bind_bstr(s, st, 2, e->name);
+      bind_bstr(s, st, 3, e->urdu);
+      sqlite3_bind_int(st, 4, e->type);
+      bind_bstr(s, st, 5, e->country);
+      sqlite3_bind_int(st, 6, e->known);
+      sqlite3_bind_int64(st, 7, e->mentions);
+      sqlite3_bind_int64(st, 8, e->articles);
+      if (e->predicted) sqlite3_bind_int64(st, 9, e->id); /* the id pending_ents gave */
+      else sqlite3_bind_null(st, 9);
+      if ((rc = step_done(st))) break;
+      id = sqlite3_last_insert_rowid(db->sql);
+    }
+    e->id = id;
+    ent_keep(s, key, e->key.len, id);
   }
   st = s->st[ST_VAR];
   for (uint32_t i = 0; !rc && i < s->nvars; i++) {
@@ -481,6 +579,8 @@ static void astate_free(astate *s) {
   kh__free(s->act);
   kh__free(s->done);
   kh__free(s->local);
+  kh__free(s->kv);
+  kh__buf_free(&s->karena);
   kh__free(s);
 }
 
@@ -519,7 +619,10 @@ static void *on_prepare(void *ctx, const kh_article *a, const kh__tokcache *tc) 
 static void on_drop(void *ctx, void *prepared) { kh_analysis_free(prepared); }
 
 static int on_flush(void *ctx, kh_db *db) { return batch_write(ctx, db); }
-static void on_discard(void *ctx) { batch_clear(ctx); }
+static void on_discard(void *ctx) {
+  batch_clear(ctx);
+  ent_forget(ctx); /* ids of rows that were rolled back among them */
+}
 static void on_release(void *ctx) { astate_free(ctx); }
 
 static int cmp_i64(const void *x, const void *y) {
@@ -571,7 +674,8 @@ static uint32_t pending_ents(void *ctx, kh_db *db, int64_t rowid, int64_t *out, 
 /* KHABAR_INGEST_MEM: the sizes of the batch tables. */
 static void on_mem(void *ctx, FILE *f) {
   const astate *s = ctx;
-  fprintf(f, " analyze: arena %.1f ents %u %.1f vars %.1f maps %.1f men %.1f quo %.1f evt %.1f", s->arena.cap / 1e6,
+  fprintf(f, " analyze: ids %u %.1f arena %.1f ents %u %.1f vars %.1f maps %.1f men %.1f quo %.1f evt %.1f", s->nk,
+          ((double)s->kcap * sizeof *s->kv + s->karena.cap) / 1e6, s->arena.cap / 1e6,
           s->nents, s->capents * sizeof *s->ents / 1e6, s->capvars * sizeof *s->vars / 1e6,
           ((s->emap ? s->emask + 1.0 : 0) + (s->vmap ? s->vmask + 1.0 : 0)) * 4 / 1e6, s->capmen * sizeof *s->men / 1e6,
           s->capquo * sizeof *s->quo / 1e6, (s->capevt * sizeof *s->evt + s->capact * 4) / 1e6);
