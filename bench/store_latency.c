@@ -189,7 +189,7 @@ extern long kh__champ_fwd_read; /* forward rows the lists' candidates read (cham
 extern long kh__champ_fwd_budget; /* ... that a query of several words may read (< 0: all) */
 /* how the queries given to the impact tiers ended (tiers.c) */
 enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_LOW, KH__TIER_OVER, KH__TIER_MISS,
-       KH__TIER_LISTS, KH__TIER_NSTAT };
+       KH__TIER_LISTS, KH__TIER_WALKS, KH__TIER_NSTAT };
 extern long kh__tier_stat[KH__TIER_NSTAT];
 extern double kh__tier_min_expect; /* the tiers' AND must be expected to hold this many x k (tiers.c) */
 extern long kh__tier_pend;
@@ -421,7 +421,7 @@ int main(int argc, char **argv) {
                    : kh__champ_stat[KH__CHAMP_DRIVE] > a0[KH__CHAMP_DRIVE] ? "rare-word walk"
                    : kh__tier_stat[KH__TIER_LISTS] > b0[KH__TIER_LISTS]    ? "tiers' AND + lists"
                    : kh__tier_stat[KH__TIER_CERT] > b0[KH__TIER_CERT]      ? "tiers' AND"
-                   : kh__tier_stat[KH__TIER_PART] > b0[KH__TIER_PART]      ? "tiers' OR"
+                   : kh__tier_stat[KH__TIER_PART] > b0[KH__TIER_PART]      ? "live words' tiers"
                    : kh__tier_stat[KH__TIER_TRIED] > b0[KH__TIER_TRIED]    ? "tiers, then full pass"
                    : kh__champ_stat[KH__CHAMP_SCAN] > a0[KH__CHAMP_SCAN]   ? "pruned pass"
                    : kh__champ_stat[KH__CHAMP_EXACT] > a0[KH__CHAMP_EXACT] ? "lists"
@@ -483,10 +483,11 @@ int main(int argc, char **argv) {
       for (int j = 0; j < KH__TIER_NSTAT; j++) t[j] = kh__tier_stat[j] - ti0[j];
       if (t[KH__TIER_TRIED])
         printf("%9s %6s %-10s of the scans, %ld went to the impact tiers: %ld settled by the tiers' AND (%ld of them with"
-               " the lists' articles), %ld by their OR"
-               " (%ld articles checked from their forward rows), %ld by the full pass (k-th score too low %ld,"
+               " the lists' articles), %ld by reading the live words' tiers (%ld reads of a set's tiers, %ld articles"
+               " checked from their forward rows), %ld by the full pass (k-th score too low %ld,"
                " too many to check %ld, a forward row missing or unconfirmed %ld)\n",
-               "", "", "", t[KH__TIER_TRIED], t[KH__TIER_CERT], t[KH__TIER_LISTS], t[KH__TIER_PART], t[KH__TIER_CHECKED],
+               "", "", "", t[KH__TIER_TRIED], t[KH__TIER_CERT], t[KH__TIER_LISTS], t[KH__TIER_PART], t[KH__TIER_WALKS],
+               t[KH__TIER_CHECKED],
                t[KH__TIER_TRIED] - t[KH__TIER_CERT] - t[KH__TIER_PART], t[KH__TIER_LOW], t[KH__TIER_OVER],
                t[KH__TIER_MISS]);
       printf("%9ld %6d %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %7.1f\n", n, nw, "khabar-fts", tx[NQ / 2],

@@ -508,6 +508,7 @@ typedef struct kh__topk_req {
   size_t nrows;
   int partial;           /* tiers.c, with unit: collect rows missing a phrase into pend */
   double absent[KH__TOPK_MAX_TERMS]; /* partial: idf·bound of a phrase missing from a row */
+  size_t nlive;          /* partial == 2: rows of the first nlive phrases' AND (the others under NOT) */
   struct kh__topk_pend *pend;
   double *counted;       /* if set: [i] = the rows FTS5 counted for phrase i < nterms
                          ** (its df), or left as it was when its idf was given */
@@ -572,7 +573,7 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
 ** enter, MISS an article had no forward row or FTS5 did not confirm one;
 ** LISTS (part of CERT): settled by the tiers' AND and the champion lists. */
 enum { KH__TIER_TRIED, KH__TIER_CERT, KH__TIER_PART, KH__TIER_CHECKED, KH__TIER_LOW, KH__TIER_OVER, KH__TIER_MISS,
-       KH__TIER_LISTS, KH__TIER_NSTAT };
+       KH__TIER_LISTS, KH__TIER_WALKS, KH__TIER_NSTAT };
 extern long kh__tier_stat[KH__TIER_NSTAT];
 /* The sum of the words' dfs from which kh__tier_topk answers (default
 ** 100000; 0 also drops the expected-size test: tests on small corpora;

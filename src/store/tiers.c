@@ -40,7 +40,15 @@
 **      way), so its score is below
 **        max_i [ idf_i·cut_i·drift_i + Σ_{j≠i} idf_j·maxw_j ].
 **      If the k-th score found is above that, the top k is exactly FTS5's;
-**   4. else the rows >= s get the full pruned pass over article_fts too,
+**   4. else, per set S of the words: an article in the tiers of S only
+**      scores below the sum of S's bounds in their tiers and the others'
+**      cutoffs; with the champion lists' articles scored first (when that
+**      leaves fewer sets), S's words are bounded by their lists' floors
+**      instead.  No set whose bound reaches the k-th score: final;
+**   5. else each minimal such S is read from the tiers alone (`A NOT B`),
+**      and the rows that can still enter are checked from their forward
+**      rows in order of their bound;
+**   6. else the rows >= s get the full pruned pass over article_fts too,
 **      seeded with what was found (same answer, the walk not saved).
 ** Deletes and rewrites of articles do not exist in khabar (an article is
 ** stored once); if FTS5's 'rebuild' were run, the tier rows would still
@@ -50,6 +58,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#ifdef KH_TIER_TRACE
+#include <stdio.h>
+#endif
 
 #define TIER_FRAC 0.10     /* share of a term's articles its tier aims at */
 #define TIER_SAMPLE 2000   /* latest articles of the term read to choose the cutoff */
@@ -376,6 +387,13 @@ static int cmp_hit(const void *a, const void *b) {
 }
 
 
+/* rowid asc, then the lower (tighter) bound first */
+static int cmp_bound_rowid(const void *a, const void *b) {
+  const kh__bound_row *x = a, *y = b;
+  if (x->rowid != y->rowid) return x->rowid < y->rowid ? -1 : 1;
+  return x->ub < y->ub ? -1 : x->ub > y->ub;
+}
+
 /* The articles p[0..m) of the tiers' OR that may still enter heap[0..n)
 ** (n = k, best first), in order of their bound (p[j].ub, at their own
 ** length p[j].n): each is scored from one read of its forward row
@@ -488,6 +506,28 @@ static int pass(kh_db *db, kh__topk_req *r, int64_t lo, int64_t hi, kh__champ_hi
   return rc;
 }
 
+/* The sets of words to read from the tiers (tiers.c's query, step 4), at
+** the k-th score kth: for each set S of the nw words (bit i: word i),
+** an article in the tiers of S and not of the others scores below
+** Σ_{i∈S} in[i] + Σ_{i∉S} out[i]; S is live when that reaches kth.  The
+** minimal live S (none is a subset of another, ascending) into walk;
+** returns 1 when the empty set is live (an article in no tier can enter,
+** or the heap is not full: kth -INFINITY), else 0. */
+static int plan(size_t nw, const double *in, const double *out, double kth, unsigned *walk, size_t *nwalk) {
+  *nwalk = 0;
+  unsigned full = (1u << nw) - 1;
+  for (unsigned S = 0; S < full; S++) {
+    double b = 0;
+    for (size_t i = 0; i < nw; i++) b += S >> i & 1 ? in[i] : out[i];
+    if (kth > b * (1 + 1e-9) + 1e-12) continue; /* not live */
+    if (!S) return 1;
+    int minimal = 1; /* no live set found before is a subset of S */
+    for (size_t w = 0; w < *nwalk && minimal; w++) minimal = (walk[w] & S) != walk[w];
+    if (minimal) walk[(*nwalk)++] = S;
+  }
+  return 0;
+}
+
 int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, const size_t *kl, const double *df,
                   size_t nw, double avgdl, kh__champ_hit *heap, size_t *n) {
   if (nw < 2 || nw != req->nterms || nw > KH__TOPK_MAX_TERMS || req->k > KH__TOPK_MAX_K || *n > req->k) return 0;
@@ -567,53 +607,128 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
     kh__tier_stat[KH__TIER_CERT]++;
     return 1;
   }
-  /* the lists: an article >= since outside the tiers' AND lacks some tier
-  ** i (w_i < cut_i) and, outside every list, weighs at most each list's
-  ** floor for the others; if the k-th score is above that, only the lists'
-  ** articles can still enter: those are scored from their forward rows */
-  double nolist = -INFINITY;
+  /* Outside the tiers' AND (articles >= since): each word i is either in
+  ** its tier (weight at most mx_i = idf_i·maxw_i, or fl_i = idf_i·floor_i·
+  ** drift_i outside its champion list) or not (below ct_i = idf_i·cut_i·
+  ** drift_i, and below fl_i outside its list).  First the lists' articles
+  ** from since on are scored (kh__champ_list_fill: bounded, read from their
+  ** forward rows while the bound reaches the k-th score, confirmed from
+  ** their text); after that every other article has each word at most fl_i
+  ** in its tier and min(ct_i, fl_i) outside.  A set S of words whose tiers
+  ** hold an article (the others' not) is "live" when
+  **   Σ_{i∈S} fl_i + Σ_{i∉S} min(ct_i, fl_i)
+  ** reaches the k-th score.  No live S: the answer is final (session 12's
+  ** "tiers and lists").  Else each minimal live S is read from the tiers
+  ** alone, the AND of S's tokens (an S of one word: its tier, not the
+  ** words' OR as before), each row bounded with its own d for S and the
+  ** other words at their bounds (all but one at fl, the cheapest at its
+  ** lower bound: a row in every tier was scored above), and the rows that
+  ** can still enter are checked in order of their bound from their forward
+  ** rows (check_pending).  The empty S (an article in no tier) must not be
+  ** live, else the full pass.  Without the lists (kh__tier_lists = 0, or a
+  ** forward hash the text did not confirm): fl = mx. */
+  double mx[KH__TOPK_MAX_TERMS], fb[KH__TOPK_MAX_TERMS], cb[KH__TOPK_MAX_TERMS];
   for (size_t i = 0; i < nw; i++) {
-    double b = req->idf[i] * cut[i];
-    for (size_t j = 0; j < nw; j++)
-      if (j != i) b += req->idf[j] * lfloor[j];
-    if (b > nolist) nolist = b;
+    mx[i] = req->idf[i] * maxw[i];
+    cb[i] = req->idf[i] * cut[i] < mx[i] ? req->idf[i] * cut[i] : mx[i];
+    fb[i] = mx[i];
   }
-  if (kh__tier_lists && *n == r.k && heap[*n - 1].score > nolist * (1 + 1e-9) + 1e-12) {
-    int done = 0;
-    rc = kh__champ_list_fill(db, keys, kl, nw, req->idf, avgdl, since, req->source, req->since, req->until, heap, *n,
-                             r.k, &done);
-    if (rc) {
-      kh__buf_free(&expr);
-      return rc;
+  double fl[KH__TOPK_MAX_TERMS], fcb[KH__TOPK_MAX_TERMS];
+  for (size_t i = 0; i < nw; i++) {
+    fl[i] = lfloor[i] == -INFINITY ? -INFINITY : req->idf[i] * lfloor[i];
+    if (fl[i] > fb[i]) fl[i] = fb[i];
+    fcb[i] = fl[i] < cb[i] ? fl[i] : cb[i];
+  }
+  unsigned walk[1u << KH__TOPK_MAX_TERMS];
+  size_t nwalk = 0;
+  double kth = *n == r.k ? heap[*n - 1].score : -INFINITY;
+  int live_none = plan(nw, fb, cb, kth, walk, &nwalk), filled = 0;
+  /* the lists' articles are read when that leaves fewer tiers to read at
+  ** the k-th score known now, or (two words) when an article in no tier
+  ** could still enter (reading them can only raise the k-th score);
+  ** kh__tier_lists 2: always, 0: never */
+  if (kh__tier_lists) {
+    unsigned w1[1u << KH__TOPK_MAX_TERMS];
+    size_t n1 = 0;
+    int none1 = plan(nw, fl, fcb, kth, w1, &n1);
+    /* none1 (two words): else the full pass, unless the k-th score rises;
+    ** for three words it seldom rises enough (their tiers' AND is small) */
+    int fewer = none1 ? nw == 2 : live_none || n1 != nwalk;
+    for (size_t j = 0; j < n1 && !fewer; j++) fewer = w1[j] != walk[j];
+    if (fewer || kh__tier_lists > 1) {
+      rc = kh__champ_list_fill(db, keys, kl, nw, req->idf, avgdl, since, req->source, req->since, req->until, heap,
+                               *n, r.k, &filled);
+      if (rc) {
+        kh__buf_free(&expr);
+        return rc;
+      }
     }
-    if (done) {
-      kh__buf_free(&expr);
-      kh__tier_stat[KH__TIER_CERT]++;
-      kh__tier_stat[KH__TIER_LISTS]++;
-      return 1;
+    if (filled) {
+      *n = r.k;
+      kth = heap[*n - 1].score;
+      memcpy(fb, fl, nw * sizeof *fb);
+      memcpy(cb, fcb, nw * sizeof *cb);
+      live_none = plan(nw, fb, cb, kth, walk, &nwalk);
     }
   }
-  /* the articles >= since in no tier of any word score below Σ idf_i·cut_i·drift_i;
-  ** those in some word's tier but not all are read from the tiers (the
-  ** words' OR), bounded with the missing words at their cutoffs, and the
-  ** few whose bound reaches the k-th score are scored in article_fts */
   double none = 0;
-  for (size_t i = 0; i < nw; i++) none += (tr.absent[i] = req->idf[i] * cut[i]);
-  if (*n == r.k && heap[*n - 1].score > none * (1 + 1e-9)) {
+  for (size_t i = 0; i < nw; i++) none += cb[i];
+#ifdef KH_TIER_TRACE
+  if (getenv("KH_TIER_TRACE")) {
+    fprintf(stderr, "TT nw=%zu since=%lld n=%zu kth=%.4f bound=%.4f filled=%d none=%.4f live_none=%d nwalk=%zu:", nw,
+            (long long)since, *n, kth, bound, filled, none, live_none, nwalk);
+    for (size_t w = 0; w < nwalk; w++) fprintf(stderr, " %x", walk[w]);
+    for (size_t i = 0; i < nw; i++) fprintf(stderr, " | df=%g idf=%.3f mx=%.3f fb=%.3f cb=%.3f", df[i], req->idf[i], mx[i], fb[i], cb[i]);
+    fprintf(stderr, "\n");
+  }
+#endif
+  if (!live_none && !nwalk) { /* filled, and nothing else can enter */
+    kh__buf_free(&expr);
+    kh__tier_stat[KH__TIER_CERT]++;
+    kh__tier_stat[KH__TIER_LISTS]++;
+    return 1;
+  }
+  if (!live_none) {
     size_t cap = kh__tier_pend > 0 ? (size_t)kh__tier_pend : 1;
     int64_t *prow = kh__malloc(cap * sizeof *prow);
     double *pub = kh__malloc(cap * sizeof *pub);
     int *plen = kh__malloc(cap * sizeof *plen);
     kh__bound_row *pr = kh__malloc(cap * sizeof *pr);
     kh__topk_pend pend = {prow, 0, cap, 0, pub, plen};
-    expr.len = 0;
     if (!prow || !pub || !plen || !pr) rc = KH_ENOMEM;
-    if (!rc) hex_expr(&expr, keys, kl, nw, " OR ", &rc);
-    if (!rc) {
-      tr.expr = expr.data;
-      tr.partial = 1;
-      tr.pend = &pend;
-      rc = pass(db, &tr, since, 0, heap, n);
+    for (size_t w = 0; w < nwalk && !rc && !pend.over; w++) {
+      const char *wk[KH__TOPK_MAX_TERMS];
+      size_t wkl[KH__TOPK_MAX_TERMS], m = 0, o = 0;
+      double rest = 0, slack = INFINITY;
+      kh__topk_req sr = tr;
+      for (size_t i = 0; i < nw; i++) /* the live words first, then the others */
+        if (walk[w] >> i & 1) wk[m] = keys[i], wkl[m] = kl[i], sr.idf[m++] = req->idf[i];
+      for (size_t i = 0; i < nw; i++) {
+        if (walk[w] >> i & 1) continue;
+        wk[m + o] = keys[i], wkl[m + o] = kl[i], sr.idf[m + o++] = req->idf[i];
+        rest += fb[i];
+        if (fb[i] - cb[i] < slack) slack = fb[i] - cb[i];
+      }
+      /* the rows in every tier were scored above: A AND B NOT (C AND D) */
+      expr.len = 0;
+      hex_expr(&expr, wk, wkl, m, " AND ", &rc);
+      if (!rc) {
+        expr.len--;
+        kh__buf_appends(&expr, " NOT (", &rc);
+        hex_expr(&expr, wk + m, wkl + m, o, " AND ", &rc);
+        expr.len--;
+        kh__buf_appends(&expr, ")", &rc);
+        kh__buf_appendc(&expr, '\0', &rc);
+      }
+      if (rc) break;
+      sr.expr = expr.data;
+      sr.nterms = nw;
+      sr.nlive = m;
+      sr.partial = 2; /* every row has the m words, not all the others; absent[m]: their bound */
+      sr.absent[m] = rest - slack;
+      sr.pend = &pend;
+      kh__tier_stat[KH__TIER_WALKS]++;
+      rc = pass(db, &sr, since, 0, heap, n);
     }
     kh__buf_free(&expr);
     int done = 0;
@@ -621,8 +736,12 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
       long checked = 0;
       kh__champ_hit keep[KH__TOPK_MAX_K];
       memcpy(keep, heap, *n * sizeof *heap);
+      size_t m = 0;
       for (size_t j = 0; j < pend.n; j++) pr[j] = (kh__bound_row){prow[j], pub[j], (int32_t)plen[j]};
-      rc = check_pending(db, &r, keys, kl, nw, avgdl, pr, pend.n, heap, *n, &done, &checked);
+      qsort(pr, pend.n, sizeof *pr, cmp_bound_rowid); /* one row per article (several walks) */
+      for (size_t j = 0; j < pend.n; j++)
+        if (!m || pr[m - 1].rowid != pr[j].rowid) pr[m++] = pr[j];
+      rc = check_pending(db, &r, keys, kl, nw, avgdl, pr, m, heap, *n, &done, &checked);
       if (!rc && !done) memcpy(heap, keep, *n * sizeof *heap); /* what the check added goes */
       if (!rc && done) kh__tier_stat[KH__TIER_CHECKED] += checked;
       if (!rc && !done) kh__tier_stat[KH__TIER_MISS]++;

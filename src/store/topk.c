@@ -176,7 +176,10 @@ static int doc_len(sqlite3_stmt *st, sqlite3_int64 rowid, int *len) {
 }
 
 /* r->partial (tiers.c): a row of the tier table where some phrase is
-** missing (rows with every phrase were scored before).  A missing phrase
+** missing (rows with every phrase were scored before); r->partial == 2: a
+** row of `A AND B ... NOT (C AND ...)` over the tier tokens, its first
+** r->nlive phrases there, the others (not all in the row) bounded
+** together by r->absent[nlive].  A missing phrase
 ** weighs at most r->absent[i] (its tier's cutoff) in the article; the row
 ** is kept in r->pend when its bound, first at the shortest length and then
 ** at its own, is not below the k-th score: the caller then scores it
@@ -186,7 +189,8 @@ static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context 
   kh__topk_pend *p = r->pend;
   double d[KH__TOPK_MAX_TERMS];
   int all = 1, rc = SQLITE_OK;
-  for (size_t i = 0; i < s->np && rc == SQLITE_OK; i++) {
+  size_t np = r->partial == 2 ? r->nlive : s->np; /* the phrases read (not those under NOT) */
+  for (size_t i = 0; i < np && rc == SQLITE_OK; i++) {
     Fts5PhraseIter it;
     int col, off;
     d[i] = 0;
@@ -199,7 +203,7 @@ static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context 
     s->rc = rc;
     return;
   }
-  if (all) return;
+  if (all && r->partial != 2) return;
   int len = 0;
   double ub = 0;
   for (int pass = 0; pass < 2; pass++) {
@@ -209,8 +213,8 @@ static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context 
     }
     double lo = pass ? (double)len : r->min_dl;
     double norm = K1 * (1 - B + B * lo / s->avgdl);
-    ub = 0;
-    for (size_t i = 0; i < s->np; i++)
+    ub = r->partial == 2 ? r->absent[np] : 0;
+    for (size_t i = 0; i < np; i++)
       ub += d[i] > 0 ? s->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + norm)) : r->absent[i];
     if (s->n == r->k && ub * (1 + 1e-12) < s->heap[0].score) return;
   }
