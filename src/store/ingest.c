@@ -335,13 +335,14 @@ static void mem_line(ing *g) {
 
 /* A slot keeps its buffers for the next record, but not a buffer over
 ** KH__SLOT_KEEP bytes or (above KH__SLOT_MIN) over 4 times what its last
-** record used: it is freed once the record is stored.  Kept, every slot's buffers ratcheted
-** up to the largest record it had held (the ring's buffers 51 MB at 10k
-** articles, 105 MB at 190k and rising: most of the ingest's growth in
-** RSS); now what the ring holds follows the records in it, whatever came
-** before, and a record larger than a slot's buffers costs a malloc and a
-** free (a microsecond against ~0.7 ms a put). */
-#define KH__SLOT_KEEP ((size_t)16 << 10)
+** record used: it is freed once the record is stored.  Kept, every slot's
+** buffers ratcheted up to the largest record it had held (the ring's
+** buffers 51 MB at 10k articles, 105 MB at 190k and rising: most of the
+** ingest's growth in RSS); now what the ring holds follows the records in
+** it, whatever came before.  KH__SLOT_KEEP is well above a typical
+** record's buffers (a body's token records are 24-48 KB): at 16 KB they
+** were freed and grown again for most records, +9% CPU at 100k. */
+#define KH__SLOT_KEEP ((size_t)256 << 10)
 #define KH__SLOT_MIN ((size_t)2 << 10) /* kept in any case */
 
 static void trim_buf(kh__buf *b, size_t used) {
