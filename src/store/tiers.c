@@ -58,9 +58,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-#ifdef KH_TIER_TRACE
-#include <stdio.h>
-#endif
 
 #define TIER_FRAC 0.10     /* share of a term's articles its tier aims at */
 #define TIER_SAMPLE 2000   /* latest articles of the term read to choose the cutoff */
@@ -627,11 +624,10 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
   ** rows (check_pending).  The empty S (an article in no tier) must not be
   ** live, else the full pass.  Without the lists (kh__tier_lists = 0, or a
   ** forward hash the text did not confirm): fl = mx. */
-  double mx[KH__TOPK_MAX_TERMS], fb[KH__TOPK_MAX_TERMS], cb[KH__TOPK_MAX_TERMS];
+  double fb[KH__TOPK_MAX_TERMS], cb[KH__TOPK_MAX_TERMS]; /* in, out: mx_i, min(ct_i, mx_i) */
   for (size_t i = 0; i < nw; i++) {
-    mx[i] = req->idf[i] * maxw[i];
-    cb[i] = req->idf[i] * cut[i] < mx[i] ? req->idf[i] * cut[i] : mx[i];
-    fb[i] = mx[i];
+    fb[i] = req->idf[i] * maxw[i];
+    cb[i] = req->idf[i] * cut[i] < fb[i] ? req->idf[i] * cut[i] : fb[i];
   }
   double fl[KH__TOPK_MAX_TERMS], fcb[KH__TOPK_MAX_TERMS];
   for (size_t i = 0; i < nw; i++) {
@@ -673,15 +669,6 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
   }
   double none = 0;
   for (size_t i = 0; i < nw; i++) none += cb[i];
-#ifdef KH_TIER_TRACE
-  if (getenv("KH_TIER_TRACE")) {
-    fprintf(stderr, "TT nw=%zu since=%lld n=%zu kth=%.4f bound=%.4f filled=%d none=%.4f live_none=%d nwalk=%zu:", nw,
-            (long long)since, *n, kth, bound, filled, none, live_none, nwalk);
-    for (size_t w = 0; w < nwalk; w++) fprintf(stderr, " %x", walk[w]);
-    for (size_t i = 0; i < nw; i++) fprintf(stderr, " | df=%g idf=%.3f mx=%.3f fb=%.3f cb=%.3f", df[i], req->idf[i], mx[i], fb[i], cb[i]);
-    fprintf(stderr, "\n");
-  }
-#endif
   if (!live_none && !nwalk) { /* filled, and nothing else can enter */
     kh__buf_free(&expr);
     kh__tier_stat[KH__TIER_CERT]++;
