@@ -157,28 +157,107 @@ typedef struct dup_out {
   kh_db *db;
   int json;
   int groups;
+  int64_t *shown; /* rowids of the groups printed (ascending within a group) */
+  size_t nshown, cap;
+  int ncopies;    /* of the article being printed */
 } dup_out;
+
+/* One stored article of a group, or one of its copies (kh_db_copies). */
+static int print_ref(void *ctx, const kh_copy *c, int copy) {
+  dup_out *o = ctx;
+  if (o->json) {
+    if (copy) printf("%s{", o->ncopies++ ? "," : "");
+    cli_json_kv("id", c->id, 0);
+    cli_json_kv("source", c->source, 1);
+    cli_json_kv("published", c->published, 1);
+    cli_json_kv("url", c->url, 1);
+    if (copy) putchar('}');
+    return 0;
+  }
+  printf(copy ? "      copy %s" : " %s", c->id);
+  if (c->source) printf(" | %s", c->source);
+  if (c->published) printf(" | %s", c->published);
+  if (copy) fputs("  (the same text, not stored again)", stdout);
+  putchar('\n');
+  return 0;
+}
+static int print_stored(void *ctx, const kh_copy *c) { return print_ref(ctx, c, 0); }
+static int print_copy(void *ctx, const kh_copy *c) { return print_ref(ctx, c, 1); }
+
+static int count_copy(void *ctx, const kh_copy *c) {
+  (void)c;
+  ++*(int *)ctx;
+  return 0;
+}
+
+/* A group: its stored articles, each with its copies. */
+static int print_group(dup_out *o, size_t n, const int64_t *rowids) {
+  int copies = 0, rc;
+  for (size_t i = 0; i < n; i++)
+    if ((rc = kh_db_copies(o->db, rowids[i], count_copy, &copies))) return rc;
+  o->groups++;
+  if (o->json) {
+    printf("{\"group\":%d,\"rowids\":[", o->groups);
+    for (size_t i = 0; i < n; i++) printf("%s%lld", i ? "," : "", (long long)rowids[i]);
+    fputs("],\"articles\":[", stdout);
+  } else {
+    printf("group %d (%zu stored article%s", o->groups, n, n == 1 ? "" : "s");
+    if (copies) printf(", %d cop%s not stored again", copies, copies == 1 ? "y" : "ies");
+    puts("):");
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (o->json) printf("%s{\"rowid\":%lld,", i ? "," : "", (long long)rowids[i]);
+    else printf("  %lld:", (long long)rowids[i]);
+    if ((rc = kh_db_article_ref(o->db, rowids[i], print_stored, o))) return rc;
+    if (o->json) fputs(",\"copies\":[", stdout);
+    o->ncopies = 0;
+    if ((rc = kh_db_copies(o->db, rowids[i], print_copy, o))) return rc;
+    if (o->json) fputs("]}", stdout);
+  }
+  if (o->json) puts("]}");
+  return 0;
+}
 
 static int print_dups(void *ctx, size_t n, const int64_t *rowids) {
   dup_out *o = ctx;
-  o->groups++;
-  if (o->json) printf("{\"group\":%d,\"rowids\":[", o->groups);
-  else printf("group %d (%zu articles):", o->groups, n);
-  for (size_t i = 0; i < n; i++) printf(o->json ? "%s%lld" : "%s%lld", o->json && i ? "," : " ", (long long)rowids[i]);
-  puts(o->json ? "]}" : "");
-  return 0;
+  if (o->nshown + n > o->cap) {
+    size_t cap = (o->nshown + n) * 2;
+    int64_t *p = realloc(o->shown, cap * sizeof *p);
+    if (!p) return KH_ENOMEM;
+    o->shown = p, o->cap = cap;
+  }
+  memcpy(o->shown + o->nshown, rowids, n * sizeof *rowids);
+  o->nshown += n;
+  return print_group(o, n, rowids);
+}
+
+static int cmp_rowid(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* A stored article with copies that no near-identical group showed: a group
+** of its own (its copies are its identical texts). */
+static int print_copied(void *ctx, int64_t rowid) {
+  dup_out *o = ctx;
+  if (o->nshown && bsearch(&rowid, o->shown, o->nshown, sizeof rowid, cmp_rowid)) return 0;
+  return print_group(o, 1, &rowid);
 }
 
 int cmd_dups(int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
     puts("usage: khabar dups [--json] [--min SIM] [--db PATH]\n\n"
-         "Groups of near-identical stored articles (article rowids): the same normalized\n"
-         "text, or estimated resemblance of word-trigram shingles >= SIM (default 0.8).");
+         "Groups of near-identical articles: the same normalized text, or estimated\n"
+         "resemblance of word-trigram shingles >= SIM (default 0.8).  Each stored article\n"
+         "(rowid, id, source, published) is listed with its copies: the same text that\n"
+         "arrived again under another id, which ingest did not store twice.\n"
+         "--json: one group a line: group, rowids, articles [{rowid, id, source,\n"
+         "published, url, copies [{id, source, published, url}]}].");
     return 0;
   }
   kh_db *db;
   if (open_db(&argc, argv, &db)) return 1;
-  dup_out o = {db, 0, 0};
+  dup_out o = {db, 0, 0, NULL, 0, 0, 0};
   double min = 0.8;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--json")) o.json = 1;
@@ -189,6 +268,9 @@ int cmd_dups(int argc, char **argv) {
     }
   }
   int rc = kh_corpus_dups(db, min, print_dups, &o);
+  if (!rc && o.nshown) qsort(o.shown, o.nshown, sizeof *o.shown, cmp_rowid);
+  if (!rc) rc = kh_db_copied(db, print_copied, &o);
+  free(o.shown);
   kh_db_close(db);
   if (rc) return cli_error("dups: %s", kh_strerror(rc));
   if (!o.json) printf("%d group(s)\n", o.groups);

@@ -218,7 +218,28 @@ int cmd_ingest(int argc, char **argv) {
 
 typedef struct search_ui {
   int json, n;
+  kh_db *db;
+  int ncopies; /* of the hit being printed */
 } search_ui;
+
+/* A copy of a hit: the same text that arrived again under another id. */
+static int print_copy(void *ctx, const kh_copy *c) {
+  search_ui *u = ctx;
+  if (u->json) {
+    printf("%s{", u->ncopies++ ? "," : "");
+    cli_json_kv("id", c->id, 0);
+    cli_json_kv("source", c->source, 1);
+    cli_json_kv("published", c->published, 1);
+    cli_json_kv("url", c->url, 1);
+    putchar('}');
+    return 0;
+  }
+  printf("   also %s", c->id);
+  if (c->source) printf(" | %s", c->source);
+  if (c->published) printf(" | %s", c->published);
+  puts("  (the same text)");
+  return 0;
+}
 
 static int print_hit(void *ctx, const kh_hit *h) {
   search_ui *u = ctx;
@@ -239,13 +260,18 @@ static int print_hit(void *ctx, const kh_hit *h) {
     else fputs("null", stdout);
     fputs(",\"snippet\":", stdout);
     cli_json_str(stdout, h->snippet, strlen(h->snippet));
-    fputs("}\n", stdout);
-    return 0;
+    fputs(",\"copies\":[", stdout);
+    u->ncopies = 0;
+    int rc = kh_db_copies(u->db, h->rowid, print_copy, u);
+    fputs("]}\n", stdout);
+    return rc;
   }
   printf("%d. %s\n   %s", u->n, h->title, h->id);
   if (h->source) printf(" | %s", h->source);
   if (h->published) printf(" | %s", h->published);
   printf(" | score %.2f\n", h->score);
+  int rc = kh_db_copies(u->db, h->rowid, print_copy, u);
+  if (rc) return rc;
   if (*h->snippet) printf("   %s\n", h->snippet);
   putchar('\n');
   return 0;
@@ -266,7 +292,9 @@ int cmd_search(int argc, char **argv) {
          "--limit N   results (default 10)\n"
          "--source S  only this source\n"
          "--since D, --until D   published between (YYYY-MM-DD, inclusive)\n"
-         "--json      one object a line: id, score, title, source, published, url, snippet\n"
+         "--json      one object a line: id, score, title, source, published, url, snippet,\n"
+         "            copies (the same text that arrived again under other ids:\n"
+         "            [{id, source, published, url}])\n"
          "--entity NAME  only articles mentioning this entity, any spelling (پوتن = Putin);\n"
          "               without QUERY: all of them, newest first");
     return 0;
@@ -275,7 +303,7 @@ int cmd_search(int argc, char **argv) {
     if (!strcmp(argv[i], "--entity")) return cmd_search_entity(argc, argv);
   const char *db_path = cli_db_path(&argc, argv);
   kh_search_opts o = {0};
-  search_ui ui = {0, 0};
+  search_ui ui = {0, 0, NULL, 0};
   size_t qcap = 1;
   for (int i = 1; i < argc; i++) qcap += strlen(argv[i]) + 1;
   char *query = calloc(1, qcap);
@@ -341,6 +369,7 @@ int cmd_search(int argc, char **argv) {
     cli_error("search: %s", why);
     return 2;
   }
+  ui.db = db;
   rc = kh_search(db, query, &o, print_hit, &ui);
   kh_db_close(db);
   free(query);

@@ -509,6 +509,23 @@ typedef struct kh_article {
 ** KH_ETOOBIG, KH_ENOMEM or KH_EDB. */
 KH_API int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid);
 
+/* An article as stored, or a copy of it: the same normalized content that
+** arrived later under another id.  Ingest does not store a copy again (it
+** counts as a duplicate) but keeps its id, source, url and times, so who else
+** ran the text is not lost.  Strings valid only during the callback; any but
+** id may be NULL. */
+typedef struct kh_copy {
+  const char *id, *source, *url, *published, *ingested;
+} kh_copy;
+typedef int (*kh_copy_cb)(void *ctx, const kh_copy *c);
+/* The copies of the stored article `rowid`, in order of arrival.  Returns 0,
+** the callback's non-zero value, KH_EINVAL, KH_ENOMEM or KH_EDB. */
+KH_API int kh_db_copies(kh_db *db, int64_t rowid, kh_copy_cb cb, void *ctx);
+/* The stored article `rowid` itself (no call if there is none). */
+KH_API int kh_db_article_ref(kh_db *db, int64_t rowid, kh_copy_cb cb, void *ctx);
+/* The row ids of the stored articles that have copies, ascending. */
+KH_API int kh_db_copied(kh_db *db, int (*cb)(void *ctx, int64_t rowid), void *ctx);
+
 /* ---- search ---- */
 
 typedef struct kh_search_opts {

@@ -658,6 +658,151 @@ TEST(store_ingest_real_data_roundtrip) {
 
 /* Search forms that must find the same articles once the text layer
 ** normalizes (diacritics, Arabic letters, Urdu digits, fused words). */
+/* ---- copies: the same text again under another id ---- */
+
+static int run_capture(const char *cmd, char *out, size_t cap);
+
+typedef struct copies_seen {
+  int n;
+  char id[8][64], source[8][64], published[8][32];
+} copies_seen;
+
+static int on_copy(void *ctx, const kh_copy *c) {
+  copies_seen *x = ctx;
+  if (x->n < 8) {
+    snprintf(x->id[x->n], sizeof x->id[0], "%s", c->id);
+    snprintf(x->source[x->n], sizeof x->source[0], "%s", c->source ? c->source : "");
+    snprintf(x->published[x->n], sizeof x->published[0], "%s", c->published ? c->published : "");
+  }
+  x->n++;
+  return 0;
+}
+
+static int on_copied(void *ctx, int64_t rowid) {
+  (void)rowid;
+  ++*(int *)ctx;
+  return 0;
+}
+
+/* COUNTER holds agency texts that arrived more than once under other ids
+** (pairs 14, 15 and 16 are one APP text): ingest stores each text once and
+** keeps every later arrival as a copy of it, listed in arrival order with
+** its own id, source and date; a second ingest adds none. */
+TEST(store_copies_of_identical_texts) {
+  size_t len;
+  char *text = test_read_data("counter/counter.jsonl", &len);
+  if (!text) SKIP("../shared/data/counter absent");
+  /* the expectation, from the input alone: records whose title and body are
+  ** byte-identical to an earlier record's */
+  enum { MAXREC = 1300 };
+  static char *key[MAXREC], *rid[MAXREC], *rsrc[MAXREC], *rpub[MAXREC];
+  int nrec = 0, first_dup = -1, first_of = -1, ncopies = 0;
+  for (char *l = text; *l && nrec < MAXREC;) {
+    char *nl = strchr(l, '\n');
+    json_t *o = json_loadb(l, nl ? (size_t)(nl - l) : strlen(l), 0, NULL);
+    ASSERT(o != NULL);
+    const char *t = json_string_value(json_object_get(o, "title")), *b = json_string_value(json_object_get(o, "body"));
+    const char *src = json_string_value(json_object_get(o, "source"));
+    const char *pub = json_string_value(json_object_get(o, "published"));
+    key[nrec] = malloc(strlen(t) + strlen(b) + 2);
+    sprintf(key[nrec], "%s\n%s", t, b);
+    rid[nrec] = strdup(json_string_value(json_object_get(o, "id")));
+    rsrc[nrec] = strdup(src ? src : "");
+    rpub[nrec] = strdup(pub ? pub : "");
+    for (int j = 0; j < nrec; j++)
+      if (!strcmp(key[j], key[nrec])) {
+        ncopies++;
+        if (first_dup < 0) first_dup = nrec, first_of = j;
+        break;
+      }
+    nrec++;
+    json_decref(o);
+    l = nl ? nl + 1 : l + strlen(l);
+  }
+  free(text);
+  ASSERT_INT_EQ(nrec, 1200);
+  ASSERT(ncopies >= 20 && first_dup > 0);
+  const char *data = test_data_dir();
+  const char *dir = test_tmpdir();
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(db_path(dir, "copies.db"), &db), 0);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'duplicate_of'"), 1);
+  char p[1024];
+  snprintf(p, sizeof p, "%s/counter/counter.jsonl", data);
+  kh_ingest_stats st = {0};
+  kh_ingest_opts o = {0};
+  ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st), 0);
+  /* every byte-identical record is a copy (the content hash may join more:
+  ** texts that differ only in diacritics or spacing) */
+  ASSERT(st.duplicates >= (uint64_t)ncopies);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM duplicate"), (int64_t)st.duplicates);
+  /* the first text with copies: its stored article and all its copies in order */
+  hits r = {0};
+  kh_search_opts so = {0};
+  so.limit = 5;
+  char q[1024];
+  snprintf(q, sizeof q, "%.*s", (int)(strchr(key[first_of], '\n') - key[first_of]), key[first_of]);
+  for (char *c = q; *c; c++) /* the title's words: no query syntax, nothing a shell reads */
+    if ((unsigned char)*c < 0x80 && strchr("\"'():*-", *c)) *c = ' ';
+  ASSERT_INT_EQ(kh_search(db, q, &so, collect_hit, &r), 0);
+  int at = -1;
+  for (int i = 0; i < r.n && i < 5; i++)
+    if (!strcmp(r.ids[i], rid[first_of])) at = i;
+  ASSERT(at >= 0);
+  char sql[256];
+  snprintf(sql, sizeof sql, "SELECT rowid FROM article WHERE id = '%s'", rid[first_of]);
+  int64_t row = test_sql_int(db, sql);
+  ASSERT(row > 0);
+  copies_seen cs = {0};
+  ASSERT_INT_EQ(kh_db_copies(db, row, on_copy, &cs), 0);
+  int want = 0;
+  for (int j = first_of + 1; j < nrec; j++)
+    if (!strcmp(key[j], key[first_of])) {
+      ASSERT(want < cs.n);
+      ASSERT_STR_EQ(cs.id[want], rid[j]);
+      ASSERT_STR_EQ(cs.source[want], rsrc[j]);
+      ASSERT_STR_EQ(cs.published[want], rpub[j]);
+      want++;
+    }
+  ASSERT_INT_EQ(cs.n, want);
+  copies_seen self = {0};
+  ASSERT_INT_EQ(kh_db_article_ref(db, row, on_copy, &self), 0);
+  ASSERT_INT_EQ(self.n, 1);
+  ASSERT_STR_EQ(self.id[0], rid[first_of]);
+  int copied = 0;
+  ASSERT_INT_EQ(kh_db_copied(db, on_copied, &copied), 0);
+  ASSERT_INT_EQ(copied, test_sql_int(db, "SELECT count(DISTINCT of_rowid) FROM duplicate"));
+  ASSERT(copied > 0 && copied <= (int)st.duplicates);
+  /* again: every record a duplicate, no copy added */
+  kh_ingest_stats st2 = {0};
+  ASSERT_INT_EQ(kh_ingest_path(db, p, &o, &st2), 0);
+  ASSERT_INT_EQ(st2.duplicates, 1200);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM duplicate"), (int64_t)st.duplicates);
+  kh_db_close(db);
+  /* the command line: search --json lists the copies; dups shows the group */
+  const char *bin = getenv("KHABAR_BIN");
+  if (bin) {
+    char cmd[4096];
+    static char out[1 << 16];
+    snprintf(cmd, sizeof cmd, "%s search --db %s/copies.db '%s' --json --limit 5 | grep -F '\"id\":\"%s\"'", bin,
+             dir, q, rid[first_of]);
+    ASSERT_INT_EQ(run_capture(cmd, out, sizeof out), 0);
+    json_t *o1 = json_loads(out, JSON_DISABLE_EOF_CHECK, NULL);
+    ASSERT(o1 != NULL);
+    json_t *arr = json_object_get(o1, "copies");
+    ASSERT(json_is_array(arr));
+    ASSERT_INT_EQ((int)json_array_size(arr), want);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(arr, 0), "id")), cs.id[0]);
+    json_decref(o1);
+    snprintf(cmd, sizeof cmd, "%s dups --db %s/copies.db --json | grep -F '\"%s\"'", bin, dir, cs.id[0]);
+    ASSERT_INT_EQ(run_capture(cmd, out, sizeof out), 0);
+    ASSERT(strstr(out, rid[first_of]) != NULL);
+  }
+  for (int i = 0; i < nrec; i++) free(key[i]), free(rid[i]), free(rsrc[i]), free(rpub[i]);
+  test_rmdir(dir);
+  return 0;
+}
+
 TEST(store_query_variants_find_same_articles) {
   if (!text_layer_normalizes()) SKIP("the tokenizer does not normalize yet (placeholder)");
   kh_db *db;
@@ -770,6 +915,8 @@ TEST(store_cli_ingest_search) {
     ASSERT(json_is_string(json_object_get(o, "title")));
     ASSERT(json_object_get(o, "source") != NULL && json_object_get(o, "published") != NULL);
     ASSERT(strstr(json_string_value(json_object_get(o, "snippet")), "[اسموگ]") != NULL);
+    ASSERT(json_is_array(json_object_get(o, "copies"))); /* the examples have none: [] */
+    ASSERT_INT_EQ((int)json_array_size(json_object_get(o, "copies")), 0);
     json_decref(o);
     l = nl + 1;
   }

@@ -172,7 +172,9 @@ static const step steps[] = {
      "  aref REAL NOT NULL, cut REAL NOT NULL) WITHOUT ROWID;\n"
      "CREATE VIRTUAL TABLE IF NOT EXISTS search_tier_fts USING fts5(t, content='', tokenize='ascii');\n"
      "CREATE INDEX IF NOT EXISTS search_term_listed ON search_term(term) WHERE state IN (1, 2);\n"},
-    /* append new steps here: {8, "layer: what", "SQL"}, */
+    {8, "store: copies of an article found by the article they copy (src/store/copies.c)",
+     "CREATE INDEX IF NOT EXISTS duplicate_of ON duplicate(of_rowid);\n"},
+    /* append new steps here: {9, "layer: what", "SQL"}, */
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))
