@@ -965,6 +965,49 @@ TEST(corpus_lsh_epochs_merge) {
   return 0;
 }
 
+/* A merge of several level-0 epochs (merge_into reads each in key order
+** and merges them): every row of the blocks 0-15 lands in the level-1
+** epoch, none is lost or added, and the rows of block 17 stay level 0. */
+TEST(corpus_lsh_merge_many_epochs) {
+  if (counter_load() == 0) SKIP("COUNTER data absent");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/epochs-many.db", test_tmpdir());
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT_INT_EQ(kh_corpus_attach(db), 0);
+  /* articles in blocks 0, 1, 5 and 15 (gaps stand for the articles between) */
+  static const int gap[] = {0, 5000, 22000, 63000};
+  for (int i = 0; i < 4; i++) {
+    char sql[160];
+    if (gap[i]) {
+      snprintf(sql, sizeof sql, "INSERT INTO article(rowid, id, hash, ingested) VALUES (%d, 'gap-%d', 'g%d', 'x')",
+               gap[i], i, i);
+      ASSERT_INT_EQ(kh__db_exec(db, sql), 0);
+    }
+    ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 6 * i, 6 * i + 6), 0);
+    ASSERT_INT_EQ(kh_db_commit(db), 0);
+  }
+  /* and one row more, so that the merge's rows are not a multiple of its 64 a statement */
+  ASSERT_INT_EQ(kh__db_exec(db, "INSERT INTO corpus_lsh(epoch, key, rowid) VALUES (5000 >> 12, -7, 5000)"), 0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM corpus_lsh"), 4);
+  int64_t rows0 = q_int(db, "SELECT count(*) FROM corpus_lsh");
+  ASSERT(rows0 > 24 * 32);
+  ASSERT_INT_EQ(kh__db_exec(db, "CREATE TEMP TABLE before AS SELECT key, rowid FROM corpus_lsh"), 0);
+  /* the next article lands in block 17: blocks 0-15 are complete */
+  ASSERT_INT_EQ(kh__db_exec(db, "INSERT INTO article(rowid, id, hash, ingested) VALUES (70000, 'gap-9', 'g9', 'x')"),
+                0);
+  ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 24, 25), 0);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 1 << 48"), rows0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM before b JOIN corpus_lsh x ON x.epoch = 1 << 48 AND x.key = b.key "
+                          "AND x.rowid = b.rowid"),
+                rows0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch <> 1 << 48 AND epoch <> 70001 >> 12"), 0);
+  ASSERT(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 70001 >> 12") > 32);
+  kh_db_close(db);
+  return 0;
+}
+
 static int run_cmd(const char *cmd, char *out, size_t cap) {
   FILE *p = popen(cmd, "r");
   if (!p) return -1;
