@@ -11,9 +11,10 @@
 ** kh__db_prepare: tokens, content hash, date, and the hooks' pure work
 ** such as kh_analyze and the corpus fingerprint) while this thread stores
 ** the oldest ready one (kh__db_put_prepared); when that one is not ready,
-** this thread prepares the newest slot nobody has taken instead of
-** sleeping (the worker, behind, then does only its in-order work), so
-** neither core idles while the other has work.  Hooks with in-order work
+** this thread prepares the newest slot nobody has taken that it will store
+** before the batch's commit, instead of sleeping (the worker, behind, then
+** does only its in-order work; the slots after the commit are left to the
+** worker, its work while this thread commits).  Hooks with in-order work
 ** (kh__db_hook_order: the corpus hook's story assignment) get it on the
 ** worker too, in input order, for the articles the worker foresees stored
 ** (foresee_stored).  The writer's connection is used by this thread only
@@ -85,7 +86,8 @@ typedef struct pipe {
   int wwait;      /* the writer sleeps on ready */
   double kslept, wslept; /* seconds each slept (KHABAR_INGEST_WAITS=1 prints them) */
   uint64_t ksleeps, wsleeps;
-  int steal;      /* the writer prepares slots itself instead of sleeping (KHABAR_INGEST_STEAL=0: no) */
+  int steal;      /* the writer prepares slots itself instead of sleeping: 2 those stored before the
+                  ** batch's commit, 1 any (KHABAR_INGEST_STEAL=1), 0 none (=0) */
   int kwslot;     /* the worker waits for a slot the writer prepares */
   uint64_t stolen; /* slots the writer prepared */
   double wstole;  /* seconds the writer spent preparing them */
@@ -381,10 +383,23 @@ static int retire(ing *g) {
   if (p->done == p->tail) {
     double t = mono(), stole = 0;
     while (p->done == p->tail) {
-      /* rather than sleep, prepare the newest slot nobody has taken: the
-      ** worker comes to it last (its in-order work stays on the worker) */
+      /* rather than sleep, prepare the newest slot nobody has taken that
+      ** will be stored before the open batch's commit: the worker comes to
+      ** it last (its in-order work stays on the worker).  A slot still in
+      ** the ring when the commit starts is left to the worker: during the
+      ** commit (flush, COMMIT, an LSH merge: ~0.5 s and more) the worker
+      ** can only prepare the slots nobody took, and one the writer had
+      ** prepared left it idle there (1M, stop 14: 301.6 s asleep in 497
+      ** stretches, the writer preparing 294,626 records itself).
+      ** KHABAR_INGEST_STEAL=1: any slot, as before; 0: none. */
       pslot *v = NULL;
-      for (uint64_t i = p->head; p->steal && !v && i > p->done + 1; i--)
+      uint64_t top = p->head;
+      if (p->steal == 2) {
+        int left = g->db->batch_max - g->db->batch; /* puts until the commit (duplicates: more records) */
+        uint64_t end = p->tail + (uint64_t)(left > 0 ? left : 0);
+        if (end < top) top = end;
+      }
+      for (uint64_t i = top; p->steal && !v && i > p->done + 1; i--)
         if (p->slot[(i - 1) % KH__PIPE_SLOTS].state == 0) v = &p->slot[(i - 1) % KH__PIPE_SLOTS];
       if (v) {
         v->state = 1;
@@ -726,7 +741,7 @@ static pipe *pipe_start(kh_db *db, const kh_ingest_opts *o, const char *default_
   p->t0 = mono();
   p->wcpu0 = thread_cpu();
   const char *sl = getenv("KHABAR_INGEST_STEAL");
-  p->steal = !(sl && *sl == '0');
+  p->steal = sl && *sl == '0' ? 0 : sl && *sl == '1' ? 1 : 2;
   if (pthread_create(&p->th, NULL, worker, p)) goto fail3;
   const char *ck = getenv("KHABAR_INGEST_CHECKPOINTER");
   if (!ck || *ck != '0') ck_start(p, db);
