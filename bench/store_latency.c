@@ -46,6 +46,8 @@
 **                                connection (champ.c kh__champ_df_memo)
 **   LAT_PEERS=0 ...              khabar only: no khabar-fts, no u61 (their columns 0, overlap -1;
 **                                for trying query-side changes; not for figures)
+**   LAT_MMAP=bytes ...           PRAGMA mmap_size on khabar's connection (db.c sets none; this
+**                                SQLite caps it at 2 GB): for measuring memory-mapped reads
 **   LAT_SLOW=n ...               after each row, its n slowest khabar queries (process CPU): the
 **                                words (and their df in u61's index), how the query ended, the
 **                                rows its scans visited and scored (default 5; 0: none)
@@ -199,7 +201,8 @@ extern int kh__champ_df_memo; /* counted dfs kept on the connection (champ.c) */
 extern long kh__champ_df_stat[2]; /* ... missed, found */
 /* kh_search's process CPU s by phase: top k, re-ranking, page delivery (search.c) */
 enum { KH__SEARCH_TOPK, KH__SEARCH_RERANK, KH__SEARCH_DELIVER, KH__SEARCH_NPHASE };
-extern double kh__search_cpu[KH__SEARCH_NPHASE]; /* the words' dfs must sum to this for the tiers (tiers.c) */
+extern double kh__search_cpu[KH__SEARCH_NPHASE];
+int kh__db_exec(kh_db *db, const char *sql); /* store.h: one statement on the connection */ /* the words' dfs must sum to this for the tiers (tiers.c) */
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -343,6 +346,11 @@ int main(int argc, char **argv) {
         sqlite3_finalize(c);
       }
       printf(", u61 %lld\n", nu);
+    }
+    if (getenv("LAT_MMAP")) { /* the khabar connection's PRAGMA mmap_size (db.c sets none) */
+      char pm[64];
+      snprintf(pm, sizeof pm, "PRAGMA mmap_size = %lld", atoll(getenv("LAT_MMAP")));
+      kh__db_exec(db, pm);
     }
     if (getenv("LAT_BUILD_ONLY")) { /* build (and keep, with LAT_KEEP) only */
       kh_db_close(db);

@@ -691,6 +691,67 @@ TEST(topk_tiers_equal_fts5_rank_real_data) {
   return 0;
 }
 
+/* Forward rows are read through one blob handle per search (champ.c
+** fwd_get) and lengths through one per scan (topk.c scan_len), moved from
+** row to row.  With every other article's forward row gone (as for
+** articles stored before forward rows), the tiers' check of a query meets
+** rows present and missing in turn: at a missing row the handle fails, the
+** statement answers "no row" and the query takes the full pass; every page
+** equals FTS5's.  (The lists' candidates always have a row, so the lists
+** read none here: budget 0, and the tiers do not read the lists.)  A write
+** after the searches finds no handle left open. */
+TEST(topk_forward_rows_missing_mid_search_equal_fts5) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  double frac = kh__tier_frac;
+  kh__tier_frac = 0.4; /* wide tiers: on this small file some queries read the live words' tiers */
+  kh_db *db = test_real_db(dir, 100);
+  kh__tier_frac = frac;
+  ASSERT(db);
+  static char fw[90][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 90);
+  ASSERT(nf >= 60);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "DELETE FROM search_fwd WHERE rowid % 2 = 0", NULL, NULL, NULL), SQLITE_OK);
+  ASSERT(sqlite3_changes(db->sql) >= 1000);
+  double mw = kh__tier_min_work;
+  long budget = kh__champ_fwd_budget;
+  kh__tier_min_work = 0;
+  kh__tier_lists = 0;
+  kh__champ_fwd_budget = 0;
+  long miss0 = kh__tier_stat[KH__TIER_MISS], chk0 = kh__tier_stat[KH__TIER_CHECKED], walks0 = kh__tier_stat[KH__TIER_WALKS];
+  int nonempty = 0, queries = 0;
+  for (int i = 0; i < 60; i++)
+    for (int j = 0; j < 2; j++) {
+      char q[600];
+      snprintf(q, sizeof q, "%.127s %.127s", fw[i], fw[(i + (j ? 29 : 1)) % nf]);
+      hits a, e;
+      kh_search_opts o = {0};
+      o.limit = i % 2 ? 30 : 10;
+      o.no_rerank = 1;
+      ASSERT_INT_EQ(test_search(db, q, &o, 0, &a), 0);
+      ASSERT_INT_EQ(test_search(db, q, &o, 1, &e), 0);
+      if (!equal_pages(q, &a, &e)) FAIL("%s (limit %d) differs from FTS5 with forward rows missing", q, o.limit);
+      nonempty += a.n > 0;
+      queries++;
+    }
+  kh__tier_lists = 1;
+  kh__tier_min_work = mw;
+  kh__champ_fwd_budget = budget;
+  long miss = kh__tier_stat[KH__TIER_MISS] - miss0;
+  if (getenv("TOPK_VERBOSE"))
+    fprintf(stderr, "  %d queries: %ld tier walks, %ld settled by their check, %ld checks met a missing row\n", queries,
+            kh__tier_stat[KH__TIER_WALKS] - walks0, kh__tier_stat[KH__TIER_CHECKED] - chk0, miss);
+  ASSERT(nonempty >= queries / 2);
+  ASSERT(kh__tier_stat[KH__TIER_WALKS] - walks0 >= 5); /* some read the live words' tiers */
+  ASSERT(miss >= 2);                                   /* and their check met a missing row */
+  /* no handle left open: a write goes through */
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "BEGIN IMMEDIATE; DELETE FROM search_fwd WHERE rowid % 5 = 3; COMMIT", NULL, NULL, NULL),
+                SQLITE_OK);
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}
+
 /* A file from before the tiers (schema 6, lists already there) opens at
 ** the latest version; its terms with lists get tiers from the first
 ** article stored after the upgrade on, and searches through the tiers

@@ -55,6 +55,8 @@ typedef struct scan_state {
   size_t n;
   long rows, scored;          /* rows visited, rows whose length was read */
   sqlite3_stmt *st_len;       /* r->unit: the article's length from article_fts_docsize */
+  sqlite3_blob *len_blob;     /* ... read through one blob handle moved from row to row */
+  unsigned char len_buf[64];
 } scan_state;
 
 /* a is worse than b: lower score, or the same score and a later row */
@@ -149,30 +151,48 @@ int kh__topk_doc_len(sqlite3_stmt *st, int64_t rowid, int *len) {
   return rc == SQLITE_OK ? 0 : rc == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
 }
 
+/* The sum of a docsize record's varints (one per column), or SQLITE_CORRUPT. */
+static int len_sum(const unsigned char *p, int n, int *len) {
+  int i = 0;
+  uint64_t sum = 0;
+  while (p && i < n) {
+    uint64_t v = 0;
+    int k = 0;
+    while (i < n && k < 9 && (p[i] & 0x80)) v = (v << 7) | (p[i++] & 0x7f), k++;
+    if (i == n) break;
+    v = (v << 7) | p[i++];
+    sum += v;
+  }
+  if (i != n || sum > INT32_MAX) return SQLITE_CORRUPT;
+  *len = (int)sum;
+  return SQLITE_OK;
+}
+
 static int doc_len(sqlite3_stmt *st, sqlite3_int64 rowid, int *len) {
   sqlite3_bind_int64(st, 1, rowid);
   int src = sqlite3_step(st), rc = SQLITE_CORRUPT;
-  if (src == SQLITE_ROW) {
-    const unsigned char *p = sqlite3_column_blob(st, 0);
-    int n = sqlite3_column_bytes(st, 0), i = 0;
-    uint64_t sum = 0;
-    while (p && i < n) {
-      uint64_t v = 0;
-      int k = 0;
-      while (i < n && k < 9 && (p[i] & 0x80)) v = (v << 7) | (p[i++] & 0x7f), k++;
-      if (i == n) break;
-      v = (v << 7) | p[i++];
-      sum += v;
-    }
-    if (i == n && sum <= INT32_MAX) {
-      *len = (int)sum;
-      rc = SQLITE_OK;
-    }
-  } else if (src != SQLITE_DONE) {
-    rc = src;
-  }
+  if (src == SQLITE_ROW) rc = len_sum(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), len);
+  else if (src != SQLITE_DONE) rc = src;
   sqlite3_reset(st);
   return rc;
+}
+
+/* doc_len through s->len_blob, one incremental-blob handle on the docsize
+** table moved from row to row (sqlite3_blob_reopen): no statement stepped
+** and reset, no cursor opened and closed per row (a tier scan reads
+** thousands to tens of thousands of lengths).  Any failure of the handle
+** (a row missing) closes it and the statement answers. */
+static int scan_len(scan_state *s, sqlite3_int64 rowid, int *len) {
+  int src = s->len_blob ? sqlite3_blob_reopen(s->len_blob, rowid)
+                        : sqlite3_blob_open(sqlite3_db_handle(s->st_len), "main", "article_fts_docsize", "sz", rowid, 0,
+                                            &s->len_blob);
+  int n = src == SQLITE_OK ? sqlite3_blob_bytes(s->len_blob) : 0;
+  if (src == SQLITE_OK && n <= (int)sizeof s->len_buf && sqlite3_blob_read(s->len_blob, s->len_buf, n, 0) == SQLITE_OK &&
+      len_sum(s->len_buf, n, len) == SQLITE_OK)
+    return SQLITE_OK;
+  sqlite3_blob_close(s->len_blob);
+  s->len_blob = NULL;
+  return doc_len(s->st_len, rowid, len);
 }
 
 /* r->partial (tiers.c): a row of the tier table where some phrase is
@@ -207,7 +227,7 @@ static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context 
   int len = 0;
   double ub = 0;
   for (int pass = 0; pass < 2; pass++) {
-    if (pass && (rc = doc_len(s->st_len, api->xRowid(fts), &len)) != SQLITE_OK) {
+    if (pass && (rc = scan_len(s, api->xRowid(fts), &len)) != SQLITE_OK) {
       s->rc = rc;
       return;
     }
@@ -280,7 +300,7 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     if (ub * (1 + 1e-12) < s->heap[0].score) return;
   }
   int len = 0;
-  if (r->unit) rc = doc_len(s->st_len, api->xRowid(fts), &len);
+  if (r->unit) rc = scan_len(s, api->xRowid(fts), &len);
   else rc = api->xColumnSize(fts, -1, &len);
   if (rc != SQLITE_OK) {
     s->rc = rc;
@@ -441,6 +461,7 @@ int kh__topk_scan(kh_db *db, const kh__topk_req *r, kh__champ_hit *heap, size_t 
   if (s.rc) rc = s.rc == SQLITE_NOMEM ? KH_ENOMEM : s.rc == SQLITE_TOOBIG ? KH_ETOOBIG : KH_EDB;
   else if (src != SQLITE_DONE && src != SQLITE_ROW) rc = src == SQLITE_NOMEM ? KH_ENOMEM : src == SQLITE_ERROR ? KH_EQUERY : KH_EDB;
   sqlite3_finalize(st);
+  sqlite3_blob_close(s.len_blob);
   sqlite3_finalize(st_len);
   *n = s.n;
   qsort(heap, *n, sizeof *heap, cmp_hit);
