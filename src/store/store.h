@@ -509,6 +509,7 @@ typedef struct kh__topk_req {
   int partial;           /* tiers.c, with unit: collect rows missing a phrase into pend */
   double absent[KH__TOPK_MAX_TERMS]; /* partial: idf·bound of a phrase missing from a row */
   size_t nlive;          /* partial == 2: rows of the first nlive phrases' AND (the others under NOT) */
+  double out_cut, out_aref; /* partial == 2, one phrase under NOT: its tier's cut and aref (> 0), else 0 */
   struct kh__topk_pend *pend;
   double *counted;       /* if set: [i] = the rows FTS5 counted for phrase i < nterms
                          ** (its df), or left as it was when its idf was given */

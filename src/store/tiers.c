@@ -540,6 +540,7 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
     return sqlite3_errcode(db->sql) == SQLITE_ERROR ? 0 : sql_rc(db->sql); /* no such table: an old file */
   int64_t since = 1;
   double cut[KH__TOPK_MAX_TERMS], maxw[KH__TOPK_MAX_TERMS], lfloor[KH__TOPK_MAX_TERMS];
+  double tcut[KH__TOPK_MAX_TERMS], taref[KH__TOPK_MAX_TERMS]; /* as stored: the tier's own cut and aref */
   int ok = 1, rc = 0;
   for (size_t i = 0; ok && i < nw; i++) {
     sqlite3_bind_text(st, 1, keys[i], (int)kl[i], SQLITE_STATIC);
@@ -549,7 +550,8 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
       int64_t s = sqlite3_column_int64(st, 0);
       double aref = sqlite3_column_double(st, 1), laref = sqlite3_column_double(st, 3);
       if (s > since) since = s;
-      cut[i] = sqlite3_column_double(st, 2) * (avgdl > aref ? avgdl / aref : 1.0);
+      tcut[i] = sqlite3_column_double(st, 2), taref[i] = aref;
+      cut[i] = tcut[i] * (avgdl > aref ? avgdl / aref : 1.0);
       maxw[i] = sqlite3_column_double(st, 4) * (avgdl > laref ? avgdl / laref : 1.0);
       if (maxw[i] > K1 + 1.0) maxw[i] = K1 + 1.0;
       /* an article outside the list weighs at most its floor (a complete list: lacks the word) */
@@ -690,8 +692,10 @@ int kh__tier_topk(kh_db *db, const kh__topk_req *req, const char *const *keys, c
       kh__topk_req sr = tr;
       for (size_t i = 0; i < nw; i++) /* the live words first, then the others */
         if (walk[w] >> i & 1) wk[m] = keys[i], wkl[m] = kl[i], sr.idf[m++] = req->idf[i];
+      sr.out_cut = sr.out_aref = 0;
       for (size_t i = 0; i < nw; i++) {
         if (walk[w] >> i & 1) continue;
+        sr.out_cut = tcut[i], sr.out_aref = taref[i]; /* used when it is the only one */
         wk[m + o] = keys[i], wkl[m + o] = kl[i], sr.idf[m + o++] = req->idf[i];
         rest += fb[i];
         if (fb[i] - cb[i] < slack) slack = fb[i] - cb[i];

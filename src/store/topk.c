@@ -195,6 +195,27 @@ static int scan_len(scan_state *s, sqlite3_int64 rowid, int *len) {
   return doc_len(s->st_len, rowid, len);
 }
 
+/* The most the one word under NOT of a partial scan can add to a row of
+** length len (idf·weight at avgdl): the row is outside that word's tier,
+** and tiers.c writes an article into a tier iff its weight there,
+** d·(k1+1) / (d + k1·(1 − b + b·len/aref)) with these operations, is >= cut;
+** so the word's d in the row is below the cut at the row's own length (with
+** a hair of slack: a d is kept when its weight is below cut·(1 + 1e-12)).
+** -1: no d >= 1 is below the cut, so the row lacks the word and cannot
+** match the AND.  INFINITY: no bound (a cut no weight reaches). */
+static double out_bound(const kh__topk_req *r, double idf, double len, double avgdl) {
+  const double cut = r->out_cut, lim = cut * (1 + 1e-12);
+  if (!(cut < K1 + 1.0)) return INFINITY;
+  const double K = K1 * (1 - B + B * len / r->out_aref);
+  double dm = floor(cut * K / (K1 + 1.0 - cut)); /* w(d) < cut for d < cut·K / (k1 + 1 − cut) */
+  if (dm > 1e9) return INFINITY;
+  if (dm < 0) dm = 0;
+  while (dm >= 1 && !((dm * (K1 + 1.0)) / (dm + K) < lim)) dm--;
+  while ((dm + 1) * (K1 + 1.0) / (dm + 1 + K) < lim) dm++;
+  if (dm < 1) return -1;
+  return idf * ((dm * (K1 + 1.0)) / (dm + K1 * (1 - B + B * len / avgdl)));
+}
+
 /* r->partial (tiers.c): a row of the tier table where some phrase is
 ** missing (rows with every phrase were scored before); r->partial == 2: a
 ** row of `A AND B ... NOT (C AND ...)` over the tier tokens, its first
@@ -234,6 +255,11 @@ static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context 
     double lo = pass ? (double)len : r->min_dl;
     double norm = K1 * (1 - B + B * lo / s->avgdl);
     ub = r->partial == 2 ? r->absent[np] : 0;
+    if (pass && r->partial == 2 && r->out_cut > 0 && np + 1 == s->np) { /* the word under NOT, at this length */
+      double o = out_bound(r, s->idf[np], lo, s->avgdl);
+      if (o < 0) return; /* the row lacks it: no match */
+      if (o < ub) ub = o;
+    }
     for (size_t i = 0; i < np; i++)
       ub += d[i] > 0 ? s->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + norm)) : r->absent[i];
     if (s->n == r->k && ub * (1 + 1e-12) < s->heap[0].score) return;
