@@ -24,6 +24,9 @@
 ** spread under a shared machine's load shows.
 ** Both get the same page cache (64 MB) and checkpoint interval (16384
 ** pages) as kh_db_open sets, and the FTS5 hashsize (16 MB) of db.c.
+** Each side is timed through its close (kh_db_close; sqlite3_close for the
+** peers): the last connection's close copies the WAL into the file, which
+** kh_db_close always paid and the peers' timing left out until stop 15.
 */
 #include "khabar.h"
 
@@ -242,12 +245,13 @@ static double run_plain(const char *path, const char *tokenize, double *size) {
     sqlite3_reset(f);
   }
   sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-  double t = now() - t0;
-  last_wall = wall() - w0;
   sqlite3_finalize(a);
   sqlite3_finalize(f);
-  sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+  /* timed through the close, as kh_db_close is on the khabar side: the last
+  ** connection's close copies the WAL into the file (a checkpoint) */
   sqlite3_close(db);
+  double t = now() - t0;
+  last_wall = wall() - w0;
   *size = file_size(path);
   return t;
 }
@@ -355,14 +359,15 @@ static int run_interleaved(const char *dir_tmp) {
   }
   sqlite3_finalize(a);
   sqlite3_finalize(f);
-  double t0 = now();
-  sqlite3_exec(u, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+  /* the peer's close (its WAL copied into the file) is timed, as kh_db_close
+  ** is in the last khabar batch */
+  double t0 = now(), w0 = wall();
   sqlite3_close(u);
+  cu += now() - t0, wu += wall() - w0;
   sqlite3 *s;
   sqlite3_open(pk, &s);
   sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
   sqlite3_close(s);
-  (void)t0;
   double su = file_size(pu), sk = file_size(pk);
   printf("%-9s %8s %12s %8s %7s %8s %7s %12s\n", "run", "CPU s", "articles/s", "MB/s", "x u61", "wall s", "x u61",
          "db/raw text");
