@@ -124,7 +124,8 @@ static int u61_ingest(const char *in, const char *path) {
                " title TEXT, body TEXT);"
                "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article',"
                " content_rowid='rowid', tokenize='unicode61');"
-               "INSERT INTO article_fts(article_fts, rank) VALUES ('hashsize', 16777216);",
+               "INSERT INTO article_fts(article_fts, rank) VALUES ('hashsize', 16777216);"
+               "INSERT INTO article_fts(article_fts, rank) VALUES ('automerge', 8);",
                NULL, NULL, NULL);
   sqlite3_stmt *a, *x;
   if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO article(id, source, published, title, body) VALUES (?,?,?,?,?)",

@@ -23,7 +23,7 @@
 ** Each repetition prints its own CPU ratios and the load average, so their
 ** spread under a shared machine's load shows.
 ** Both get the same page cache (64 MB) and checkpoint interval (16384
-** pages) as kh_db_open sets, and the FTS5 hashsize (16 MB) of db.c.
+** pages) as kh_db_open sets, and the FTS5 hashsize (16 MB) and automerge (8) of db.c.
 ** Each side is timed through its close (kh_db_close; sqlite3_close for the
 ** peers): the last connection's close copies the WAL into the file, which
 ** kh_db_close always paid and the peers' timing left out until stop 15.
@@ -202,10 +202,11 @@ static void rm_db(const char *path) {
 /* Plain SQLite: article table + FTS5 with the given tokenizer. */
 static double last_wall;
 
-/* The FTS5 pending-terms size kh__db_begin sets on article_fts (db.c), so
-** the peers' segments are as large as khabar's. */
+/* The FTS5 pending-terms size and automerge kh__db_begin sets on article_fts
+** (db.c), so the peers' segments are as large and merged as khabar's. */
 static void peer_hashsize(sqlite3 *db) {
-  sqlite3_exec(db, "INSERT INTO article_fts(article_fts, rank) VALUES ('hashsize', 16777216)", NULL, NULL, NULL);
+  sqlite3_exec(db, "INSERT INTO article_fts(article_fts, rank) VALUES ('hashsize', 16777216);"
+               "INSERT INTO article_fts(article_fts, rank) VALUES ('automerge', 8)", NULL, NULL, NULL);
 }
 
 static double run_plain(const char *path, const char *tokenize, double *size) {

@@ -145,30 +145,46 @@ void kh_db_close(kh_db *db) {
 ** merges segments 4 at a time level by level.  With 16 MB the segments
 ** start 16x larger, so every posting is merged into a bigger segment
 ** about two times less; the writer thread's CPU at 20k fell ~7% (the
-** index holds the same rows; search reads fewer segments).  The value is
+** index holds the same rows; search reads fewer segments).
+** 'automerge' 8 (FTS5's default 4): a level's segments are merged once 8
+** of them are there, so a posting is rewritten log8 rather than log4 times
+** of the segment count (at 1M articles, ~500 batch segments: 3 merges
+** instead of 4.5); kh_db_put_article's CPU at 100k -13% (the same
+** articles into two files in turns), at the price of more segments for a
+** query to read (16 against 9 at 100k; docs/store.md).  The values are
 ** kept in article_fts_config; set by the first batch of a connection. */
-#define KH__FTS_HASHSIZE 16777216
-#define KH__FTS_HASHSIZE_S "16777216"
+static const struct {
+  const char *key;
+  int64_t value;
+} fts_settings[] = {{"hashsize", 16777216}, {"automerge", 8}};
 
-static int fts_hashsize(kh_db *db) {
+static int fts_config(kh_db *db) {
   db->fts_hash_set = 1;
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, "SELECT v FROM article_fts_config WHERE k = 'hashsize'", -1, &st, NULL) !=
-      SQLITE_OK)
+  if (sqlite3_prepare_v2(db->sql, "SELECT v FROM article_fts_config WHERE k = ?1", -1, &st, NULL) != SQLITE_OK)
     return KH_EDB;
-  int r = sqlite3_step(st);
-  int64_t v = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  int rc = 0;
+  for (size_t i = 0; !rc && i < sizeof fts_settings / sizeof *fts_settings; i++) {
+    sqlite3_bind_text(st, 1, fts_settings[i].key, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    int64_t v = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) rc = KH_EDB;
+    if (rc || v == fts_settings[i].value) continue;
+    char sql[160];
+    snprintf(sql, sizeof sql, "INSERT INTO article_fts(article_fts, rank) VALUES ('%s', %lld)", fts_settings[i].key,
+             (long long)fts_settings[i].value);
+    rc = kh__db_exec(db, sql);
+  }
   sqlite3_finalize(st);
-  if (r != SQLITE_ROW && r != SQLITE_DONE) return KH_EDB;
-  if (v == KH__FTS_HASHSIZE) return 0;
-  return kh__db_exec(db, "INSERT INTO article_fts(article_fts, rank) VALUES ('hashsize', " KH__FTS_HASHSIZE_S ")");
+  return rc;
 }
 
 int kh__db_begin(kh_db *db) {
   if (db->in_txn) return 0;
   if (kh__db_exec(db, "BEGIN IMMEDIATE")) return KH_EDB;
   db->in_txn = 1;
-  if (!db->fts_hash_set && fts_hashsize(db)) {
+  if (!db->fts_hash_set && fts_config(db)) {
     kh__db_rollback(db);
     return KH_EDB;
   }

@@ -170,7 +170,7 @@ struct kh_db {
   kh__ents_fn pending_ents; /* may be NULL (set by kh_analyze_attach) */
   void *pending_ctx;
   kh__champ *champ;      /* champion-list state of the open batch (champ.c) */
-  int fts_hash_set;      /* article_fts's hashsize checked by this connection's first batch */
+  int fts_hash_set;      /* article_fts's hashsize and automerge checked by this connection's first batch */
   uint64_t stolen;       /* records the last pipelined ingest's writer prepared itself (tests) */
   size_t slot_kept;      /* the most bytes a ring slot kept once its record was stored, same ingest (tests) */
 };
