@@ -1039,6 +1039,96 @@ TEST(store_kill9_during_ingest) {
   return 0;
 }
 
+/* ---- the WAL write buffer (vfs.c) ---- */
+
+/* kh_db_open's connection writes the WAL through the khabar-wal VFS, which
+** holds frames back until they fill its buffer or the WAL index is touched.
+** A connection of the default VFS (as the checkpointer and the ingest
+** worker open) must see every batch as soon as it is committed, with every
+** page of it readable, and the files must stay consistent. */
+TEST(store_wal_buffer_commits_visible) {
+  size_t len;
+  char *src = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
+  if (!src) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  char path[512];
+  snprintf(path, sizeof path, "%s/walbuf.db", dir);
+  kh_db *db;
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  sqlite3_vfs *vfs = NULL;
+  ASSERT_INT_EQ(sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_VFS_POINTER, &vfs), SQLITE_OK);
+  ASSERT(vfs != NULL);
+  ASSERT_STR_EQ(vfs->zName, "khabar-wal");
+  kh__db_set_batch(db, 40); /* a batch's frames (< 128 KB for some) stay in the buffer until the commit */
+  sqlite3 *rd;
+  ASSERT_INT_EQ(sqlite3_open_v2(path, &rd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(kh_fts5_register(rd), 0);
+  int64_t stored = 0, checks = 0;
+  for (char *line = src; *line && stored < 600;) {
+    char *nl = strchr(line, '\n');
+    size_t n = nl ? (size_t)(nl - line) : strlen(line);
+    json_t *o = json_loadb(line, n, 0, NULL);
+    line = nl ? nl + 1 : line + n;
+    if (!o) continue;
+    kh_article a = {0};
+    a.id = json_string_value(json_object_get(o, "id"));
+    a.id_len = a.id ? strlen(a.id) : 0;
+    a.title = json_string_value(json_object_get(o, "title"));
+    a.title_len = a.title ? strlen(a.title) : 0;
+    a.body = json_string_value(json_object_get(o, "body"));
+    a.body_len = a.body ? strlen(a.body) : 0;
+    int rc = kh_db_put_article(db, &a, NULL);
+    json_decref(o);
+    ASSERT(rc == 0 || rc == KH_DUPLICATE);
+    stored += rc == 0;
+    if (rc || db->in_txn) continue;
+    /* a batch was just committed: all of it, at once, for the other connection */
+    int64_t seen = -1, nhit = -1;
+    sqlite3_stmt *st;
+    ASSERT_INT_EQ(sqlite3_prepare_v2(rd, "SELECT (SELECT count(*) FROM article), (SELECT count(*) FROM"
+                                         " article_fts WHERE article_fts MATCH 'پاکستان')",
+                                     -1, &st, NULL),
+                  SQLITE_OK);
+    ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+    seen = sqlite3_column_int64(st, 0);
+    nhit = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    ASSERT_INT_EQ(seen, stored);
+    ASSERT(nhit > 0);
+    checks++;
+  }
+  free(src);
+  ASSERT(checks >= 10);
+  /* the reader's view of the whole file, FTS5's index included */
+  sqlite3_stmt *st;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(rd, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+  ASSERT_STR_EQ((const char *)sqlite3_column_text(st, 0), "ok");
+  sqlite3_finalize(st);
+  ASSERT_INT_EQ(sqlite3_exec(rd, "INSERT INTO article_fts(article_fts) VALUES ('integrity-check')", NULL, NULL, NULL),
+                SQLITE_READONLY);
+  sqlite3_close(rd);
+  kh_db_close(db);
+  ASSERT_INT_EQ(count_raw(path), stored);
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  ASSERT_STR_EQ(sql_text(db, "PRAGMA integrity_check"), "ok");
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "INSERT INTO article_fts(article_fts) VALUES ('integrity-check')", NULL, NULL,
+                             NULL),
+                SQLITE_OK);
+  kh_db_close(db);
+  /* KHABAR_WAL_BUFFER=0: the default VFS */
+  setenv("KHABAR_WAL_BUFFER", "0", 1);
+  ASSERT_INT_EQ(kh_db_open(path, &db), 0);
+  unsetenv("KHABAR_WAL_BUFFER");
+  vfs = NULL;
+  ASSERT_INT_EQ(sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_VFS_POINTER, &vfs), SQLITE_OK);
+  ASSERT(vfs != NULL && strcmp(vfs->zName, "khabar-wal") != 0);
+  ASSERT_INT_EQ(kh_db_count(db), stored);
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}
+
 /* ---- failing allocations ---- */
 
 /* Every allocation of put, search, query parsing and ingest fails in turn:

@@ -51,8 +51,9 @@ int kh_db_open(const char *path, kh_db **out) {
   int rc = KH_EDB;
   /* NOMUTEX: a kh_db is used from one thread at a time (khabar.h), so the
   ** connection's mutexes only cost (a lock per API call on the writer) */
+  /* the VFS gathers the WAL's frame writes into large ones (vfs.c) */
   int src = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                            NULL);
+                            kh__vfs_name());
   if (src == SQLITE_NOMEM) rc = KH_ENOMEM;
   if (src != SQLITE_OK) goto fail;
   sqlite3_busy_timeout(db->sql, 10000);

@@ -207,6 +207,13 @@ void kh__prep_free(const kh_db *db, kh__prep *p);
 ** hook owns it now), or NULL (the hook does the work itself). */
 void *kh__db_take_prepared(kh_db *db);
 
+/* ---- Interface to code in vfs.c ---- */
+
+/* The name of the VFS that gathers WAL writes ("khabar-wal", registered on
+** first use), or NULL (the default VFS: KHABAR_WAL_BUFFER=0, or it could
+** not be registered). */
+const char *kh__vfs_name(void);
+
 /* ---- Interface to code in schema.c ---- */
 
 /* Bring the schema of an open connection to the latest version, each step
