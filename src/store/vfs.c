@@ -8,14 +8,15 @@
 ** the kernel on the writer thread.  Here consecutive writes to a WAL file
 ** (each starting where the previous one ended) are copied into a buffer of
 ** KH__WAL_BUF bytes and written with one pwrite when it is full, when a
-** write does not continue it, and before anything else touches the file
+** write does not continue it, as soon as a commit's last frame is in it
+** (its header carries the database size; an error then fails that write,
+** so SQLite fails the commit), and before anything else touches the file
 ** or the WAL index: read, sync, truncate, size, lock, file control, close,
-** and the shared-memory calls.  xShmBarrier is one of them: SQLite calls it
-** between writing a commit's frames and publishing the new WAL header to
-** other connections, so no reader (the checkpointer, the ingest worker's
-** read-only connection) can be told of a frame that is not in the file,
-** and a process killed after a COMMIT returned finds every frame of it in
-** the file, as before.  The main database file and journals pass straight
+** and the shared-memory calls (xShmBarrier among them, which SQLite calls
+** before it publishes a new WAL header to other connections).  So no
+** reader (the checkpointer, the ingest worker's read-only connection) is
+** told of a frame that is not in the file, and a process killed after a
+** COMMIT returned finds every frame of it in the file, as before.  The main database file and journals pass straight
 ** through.  Only kh_db_open's connection uses it ("khabar-wal");
 ** KHABAR_WAL_BUFFER=0 in the environment opens with the default VFS.
 */
@@ -34,6 +35,7 @@ typedef struct wfile {
   unsigned char *buf;  /* WAL files only: pending bytes, written at off */
   sqlite3_int64 off;
   int len;
+  int commit;          /* the last write was the header of a commit frame */
   struct wfile *wal;   /* a database file: its WAL file while open (the WAL index
                        ** calls, xShm*, are made on the database file) */
   struct wfile *main;  /* a WAL file: its database file */
@@ -83,7 +85,13 @@ static int w_write(sqlite3_file *pf, const void *p, int n, sqlite3_int64 off) {
   if (!f->len) f->off = off;
   memcpy(f->buf + f->len, p, (size_t)n);
   f->len += n;
-  return SQLITE_OK;
+  /* a frame header (24 bytes after the 32-byte WAL header) with a database
+  ** size is a commit's last frame: once its page is here, the commit's
+  ** frames go to the file now, and an error reaches SQLite from this call */
+  int was_commit = f->commit;
+  const unsigned char *h = p;
+  f->commit = n == 24 && off >= 32 && (h[4] | h[5] | h[6] | h[7]) != 0;
+  return was_commit ? wal_flush(f) : SQLITE_OK;
 }
 
 static int w_truncate(sqlite3_file *pf, sqlite3_int64 size) {
@@ -135,8 +143,9 @@ static int w_shm_lock(sqlite3_file *pf, int ofst, int n, int flags) {
 }
 
 static void w_shm_barrier(sqlite3_file *pf) {
-  /* a write error here shows at the next call on the file: the frames
-  ** stay in the buffer (len is cleared only by a flush that ran) */
+  /* (a commit's frames were written at its last one, w_write: this finds
+  ** the buffer empty but after a write that is not a commit's, when SQLite
+  ** publishes a WAL index change of its own) */
   wal_flush((wfile *)pf);
   REAL(pf)->pMethods->xShmBarrier(REAL(pf));
 }
