@@ -229,6 +229,26 @@ static sqlite3_stmt *lsh_insert(kh_db *db, unsigned rows) {
   return st;
 }
 
+/* Write n LSH rows in their order, KH__LSH_ROWS a statement and the rest
+** one each: into epoch `epoch`, or (epoch < 0) each row's own epoch. */
+static int put_lsh(corpus *c, kh_db *db, const struct band_row *rows, size_t n, int64_t epoch) {
+  if (!c->ins_lsh1 && !(c->ins_lsh1 = lsh_insert(db, 1))) return KH_EDB;
+  if (!c->ins_lshn && !(c->ins_lshn = lsh_insert(db, KH__LSH_ROWS))) return KH_EDB;
+  int rc = 0;
+  for (size_t i = 0; i < n && !rc;) {
+    unsigned m = n - i >= KH__LSH_ROWS ? KH__LSH_ROWS : 1;
+    sqlite3_stmt *st = m > 1 ? c->ins_lshn : c->ins_lsh1;
+    for (unsigned r = 0; r < m; r++, i++) {
+      sqlite3_bind_int64(st, 3 * (int)r + 1, epoch >= 0 ? epoch : rows[i].rowid >> KH__LSH_EPOCH_SHIFT);
+      sqlite3_bind_int64(st, 3 * (int)r + 2, rows[i].key);
+      sqlite3_bind_int64(st, 3 * (int)r + 3, rows[i].rowid);
+    }
+    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
+    sqlite3_reset(st);
+  }
+  return rc;
+}
+
 /* Rewrite the rows of the epochs in [from, to) into epoch target, in
 ** (key, rowid) order: each epoch's rows are read in that order (its
 ** primary key's) and merged here, 64 rows an INSERT (target lies past
@@ -269,16 +289,14 @@ static int merge_into(corpus *c, kh_db *db, sqlite3_stmt *q, int64_t from, int64
       at = e + 1;
     }
   }
-  if (!rc && !c->ins_lsh1 && !(c->ins_lsh1 = lsh_insert(db, 1))) rc = KH_EDB;
-  if (!rc && !c->ins_lshn && !(c->ins_lshn = lsh_insert(db, KH__LSH_ROWS))) rc = KH_EDB;
-  int64_t bk[KH__LSH_ROWS], br[KH__LSH_ROWS];
+  struct band_row bb[KH__LSH_ROWS];
   unsigned nb = 0;
   while (!rc && n) {
     int b = 0; /* the smallest (key, rowid) of the live epochs */
     for (int i = 1; i < n; i++)
       if (key[i] < key[b] || (key[i] == key[b] && rid[i] < rid[b])) b = i;
-    bk[nb] = key[b];
-    br[nb++] = rid[b];
+    bb[nb].key = key[b];
+    bb[nb++].rowid = rid[b];
     int r = sqlite3_step(rd[b]);
     if (r == SQLITE_ROW) {
       key[b] = sqlite3_column_int64(rd[b], 0);
@@ -292,17 +310,7 @@ static int merge_into(corpus *c, kh_db *db, sqlite3_stmt *q, int64_t from, int64
       rd[n] = NULL;
     }
     if (rc || (nb < KH__LSH_ROWS && n)) continue;
-    for (unsigned i = 0; i < nb && !rc;) { /* the rows so far: 64 a statement, the rest one each */
-      unsigned rows = nb - i >= KH__LSH_ROWS ? KH__LSH_ROWS : 1;
-      sqlite3_stmt *st = rows > 1 ? c->ins_lshn : c->ins_lsh1;
-      for (unsigned j = 0; j < rows; j++, i++) {
-        sqlite3_bind_int64(st, 3 * (int)j + 1, target);
-        sqlite3_bind_int64(st, 3 * (int)j + 2, bk[i]);
-        sqlite3_bind_int64(st, 3 * (int)j + 3, br[i]);
-      }
-      if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
-      sqlite3_reset(st);
-    }
+    rc = put_lsh(c, db, bb, nb, target); /* the rows so far */
     nb = 0;
   }
   for (int i = 0; i < KH__LSH_FANOUT; i++) sqlite3_finalize(rd[i]);
@@ -377,20 +385,7 @@ out:
 static int flush_bands(corpus *c, kh_db *db) {
   if (!c->nbands) return 0;
   sort_bands(c);
-  if (!c->ins_lsh1 && !(c->ins_lsh1 = lsh_insert(db, 1))) return KH_EDB;
-  if (!c->ins_lshn && !(c->ins_lshn = lsh_insert(db, KH__LSH_ROWS))) return KH_EDB;
-  int rc = 0;
-  for (size_t i = 0; i < c->nbands && !rc;) {
-    unsigned rows = c->nbands - i >= KH__LSH_ROWS ? KH__LSH_ROWS : 1;
-    sqlite3_stmt *st = rows > 1 ? c->ins_lshn : c->ins_lsh1;
-    for (unsigned r = 0; r < rows; r++, i++) {
-      sqlite3_bind_int64(st, 3 * (int)r + 1, c->bands[i].rowid >> KH__LSH_EPOCH_SHIFT);
-      sqlite3_bind_int64(st, 3 * (int)r + 2, c->bands[i].key);
-      sqlite3_bind_int64(st, 3 * (int)r + 3, c->bands[i].rowid);
-    }
-    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
-    sqlite3_reset(st);
-  }
+  int rc = put_lsh(c, db, c->bands, c->nbands, -1);
   c->nbands = 0;
   double t0 = c->timing ? thread_cpu() : 0;
   if (!rc) rc = merge_epochs(c, db, c->top_rowid >> KH__LSH_EPOCH_SHIFT);
