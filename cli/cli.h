@@ -29,6 +29,9 @@ void cli_json_kv(const char *k, const char *v, int comma);
 ** else ./khabar.db. */
 const char *cli_db_path(int *argc, char **argv);
 
+/* Warn on stderr when db was indexed by another tokenizer version (cmd_reindex.c). */
+void cli_tokenizer_check(kh_db *db, const char *path);
+
 /* khabar search --entity NAME [QUERY] (cli/cmd_analyze.c; cmd_search hands over). */
 int cmd_search_entity(int argc, char **argv);
 

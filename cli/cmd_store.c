@@ -163,6 +163,7 @@ int cmd_ingest(int argc, char **argv) {
     free(inputs);
     return cli_error("cannot open database %s: %s", db_path, kh_strerror(rc));
   }
+  cli_tokenizer_check(db, db_path);
   /* analyze layer: entities, quotes and events of each new article (first:
   ** the corpus hook reads the article's entities for its story) */
   kh_analyzer *analyzer = NULL;
@@ -359,6 +360,7 @@ int cmd_search(int argc, char **argv) {
     free(query);
     return cli_error("cannot open database %s: %s", db_path, kh_strerror(rc));
   }
+  cli_tokenizer_check(db, db_path);
   char *fts = NULL;
   char why[200];
   rc = kh_query_to_fts5(query, strlen(query), &fts, why, sizeof why);

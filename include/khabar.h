@@ -526,6 +526,42 @@ KH_API int kh_db_article_ref(kh_db *db, int64_t rowid, kh_copy_cb cb, void *ctx)
 /* The row ids of the stored articles that have copies, ascending. */
 KH_API int kh_db_copied(kh_db *db, int (*cb)(void *ctx, int64_t rowid), void *ctx);
 
+/* ---- the tokenizer's version; export; reindex (src/store/reindex.c) ---- */
+
+/* The version of khabar's tokenizer (normalization, fused-word splits,
+** stems): it changes whenever the index terms of some text change.  A file
+** records the version that built its index when it is created. */
+KH_API int kh_tokenizer_version(void);
+/* The tokenizer version that built db's index into *version: 0 when unknown
+** (a file from before versions were recorded).  When it is neither 0 nor
+** kh_tokenizer_version(), searches can miss articles until `khabar
+** reindex`.  Returns 0, KH_EINVAL, KH_ENOMEM or KH_EDB. */
+KH_API int kh_db_tokenizer_version(kh_db *db, int *version);
+
+/* An article as a user gave it, for export.  copy_of: NULL for a stored
+** article; for a copy (same text, another id) the id of the article whose
+** title and body it carries.  Strings valid only during the callback; any
+** but id, title and body may be NULL. */
+typedef struct kh_export_rec {
+  const char *id, *source, *url, *published, *title, *body;
+  const char *extra;    /* JSON object of further input fields, or NULL */
+  const char *ingested; /* when it was ingested, UTC */
+  const char *copy_of;
+} kh_export_rec;
+/* Every stored article in the order it was stored, then every copy in the
+** order it came: ingesting them again in this order gives the same articles,
+** copies and stories.  Returns 0, the callback's non-zero value, KH_EINVAL,
+** KH_ENOMEM or KH_EDB. */
+KH_API int kh_db_export(kh_db *db, int (*cb)(void *ctx, const kh_export_rec *r), void *ctx);
+/* Keep other writers out of db until kh_db_close or kh_db_commit (a
+** reindex reads the file whole).  Returns 0 or KH_EDB (another writer kept
+** it busy past the busy timeout). */
+KH_API int kh_db_lock(kh_db *db);
+/* Give db's articles and copies the ingest times they have in the file at
+** path `from`, matched by id (after a reindex: the ingest re-stamps them).
+** Returns 0, KH_EINVAL, KH_ENOMEM or KH_EDB. */
+KH_API int kh_db_restore_times(kh_db *db, const char *from);
+
 /* ---- search ---- */
 
 typedef struct kh_search_opts {

@@ -71,6 +71,7 @@ int kh_db_open(const char *path, kh_db **out) {
   ** batch (bench/store_ingest.c gives its peer the same) */
   if ((rc = kh__db_exec(db, "PRAGMA cache_size = -65536"))) goto fail;
   if ((rc = kh__schema_migrate(db->sql, &db->version))) goto fail;
+  if ((rc = kh__tokver_open(db))) goto fail;
   if ((rc = kh__champ_open(db))) goto fail;
   rc = KH_EDB;
   if (sqlite3_prepare_v3(db->sql, SQL_FIND_ID, -1, SQLITE_PREPARE_PERSISTENT, &db->st_find_id, NULL) ||

@@ -182,6 +182,8 @@ void kh__db_set_batch(kh_db *db, int n);
 int kh__db_begin(kh_db *db);
 /* Run SQL with no results; 0 or KH_EDB. */
 int kh__db_exec(kh_db *db, const char *sql);
+/* Record the tokenizer version in a file with no articles yet (reindex.c). */
+int kh__tokver_open(kh_db *db);
 /* Give the registered put hook fn in-order work on the ingest worker.  0 or KH_EINVAL. */
 int kh__db_hook_order(kh_db *db, kh__put_hook fn, const kh__hook_order *ord);
 /* Register a put hook (corpus: fingerprints, stories).  0 or KH_ETOOBIG. */

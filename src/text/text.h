@@ -9,6 +9,13 @@
 #include "../core/core.h"
 #include "norm_tab.h"
 
+/* The tokenizer's version (kh_tokenizer_version; src/store/reindex.c): bump
+** it with any change that alters the index terms of some text (a rule, a
+** regenerated table).  A database records the version that built it; the
+** test tokenizer_version_records_its_output fails until the version and the
+** digests it records are updated together. */
+#define KH_TOKENIZER_VERSION 1
+
 /* ---- Interface to code in normalize.c ---- */
 
 /* What the normalizer knows about one code point (after the rule tables). */
