@@ -124,6 +124,28 @@ def main():
             return False
         return not all(name_n[p] > other_n[p] for p in parts)
 
+    # One-word names whose letters only look like two short words: نیوی (navy)
+    # is not نے وی, ہیٹی (Haiti) not ہے ٹی, لیگی (a League member) not لے گی,
+    # کوپر (Cooper) not کو پر, جوروٹ (Joe Root) not جو روٹ.  A form listed as a
+    # one-word name (the person, place and organisation lexicons, the aliases
+    # of tools/gazetteer_core.tsv) stays whole when its first part has at most
+    # 2 letters and its second at most 3; with longer parts it is names or
+    # words run together (نوازشریف، سیدعلی، کشمیرمیں، گھرکی: the lexicons list
+    # such forms too), which still split.
+    raw_names = []
+    for fn in ("persons.txt", "locations.txt", "organizations.txt"):
+        for line in open(os.path.join(data, "lexicons/urduhack-words/ner", fn), encoding="utf-8"):
+            raw_names.append(line.strip())
+    for line in open(os.path.join(ROOT, "tools/gazetteer_core.tsv"), encoding="utf-8"):
+        f = line.rstrip("\n").split("\t")
+        if line.startswith("#") or len(f) < 4:
+            continue
+        raw_names.extend(a.lstrip("~@!") for a in f[3].split("|"))
+    lex_names = {w for w in normalize_lines(raw_names) if WORD.fullmatch(w)}
+
+    def short_name(w, parts):
+        return w in lex_names and len(parts[0]) <= 2 and all(len(p) <= 3 for p in parts)
+
     splits = {}   # fused -> (parts, kind)  kind: 0 space omission, 1 multiword, 2 light verb (context)
     cands = set(uni) | set(g1)
     for w in cands:
@@ -146,7 +168,7 @@ def main():
                 if sp >= MIN_SPACED and sp >= MIN_RATIO * (sp + fu):
                     if best is None or sp > best[0]:
                         best = (sp, (a, b), 0)
-        if best and not glued_name(w, best[1]):
+        if best and not glued_name(w, best[1]) and not short_name(w, best[1]):
             splits[w] = (best[1], best[2])
     # fused multiword units (وزیراعظم) seen written fused at least once
     for m in mwes:
