@@ -41,6 +41,9 @@
 **   LAT_DRIVE_RATIO=x ...        ... and at most 1/x of every other word's (default 100)
 **   LAT_TIER_LISTS=0 ...         the tiers do not try the champion lists' articles after their AND
 **   LAT_TIER_WORK=n ...          the words' dfs must sum to n for the tiers (default 100000)
+**   LAT_DROP_SHARE=x ...         words in at least x of the articles are left out of the pass's walk
+**                                and read from forward rows (champ.c kh__champ_drop_share, default
+**                                0.6; 0: never)
 **   LAT_WORDS=23 ...             only the rows of 2 and 3 words (the same queries as in a full run)
 **   LAT_DF_MEMO=0 ...            the dfs counted for phrases and stopword keys are not kept on the
 **                                connection (champ.c kh__champ_df_memo)
@@ -198,6 +201,8 @@ extern long kh__tier_pend;
 extern int kh__tier_lists; /* 0: the tiers do not try the lists' articles after their AND */ /* articles of the tiers' OR checked one by one, at most (tiers.c) */
 extern double kh__tier_min_work;
 extern int kh__champ_df_memo; /* counted dfs kept on the connection (champ.c) */
+extern double kh__champ_drop_share; /* words in this share of the articles are left out of the pass's walk (champ.c) */
+extern long kh__champ_drop_stat[3]; /* queries answered so, forward rows they read, back to the usual pass */
 extern long kh__champ_df_stat[2]; /* ... missed, found */
 /* kh_search's process CPU s by phase: top k, re-ranking, page delivery (search.c) */
 enum { KH__SEARCH_TOPK, KH__SEARCH_RERANK, KH__SEARCH_DELIVER, KH__SEARCH_NPHASE };
@@ -251,6 +256,7 @@ int main(int argc, char **argv) {
   if (getenv("LAT_DRIVE_RATIO")) kh__champ_drive_ratio = atof(getenv("LAT_DRIVE_RATIO"));
   if (getenv("LAT_DF_MEMO")) kh__champ_df_memo = atoi(getenv("LAT_DF_MEMO"));
   if (getenv("LAT_TIER_WORK")) kh__tier_min_work = atof(getenv("LAT_TIER_WORK"));
+  if (getenv("LAT_DROP_SHARE")) kh__champ_drop_share = atof(getenv("LAT_DROP_SHARE"));
   int keep = getenv("LAT_KEEP") != NULL;
   int peers = !getenv("LAT_PEERS") || atoi(getenv("LAT_PEERS")) != 0;
   char kpath[512], upath[512];
@@ -375,6 +381,7 @@ int main(int argc, char **argv) {
       int nref = 0;
       long dm0[2] = {kh__champ_df_stat[0], kh__champ_df_stat[1]};
       long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT], fw0 = kh__champ_fwd_read, dr0 = kh__champ_drive_read;
+      long dp0[3] = {kh__champ_drop_stat[0], kh__champ_drop_stat[1], kh__champ_drop_stat[2]};
       memcpy(st0, kh__champ_stat, sizeof st0);
       memcpy(ti0, kh__tier_stat, sizeof ti0);
       memcpy(sc0, kh__topk_stat, sizeof sc0);
@@ -404,7 +411,7 @@ int main(int argc, char **argv) {
             continue;
           }
           if (fts) setenv("KHABAR_NO_CHAMP", "1", 1);
-          long a0[KH__CHAMP_NSTAT], b0[KH__TIER_NSTAT], r0[2];
+          long a0[KH__CHAMP_NSTAT], b0[KH__TIER_NSTAT], r0[2], q0 = kh__champ_drop_stat[0];
           memcpy(a0, kh__champ_stat, sizeof a0);
           memcpy(b0, kh__tier_stat, sizeof b0);
           memcpy(r0, kh__topk_stat, sizeof r0);
@@ -431,6 +438,7 @@ int main(int argc, char **argv) {
                    : kh__tier_stat[KH__TIER_CERT] > b0[KH__TIER_CERT]      ? "tiers' AND"
                    : kh__tier_stat[KH__TIER_PART] > b0[KH__TIER_PART]      ? "live words' tiers"
                    : kh__tier_stat[KH__TIER_TRIED] > b0[KH__TIER_TRIED]    ? "tiers, then full pass"
+                   : kh__champ_drop_stat[0] > q0                           ? "pruned pass, frequent words left out"
                    : kh__champ_stat[KH__CHAMP_SCAN] > a0[KH__CHAMP_SCAN]   ? "pruned pass"
                    : kh__champ_stat[KH__CHAMP_EXACT] > a0[KH__CHAMP_EXACT] ? "lists"
                                                                            : "?";
@@ -484,6 +492,10 @@ int main(int argc, char **argv) {
              " khabar-fts %.2f / %.2f / %.2f\n",
              "", "", "", phase[0][0] * 1e3 / NQ, phase[0][1] * 1e3 / NQ, phase[0][2] * 1e3 / NQ, phase[1][0] * 1e3 / NQ,
              phase[1][1] * 1e3 / NQ, phase[1][2] * 1e3 / NQ);
+      if (kh__champ_drop_stat[0] + kh__champ_drop_stat[2] > dp0[0] + dp0[2])
+        printf("%9s %6s %-10s of the pruned scans, %ld with the words in most articles left out of FTS5's"
+               " walk (%ld forward rows read; %ld went back to the usual pass)\n",
+               "", "", "", kh__champ_drop_stat[0] - dp0[0], kh__champ_drop_stat[1] - dp0[1], kh__champ_drop_stat[2] - dp0[2]);
       if (kh__champ_df_stat[0] + kh__champ_df_stat[1] > dm0[0] + dm0[1])
         printf("%9s %6s %-10s words without a kept df (phrases, stopword keys): %ld dfs counted by FTS5, %ld found in"
                " the memo\n", "", "", "", kh__champ_df_stat[0] - dm0[0], kh__champ_df_stat[1] - dm0[1]);

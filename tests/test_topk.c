@@ -819,3 +819,74 @@ TEST(topk_tiers_after_upgrade_from_schema_6) {
   test_rmdir(dir);
   return 0;
 }
+
+/* Words the pass leaves out of FTS5's expression (champ.c drop_pass: the
+** words in 60% of the articles or more; on this small file, with
+** kh__champ_drop_share 0.5, 0.2 and 0.05, its most frequent words, whose
+** idf is not negligible, so their bound is real): each row that may still
+** enter reads their d from its forward row.  Every page equals FTS5's,
+** with the hits confirmed from their text or by FTS5, with a source
+** filter, and with half the forward rows gone (those queries take the
+** usual pass). */
+TEST(topk_words_left_out_equal_fts5) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = test_real_db(dir, 100);
+  ASSERT(db);
+  static char fw[60][128], rw[40][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 60);
+  ASSERT(nf >= 40);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, article_fts, row)", NULL, NULL, NULL),
+                SQLITE_OK);
+  int nr = words_of(db, "SELECT term FROM temp.v WHERE doc BETWEEN 20 AND 200 ORDER BY cnt % 89, term", rw, 40);
+  ASSERT(nr >= 20);
+  double keep = kh__champ_drop_share, shares[] = {0.5, 0.2, 0.05};
+  int confirm_text = kh__champ_confirm_text;
+  long dropped[3], fellback = 0, budget = kh__champ_fwd_budget;
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass) { /* forward rows missing: the usual pass (as in the test above, the lists read none) */
+      ASSERT_INT_EQ(sqlite3_exec(db->sql, "DELETE FROM search_fwd WHERE rowid % 2 = 1", NULL, NULL, NULL), SQLITE_OK);
+      ASSERT(sqlite3_changes(db->sql) >= 1000);
+      kh__champ_fwd_budget = 0;
+    }
+    for (int x = 0; x < 3; x++) {
+      if (pass && x != 1) continue;
+      kh__champ_drop_share = shares[x];
+      long d0 = kh__champ_drop_stat[0], f0 = kh__champ_drop_stat[2];
+      for (int i = 0; i < 24; i++) {
+        char q[4][600];
+        snprintf(q[0], sizeof q[0], "%.127s %.127s", fw[i % 6], fw[6 + i]);
+        snprintf(q[1], sizeof q[1], "%.127s %.127s %.127s", fw[6 + i], fw[i % 4], fw[30 + i % 10]);
+        snprintf(q[2], sizeof q[2], "%.127s %.127s %.127s", rw[i % nr], fw[i % 5], fw[12 + i]);
+        snprintf(q[3], sizeof q[3], "%.127s %.127s", fw[(i + 1) % 8], rw[(i + 7) % nr]);
+        for (int j = 0; j < 4; j++) {
+          kh_search_opts o = {0};
+          o.limit = i % 2 ? 30 : 10;
+          o.no_rerank = 1;
+          if (i % 3 == 2) o.source = "express";
+          kh__champ_confirm_text = i % 4 != 3;
+          hits a, e;
+          ASSERT_INT_EQ(test_search(db, q[j], &o, 0, &a), 0);
+          ASSERT_INT_EQ(test_search(db, q[j], &o, 1, &e), 0);
+          if (!equal_pages(q[j], &a, &e))
+            FAIL("%s (drop share %g, limit %d, forward rows %s) differs from FTS5", q[j], shares[x], o.limit, pass ? "half" : "all");
+        }
+      }
+      if (!pass) dropped[x] = kh__champ_drop_stat[0] - d0;
+      else fellback = kh__champ_drop_stat[2] - f0;
+    }
+  }
+  kh__champ_drop_share = keep;
+  kh__champ_confirm_text = confirm_text;
+  kh__champ_fwd_budget = budget;
+  if (getenv("TOPK_VERBOSE"))
+    fprintf(stderr, "  answered with words left out: %ld / %ld / %ld; with forward rows missing, %ld took the usual pass\n",
+            dropped[0], dropped[1], dropped[2], fellback);
+  ASSERT(dropped[0] >= 5); /* the path was taken */
+  ASSERT(dropped[1] >= 10);
+  ASSERT(dropped[2] >= 1);
+  ASSERT(fellback >= 1); /* and left when a forward row was missing */
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}

@@ -480,6 +480,12 @@ extern long kh__champ_fwd_budget;
 /* a rare word's articles kh__champ_topk may walk for its AND with frequent
 ** words (default 4096; 0: never), and the forward rows read for it */
 extern long kh__champ_drive_max;
+/* words in at least this share of the articles are left out of the pass's
+** expression and read from forward rows (champ.c drop_pass; <= 0: never);
+** [0] queries answered so, [1] forward rows they read, [2] those that took
+** the usual pass after all (benchmarks) */
+extern double kh__champ_drop_share;
+extern long kh__champ_drop_stat[3];
 extern double kh__champ_drive_ratio; /* ... and the rare word's df times this at most every other word's (default 100) */
 extern long kh__champ_drive_read;
 /* counted dfs (a phrase or a stopword key of a plain-word query) kept on the
@@ -497,6 +503,21 @@ extern double kh__search_cpu[KH__SEARCH_NPHASE];
 /* ---- Interface to code in topk.c (pruned exact top k over FTS5) ---- */
 
 #define KH__TOPK_MAX_TERMS 8
+
+/* A scan whose expression leaves out some words of the query (champ.c
+** drop_pass): every row that may still enter reads their d from its
+** forward row (ds), and is scored with every word, in the query's order. */
+typedef struct kh__topk_fwd {
+  size_t nw;                      /* words of the query */
+  int phrase[KH__TOPK_MAX_TERMS]; /* word i: its phrase in the expression, or -1: left out */
+  double idf[KH__TOPK_MAX_TERMS]; /* every word's */
+  double rest;                    /* what the words left out can add at most: Σ idf·(k1 + 1) */
+  /* the left-out words' d in row (in word order; <= 0: absent): 0, KH_ENOTFOUND or a code */
+  int (*ds)(void *ctx, int64_t row, int32_t *d);
+  void *ctx;
+  long reads;                     /* forward rows read */
+  int missing;                    /* a row had no forward row: the scan stopped */
+} kh__topk_fwd;
 
 typedef struct kh__topk_req {
   const char *expr;      /* FTS5 expression (any: bm25() is per phrase) */
@@ -520,6 +541,7 @@ typedef struct kh__topk_req {
   size_t nlive;          /* partial == 2: rows of the first nlive phrases' AND (the others under NOT) */
   double out_cut, out_aref; /* partial == 2, one phrase under NOT: its tier's cut and aref (> 0), else 0 */
   struct kh__topk_pend *pend;
+  kh__topk_fwd *fwd;     /* if set: words left out of expr (not with unit or partial) */
   double *counted;       /* if set: [i] = the rows FTS5 counted for phrase i < nterms
                          ** (its df), or left as it was when its idf was given */
 } kh__topk_req;

@@ -127,6 +127,7 @@ static int setup(scan_state *s, const Fts5ExtensionApi *api, Fts5Context *fts) {
     s->order[j] = i;
   }
   for (size_t j = s->np; j-- > 0;) s->rest[j] = j + 1 < s->np ? s->rest[j + 1] + s->idf[s->order[j + 1]] * (K1 + 1.0) : 0.0;
+  for (size_t j = 0; r->fwd && j < s->np; j++) s->rest[j] += r->fwd->rest; /* the words left out */
   s->ready = 1;
   return rc;
 }
@@ -276,6 +277,45 @@ static void partial_row(scan_state *s, const Fts5ExtensionApi *api, Fts5Context 
   p->rowid[p->n++] = api->xRowid(fts);
 }
 
+/* r->fwd: a row of length len whose phrases weigh d: bounded at its length
+** with the words left out at their most; if it may still enter, their d
+** from its forward row (absent: no match), and its score over every word
+** in the query's order (bm25()'s operations, as below). */
+static void fwd_row(scan_state *s, sqlite3_int64 rowid, const double *d, int len) {
+  const kh__topk_req *r = s->r;
+  kh__topk_fwd *f = r->fwd;
+  double D = (double)len;
+  if (s->n == r->k) {
+    double ub = f->rest;
+    for (size_t i = 0; i < s->np; i++) ub += s->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + K1 * (1 - B + B * D / s->avgdl)));
+    if (ub * (1 + 1e-12) < s->heap[0].score) return;
+  }
+  if (r->nskip && seeded(r, rowid)) return;
+  int32_t v[KH__TOPK_MAX_TERMS];
+  int rc = f->ds(f->ctx, rowid, v);
+  f->reads++;
+  if (rc) {
+    if (rc == KH_ENOTFOUND) f->missing = 1;
+    s->rc = rc == KH_ENOTFOUND ? SQLITE_DONE : rc == KH_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+    return;
+  }
+  s->scored++;
+  double score = 0.0;
+  for (size_t i = 0, j = 0; i < f->nw; i++) {
+    double di;
+    if (f->phrase[i] >= 0) {
+      di = d[f->phrase[i]];
+    } else {
+      if (v[j] <= 0) return; /* the row lacks a word left out: no match */
+      di = (double)v[j++];
+    }
+    score += f->idf[i] * ((di * (K1 + 1.0)) / (di + K1 * (1 - B + B * D / s->avgdl)));
+  }
+  kh__champ_hit x = {rowid, score};
+  if (s->n == r->k && !worse(&s->heap[0], &x)) return;
+  heap_add(s->heap, &s->n, r->k, x);
+}
+
 /* khabar_topk(article_fts, state): called for each matching row; returns NULL. */
 static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
                     sqlite3_value **val) {
@@ -330,6 +370,10 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
   else rc = api->xColumnSize(fts, -1, &len);
   if (rc != SQLITE_OK) {
     s->rc = rc;
+    return;
+  }
+  if (r->fwd) {
+    fwd_row(s, api->xRowid(fts), d, len);
     return;
   }
   s->scored++;
