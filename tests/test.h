@@ -87,6 +87,9 @@ typedef struct test_failer {
 } test_failer;
 void *test_failing_realloc(void *ud, void *p, size_t n);
 
+/* Run a shell command; its stdout into out (cap bytes, NUL-terminated).
+** Returns its exit code, or -1 if it could not run or did not exit. */
+int test_run_cmd(const char *cmd, char *out, size_t cap);
 /* Temporary directory for one test (created, unique); caller removes. */
 const char *test_tmpdir(void);
 /* Remove a test directory and everything in it (a message if it cannot). */

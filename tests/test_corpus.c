@@ -10,7 +10,6 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 
 /* ---- COUNTER pairs from ../shared/data ---- */
 
@@ -1008,15 +1007,6 @@ TEST(corpus_lsh_merge_many_epochs) {
   return 0;
 }
 
-static int run_cmd(const char *cmd, char *out, size_t cap) {
-  FILE *p = popen(cmd, "r");
-  if (!p) return -1;
-  size_t n = fread(out, 1, cap - 1, p);
-  out[n] = 0;
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* khabar ingest --window DAYS (and KHABAR_STORY_WINDOW) reach the story
 ** options: the same report five days later joins with 7 days, not with 3. */
 TEST(corpus_cli_ingest_window) {
@@ -1050,7 +1040,7 @@ TEST(corpus_cli_ingest_window) {
     snprintf(db, sizeof db, "%s/cliwin%d.db", test_tmpdir(), k);
     snprintf(cmd, sizeof cmd, "%s%s ingest -q --db %s %s %s 2>&1", k == 2 ? "KHABAR_STORY_WINDOW=7 " : "", bin,
              db, k == 1 ? how[1] : "", in);
-    ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+    ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
     kh_db *d;
     ASSERT_INT_EQ(kh_db_open(db, &d), 0);
     int64_t s1 = kh_story_of(d, "day1"), s6 = kh_story_of(d, "day6");
@@ -1060,7 +1050,7 @@ TEST(corpus_cli_ingest_window) {
   }
   ASSERT(!same[0] && same[1] && same[2]);
   snprintf(cmd, sizeof cmd, "%s ingest --db %s/cliwin9.db --window 0 %s 2>&1", bin, test_tmpdir(), in);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 2);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 2);
   ASSERT(strstr(out, "--window") != NULL);
   json_decref(o);
   return 0;
@@ -1077,9 +1067,9 @@ TEST(corpus_cli_examples_stories) {
   char db[2048], cmd[8192], out[16384];
   snprintf(db, sizeof db, "%s/examples.db", test_tmpdir());
   snprintf(cmd, sizeof cmd, "%s ingest -q --db %s %s/examples/articles.jsonl 2>&1", bin, db, KH_SOURCE_DIR);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   snprintf(cmd, sizeof cmd, "%s stories --json --db %s", bin, db);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   int lines = 0;
   for (char *l = out; *l; lines++) {
     char *nl = strchr(l, '\n');

@@ -8,7 +8,6 @@
 
 #include <jansson.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- the tokenizer's output, digested ---- */
@@ -111,15 +110,6 @@ TEST(tokenizer_version_records_its_output_counter) {
 
 /* ---- export and reindex through the CLI ---- */
 
-static int run_cmd(const char *cmd, char *out, size_t cap) {
-  FILE *p = popen(cmd, "r");
-  if (!p) return -1;
-  size_t n = fread(out, 1, cap - 1, p);
-  out[n] = 0;
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int64_t sql_int(const char *db, const char *sql) {
   kh_db *d;
   if (kh_db_open(db, &d)) return -2;
@@ -189,7 +179,7 @@ TEST(reindex_rebuilds_a_file_indexed_by_another_tokenizer) {
         f);
   fclose(f);
   snprintf(cmd, sizeof cmd, "%s ingest -q --db %s %s %s 2>&1", bin, db, ex, more);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   int64_t narticles = sql_int(db, "SELECT count(*) FROM article");
   ASSERT(narticles >= 15);
   ASSERT_INT_EQ(sql_int(db, "SELECT count(*) FROM duplicate"), 2);
@@ -203,7 +193,7 @@ TEST(reindex_rebuilds_a_file_indexed_by_another_tokenizer) {
   const char *keeps = "SELECT s.size, s.first, s.last, group_concat(a.id) FROM story s JOIN story_member m ON m.story = s.id"
                       " JOIN article a ON a.rowid = m.rowid GROUP BY s.id ORDER BY 4";
   snprintf(cmd, sizeof cmd, "%s export --db %s", bin, db);
-  ASSERT_INT_EQ(run_cmd(cmd, out2, sizeof out2), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out2, sizeof out2), 0);
   int nlines = 0;
   for (char *p = out2; (p = strchr(p, '\n')); p++) nlines++;
   ASSERT_INT_EQ(nlines, narticles + 2); /* the articles, then the two copies */
@@ -221,16 +211,16 @@ TEST(reindex_rebuilds_a_file_indexed_by_another_tokenizer) {
   kh_db_close(d);
   uint64_t h_art = sql_digest(db, keep), h_dup = sql_digest(db, keepd), h_sto = sql_digest(db, keeps);
   snprintf(cmd, sizeof cmd, "%s search --db %s --json 'فائر بریگیڈ' 2>&1", bin, db);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   ASSERT(strstr(out, "tokenizer version 99") != NULL);
   ASSERT(strstr(out, "khabar reindex") != NULL);
   ASSERT(strstr(out, "\"own-1\"") == NULL);
 
   snprintf(cmd, sizeof cmd, "%s reindex --db %s 2>&1", bin, db);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   ASSERT(strstr(out, "was 99") != NULL);
   snprintf(cmd, sizeof cmd, "%s search --db %s --json 'فائر بریگیڈ' 2>&1", bin, db);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   ASSERT(strstr(out, "warning") == NULL);
   ASSERT(strstr(out, "\"own-1\"") != NULL);
   ASSERT_INT_EQ(sql_int(db, "SELECT v FROM search_meta WHERE k = 'tokenizer'"), kh_tokenizer_version());
@@ -243,7 +233,7 @@ TEST(reindex_rebuilds_a_file_indexed_by_another_tokenizer) {
   snprintf(more, sizeof more, "%s/r.db.reindex", dir);
   ASSERT(access(more, F_OK) != 0);
   snprintf(cmd, sizeof cmd, "%s export --db %s", bin, db);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   ASSERT_STR_EQ(out, out2); /* the same records, in the same order, as before */
   free(text);
   test_rmdir(dir);
@@ -262,7 +252,7 @@ TEST(reindex_of_counter_gives_the_same_tables) {
   static char out[65536];
   snprintf(db, sizeof db, "%s/c.db", dir);
   snprintf(cmd, sizeof cmd, "%s ingest -q --db %s %s/counter/counter.jsonl 2>&1", bin, db, data);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   static const char *const tables[] = {
       "SELECT * FROM article ORDER BY rowid", "SELECT * FROM duplicate ORDER BY rowid",
       "SELECT * FROM story ORDER BY id", "SELECT * FROM story_member ORDER BY rowid",
@@ -276,7 +266,7 @@ TEST(reindex_of_counter_gives_the_same_tables) {
   char said[128];
   snprintf(said, sizeof said, "%lld stored, 33 copies", (long long)sql_int(db, "SELECT count(*) FROM article"));
   snprintf(cmd, sizeof cmd, "%s reindex --db %s 2>&1", bin, db);
-  ASSERT_INT_EQ(run_cmd(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   ASSERT(strstr(out, said) != NULL);
   for (int i = 0; i < NT; i++)
     if (sql_digest(db, tables[i]) != h[i]) FAIL("%s differs after the reindex", tables[i]);

@@ -11,7 +11,6 @@
 
 #include <jansson.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- helpers ---- */
@@ -348,16 +347,6 @@ TEST(sentences_heldout_f1) { return hard_f1("sentences_heldout.txt", 50, 0.97); 
 
 /* ---- the command: khabar sentences [--json] ---- */
 
-/* Run cmd, capture stdout into out (NUL-terminated); returns the exit code. */
-static int capture(const char *cmd, char *out, size_t cap) {
-  FILE *p = popen(cmd, "r");
-  if (!p) return -1;
-  size_t n = fread(out, 1, cap - 1, p);
-  out[n] = 0;
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 TEST(sentences_cli) {
   const char *bin = getenv("KHABAR_BIN");
   if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
@@ -374,7 +363,7 @@ TEST(sentences_cli) {
   fputs(in, f);
   fclose(f);
   snprintf(cmd, sizeof cmd, "%s sentences --json < %s", bin, path);
-  ASSERT_INT_EQ(capture(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   /* every object's text is exactly in[start..end) */
   int lines = 0;
   for (char *l = out; *l; lines++) {
@@ -397,12 +386,12 @@ TEST(sentences_cli) {
   ASSERT_INT_EQ(lines, 5);
   /* plain: one sentence a line */
   snprintf(cmd, sizeof cmd, "%s sentences < %s", bin, path);
-  ASSERT_INT_EQ(capture(cmd, out, sizeof out), 0);
+  ASSERT_INT_EQ(test_run_cmd(cmd, out, sizeof out), 0);
   ASSERT(strstr(out, "ملاقات کی ہے۔\nتفصیلات کے مطابق") != NULL);
   ASSERT(strstr(out, "\nشی نے 3.5 فیصد کہا\n") != NULL);
   /* an unknown option: a message and a non-zero exit */
   snprintf(cmd, sizeof cmd, "%s sentences --bogus < %s 2>&1", bin, path);
-  ASSERT(capture(cmd, out, sizeof out) != 0);
+  ASSERT(test_run_cmd(cmd, out, sizeof out) != 0);
   ASSERT(strstr(out, "unknown option") != NULL);
   remove(path);
   rmdir(dir);

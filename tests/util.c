@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef KH_SOURCE_DIR
@@ -151,4 +152,13 @@ void *test_failing_realloc(void *ud, void *p, size_t n) {
   }
   if (++f->calls == f->fail_at) return NULL;
   return realloc(p, n);
+}
+
+int test_run_cmd(const char *cmd, char *out, size_t cap) {
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  size_t n = fread(out, 1, cap - 1, p);
+  out[n] = 0;
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
