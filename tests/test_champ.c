@@ -11,6 +11,7 @@
 
 #include "../src/store/store.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -656,6 +657,106 @@ TEST(champ_forward_rows_give_term_weights_in_every_layout) {
   ASSERT(lists_before > 0);
   ASSERT_INT_EQ(from_lists_only() - l1, lists_before);
   kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}
+
+/* Put n articles of pk-news-2024 from line `from` on, each body written
+** `times` times (longer articles move the average length, so lists are
+** built again), ids prefixed by tag; 0 or the first failing put's code. */
+static int put_lines(kh_db *db, const char *tag, int from, int n, int times) {
+  size_t len;
+  char *all = test_read_data("pk-news-2024/pk-news-2024.jsonl", &len);
+  if (!all) return -1;
+  int rc = 0, line = 0, done = 0;
+  kh__buf body = {0};
+  for (char *p = all; rc == 0 && done < n && p < all + len; line++) {
+    char *e = memchr(p, '\n', (size_t)(all + len - p));
+    if (!e) e = all + len;
+    *e = '\0';
+    if (line >= from) {
+      kh_article a = {0};
+      /* title and body straight from the JSON line (jansson) */
+      json_t *o = json_loads(p, 0, NULL);
+      const char *t = o ? json_string_value(json_object_get(o, "title")) : NULL;
+      const char *b = o ? json_string_value(json_object_get(o, "body")) : NULL;
+      if (t && b) {
+        body.len = 0;
+        for (int k = 0; k < times; k++) {
+          kh__buf_appends(&body, b, &rc);
+          kh__buf_appendc(&body, ' ', &rc);
+        }
+        char id[64];
+        snprintf(id, sizeof id, "%s-%d", tag, line);
+        a.id = id, a.id_len = strlen(id);
+        a.title = t, a.title_len = strlen(t);
+        a.body = body.data, a.body_len = body.len;
+        if (!rc && (rc = kh_db_put_article(db, &a, NULL)) == KH_DUPLICATE) rc = 0;
+        done++;
+      }
+      json_decref(o);
+    }
+    p = e + 1;
+  }
+  kh__buf_free(&body);
+  free(all);
+  return rc;
+}
+
+/* The article lengths a connection keeps in memory for its builds
+** (champ.c dl_note) forget a rolled-back batch: another connection may
+** store its own articles under those rowids.  Every list entry's length
+** must then be FTS5's (its docsize row), also for the other connection's
+** long articles that the first one's rebuilt lists take. */
+TEST(champ_lengths_kept_forget_a_rolled_back_batch) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  char path[600];
+  snprintf(path, sizeof path, "%s/dl.db", dir);
+  kh_db *a, *b;
+  ASSERT_INT_EQ(kh_db_open(path, &a), 0);
+  kh__champ_set_threshold(a, 100);
+  kh__db_set_batch(a, 5000);
+  ASSERT_INT_EQ(put_lines(a, "a", 0, 2100, 1), 0); /* a window (2,000 articles) finds the frequent terms */
+  ASSERT_INT_EQ(kh_db_commit(a), 0);
+  ASSERT_INT_EQ(kh__champ_build_all(a), 0);
+  ASSERT(test_sql_int(a, "SELECT count(*) FROM search_term WHERE state = 1") > 20);
+  /* 40 articles three times their length, rolled back */
+  ASSERT_INT_EQ(put_lines(a, "gone", 2100, 40, 3), 0);
+  kh__db_rollback(a);
+  /* the other connection stores 40 others, six times their length, at those rowids */
+  ASSERT_INT_EQ(kh_db_open(path, &b), 0);
+  kh__champ_set_threshold(b, 100);
+  ASSERT_INT_EQ(put_lines(b, "b", 2200, 40, 6), 0);
+  kh_db_close(b);
+  /* the first connection goes on: its lists are rebuilt (the average length moved) */
+  ASSERT_INT_EQ(put_lines(a, "a", 2300, 40, 1), 0);
+  ASSERT_INT_EQ(kh_db_commit(a), 0);
+  ASSERT_INT_EQ(kh__champ_build_all(a), 0);
+  sqlite3_stmt *st, *ds;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(a->sql, "SELECT term, doc, dl FROM search_champ", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(a->sql, "SELECT sz FROM article_fts_docsize WHERE id = ?1", -1, &ds, NULL), SQLITE_OK);
+  long rows = 0, other = 0;
+  int64_t lo = test_sql_int(a, "SELECT min(rowid) FROM article WHERE id LIKE 'b-%'");
+  ASSERT(lo > 2000);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    int64_t doc = sqlite3_column_int64(st, 1);
+    sqlite3_bind_int64(ds, 1, doc);
+    ASSERT_INT_EQ(sqlite3_step(ds), SQLITE_ROW);
+    double l = docsize_sum(sqlite3_column_blob(ds, 0), sqlite3_column_bytes(ds, 0));
+    sqlite3_reset(ds);
+    if (sqlite3_column_int64(st, 2) != (int64_t)l)
+      FAIL("%s: article %lld listed with length %lld, FTS5's is %.0f", (const char *)sqlite3_column_text(st, 0),
+           (long long)doc, (long long)sqlite3_column_int64(st, 2), l);
+    rows++;
+    other += doc >= lo && doc < lo + 40;
+  }
+  sqlite3_finalize(st);
+  sqlite3_finalize(ds);
+  if (getenv("CHAMP_VERBOSE")) fprintf(stderr, "  %ld list entries, %ld of the other connection's articles\n", rows, other);
+  ASSERT(rows > 1000);
+  ASSERT(other > 20); /* the case this test is for */
+  kh_db_close(a);
   test_rmdir(dir);
   return 0;
 }

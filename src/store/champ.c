@@ -248,6 +248,12 @@ struct kh__champ {
   int searching;
   sqlite3_blob *fblob;
   kh__buf frow;
+  /* the lengths of the articles this connection stored, by rowid from
+  ** dl_base on (0: not known here), so that builds weigh them without a
+  ** docsize seek each; dl_kept: the part committed (a rollback keeps it) */
+  uint32_t *dl;
+  size_t ndl, cdl, dl_kept;
+  int64_t dl_base;
 };
 
 int kh__champ_open(kh_db *db) {
@@ -288,6 +294,7 @@ void kh__champ_reset(kh_db *db) {
   c->npend = 0;
   c->gen = -1;
   c->fwd_all = c->unseen = -1;
+  c->ndl = c->dl_kept; /* the batch's rowids will be used again */
   for (size_t i = 0; i < c->dict.n; i++) c->dict.v[i].wdf = 0; /* the window may hold the batch's */
   c->nwterms = 0;
   c->wdocs = 0;
@@ -375,8 +382,7 @@ static int load_states(kh_db *db) {
     t->df = (uint32_t)sqlite3_column_int64(st, 1);
     t->state = (uint8_t)sqlite3_column_int(st, 2);
     t->n = (uint32_t)sqlite3_column_int64(st, 3);
-    t->floor = sqlite3_column_double(st, 4);
-    t->aref = sqlite3_column_double(st, 5);
+    c->dict.lst[id - 1] = (kh__term_list){sqlite3_column_double(st, 4), sqlite3_column_double(st, 5)};
     t->cached = t->state == 1;
   }
   sqlite3_reset(st);
@@ -555,6 +561,42 @@ static int write_fwd(kh_db *db, int64_t doc, uint32_t dl, const tpair *p, size_t
 
 int kh__champ_flush(kh_db *db);
 
+#define CH_DL_MAX (1u << 24) /* article lengths kept in memory (64 MB at most) */
+#define CH_DL_GAP 65536      /* rowids skipped (another writer's) before the lengths start afresh */
+
+/* Remember the length of the article rowid stored by this connection. */
+static void dl_note(kh__champ *c, int64_t rowid, uint32_t dl) {
+  if (c->ndl && (rowid < c->dl_base || rowid - c->dl_base > (int64_t)c->ndl + CH_DL_GAP))
+    c->ndl = c->dl_kept = 0; /* far from the kept ones: start afresh */
+  if (!c->ndl) c->dl_base = rowid;
+  size_t i = (size_t)(rowid - c->dl_base);
+  if (i >= CH_DL_MAX) return;
+  if (i >= c->cdl) {
+    size_t cap = c->cdl ? c->cdl : 4096;
+    while (cap <= i) cap *= 2;
+    uint32_t *x = kh__realloc(c->dl, cap * sizeof *x);
+    if (!x) return; /* only a cache: builds then read FTS5's lengths */
+    c->dl = x;
+    c->cdl = cap;
+  }
+  while (c->ndl < i) c->dl[c->ndl++] = 0; /* rowids this connection did not store */
+  c->dl[i] = dl;
+  if (i >= c->ndl) c->ndl = i + 1;
+}
+
+static int doc_dl(kh_db *db, int64_t doc, uint32_t *dl);
+
+/* The length of article doc as FTS5 counts it: from memory when this
+** connection stored it, else from its docsize row. */
+static int doc_dl_mem(kh_db *db, int64_t doc, uint32_t *dl) {
+  kh__champ *c = db->champ;
+  if (doc >= c->dl_base && doc - c->dl_base < (int64_t)c->ndl && c->dl[doc - c->dl_base]) {
+    *dl = c->dl[doc - c->dl_base];
+    return 0;
+  }
+  return doc_dl(db, doc, dl);
+}
+
 int kh__champ_put(kh_db *db, int64_t rowid) {
   kh__champ *c = db->champ;
   if (!c) return 0;
@@ -568,9 +610,11 @@ int kh__champ_put(kh_db *db, int64_t rowid) {
     c->bdocs++;
     c->btokens += dl;
     c->bmax_doc = rowid;
+    dl_note(c, rowid, dl);
     return 0;
   }
   if ((rc = count_article(c, &db->cache[0], &db->cache[1], &dl))) return rc;
+  dl_note(c, rowid, dl);
   /* a very large batch is added early */
   if (c->npool + c->ndterms > CH_MAX_BATCH_ENTS && (rc = kh__champ_flush(db))) return rc;
   if ((rc = vgrow((void **)&c->pool, &c->cpool, c->npool, c->ndterms, sizeof *c->pool)) ||
@@ -591,7 +635,8 @@ int kh__champ_put(kh_db *db, int64_t rowid) {
     t->bdf++;
     /* a term with a list: the article is a candidate if it beats the floor
     ** (checked again against the file's values at the flush) */
-    if (t->state == 1 && (!t->cached || t->n < CH_R || weight(t->d, dl, t->aref) > t->floor)) {
+    if (t->state == 1 &&
+        (!t->cached || t->n < CH_R || weight(t->d, dl, c->dict.lst[id - 1].aref) > c->dict.lst[id - 1].floor)) {
       if (c->nent == c->cent && vgrow((void **)&c->ent, &c->cent, c->nent, 1, sizeof *c->ent)) return KH_ENOMEM;
       c->ent[c->nent++] = (bent){id, t->d, dl, bd, rowid};
     }
@@ -833,8 +878,7 @@ static int list_add(kh_db *db, const char *term, size_t tn, const scored *e, siz
     kh__term *t = &c->dict.v[id - 1];
     t->state = 1;
     t->n = (uint32_t)n;
-    t->floor = floor;
-    t->aref = aref;
+    c->dict.lst[id - 1] = (kh__term_list){floor, aref};
     t->cached = 1;
   }
   return rc;
@@ -881,7 +925,7 @@ static int flush_term(kh_db *db, uint32_t id, bent *e, size_t ne, double avgdl, 
   if (state != 1) return 0;
   /* the batch's entries were chosen against the values in memory: if the
   ** file holds others, some may be missing, so the list is built again */
-  int stale = t->cached && (n != (int64_t)t->n || floor != t->floor || aref != t->aref);
+  int stale = t->cached && (n != (int64_t)t->n || floor != c->dict.lst[id - 1].floor || aref != c->dict.lst[id - 1].aref);
   if (stale || aref <= 0 || fabs(avgdl / aref - 1) > CH_DRIFT) {
     c->pending = 1;
     return set_state(db, term, tn, 2);
@@ -1076,6 +1120,7 @@ void kh__champ_close(kh_db *db) {
   kh__buf_free(&c->fwd);
   sqlite3_blob_close(c->fblob);
   kh__buf_free(&c->frow);
+  kh_free(c->dl);
   kh__tokcache_free(&c->text[0]);
   kh__tokcache_free(&c->text[1]);
   db->cache[0].dict = db->cache[1].dict = NULL;
@@ -1187,7 +1232,7 @@ static int build_term(kh_db *db, const char *term, size_t tn, double avgdl, doub
   for (size_t i = 0; i < nv && !rc; i++) {
     if (n == CH_R && weight(v[i].d, min_dl, avgdl) < heap[0].imp) break;
     uint32_t dl;
-    if (!(rc = doc_dl(db, v[i].doc, &dl)))
+    if (!(rc = doc_dl_mem(db, v[i].doc, &dl)))
       heap_push(heap, &n, (scored){weight(v[i].d, dl, avgdl), v[i].doc, v[i].d, dl, 0});
   }
   kh_free(v);
@@ -1324,6 +1369,7 @@ static int bound_dict(kh_db *db) {
 
 int kh__champ_build(kh_db *db) {
   kh__champ *c = db->champ;
+  if (c && !db->in_txn) c->dl_kept = c->ndl; /* committed */
   int rc = build(db, c ? CH_BUILD_ROWS_PER_DOC * (long)(c->last_docs > 0 ? c->last_docs : 1) : 0);
   int rc2 = bound_dict(db);
   return rc ? rc : rc2;

@@ -326,7 +326,7 @@ static void mem_line(ing *g) {
   const kh__terms *d = g->db->cache[0].dict;
   if (d)
     fprintf(f, " | dict %zu %.1f", d->n,
-            (d->vcap * sizeof(kh__term) + d->icap * sizeof(uint32_t) + d->arena.cap) / 1e6);
+            (d->vcap * (sizeof(kh__term) + sizeof(kh__term_list)) + d->icap * sizeof(uint32_t) + d->arena.cap) / 1e6);
   for (int i = 0; i < g->db->nhooks; i++)
     if (g->db->hooks[i].ops && g->db->hooks[i].ops->mem) {
       fputs(" |", f);

@@ -42,7 +42,8 @@ void kh__terms_clear(kh__terms *d) {
 
 void kh__terms_free(kh__terms *d) {
   kh_free(d->front);
-  kh_free(d->v);
+  kh_free(d->vraw);
+  kh_free(d->lst);
   kh_free(d->idx);
   kh__buf_free(&d->arena);
   memset(d, 0, sizeof *d);
@@ -100,6 +101,26 @@ static uint32_t probe(const kh__terms *d, const char *s, size_t n, uint64_t ph, 
   return 0;
 }
 
+_Static_assert(sizeof(kh__term) == 64, "a term entry is one cache line");
+
+/* Room for twice the entries: v on a 64-byte boundary of a new block (the
+** allocator's realloc keeps only its own alignment), lst beside it. */
+static int grow_entries(kh__terms *d) {
+  size_t cap = d->vcap ? d->vcap * 2 : 2048;
+  kh__term_list *l = kh__realloc(d->lst, cap * sizeof *l);
+  if (!l) return KH_ENOMEM;
+  d->lst = l;
+  void *raw = kh__malloc(cap * sizeof(kh__term) + 63);
+  if (!raw) return KH_ENOMEM;
+  kh__term *v = (kh__term *)(void *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
+  if (d->n) memcpy(v, d->v, d->n * sizeof *v);
+  kh_free(d->vraw);
+  d->vraw = raw;
+  d->v = v;
+  d->vcap = cap;
+  return 0;
+}
+
 uint32_t kh__terms_find(const kh__terms *d, const char *s, size_t n) {
   if (!d->icap) return 0;
   size_t at;
@@ -120,21 +141,13 @@ uint32_t kh__terms_intern(kh__terms *d, const char *s, size_t n, int *rc) {
   size_t j;
   uint32_t id = probe(d, s, n, ph, &j);
   if (!id) {
-    if (d->n == d->vcap) {
-      size_t cap = d->vcap ? d->vcap * 2 : 2048;
-      kh__term *v = kh__realloc(d->v, cap * sizeof *v);
-      if (!v) {
-        *rc = KH_ENOMEM;
-        return 0;
-      }
-      d->v = v;
-      d->vcap = cap;
-    }
+    if (d->n == d->vcap && (*rc = grow_entries(d))) return 0;
     size_t off = d->arena.len;
     kh__buf_append(&d->arena, s, n, rc);
     if (*rc) return 0;
     kh__term *t = &d->v[d->n];
     memset(t, 0, sizeof *t);
+    d->lst[d->n] = (kh__term_list){0, 0};
     t->h = kh__term_hash(s, n);
     t->ph = ph;
     t->off = (uint32_t)off;
