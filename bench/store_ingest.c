@@ -16,6 +16,7 @@
 **
 **   make bench && ./build/bench/store_ingest [../shared/data] [MB]
 **   ING_RUNS=khabar ...   only u61 (the peer) and khabar; ING_REPS=n repetitions
+**   ONLY_KHABAR=1 / ONLY_U61=1 ... one side alone, ING_REPS times (for a profiler)
 **   ING_KEEP=1 ...        keep the last khabar file (its path is printed)
 **   ING_INTERLEAVE=1 ...  u61 and khabar in turns, a batch (KH_DB_BATCH) each (fair under a
 **                         changing load; one pass, CPU ratio printed every tenth)
@@ -410,6 +411,11 @@ int main(int argc, char **argv) {
   if (getenv("ING_INTERLEAVE")) return run_interleaved(tmp);
   if (getenv("ONLY_KHABAR")) { /* for a profiler: the store put alone, reps times */
     for (int r = 0; r < reps; r++) run_khabar(path, &size[3], &stored);
+    rm_db(path);
+    return 0;
+  }
+  if (getenv("ONLY_U61")) { /* the same for the peer */
+    for (int r = 0; r < reps; r++) run_plain(path, "unicode61", &size[0]);
     rm_db(path);
     return 0;
   }
