@@ -162,6 +162,9 @@ int64_t kh__corpus_prepared(kh_db *db);
 ** the worker, out[1] the article number from which the writer assigned
 ** them (0: none). */
 void kh__corpus_ahead(kh_db *db, int64_t out[2]);
+/* Tests: rows a merge slice moves from now on (0: unchanged); *slices the
+** slices run since attach (may be NULL).  KH_EINVAL without the hook. */
+int kh__corpus_merge_slice(kh_db *db, size_t rows, int64_t *slices);
 /* The LSH + exact-key + story candidates of stored article rowid, as
 ** kh_corpus_reuse gathers them (no scoring): their count and the number
 ** of LSH epochs.  0, KH_ENOTFOUND or a code. */

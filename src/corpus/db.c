@@ -88,6 +88,12 @@ typedef struct corpus {
   int64_t ndocs_db;    /* writer: corpus_meta ndocs after the last flush */
   int64_t nahead;      /* articles whose change was used (KHABAR_INGEST_WAITS=1 prints it) */
   int64_t stopped_at;  /* the article number where the writer took over again (0: never) */
+  /* epoch merges in slices while the worker assigns ahead (merge_slice) */
+  int mpending;        /* level-0 epochs of complete groups wait for their merge */
+  int64_t mtop;        /* the level-0 block that made them due (the largest so far) */
+  unsigned msince;     /* articles put since the last slice */
+  int64_t mslices;     /* slices run (tests) */
+  sqlite3_stmt *mq, *mrd[16], *mdel, *mdel_all;
 } corpus;
 
 /* LSH rows are grouped by epoch (see the header): level 0 is the block
@@ -378,19 +384,159 @@ out:
 }
 
 
+static corpus *attached(kh_db *db);
+
+/* Epoch merges in slices.  While the ingest worker assigns stories ahead
+** (c->ahead) the writer does not merge the due groups at the flush, where
+** the worker would sleep through it once the ring is full (~5 s every
+** 65,536 articles at 1M: most of its waiting): it moves KH__MERGE_SLICE rows
+** every KH__MERGE_EVERY articles instead, between the puts, while the worker
+** prepares.  A slice reads the epochs of the lowest complete group in key
+** order from their first rows, merges them as merge_into does, writes them
+** 64 an INSERT OR IGNORE into the level-1 epoch and deletes what it moved
+** from each epoch (a prefix of its key order), in the open batch; neither
+** statement opens a statement journal, so FTS5 keeps its pending terms.
+** Each row is in exactly one epoch at every commit, and the merge is
+** data-driven: a crash or a rollback between slices loses nothing, and the
+** next flush that is not ahead (the ingest's end: on_end opens a batch for
+** it) merges what is left at once, so an ingest leaves the rows of the
+** merge at the flush. */
+#define KH__MERGE_EVERY 128
+#define KH__MERGE_SLICE 32768
+static size_t merge_slice_rows = KH__MERGE_SLICE; /* kh__corpus_merge_slice (tests) */
+_Static_assert(KH__LSH_FANOUT == sizeof ((corpus *)0)->mrd / sizeof ((corpus *)0)->mrd[0], "mrd");
+
+static int prep_persistent(kh_db *db, const char *sql, sqlite3_stmt **st) {
+  if (*st) return 0;
+  return sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK ? 0 : KH_EDB;
+}
+
+/* The lowest level-0 epoch in [from, to) into *e (-1: none). */
+static int min_epoch(corpus *c, kh_db *db, int64_t from, int64_t to, int64_t *e) {
+  if (prep_persistent(db, "SELECT min(epoch) FROM corpus_lsh WHERE epoch >= ? AND epoch < ?", &c->mq)) return KH_EDB;
+  sqlite3_bind_int64(c->mq, 1, from);
+  sqlite3_bind_int64(c->mq, 2, to);
+  int r = sqlite3_step(c->mq);
+  *e = r == SQLITE_ROW && sqlite3_column_type(c->mq, 0) != SQLITE_NULL ? sqlite3_column_int64(c->mq, 0) : -1;
+  sqlite3_reset(c->mq);
+  return r == SQLITE_ROW ? 0 : KH_EDB;
+}
+
+/* Move up to `budget` rows of the lowest complete level-0 group (its
+** blocks end before c->mtop's group) into its level-1 epoch; when none is
+** left, c->mpending = 0. */
+static int merge_slice(corpus *c, kh_db *db, size_t budget) {
+  int64_t end = c->mtop / KH__LSH_FANOUT * KH__LSH_FANOUT, e0;
+  int rc = min_epoch(c, db, 0, end, &e0);
+  if (rc) return rc;
+  if (e0 < 0) {
+    c->mpending = 0;
+    return 0;
+  }
+  c->mslices++;
+  int64_t g0 = e0 / KH__LSH_FANOUT * KH__LSH_FANOUT, target = (INT64_C(1) << KH__LSH_LEVEL_SHIFT) | g0;
+  int64_t ep[KH__LSH_FANOUT], key[KH__LSH_FANOUT], rid[KH__LSH_FANOUT], lk[KH__LSH_FANOUT], lr[KH__LSH_FANOUT];
+  int live[KH__LSH_FANOUT], moved[KH__LSH_FANOUT], n = 0;
+  for (int64_t at = e0; !rc && at >= 0 && at < g0 + KH__LSH_FANOUT;) { /* the epochs present, one seek each */
+    sqlite3_stmt **rd = &c->mrd[n];
+    if ((rc = prep_persistent(db, "SELECT key, rowid FROM corpus_lsh WHERE epoch = ?1", rd))) break;
+    sqlite3_bind_int64(*rd, 1, at);
+    int r = sqlite3_step(*rd);
+    ep[n] = at;
+    live[n] = r == SQLITE_ROW;
+    moved[n] = 0;
+    if (r == SQLITE_ROW) {
+      key[n] = sqlite3_column_int64(*rd, 0);
+      rid[n] = sqlite3_column_int64(*rd, 1);
+    } else if (r != SQLITE_DONE) {
+      rc = KH_EDB;
+    }
+    n++;
+    if (!rc) rc = min_epoch(c, db, at + 1, g0 + KH__LSH_FANOUT, &at);
+  }
+  struct band_row bb[KH__LSH_ROWS];
+  unsigned nb = 0;
+  size_t left = budget;
+  for (;;) {
+    int b = -1; /* the smallest (key, rowid) of the live epochs */
+    for (int i = 0; !rc && i < n; i++)
+      if (live[i] && (b < 0 || key[i] < key[b] || (key[i] == key[b] && rid[i] < rid[b]))) b = i;
+    if (b >= 0 && left) {
+      bb[nb].key = lk[b] = key[b];
+      bb[nb++].rowid = lr[b] = rid[b];
+      moved[b] = 1;
+      left--;
+      int r = sqlite3_step(c->mrd[b]);
+      if (r == SQLITE_ROW) {
+        key[b] = sqlite3_column_int64(c->mrd[b], 0);
+        rid[b] = sqlite3_column_int64(c->mrd[b], 1);
+      } else {
+        live[b] = 0;
+        if (r != SQLITE_DONE) rc = KH_EDB;
+      }
+    }
+    if (!rc && nb && (nb == KH__LSH_ROWS || b < 0 || !left)) {
+      rc = put_lsh(c, db, bb, nb, target);
+      nb = 0;
+    }
+    if (rc || b < 0 || !left) break;
+  }
+  for (int i = 0; i < n; i++) sqlite3_reset(c->mrd[i]);
+  /* what was moved leaves its epoch: all of it, or the prefix up to the last row moved */
+  if (!rc && (prep_persistent(db, "DELETE FROM corpus_lsh WHERE epoch = ?1", &c->mdel_all) ||
+              prep_persistent(db,
+                              "DELETE FROM corpus_lsh WHERE epoch = ?1 AND key <= ?2 AND (key < ?2 OR rowid <= ?3)",
+                              &c->mdel)))
+    rc = KH_EDB;
+  for (int i = 0; !rc && i < n; i++) {
+    if (!moved[i] && live[i]) continue;
+    sqlite3_stmt *st = live[i] ? c->mdel : c->mdel_all;
+    sqlite3_bind_int64(st, 1, ep[i]);
+    if (live[i]) {
+      sqlite3_bind_int64(st, 2, lk[i]);
+      sqlite3_bind_int64(st, 3, lr[i]);
+    }
+    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
+    sqlite3_reset(st);
+  }
+  return rc;
+}
+
+int kh__corpus_merge_slice(kh_db *db, size_t rows, int64_t *slices) {
+  corpus *c = db ? attached(db) : NULL;
+  if (!c) return KH_EINVAL;
+  if (rows) merge_slice_rows = rows;
+  if (slices) *slices = c->mslices;
+  return 0;
+}
+
 /* Write the batch's LSH rows in key order (few pages touched), then merge
-** the epochs that became complete.  KH__LSH_ROWS rows a statement: the
-** same rows in the same order as one a statement, with a 64th of the
-** statement overhead (64 rows an article). */
+** the epochs that became complete (ahead: mark them due for merge_slice).
+** KH__LSH_ROWS rows a statement: the same rows in the same order as one a
+** statement, with a 64th of the statement overhead (64 rows an article). */
 static int flush_bands(corpus *c, kh_db *db) {
-  if (!c->nbands) return 0;
-  sort_bands(c);
-  int rc = put_lsh(c, db, c->bands, c->nbands, -1);
-  c->nbands = 0;
-  double t0 = c->timing ? thread_cpu() : 0;
-  if (!rc) rc = merge_epochs(c, db, c->top_rowid >> KH__LSH_EPOCH_SHIFT);
-  if (c->timing) c->cpu[2] += thread_cpu() - t0;
+  int rc = 0;
+  int64_t top = c->nbands ? c->top_rowid >> KH__LSH_EPOCH_SHIFT : -1;
+  if (c->nbands) {
+    sort_bands(c);
+    rc = put_lsh(c, db, c->bands, c->nbands, -1);
+    c->nbands = 0;
+  }
   c->top_rowid = 0;
+  double t0 = c->timing ? thread_cpu() : 0;
+  if (!rc && c->ahead && top >= KH__LSH_FANOUT) { /* due groups: merged in slices */
+    int64_t e;
+    rc = min_epoch(c, db, 0, top / KH__LSH_FANOUT * KH__LSH_FANOUT, &e);
+    if (!rc && e >= 0) {
+      c->mpending = 1;
+      if (top > c->mtop) c->mtop = top;
+    }
+  } else {
+    if (!rc && top >= 0) rc = merge_epochs(c, db, top);
+    if (!rc && c->mpending) rc = merge_epochs(c, db, c->mtop); /* what slices left */
+    if (!rc) c->mpending = 0;
+  }
+  if (c->timing) c->cpu[2] += thread_cpu() - t0;
   return rc;
 }
 
@@ -574,6 +720,8 @@ static void on_end(void *ctx, kh_db *db) {
     kh__stories_ahead_end(c->stories);
     c->ahead = 0;
   }
+  /* what slices left is merged by the ingest's last commit (flush_bands) */
+  if (c->mpending) kh__db_begin(db);
 }
 
 static int story_add(corpus *c, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *tv, size_t ntv) {
@@ -600,6 +748,12 @@ static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
     if (!rc && !used) rc = sync_ready(c, db);
     if (!rc && !used) rc = story_add(c, db, rowid, a, p->tv, p->ntv);
     on_drop(c, p);
+    if (!rc && c->ahead && c->mpending && ++c->msince >= KH__MERGE_EVERY) {
+      double t1 = c->timing ? thread_cpu() : 0;
+      c->msince = 0;
+      rc = merge_slice(c, db, merge_slice_rows);
+      if (c->timing) c->cpu[2] += thread_cpu() - t1;
+    }
     return rc;
   }
   if ((rc = sync_ready(c, db))) return rc;
@@ -655,6 +809,10 @@ static void on_release(void *ctx) {
   sqlite3_finalize(c->ins_fp);
   sqlite3_finalize(c->ins_lsh1);
   sqlite3_finalize(c->ins_lshn);
+  sqlite3_finalize(c->mq);
+  sqlite3_finalize(c->mdel);
+  sqlite3_finalize(c->mdel_all);
+  for (int i = 0; i < KH__LSH_FANOUT; i++) sqlite3_finalize(c->mrd[i]);
   kh__stories_free(c->stories);
   kh__story_log_free(c->log);
   if (c->amu_ok) pthread_mutex_destroy(&c->amu);
@@ -709,8 +867,6 @@ int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
 }
 
 int kh_corpus_attach(kh_db *db) { return kh_corpus_attach_opts(db, NULL); }
-
-static corpus *attached(kh_db *db);
 
 int kh__corpus_timing(kh_db *db, int on, double cpu[3]) {
   corpus *c = db ? attached(db) : NULL;
