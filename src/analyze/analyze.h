@@ -327,6 +327,11 @@ struct kh__ner_model {
   kh__ner_slot *slots;  /* open addressing on the feature key */
   size_t mask;          /* slots - 1 */
   int32_t bias;         /* added to the score of every B- label (recall/precision balance) */
+  /* the weights of the features conditioned on the previous label p that
+  ** do not depend on the word (ner.c, kh__ner_feats_prev): p alone, and the
+  ** token's gazetteer tag g with p, read once at load instead of per token */
+  int16_t wprev[KH__NER_NLABELS][KH__NER_NLABELS];
+  int16_t wgaz[256][KH__NER_NLABELS][KH__NER_NLABELS];
 };
 
 /* A word occurs in a gazetteer name (any alias, lexicon lists included) of

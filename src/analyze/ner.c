@@ -28,6 +28,9 @@
 
 #define N_ROWS (sizeof KH__NER_KEYS / sizeof KH__NER_KEYS[0])
 
+static const kh__ner_slot *ner_slot(const kh__ner_model *m, uint32_t k);
+static uint32_t fkey(uint32_t tmpl, uint64_t h);
+
 int kh__ner_load_table(kh_analyzer *a, const uint32_t *keys, const int16_t (*w)[KH__NER_NLABELS], size_t n) {
   kh__ner_free(a);
   if (n < 2) return 0; /* the empty table has one dummy row */
@@ -51,6 +54,12 @@ int kh__ner_load_table(kh_analyzer *a, const uint32_t *keys, const int16_t (*w)[
 #ifdef KH__NER_BIAS
   m->bias = KH__NER_BIAS;
 #endif
+  for (int p = 0; p < KH__NER_NLABELS; p++) {
+    const kh__ner_slot *sl = ner_slot(m, fkey(19, (uint64_t)p));
+    if (sl) memcpy(m->wprev[p], sl->w, sizeof m->wprev[p]);
+    for (int g = 0; g < 256; g++)
+      if ((sl = ner_slot(m, fkey(21, (uint64_t)g * 8 + (uint64_t)p)))) memcpy(m->wgaz[g][p], sl->w, sizeof m->wgaz[g][p]);
+  }
   a->ner = m;
   return 0;
 }
@@ -111,14 +120,23 @@ static const kh__ner_slot *ner_slot(const kh__ner_model *m, uint32_t k) {
 
 /* the Urdu spelling of a Latin letter, as in initials (کے ایس سیٹھی) */
 static int letter_name(const kh__doc *d, int32_t i) {
-  static const char *const letters[] = {"اے", "بی", "سی", "ڈی", "ای", "ایف", "جی", "ایچ", "آئی", "جے", "کے",
-                                        "ایل", "ایم", "این", "او", "پی", "کیو", "آر", "ایس", "ٹی", "یو", "وی",
-                                        "ڈبلیو", "ایکس", "وائی", "زیڈ"};
+#define KH__LETTER(s) {s, sizeof s - 1}
+  static const struct {
+    const char *s;
+    size_t n;
+  } letters[] = {KH__LETTER("اے"),   KH__LETTER("بی"),  KH__LETTER("سی"), KH__LETTER("ڈی"),    KH__LETTER("ای"),
+                 KH__LETTER("ایف"),  KH__LETTER("جی"),  KH__LETTER("ایچ"), KH__LETTER("آئی"),  KH__LETTER("جے"),
+                 KH__LETTER("کے"),   KH__LETTER("ایل"), KH__LETTER("ایم"), KH__LETTER("این"),  KH__LETTER("او"),
+                 KH__LETTER("پی"),   KH__LETTER("کیو"), KH__LETTER("آر"), KH__LETTER("ایس"),  KH__LETTER("ٹی"),
+                 KH__LETTER("یو"),   KH__LETTER("وی"),  KH__LETTER("ڈبلیو"), KH__LETTER("ایکس"), KH__LETTER("وائی"),
+                 KH__LETTER("زیڈ")};
+#undef KH__LETTER
   if (i < 0 || (size_t)i >= d->ntok || !kh__is_word(d, (size_t)i)) return 0;
   size_t n = d->toks[i].nlen;
+  if (n < 4 || n > 10) return 0; /* the names' lengths in bytes (every token passes here: no strlen) */
   const char *s = KH__TOKNORM(d, i);
   for (size_t k = 0; k < sizeof letters / sizeof letters[0]; k++)
-    if (strlen(letters[k]) == n && !memcmp(letters[k], s, n)) return 1;
+    if (letters[k].n == n && !memcmp(letters[k].s, s, n)) return 1;
   return 0;
 }
 
@@ -363,8 +381,9 @@ static void prefetch_slot(const kh__ner_model *m, uint32_t k) {
 ** the sums are those of one lookup after another: the same labels. */
 typedef struct ner_ahead {
   int skip, nf;
+  uint8_t gaz;
   uint32_t f[KH__NER_MAXF];
-  uint32_t pf[KH__NER_NLABELS][KH__NER_NPREV];
+  uint32_t pf[KH__NER_NLABELS]; /* the word with each previous label (fkey 20) */
 } ner_ahead;
 
 static void ner_keys(const kh__doc *d, const kh__ner_model *m, int32_t t0, int32_t t1, int32_t i, ner_ahead *x) {
@@ -372,9 +391,12 @@ static void ner_keys(const kh__doc *d, const kh__ner_model *m, int32_t t0, int32
   if (x->skip) return;
   x->nf = kh__ner_feats_static(d, t0, t1, i, x->f);
   for (int k = 0; k < x->nf; k++) prefetch_slot(m, x->f[k]);
+  /* of kh__ner_feats_prev's three, the word's: the other two are in the
+  ** model's wprev and wgaz (the same sums: integer weights, any order) */
+  x->gaz = d->toks[i].gaz;
   for (int p = 0; p < KH__NER_NLABELS; p++) {
-    kh__ner_feats_prev(d, i, p, x->pf[p]);
-    for (int k = 0; k < KH__NER_NPREV; k++) prefetch_slot(m, x->pf[p][k]);
+    x->pf[p] = fkey(20, d->toks[i].h * 8 + (uint64_t)p);
+    prefetch_slot(m, x->pf[p]);
   }
 }
 
@@ -418,8 +440,9 @@ int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
     st[KH__NER_B_PER] += m->bias, st[KH__NER_B_LOC] += m->bias, st[KH__NER_B_ORG] += m->bias;
     for (int p = 0; p < KH__NER_NLABELS; p++) {
       if (prv ? prv[p] <= NEG : p != KH__NER_O) continue;
-      int32_t sc[KH__NER_NLABELS] = {0};
-      for (int k = 0; k < KH__NER_NPREV; k++) add_slot(m, x->pf[p][k], sc);
+      int32_t sc[KH__NER_NLABELS];
+      for (int l = 0; l < KH__NER_NLABELS; l++) sc[l] = m->wprev[p][l] + m->wgaz[x->gaz][p][l];
+      add_slot(m, x->pf[p], sc);
       int32_t base = prv ? prv[p] : 0;
       for (int l = 0; l < KH__NER_NLABELS; l++) {
         if (!kh__ner_allowed(p, l)) continue;
