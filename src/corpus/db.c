@@ -502,6 +502,28 @@ static int merge_slice(corpus *c, kh_db *db, size_t budget) {
   return rc;
 }
 
+/* Every KH__MERGE_EVERY articles while the worker assigns ahead: the LSH
+** rows buffered so far (sorted as the flush sorts the batch's: the table
+** gets the same rows, its pages are written a little more often), then a
+** merge slice if one is due.  Work taken out of the flush, which the
+** worker sleeps through once its ring is prepared. */
+static int write_ahead(corpus *c, kh_db *db) {
+  int rc = 0;
+  double t0 = c->timing ? thread_cpu() : 0;
+  if (c->nbands) {
+    sort_bands(c);
+    rc = put_lsh(c, db, c->bands, c->nbands, -1);
+    c->nbands = 0;
+  }
+  double t1 = c->timing ? thread_cpu() : 0;
+  if (!rc && c->mpending) rc = merge_slice(c, db, merge_slice_rows);
+  if (c->timing) {
+    c->cpu[1] += t1 - t0;
+    c->cpu[2] += thread_cpu() - t1;
+  }
+  return rc;
+}
+
 int kh__corpus_merge_slice(kh_db *db, size_t rows, int64_t *slices) {
   corpus *c = db ? attached(db) : NULL;
   if (!c) return KH_EINVAL;
@@ -516,7 +538,7 @@ int kh__corpus_merge_slice(kh_db *db, size_t rows, int64_t *slices) {
 ** statement, with a 64th of the statement overhead (64 rows an article). */
 static int flush_bands(corpus *c, kh_db *db) {
   int rc = 0;
-  int64_t top = c->nbands ? c->top_rowid >> KH__LSH_EPOCH_SHIFT : -1;
+  int64_t top = c->top_rowid ? c->top_rowid >> KH__LSH_EPOCH_SHIFT : -1; /* rows this batch (some maybe written) */
   if (c->nbands) {
     sort_bands(c);
     rc = put_lsh(c, db, c->bands, c->nbands, -1);
@@ -748,11 +770,9 @@ static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
     if (!rc && !used) rc = sync_ready(c, db);
     if (!rc && !used) rc = story_add(c, db, rowid, a, p->tv, p->ntv);
     on_drop(c, p);
-    if (!rc && c->ahead && c->mpending && ++c->msince >= KH__MERGE_EVERY) {
-      double t1 = c->timing ? thread_cpu() : 0;
+    if (!rc && c->ahead && ++c->msince >= KH__MERGE_EVERY) {
       c->msince = 0;
-      rc = merge_slice(c, db, merge_slice_rows);
-      if (c->timing) c->cpu[2] += thread_cpu() - t1;
+      rc = write_ahead(c, db);
     }
     return rc;
   }
