@@ -79,6 +79,7 @@ enum { ST_ENT, ST_VAR, ST_MEN, ST_QUO, ST_EVT, ST_ACT, ST_DONE, ST_KEY, ST_NEXT,
 ** the columns are bound integers, never NULL, so nothing is ignored and
 ** the rows and their rowids are those of one statement a row. */
 #define KH__MEN_ROWS 16
+#define KH__MEN_AHEAD 4096 /* mention rows buffered, then written before the flush (add_article) */
 
 /* Mention rows are written one a statement: a multi-row INSERT (16 rows)
 ** may abort half-way (NOT NULL), so SQLite gives it a statement journal,
@@ -115,6 +116,7 @@ typedef struct astate {
   size_t caplocal;
   size_t last_men0;  /* the last article's mention rows start here */
   uint32_t resolved; /* batch entities [0, resolved) have their id */
+  size_t men_written; /* mention rows [0, men_written) are in the file (write_mentions) */
   int64_t next_id;   /* id of the next new entity (0: not read yet) */
   sqlite3_stmt *st[ST_MAX];
   /* ids of entities in the file by key (ent_known): a batch's entity is
@@ -408,6 +410,7 @@ static void batch_clear(astate *s) {
   s->nmen = s->nquo = s->nevt = s->nact = s->ndone = 0;
   s->last_men0 = 0;
   s->resolved = 0;
+  s->men_written = 0;
   s->next_id = 0;
 }
 
@@ -429,6 +432,58 @@ static int prepare_all(astate *s, kh_db *db) {
         sqlite3_prepare_v3(db->sql, SQL_W[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
       return sqlite3_errcode(db->sql) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
   return 0;
+}
+
+/* Batch entities [resolved, top) get their ids: a kept or stored key's,
+** or for a new key the id the flush will give it (max(id) + 1, + 2, ...
+** in order of first appearance; the flush inserts it with that id). */
+static int resolve_to(astate *s, kh_db *db, uint32_t top) {
+  if (top <= s->resolved) return 0;
+  int rc = prepare_all(s, db);
+  for (; !rc && s->resolved < top; s->resolved++) {
+    bent *e = &s->ents[s->resolved];
+    if ((e->id = ent_known(s, bptr(s, e->key), e->key.len))) continue;
+    sqlite3_stmt *st = s->st[ST_KEY];
+    bind_bstr(s, st, 1, e->key);
+    int r = sqlite3_step(st);
+    e->id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return r == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB;
+    if (r == SQLITE_ROW) continue;
+    if (!s->next_id) {
+      st = s->st[ST_NEXT];
+      s->next_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+      sqlite3_reset(st);
+      if (!s->next_id) return KH_EDB;
+    }
+    e->id = s->next_id++;
+    e->predicted = 1;
+  }
+  return rc;
+}
+
+/* Write the mention rows not yet written (their entities have ids), 16 a
+** statement, then (all) the rest one a statement: the rows and rowids of
+** one statement a row, in the batch's order. */
+static int write_mentions(astate *s, int all) {
+  int rc = 0;
+  for (size_t i = s->men_written; !rc && i < s->nmen;) {
+    int rows = s->nmen - i >= KH__MEN_ROWS ? KH__MEN_ROWS : 1;
+    if (rows == 1 && !all) break;
+    sqlite3_stmt *st = s->st[rows > 1 ? ST_MEN16 : ST_MEN];
+    for (int r = 0; r < rows; r++, i++) {
+      const bmen *m = &s->men[i];
+      sqlite3_bind_int64(st, 6 * r + 1, m->article);
+      sqlite3_bind_int64(st, 6 * r + 2, s->ents[m->ent].id);
+      sqlite3_bind_int(st, 6 * r + 3, m->field);
+      sqlite3_bind_int(st, 6 * r + 4, (int)m->start);
+      sqlite3_bind_int(st, 6 * r + 5, (int)m->end);
+      sqlite3_bind_int(st, 6 * r + 6, m->source);
+    }
+    rc = step_done(st);
+    if (!rc) s->men_written = i;
+  }
+  return rc;
 }
 
 static int batch_write(astate *s, kh_db *db) {
@@ -491,20 +546,7 @@ static int batch_write(astate *s, kh_db *db) {
     sqlite3_bind_int64(st, 3, s->vars[i].count);
     rc = step_done(st);
   }
-  for (size_t i = 0; !rc && i < s->nmen;) {
-    int rows = s->nmen - i >= KH__MEN_ROWS ? KH__MEN_ROWS : 1;
-    st = s->st[rows > 1 ? ST_MEN16 : ST_MEN];
-    for (int r = 0; r < rows; r++, i++) {
-      const bmen *m = &s->men[i];
-      sqlite3_bind_int64(st, 6 * r + 1, m->article);
-      sqlite3_bind_int64(st, 6 * r + 2, s->ents[m->ent].id);
-      sqlite3_bind_int(st, 6 * r + 3, m->field);
-      sqlite3_bind_int(st, 6 * r + 4, (int)m->start);
-      sqlite3_bind_int(st, 6 * r + 5, (int)m->end);
-      sqlite3_bind_int(st, 6 * r + 6, m->source);
-    }
-    rc = step_done(st);
-  }
+  if (!rc) rc = write_mentions(s, 1);
   st = s->st[ST_QUO];
   for (size_t i = 0; !rc && i < s->nquo; i++) {
     const bquo *q = &s->quo[i];
@@ -601,6 +643,11 @@ static int add_article(astate *s, kh_db *db, int64_t rowid, const kh_article *a,
   rc = batch_add(s, rowid, a, r);
   kh_analysis_free(r);
   if (!rc && s->arena.len > KH__ANALYZE_PENDING_MAX) rc = batch_write(s, db);
+  /* mention rows are written as they come (their entities' ids are known
+  ** or foreseen): the flush, which an ingest worker with a full ring
+  ** sleeps through, is left a little of them; the entity rows wait for
+  ** the flush (their counts are the batch's) */
+  if (!rc && s->nmen - s->men_written >= KH__MEN_AHEAD && !(rc = resolve_to(s, db, s->nents))) rc = write_mentions(s, 0);
   return rc;
 }
 
@@ -641,25 +688,7 @@ static uint32_t pending_ents(void *ctx, kh_db *db, int64_t rowid, int64_t *out, 
   uint32_t top = 0;
   for (size_t i = s->last_men0; i < s->nmen; i++)
     if (s->men[i].ent + 1 > top) top = s->men[i].ent + 1;
-  if (top > s->resolved && prepare_all(s, db)) return 0;
-  for (; s->resolved < top; s->resolved++) {
-    bent *e = &s->ents[s->resolved];
-    sqlite3_stmt *st = s->st[ST_KEY];
-    bind_bstr(s, st, 1, e->key);
-    int r = sqlite3_step(st);
-    e->id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (r != SQLITE_ROW && r != SQLITE_DONE) return 0;
-    if (r == SQLITE_ROW) continue;
-    if (!s->next_id) {
-      st = s->st[ST_NEXT];
-      s->next_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-      sqlite3_reset(st);
-      if (!s->next_id) return 0;
-    }
-    e->id = s->next_id++;
-    e->predicted = 1;
-  }
+  if (resolve_to(s, db, top)) return 0;
   size_t m = s->nmen - s->last_men0, n = 0;
   int64_t *ids = kh__malloc((m + 1) * sizeof *ids);
   if (!ids) return 0;
