@@ -117,6 +117,7 @@ typedef struct astate {
   size_t last_men0;  /* the last article's mention rows start here */
   uint32_t resolved; /* batch entities [0, resolved) have their id */
   size_t men_written; /* mention rows [0, men_written) are in the file (write_mentions) */
+  size_t men_ahead;   /* write them once this many wait (KHABAR_INGEST_SLICES=0: at the flush only) */
   int64_t next_id;   /* id of the next new entity (0: not read yet) */
   sqlite3_stmt *st[ST_MAX];
   /* ids of entities in the file by key (ent_known): a batch's entity is
@@ -631,6 +632,8 @@ static astate *astate_new(const kh_analyzer *an) {
   if (!s) return NULL;
   s->an = an;
   s->arena.max = (size_t)1 << 31; /* offsets are 32-bit */
+  const char *sl = getenv("KHABAR_INGEST_SLICES");
+  s->men_ahead = sl && *sl == '0' ? SIZE_MAX : KH__MEN_AHEAD;
   return s;
 }
 
@@ -647,7 +650,7 @@ static int add_article(astate *s, kh_db *db, int64_t rowid, const kh_article *a,
   ** or foreseen): the flush, which an ingest worker with a full ring
   ** sleeps through, is left a little of them; the entity rows wait for
   ** the flush (their counts are the batch's) */
-  if (!rc && s->nmen - s->men_written >= KH__MEN_AHEAD && !(rc = resolve_to(s, db, s->nents))) rc = write_mentions(s, 0);
+  if (!rc && s->nmen - s->men_written >= s->men_ahead && !(rc = resolve_to(s, db, s->nents))) rc = write_mentions(s, 0);
   return rc;
 }
 

@@ -93,6 +93,7 @@ typedef struct corpus {
   int64_t mtop;        /* the level-0 block that made them due (the largest so far) */
   unsigned msince;     /* articles put since the last slice */
   int64_t mslices;     /* slices run (tests) */
+  int noslices;        /* KHABAR_INGEST_SLICES=0: merges and LSH rows at the flush only (A/B) */
   sqlite3_stmt *mq, *mrd[16], *mdel, *mdel_all;
 } corpus;
 
@@ -546,7 +547,7 @@ static int flush_bands(corpus *c, kh_db *db) {
   }
   c->top_rowid = 0;
   double t0 = c->timing ? thread_cpu() : 0;
-  if (!rc && c->ahead && top >= KH__LSH_FANOUT) { /* due groups: merged in slices */
+  if (!rc && c->ahead && !c->noslices && top >= KH__LSH_FANOUT) { /* due groups: merged in slices */
     int64_t e;
     rc = min_epoch(c, db, 0, top / KH__LSH_FANOUT * KH__LSH_FANOUT, &e);
     if (!rc && e >= 0) {
@@ -770,7 +771,7 @@ static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
     if (!rc && !used) rc = sync_ready(c, db);
     if (!rc && !used) rc = story_add(c, db, rowid, a, p->tv, p->ntv);
     on_drop(c, p);
-    if (!rc && c->ahead && ++c->msince >= KH__MERGE_EVERY) {
+    if (!rc && c->ahead && !c->noslices && ++c->msince >= KH__MERGE_EVERY) {
       c->msince = 0;
       rc = write_ahead(c, db);
     }
@@ -875,6 +876,8 @@ int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
   corpus *c = kh__calloc(1, sizeof *c);
   if (!c) return KH_ENOMEM;
   int rc = kh__stories_new(o, &c->stories);
+  const char *sl = getenv("KHABAR_INGEST_SLICES");
+  c->noslices = sl && *sl == '0';
   c->amu_ok = pthread_mutex_init(&c->amu, NULL) == 0;
   if (!rc) rc = kh__db_on_put_ops(db, on_put, &corpus_ops, c);
   if (!rc) rc = kh__db_hook_order(db, on_put, &corpus_order);
