@@ -268,16 +268,19 @@ int main(int argc, char **argv) {
     snprintf(kpath, sizeof kpath, "%s/khabar-bench-lat-%ld-%d.db", tmp, n, keep ? 0 : (int)getpid());
     snprintf(upath, sizeof upath, "%s/khabar-bench-lat-u61-%ld-%d.db", tmp, n, keep ? 0 : (int)getpid());
     int reuse = keep && access(kpath, F_OK) == 0 && access(upath, F_OK) == 0;
+    /* LAT_KEEP_U61=1 (with LAT_KEEP): rebuild khabar's file only, reusing a kept peer file (the
+       peer's index does not depend on khabar's code) */
+    int u61_kept = keep && !reuse && getenv("LAT_KEEP_U61") && access(upath, F_OK) == 0;
     if (!reuse) {
       unlink(kpath);
-      unlink(upath);
+      if (!u61_kept) unlink(upath);
     }
     kh_db *db;
     if (kh_db_open(kpath, &db)) return 1;
     sqlite3 *u;
     sqlite3_open(upath, &u);
     sqlite3_exec(u,
-                 reuse ? "PRAGMA journal_mode=WAL;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 reuse || u61_kept ? "PRAGMA journal_mode=WAL;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                  "CREATE TABLE article(rowid INTEGER PRIMARY KEY, title TEXT, body TEXT);"
                  "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article', content_rowid='rowid');"
                  "INSERT INTO article_fts(article_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0)');",
@@ -297,6 +300,7 @@ int main(int argc, char **argv) {
       if (kh_db_put_article(db, &a, NULL) < 0) return 1;
       double c1 = cpu();
       kcpu += c1 - c0;
+      if (u61_kept) continue;
       if (i % 500 == 0) sqlite3_exec(u, i ? "COMMIT; BEGIN" : "BEGIN", NULL, NULL, NULL);
       sqlite3_bind_text(ua, 1, title, -1, SQLITE_STATIC);
       sqlite3_bind_text(ua, 2, body, -1, SQLITE_STATIC);
