@@ -205,6 +205,9 @@ struct kh__champ {
   uint32_t batchseq;  /* open batch (kh__term.batch_mark) */
   uint32_t *dterms;   /* terms of the article being counted */
   size_t ndterms, cdterms;
+  int64_t dterms_doc; /* the article they are (kh__champ_put's), 0 none */
+  uint32_t dterms_dl; /* its length */
+  int dterms_cut;     /* some of its terms were left out (CH_MAX_DOC_TERMS) */
   uint32_t *bterms;   /* terms of the open batch */
   size_t nbterms, cbterms;
   tpair *pool;        /* (term, d) of every article of the open batch */
@@ -457,7 +460,10 @@ static int add_term(kh__champ *c, uint32_t id, uint32_t w) {
   kh__term *t = &c->dict.v[id - 1];
   if (t->stop) return 0;
   if (t->doc_mark != c->docseq) {
-    if (c->ndterms >= CH_MAX_DOC_TERMS) return 0;
+    if (c->ndterms >= CH_MAX_DOC_TERMS) {
+      c->dterms_cut = 1;
+      return 0;
+    }
     if (c->ndterms == c->cdterms && vgrow((void **)&c->dterms, &c->cdterms, c->ndterms, 1, sizeof *c->dterms))
       return KH_ENOMEM;
     t->doc_mark = c->docseq;
@@ -498,6 +504,8 @@ static int count_column(kh__champ *c, const kh__tokcache *tc, uint32_t w, uint32
 ** term's d in its dictionary entry; its length in *dl. */
 static int count_article(kh__champ *c, const kh__tokcache *title, const kh__tokcache *body, uint32_t *dl) {
   c->ndterms = 0;
+  c->dterms_doc = 0;
+  c->dterms_cut = 0;
   if (++c->docseq == 0) { /* wrapped */
     for (size_t i = 0; i < c->dict.n; i++) c->dict.v[i].doc_mark = 0;
     c->docseq = 1;
@@ -614,6 +622,8 @@ int kh__champ_put(kh_db *db, int64_t rowid) {
     return 0;
   }
   if ((rc = count_article(c, &db->cache[0], &db->cache[1], &dl))) return rc;
+  c->dterms_doc = rowid;
+  c->dterms_dl = dl;
   dl_note(c, rowid, dl);
   /* a very large batch is added early */
   if (c->npool + c->ndterms > CH_MAX_BATCH_ENTS && (rc = kh__champ_flush(db))) return rc;
@@ -647,6 +657,19 @@ int kh__champ_put(kh_db *db, int64_t rowid) {
   c->bmax_doc = rowid;
   return 0;
 }
+
+int kh__champ_doc_terms(kh_db *db, int64_t rowid, const uint32_t **ids, size_t *n, uint32_t *dl,
+                        const kh__terms **dict) {
+  kh__champ *c = db->champ;
+  if (!c || !c->active || c->dterms_doc != rowid || !rowid || c->dterms_cut) return 0;
+  *ids = c->dterms;
+  *n = c->ndterms;
+  *dl = c->dterms_dl;
+  *dict = &c->dict;
+  return 1;
+}
+
+int kh__champ_doc_len(kh_db *db, int64_t doc, uint32_t *dl) { return doc_dl_mem(db, doc, dl); }
 
 /* ---- ingest: one batch, at its commit ---- */
 

@@ -55,6 +55,7 @@ typedef struct kh__terms {
   size_t icap;
   kh__buf arena;
   struct kh__term_front *front; /* terms.c: small direct-mapped cache of recent lookups */
+  uint32_t epoch; /* changes when the ids are forgotten (kh__terms_clear) */
 } kh__terms;
 
 #define KH__TERMS_MAX (1u << 20) /* entries kept across batches (champ.c) */
@@ -419,6 +420,16 @@ void kh__champ_set_threshold(kh_db *db, int64_t t);
 /* After an article was inserted (db->cache holds its title and body
 ** tokens): its forward row, and its terms into the open batch. */
 int kh__champ_put(kh_db *db, int64_t rowid);
+/* The terms kh__champ_put counted for article rowid, the last it counted:
+** its query keys (dictionary ids of *dict, in order of first occurrence;
+** each one's d in (*dict)->v[id - 1].d) and its length.  1 when every key
+** of the article is there, 0 when it was not counted so (the tiers' hook
+** then counts the tokens itself). */
+int kh__champ_doc_terms(kh_db *db, int64_t rowid, const uint32_t **ids, size_t *n, uint32_t *dl,
+                        const kh__terms **dict);
+/* The length of article doc as FTS5 counts it (from memory when this
+** connection stored it, else its docsize row); KH_ENOTFOUND without one. */
+int kh__champ_doc_len(kh_db *db, int64_t doc, uint32_t *dl);
 /* Inside the batch's transaction, before COMMIT: document frequencies and
 ** list updates of the batch.  On failure the caller rolls back. */
 int kh__champ_flush(kh_db *db);

@@ -38,6 +38,7 @@ struct kh__term_front {
 };
 
 void kh__terms_clear(kh__terms *d) {
+  d->epoch++;
   d->n = 0;
   d->arena.len = 0;
   if (d->idx) memset(d->idx, 0, d->icap * sizeof *d->idx);

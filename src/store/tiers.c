@@ -95,6 +95,12 @@ typedef struct tiers {
   kh__buf text;      /* the current article's tier row */
   int64_t rows;      /* search_tier rows in memory; -1: read again */
   int nocreate;      /* make no new tiers */
+  int nonkey;        /* some tiered term is no query key (champ.c does not count it) */
+  /* champ.c's dictionary id -> index + 1 of its tier, UINT32_MAX none, 0
+  ** not looked up; valid for the dictionary's epoch and this map's gen */
+  uint32_t *tix;
+  size_t ntix;
+  uint32_t tix_epoch, gen, tix_gen;
   sqlite3_stmt *st_ins;
 } tiers;
 
@@ -110,6 +116,8 @@ static tier *map_find(tiers *t, uint64_t h, const char *s, size_t n) {
 }
 
 static void map_clear(tiers *t) {
+  t->gen++;
+  t->nonkey = 0;
   t->n = 0;
   t->arena.len = 0;
   if (t->idx) memset(t->idx, 0, t->icap * sizeof *t->idx);
@@ -137,6 +145,12 @@ static int map_add(tiers *t, const char *s, size_t n, double cut, double aref) {
   kh__buf_append(&t->arena, s, n, &rc);
   if (rc) return rc;
   t->v[t->n] = (tier){h, (uint32_t)off, (uint32_t)n, cut, aref, 0, 0};
+  t->gen++;
+  /* champ.c counts only query keys (terms that are their own light stem)
+  ** and no stopword: a tier of another term is counted from the tokens */
+  char st[KH_MAX_TOKEN + 1];
+  int m = n <= KH_MAX_TOKEN ? kh_stem(s, n, st, sizeof st) : 1;
+  if (n > KH_MAX_TOKEN || (m > 0 && !((size_t)m == n && !memcmp(st, s, n))) || kh_is_stopword(s, n)) t->nonkey = 1;
   size_t j = h & (t->icap - 1);
   while (t->idx[j]) j = (j + 1) & (t->icap - 1);
   t->idx[j] = (uint32_t)++t->n;
@@ -183,18 +197,27 @@ static int choose_cut(kh_db *db, const char *s, size_t n, double avgdl, double *
   double *w = kh__malloc(TIER_SAMPLE * sizeof *w);
   if (!w) rc = KH_ENOMEM;
   sqlite3_stmt *st = NULL;
+  /* d from the positions (khabar_dlo), the length from champ.c's memory
+  ** where it has it (a docsize seek each otherwise): khabar_w's weight */
   if (!rc && sqlite3_prepare_v2(db->sql,
-                                "SELECT khabar_w(article_fts, ?2) FROM article_fts WHERE article_fts MATCH ?1"
-                                " ORDER BY rowid DESC LIMIT ?3",
+                                "SELECT rowid, khabar_dlo(article_fts) FROM article_fts WHERE article_fts MATCH ?1"
+                                " ORDER BY rowid DESC LIMIT ?2",
                                 -1, &st, NULL))
     rc = sql_rc(db->sql);
   size_t m = 0;
-  if (!rc) {
+  if (!rc && avgdl > 0) { /* (khabar_w failed without it: no tier) */
     sqlite3_bind_text(st, 1, q.data, (int)q.len, SQLITE_STATIC);
-    sqlite3_bind_double(st, 2, avgdl);
-    sqlite3_bind_int(st, 3, TIER_SAMPLE);
-    int src;
-    while (m < TIER_SAMPLE && (src = sqlite3_step(st)) == SQLITE_ROW) w[m++] = sqlite3_column_double(st, 0);
+    sqlite3_bind_int(st, 2, TIER_SAMPLE);
+    int src = SQLITE_DONE;
+    while (m < TIER_SAMPLE && (src = sqlite3_step(st)) == SQLITE_ROW) {
+      uint32_t len;
+      double d = (double)(sqlite3_column_int64(st, 1) >> 32);
+      if (kh__champ_doc_len(db, sqlite3_column_int64(st, 0), &len)) {
+        src = SQLITE_ERROR; /* as khabar_w failed on a row without a length */
+        break;
+      }
+      w[m++] = (d * (K1 + 1.0)) / (d + K1 * (1 - B + B * (double)len / avgdl));
+    }
     /* a term FTS5's query tokenizer cannot spell alone: no tier */
     if (src != SQLITE_DONE && src != SQLITE_ROW) m = 0;
   }
@@ -285,11 +308,49 @@ static int tier_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
   if (!t->n) return 0;
   t->mark++;
   t->nhit = 0;
-  /* the tokens exactly as fts5.c's replay emits them: each token, and for
-  ** a word its light stem when it differs; a token is a new position unless
-  ** it is colocated (and not the first) */
   uint64_t dl = 0;
-  for (int c = 0; c < 2 && !rc; c++) {
+  const uint32_t *ids;
+  size_t nid;
+  uint32_t dl32;
+  const kh__terms *cd;
+  int counted = !t->nonkey && kh__champ_doc_terms(db, rowid, &ids, &nid, &dl32, &cd);
+  if (counted) {
+    /* champ.c has counted the article's query keys (every tiered term is
+    ** one), in the order of their first token: the same d, length and
+    ** order as the walk below, without a hashed lookup per token */
+    if (t->tix_epoch != cd->epoch || t->tix_gen != t->gen) {
+      if (t->tix) memset(t->tix, 0, t->ntix * sizeof *t->tix);
+      t->tix_epoch = cd->epoch;
+      t->tix_gen = t->gen;
+    }
+    if (cd->n > t->ntix) {
+      size_t cap = t->ntix ? t->ntix : 4096;
+      while (cap < cd->n) cap *= 2;
+      uint32_t *x = kh__realloc(t->tix, cap * sizeof *x);
+      if (!x) return KH_ENOMEM;
+      memset(x + t->ntix, 0, (cap - t->ntix) * sizeof *x);
+      t->tix = x;
+      t->ntix = cap;
+    }
+    for (size_t i = 0; i < nid; i++) {
+      uint32_t id = ids[i], ix = t->tix[id - 1];
+      const kh__term *e = &cd->v[id - 1];
+      if (!ix) {
+        tier *f = map_find(t, e->h, cd->arena.data + e->off, e->len);
+        t->tix[id - 1] = ix = f ? (uint32_t)(f - t->v) + 1 : UINT32_MAX;
+      }
+      if (ix == UINT32_MAX || t->v[ix - 1].cut >= TIER_NONE) continue;
+      if (kh__grow((void **)&t->hit, &t->hcap, t->nhit + 1, sizeof *t->hit, UINT32_MAX, &rc)) return rc;
+      t->hit[t->nhit++] = ix - 1;
+      t->v[ix - 1].mark = t->mark;
+      t->v[ix - 1].d = e->d;
+    }
+    dl = dl32;
+  }
+  /* else the tokens exactly as fts5.c's replay emits them: each token, and
+  ** for a word its light stem when it differs; a token is a new position
+  ** unless it is colocated (and not the first) */
+  for (int c = 0; c < 2 && !rc && !counted; c++) {
     const kh__tokcache *tc = &db->cache[c];
     kh__terms *dict = tc->dict;
     uint32_t wt = c == 0 ? (uint32_t)W_TITLE : (uint32_t)W_BODY;
@@ -349,6 +410,7 @@ static void tier_release(void *ctx) {
   kh_free(t->v);
   kh_free(t->idx);
   kh_free(t->hit);
+  kh_free(t->tix);
   kh__buf_free(&t->arena);
   kh__buf_free(&t->text);
   kh_free(t);
