@@ -86,15 +86,7 @@ int kh__tokcache_fill(kh__tokcache *c, const char *text, size_t len) {
   return 0;
 }
 
-int kh__tokcache_intern(kh__tokcache *c) {
-  int rc = 0;
-  for (size_t i = 0; c->dict && !rc && i < c->n; i++) {
-    kh__tokrec *r = &c->v[i];
-    r->term = kh__terms_intern(c->dict, c->norms.data + r->off, r->len, &rc);
-    if (r->kind == KH_TOK_WORD) kh__terms_stem(c->dict, r->term, &rc);
-  }
-  return rc;
-}
+int kh__tokcache_intern(kh__tokcache *c) { return c->dict ? kh__terms_intern_cache(c->dict, c) : 0; }
 
 void kh__tokcache_free(kh__tokcache *c) {
   kh__buf_free(&c->norms);

@@ -1193,6 +1193,37 @@ static int cmp_dd(const void *a, const void *b) {
   return x->doc < y->doc ? -1 : x->doc > y->doc;
 }
 
+/* v (in ascending doc order, as FTS5's doclist) into cmp_dd's order: a
+** stable counting sort by d, descending (most d are small), else qsort. */
+static void sort_dd(dd *v, size_t nv) {
+  uint32_t maxd = 0;
+  for (size_t i = 0; i < nv; i++)
+    if (v[i].d > maxd) maxd = v[i].d;
+  dd *out = maxd <= 65536 && nv > 1 ? kh__malloc(nv * sizeof *out) : NULL;
+  size_t *at = out ? kh__calloc((size_t)maxd + 2, sizeof *at) : NULL;
+  for (size_t i = 1; at && i < nv; i++)
+    if (v[i].doc <= v[i - 1].doc) { /* not in doc order: sort */
+      kh_free(at);
+      at = NULL;
+    }
+  if (!at) {
+    kh_free(out);
+    qsort(v, nv, sizeof *v, cmp_dd);
+    return;
+  }
+  for (size_t i = 0; i < nv; i++) at[v[i].d]++;
+  size_t pos = 0;
+  for (size_t d = (size_t)maxd + 1; d-- > 0;) { /* start of each d, largest first */
+    size_t k = at[d];
+    at[d] = pos;
+    pos += k;
+  }
+  for (size_t i = 0; i < nv; i++) out[at[v[i].d]++] = v[i];
+  memcpy(v, out, nv * sizeof *v);
+  kh_free(at);
+  kh_free(out);
+}
+
 /* Build the list of one term from the FTS5 index, and set its df; a term
 ** below CH_T is only counted from now on (state 4).  *rows += posting rows
 ** read (and the lengths of articles whose forward rows were made from their
@@ -1250,7 +1281,7 @@ static int build_term(kh_db *db, const char *term, size_t tn, double avgdl, doub
     kh_free(v);
     return rc;
   }
-  qsort(v, nv, sizeof *v, cmp_dd);
+  sort_dd(v, nv);
   size_t n = 0;
   for (size_t i = 0; i < nv && !rc; i++) {
     if (n == CH_R && weight(v[i].d, min_dl, avgdl) < heap[0].imp) break;

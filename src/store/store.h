@@ -69,6 +69,10 @@ uint32_t kh__terms_find(const kh__terms *d, const char *s, size_t n);
 /* The id of the light stem of term id when it differs from the term, else
 ** 0; computed once per term (the stem is interned). */
 uint32_t kh__terms_stem(kh__terms *d, uint32_t id, int *rc);
+struct kh__tokcache;
+/* kh__terms_intern of every token of a token cache into its term, and
+** kh__terms_stem of each word's (lookups pipelined); 0 or a code. */
+int kh__terms_intern_cache(kh__terms *d, struct kh__tokcache *c);
 /* Forget every term (ids become invalid); kh__terms_free releases. */
 void kh__terms_clear(kh__terms *d);
 void kh__terms_free(kh__terms *d);

@@ -132,9 +132,53 @@ uint32_t kh__terms_find(const kh__terms *d, const char *s, size_t n) {
   return probe(d, s, n, probe_hash(s, n), &at);
 }
 
+static uint32_t intern_ph(kh__terms *d, const char *s, size_t n, uint64_t ph, int *rc);
+
 uint32_t kh__terms_intern(kh__terms *d, const char *s, size_t n, int *rc) {
   if (*rc) return 0;
-  uint64_t ph = probe_hash(s, n);
+  return intern_ph(d, s, n, probe_hash(s, n), rc);
+}
+
+/* Every token of a cache: r->term, and the stem of each word's term (as
+** kh__terms_intern and kh__terms_stem one by one).  The lookups are
+** pipelined: a token's front slot and table slot are prefetched PF_A
+** tokens ahead, its entry (found by the front slot or the table's first
+** slot) PF_B ahead, so an article's misses overlap instead of each
+** waiting on memory (the entries of a large dictionary are out of cache
+** after the SQLite work of the previous article). */
+#define PF_A 8
+#define PF_B 4
+int kh__terms_intern_cache(kh__terms *d, kh__tokcache *c) {
+  int rc = 0;
+  if (!c->n) return 0;
+  if (!d->front && !(d->front = kh__calloc(FRONT, sizeof *d->front))) return KH_ENOMEM;
+  uint64_t ring[PF_A + 1];
+  const char *norms = c->norms.data;
+  for (size_t i = 0; i < c->n + PF_A && !rc; i++) {
+    if (i < c->n) { /* stage A: hash, prefetch the slots */
+      const kh__tokrec *r = &c->v[i];
+      uint64_t ph = probe_hash(norms + r->off, r->len);
+      ring[i % (PF_A + 1)] = ph;
+      __builtin_prefetch(&d->front[ph & (FRONT - 1)]);
+      if (d->icap) __builtin_prefetch(&d->idx[ph & (d->icap - 1)]);
+    }
+    if (i >= PF_B && i - PF_B < c->n) { /* stage B: prefetch the entry */
+      const kh__tokrec *r = &c->v[i - PF_B];
+      uint64_t ph = ring[(i - PF_B) % (PF_A + 1)];
+      const struct kh__term_front *f = &d->front[ph & (FRONT - 1)];
+      uint32_t id = f->ph == ph && f->len == r->len ? f->id : d->icap ? d->idx[ph & (d->icap - 1)] : 0;
+      if (id && id <= d->n) __builtin_prefetch(&d->v[id - 1]);
+    }
+    if (i >= PF_A) { /* stage C: the lookup */
+      kh__tokrec *r = &c->v[i - PF_A];
+      r->term = intern_ph(d, norms + r->off, r->len, ring[(i - PF_A) % (PF_A + 1)], &rc);
+      if (r->kind == KH_TOK_WORD) kh__terms_stem(d, r->term, &rc);
+    }
+  }
+  return rc;
+}
+
+static uint32_t intern_ph(kh__terms *d, const char *s, size_t n, uint64_t ph, int *rc) {
   struct kh__term_front *f = d->front ? &d->front[ph & (FRONT - 1)] : NULL;
   if (f && f->ph == ph && f->id && f->len == n &&
       !memcmp(n <= FRONT_KEY ? f->key : d->arena.data + d->v[f->id - 1].off, s, n))

@@ -177,9 +177,30 @@ static int load(kh_db *db, tiers *t) {
   return rc;
 }
 
-static int cmp_desc(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x > y ? -1 : x < y;
+/* The value w would hold at k (k < m) once sorted in descending order
+** (quickselect: w is reordered, not sorted). */
+static double kth_desc(double *w, size_t m, size_t k) {
+  size_t lo = 0, hi = m - 1;
+  while (lo < hi) {
+    double a = w[lo], b = w[lo + (hi - lo) / 2], c = w[hi]; /* median of three */
+    double p = a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
+    size_t i = lo, j = hi;
+    while (i <= j) {
+      while (w[i] > p) i++;
+      while (w[j] < p) j--;
+      if (i <= j) {
+        double x = w[i];
+        w[i] = w[j], w[j] = x;
+        i++;
+        if (j == 0) break;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return w[k];
+  }
+  return w[k];
 }
 
 /* The cutoff of term s: the weight above which TIER_FRAC of its latest
@@ -223,8 +244,7 @@ static int choose_cut(kh_db *db, const char *s, size_t n, double avgdl, double *
   }
   sqlite3_finalize(st);
   if (!rc && m >= TIER_MIN_SAMPLE) {
-    qsort(w, m, sizeof *w, cmp_desc);
-    *cut = w[(size_t)(kh__tier_frac * (double)m)];
+    *cut = kth_desc(w, m, (size_t)(kh__tier_frac * (double)m));
   }
   kh_free(w);
   kh__buf_free(&q);
