@@ -31,10 +31,11 @@ uint64_t kh__term_hash(const char *s, size_t n) {
 /* A front entry holds the bytes of a term up to FRONT_KEY long (most Urdu
 ** words: 8-12 bytes), so a hit reads this one line and not the arena. */
 #define FRONT_KEY 16
+_Static_assert(FRONT_KEY == 16, "the key is compared as two words");
 struct kh__term_front {
   uint64_t ph;
   uint32_t id, len;
-  char key[FRONT_KEY];
+  uint64_t key[FRONT_KEY / 8]; /* the bytes, zero-padded (compared as words) */
 };
 
 void kh__terms_clear(kh__terms *d) {
@@ -57,11 +58,22 @@ void kh__terms_free(kh__terms *d) {
 /* The probe hash: 8 bytes at a time (the FNV-1a above costs a dependent
 ** multiply per byte, and every token of every article is looked up); the
 ** stored kh__term.h stays FNV-1a, computed once per new term. */
+static uint64_t probe_hash_k(const char *s, size_t n, uint64_t key[FRONT_KEY / 8]);
 static uint64_t probe_hash(const char *s, size_t n) {
+  uint64_t key[FRONT_KEY / 8];
+  return probe_hash_k(s, n, key);
+}
+
+/* The probe hash, and in key the first FRONT_KEY bytes zero-padded (the
+** words it hashes). */
+static uint64_t probe_hash_k(const char *s, size_t n, uint64_t key[FRONT_KEY / 8]) {
   uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+  size_t k = 0;
+  key[0] = key[1] = 0;
   while (n >= 8) {
     uint64_t w;
     memcpy(&w, s, 8);
+    if (k < FRONT_KEY / 8) key[k++] = w;
     h = (h ^ w) * 0xff51afd7ed558ccdULL;
     h ^= h >> 32;
     s += 8, n -= 8;
@@ -69,6 +81,7 @@ static uint64_t probe_hash(const char *s, size_t n) {
   if (n) {
     uint64_t w = 0;
     memcpy(&w, s, n);
+    if (k < FRONT_KEY / 8) key[k] = w;
     h = (h ^ w) * 0xff51afd7ed558ccdULL;
   }
   h ^= h >> 29;
@@ -132,11 +145,13 @@ uint32_t kh__terms_find(const kh__terms *d, const char *s, size_t n) {
   return probe(d, s, n, probe_hash(s, n), &at);
 }
 
-static uint32_t intern_ph(kh__terms *d, const char *s, size_t n, uint64_t ph, int *rc);
+static uint32_t intern_ph(kh__terms *d, const char *s, size_t n, uint64_t ph, const uint64_t *key, int *rc);
 
 uint32_t kh__terms_intern(kh__terms *d, const char *s, size_t n, int *rc) {
   if (*rc) return 0;
-  return intern_ph(d, s, n, probe_hash(s, n), rc);
+  uint64_t key[FRONT_KEY / 8];
+  uint64_t ph = probe_hash_k(s, n, key);
+  return intern_ph(d, s, n, ph, key, rc);
 }
 
 /* Every token of a cache: r->term, and the stem of each word's term (as
@@ -152,12 +167,12 @@ int kh__terms_intern_cache(kh__terms *d, kh__tokcache *c) {
   int rc = 0;
   if (!c->n) return 0;
   if (!d->front && !(d->front = kh__calloc(FRONT, sizeof *d->front))) return KH_ENOMEM;
-  uint64_t ring[PF_A + 1];
+  uint64_t ring[PF_A + 1], keys[PF_A + 1][FRONT_KEY / 8];
   const char *norms = c->norms.data;
   for (size_t i = 0; i < c->n + PF_A && !rc; i++) {
     if (i < c->n) { /* stage A: hash, prefetch the slots */
       const kh__tokrec *r = &c->v[i];
-      uint64_t ph = probe_hash(norms + r->off, r->len);
+      uint64_t ph = probe_hash_k(norms + r->off, r->len, keys[i % (PF_A + 1)]);
       ring[i % (PF_A + 1)] = ph;
       __builtin_prefetch(&d->front[ph & (FRONT - 1)]);
       if (d->icap) __builtin_prefetch(&d->idx[ph & (d->icap - 1)]);
@@ -171,17 +186,17 @@ int kh__terms_intern_cache(kh__terms *d, kh__tokcache *c) {
     }
     if (i >= PF_A) { /* stage C: the lookup */
       kh__tokrec *r = &c->v[i - PF_A];
-      r->term = intern_ph(d, norms + r->off, r->len, ring[(i - PF_A) % (PF_A + 1)], &rc);
+      r->term = intern_ph(d, norms + r->off, r->len, ring[(i - PF_A) % (PF_A + 1)], keys[(i - PF_A) % (PF_A + 1)], &rc);
       if (r->kind == KH_TOK_WORD) kh__terms_stem(d, r->term, &rc);
     }
   }
   return rc;
 }
 
-static uint32_t intern_ph(kh__terms *d, const char *s, size_t n, uint64_t ph, int *rc) {
+static uint32_t intern_ph(kh__terms *d, const char *s, size_t n, uint64_t ph, const uint64_t *key, int *rc) {
   struct kh__term_front *f = d->front ? &d->front[ph & (FRONT - 1)] : NULL;
   if (f && f->ph == ph && f->id && f->len == n &&
-      !memcmp(n <= FRONT_KEY ? f->key : d->arena.data + d->v[f->id - 1].off, s, n))
+      (n <= FRONT_KEY ? f->key[0] == key[0] && f->key[1] == key[1] : !memcmp(d->arena.data + d->v[f->id - 1].off, s, n)))
     return f->id;
   if (!d->front && !(d->front = kh__calloc(FRONT, sizeof *d->front))) {
     *rc = KH_ENOMEM;
@@ -209,7 +224,8 @@ static uint32_t intern_ph(kh__terms *d, const char *s, size_t n, uint64_t ph, in
   f->ph = ph;
   f->id = id;
   f->len = (uint32_t)n;
-  if (n <= FRONT_KEY) memcpy(f->key, s, n);
+  f->key[0] = key[0];
+  f->key[1] = key[1];
   return id;
 }
 

@@ -402,13 +402,19 @@ static int tier_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
     double w = (d * (K1 + 1.0)) / (d + K1 * (1 - B + B * (double)dl / x->aref));
     if (!(w >= x->cut)) continue;
     const unsigned char *s = (const unsigned char *)t->arena.data + x->off;
-    for (uint32_t rep = 0; rep < x->d && !rc; rep++) {
-      for (uint32_t j = 0; j < x->len; j++) {
-        kh__buf_appendc(&t->text, HEX[s[j] >> 4], &rc);
-        kh__buf_appendc(&t->text, HEX[s[j] & 15], &rc);
-      }
-      kh__buf_appendc(&t->text, ' ', &rc);
+    size_t one = 2 * (size_t)x->len + 1; /* the term in hex and a space, d times */
+    if ((uint64_t)one * x->d > SIZE_MAX / 2) rc = KH_ETOOBIG;
+    kh__buf_reserve(&t->text, one * x->d, &rc);
+    if (rc) break;
+    char *o = t->text.data + t->text.len;
+    for (uint32_t j = 0; j < x->len; j++) {
+      o[2 * j] = HEX[s[j] >> 4];
+      o[2 * j + 1] = HEX[s[j] & 15];
     }
+    o[one - 1] = ' ';
+    for (uint32_t rep = 1; rep < x->d; rep++) memcpy(o + rep * one, o, one);
+    t->text.len += one * x->d;
+    t->text.data[t->text.len] = '\0';
   }
   if (rc || !t->text.len) return rc;
   if (!t->st_ins && sqlite3_prepare_v3(db->sql, "INSERT INTO search_tier_fts(rowid, t) VALUES (?1, ?2)", -1,
