@@ -51,6 +51,9 @@
 **                                for trying query-side changes; not for figures)
 **   LAT_MMAP=bytes ...           PRAGMA mmap_size on khabar's connection (db.c sets none; this
 **                                SQLite caps it at 2 GB): for measuring memory-mapped reads
+**   LAT_OPTIMIZE=1 ...           before the queries, both files' full-text indexes merged into one
+**                                segment (khabar: kh_db_optimize, its tiers too; u61: FTS5
+**                                'optimize'), each timed; the files stay so (with LAT_KEEP: copies!)
 **   LAT_SLOW=n ...               after each row, its n slowest khabar queries (process CPU): the
 **                                words (and their df in u61's index), how the query ended, the
 **                                rows its scans visited and scored (default 5; 0: none)
@@ -207,6 +210,7 @@ extern long kh__champ_df_stat[2]; /* ... missed, found */
 /* kh_search's process CPU s by phase: top k, re-ranking, page delivery (search.c) */
 enum { KH__SEARCH_TOPK, KH__SEARCH_RERANK, KH__SEARCH_DELIVER, KH__SEARCH_NPHASE };
 extern double kh__search_cpu[KH__SEARCH_NPHASE];
+int kh__fts_segments(sqlite3 *db, const char *table); /* optimize.c: segments of an FTS5 index */
 int kh__db_exec(kh_db *db, const char *sql); /* store.h: one statement on the connection */ /* the words' dfs must sum to this for the tiers (tiers.c) */
 
 static int cmp_d(const void *a, const void *b) {
@@ -322,6 +326,15 @@ int main(int argc, char **argv) {
     if (!reuse)
       printf("built %ld articles in %.0f s wall; CPU s: khabar (kh_db_put_article) %.1f, u61 (2 inserts) %.1f\n", n,
              wall() - t0, kcpu, ucpu);
+    if (getenv("LAT_OPTIMIZE")) { /* one segment per index in both files, before any query */
+      double w0 = wall(), c0 = cpu();
+      int orc = kh_db_optimize(db, NULL, NULL);
+      double w1 = wall(), c1 = cpu();
+      int urc = sqlite3_exec(u, "INSERT INTO article_fts(article_fts) VALUES('optimize'); PRAGMA wal_checkpoint(TRUNCATE)",
+                             NULL, NULL, NULL);
+      printf("optimized: khabar (kh_db_optimize, rc %d) %.1f s wall, %.1f s CPU; u61 (FTS5 'optimize', rc %d) %.1f s wall, "
+             "%.1f s CPU\n", orc, w1 - w0, c1 - c0, urc, wall() - w1, cpu() - c1);
+    }
     { /* what is in the databases (a kept one may be from an interrupted build) */
       sqlite3 *k;
       sqlite3_stmt *c;
@@ -350,7 +363,9 @@ int main(int argc, char **argv) {
           sqlite3_finalize(c);
         }
       }
+      int ksegs = kh__fts_segments(k, "article_fts"), tsegs = kh__fts_segments(k, "search_tier_fts");
       sqlite3_close(k);
+      printf("; FTS5 segments: article_fts %d, search_tier_fts %d, u61's %d", ksegs, tsegs, kh__fts_segments(u, "article_fts"));
       if (sqlite3_prepare_v2(u, "SELECT count(*) FROM article", -1, &c, NULL) == SQLITE_OK) {
         if (sqlite3_step(c) == SQLITE_ROW) nu = sqlite3_column_int64(c, 0);
         sqlite3_finalize(c);

@@ -890,3 +890,73 @@ TEST(topk_words_left_out_equal_fts5) {
   test_rmdir(dir);
   return 0;
 }
+
+/* kh_db_optimize stops when asked (the file whole), goes on from there, and
+** ends with one segment per full-text index; every search gives the same
+** page before, halfway and after, equal to FTS5's; FTS5's integrity check
+** passes on both indexes. */
+static int stop_after(void *ctx, const char *table, int steps, int segments) {
+  int *calls = ctx;
+  (void)table;
+  (void)segments;
+  return steps > 0 && ++*calls >= 3;
+}
+
+TEST(topk_optimize_same_pages_equal_fts5) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = test_real_db(dir, 100);
+  ASSERT(db);
+  static char fw[40][128], rw[20][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 40);
+  ASSERT(nf >= 30);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, article_fts, row)", NULL, NULL, NULL),
+                SQLITE_OK);
+  int nr = words_of(db, "SELECT term FROM temp.v WHERE doc BETWEEN 10 AND 200 ORDER BY cnt % 83, term", rw, 20);
+  ASSERT(nr >= 10);
+  enum { NQ = 40 };
+  static char q[NQ][400];
+  static hits before[NQ];
+  for (int i = 0; i < NQ; i++) {
+    if (i % 4 == 0) snprintf(q[i], sizeof q[i], "%.127s", i % 8 ? fw[i % nf] : rw[i % nr]);
+    else if (i % 4 == 1) snprintf(q[i], sizeof q[i], "%.127s %.127s", fw[i % 10], fw[10 + i % 20]);
+    else if (i % 4 == 2) snprintf(q[i], sizeof q[i], "%.127s %.127s %.127s", fw[i % 6], fw[6 + i % 12], fw[18 + i % 12]);
+    else snprintf(q[i], sizeof q[i], "%.127s %.127s", fw[i % 15], rw[i % nr]);
+  }
+  kh_search_opts o = {0};
+  o.limit = 10;
+  o.no_rerank = 1;
+  for (int i = 0; i < NQ; i++) ASSERT_INT_EQ(test_search(db, q[i], &o, 0, &before[i]), 0);
+  int segs0 = kh__fts_segments(db->sql, "article_fts"), tiers0 = kh__fts_segments(db->sql, "search_tier_fts");
+  ASSERT(segs0 > 1); /* the ingest's commits left several */
+  ASSERT(tiers0 >= 1);
+  int keep = kh__optimize_step, calls = 0;
+  kh__optimize_step = 8; /* many steps on this small file */
+  ASSERT_INT_EQ(kh_db_optimize(db, stop_after, &calls), 1);
+  int segs1 = kh__fts_segments(db->sql, "article_fts");
+  ASSERT(segs1 > 1); /* stopped halfway */
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < NQ; i++) {
+      hits a, e;
+      ASSERT_INT_EQ(test_search(db, q[i], &o, 0, &a), 0);
+      ASSERT_INT_EQ(test_search(db, q[i], &o, 1, &e), 0);
+      if (!equal_pages(q[i], &a, &before[i])) FAIL("%s changed (%s)", q[i], pass ? "optimized" : "halfway");
+      if (!equal_pages(q[i], &a, &e)) FAIL("%s differs from FTS5 (%s)", q[i], pass ? "optimized" : "halfway");
+    }
+    if (!pass) ASSERT_INT_EQ(kh_db_optimize(db, NULL, NULL), 0);
+  }
+  kh__optimize_step = keep;
+  ASSERT_INT_EQ(kh__fts_segments(db->sql, "article_fts"), 1);
+  ASSERT_INT_EQ(kh__fts_segments(db->sql, "search_tier_fts"), 1);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "INSERT INTO article_fts(article_fts) VALUES('integrity-check')", NULL, NULL, NULL),
+                SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "INSERT INTO search_tier_fts(search_tier_fts) VALUES('integrity-check')", NULL, NULL, NULL),
+                SQLITE_OK);
+  ASSERT_INT_EQ(kh_db_optimize(db, NULL, NULL), 0); /* nothing left to do */
+  ASSERT_INT_EQ(kh__fts_segments(db->sql, "article_fts"), 1);
+  if (getenv("TOPK_VERBOSE"))
+    fprintf(stderr, "  article_fts %d -> %d -> 1 segments, search_tier_fts %d -> 1\n", segs0, segs1, tiers0);
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}

@@ -515,6 +515,7 @@ extern long kh__champ_drive_read;
 /* counted dfs (a phrase or a stopword key of a plain-word query) kept on the
 ** connection while the file is unchanged: 0 off (champ.c); [0] missed, [1] found */
 extern int kh__champ_df_memo;
+extern int kh__optimize_step; int kh__fts_segments(sqlite3 *db, const char *table); /* optimize.c: pages a step; segments of an FTS5 table or -1 */
 extern long kh__champ_df_stat[2];
 
 /* Process CPU seconds kh_search spent finding the candidates (the top k:
