@@ -336,6 +336,11 @@ KH_API void kh_analyzer_free(kh_analyzer *a);
 ** over KH_MAX_ARTICLE) or KH_EINVAL. */
 KH_API int kh_analyze(const kh_analyzer *a, const kh_article *art, unsigned flags,
                       kh_analysis **out);
+/* The same with a cache of what the tagger reads of each word form, kept by the caller across articles (one thread at a time; same results, less CPU). */
+typedef struct kh_analyze_cache kh_analyze_cache;
+KH_API int kh_analyze_cache_new(size_t forms, kh_analyze_cache **out); /* forms: slots, rounded up to a power of two (0: 16384) */
+KH_API void kh_analyze_cache_free(kh_analyze_cache *c);
+KH_API int kh_analyze_cached(const kh_analyzer *a, kh_analyze_cache *c, const kh_article *art, unsigned flags, kh_analysis **out);
 /* Free a result (NULL is fine). */
 KH_API void kh_analysis_free(kh_analysis *r);
 

@@ -662,3 +662,105 @@ TEST(analyze_events_judged_sample) {
   ASSERT(good_after >= 30 && good_found * 10 >= good_after * 9);
   return 0;
 }
+
+/* ---- the word-form cache (kh_analyze_cached): the same results ---- */
+
+#include "../src/analyze/analyze.h"
+
+static char *analysis_json(const kh_analyzer *a, kh_analyze_cache *c, const kh_article *art) {
+  kh_analysis *r = NULL;
+  if ((c ? kh_analyze_cached(a, c, art, 0, &r) : kh_analyze(a, art, 0, &r)) != 0) return NULL;
+  char *js = NULL;
+  size_t n;
+  if (kh_analysis_json(r, art, &js, &n)) js = NULL;
+  kh_analysis_free(r);
+  return js;
+}
+
+/* the weights of kh__ner_feats_static's keys, one lookup after another */
+static void scores_by_keys(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int32_t *st) {
+  const kh__ner_model *m = d->a->ner;
+  uint32_t k[KH__NER_MAXF];
+  int n = kh__ner_feats_static(d, t0, t1, i, k);
+  memset(st, 0, KH__NER_NLABELS * sizeof *st);
+  for (int j = 0; j < n; j++) {
+    uint32_t key = k[j] ? k[j] : 1;
+    for (size_t s = key & m->mask; m->slots[s].key; s = (s + 1) & m->mask)
+      if (m->slots[s].key == key) {
+        for (int l = 0; l < KH__NER_NLABELS; l++) st[l] += m->slots[s].w[l];
+        break;
+      }
+  }
+}
+
+TEST(analyze_form_cache_same_results) {
+  size_t plen = 0;
+  char *pk = test_read_data("pk-news-2024/pk-news-2024.jsonl", &plen);
+  if (!pk) SKIP("pk-news-2024 absent");
+  kh_analyzer *a = shared_analyzer(), *b = NULL;
+  ASSERT(a);
+  ASSERT(a->ner);
+  ASSERT_INT_EQ(kh_analyzer_new(0, &b), 0);
+  kh_analyze_cache *big = NULL, *tiny = NULL;
+  ASSERT_INT_EQ(kh_analyze_cache_new(0, &big), 0);
+  ASSERT_INT_EQ(kh_analyze_cache_new(1, &tiny), 0); /* 64 slots: evicted and spilled forms */
+  int arts = 0, tokens = 0, spilled = 0;
+  char *save = NULL;
+  for (char *line = strtok_r(pk, "\n", &save); line && arts < 400; line = strtok_r(NULL, "\n", &save)) {
+    json_error_t err;
+    json_t *o = json_loads(line, 0, &err);
+    ASSERT(o);
+    kh_article art;
+    memset(&art, 0, sizeof art);
+    art.title = json_string_value(json_object_get(o, "title"));
+    art.title_len = art.title ? strlen(art.title) : 0;
+    art.body = json_string_value(json_object_get(o, "body"));
+    art.body_len = art.body ? strlen(art.body) : 0;
+    art.published = json_string_value(json_object_get(o, "published"));
+    art.published_len = art.published ? strlen(art.published) : 0;
+    char *j0 = analysis_json(a, NULL, &art);
+    /* the big cache warm from the articles before; every 50th article by
+    ** another analyzer (the cache starts afresh for it, and again after) */
+    char *j1 = analysis_json(arts % 50 == 7 ? b : a, big, &art);
+    char *j2 = analysis_json(a, tiny, &art);
+    ASSERT(j0 && j1 && j2);
+    ASSERT_STR_EQ(j1, j0);
+    ASSERT_STR_EQ(j2, j0);
+    kh_free(j0);
+    kh_free(j1);
+    kh_free(j2);
+    /* every scored token's static sums: the forms' against the keys' */
+    if (arts % 10 == 0) {
+      kh__doc d;
+      memset(&d, 0, sizeof d);
+      d.a = a;
+      d.fc = arts % 20 ? tiny : big;
+      ASSERT_INT_EQ(kh__doc_build(&d, &art), 0);
+      kh__ner_forms(&d);
+      ASSERT_INT_EQ(d.rc, 0);
+      for (size_t s = 0; s < d.nsent; s++)
+        for (int32_t i = d.sents[s].t0; i < d.sents[s].t1; i++) {
+          if (kh__ner_skip(&d, i)) continue;
+          int32_t x[KH__NER_NLABELS], y[KH__NER_NLABELS];
+          kh__ner_static_scores(&d, d.sents[s].t0, d.sents[s].t1, i, x);
+          scores_by_keys(&d, d.sents[s].t0, d.sents[s].t1, i, y);
+          ASSERT(!memcmp(x, y, sizeof x));
+          tokens++;
+        }
+      spilled += (int)d.nspill;
+      kh__doc_free(&d);
+    }
+    json_decref(o);
+    arts++;
+  }
+  fprintf(stderr, "  %d articles the same with and without the cache; %d tokens' sums equal (%d forms spilled)\n", arts,
+          tokens, spilled);
+  ASSERT(arts == 400);
+  ASSERT(tokens > 1000);
+  ASSERT(spilled > 0);
+  kh_analyze_cache_free(big);
+  kh_analyze_cache_free(tiny);
+  kh_analyzer_free(b);
+  free(pk);
+  return 0;
+}

@@ -458,9 +458,27 @@ int kh_analyze(const kh_analyzer *a, const kh_article *art, unsigned flags, kh_a
   *out = NULL;
   if (!a || !art || (!art->title && art->title_len) || (!art->body && art->body_len)) return KH_EINVAL;
   if (art->title_len > KH_MAX_ARTICLE || art->body_len > KH_MAX_ARTICLE) return KH_ETOOBIG;
+  /* a cache for this article alone (its repeated words), about one slot
+  ** for two words of the text */
+  kh_analyze_cache *c = NULL;
+  int rc = a->ner && !((flags | a->flags) & KH_ANALYZE_NO_TAGGER)
+               ? kh_analyze_cache_new((art->title_len + art->body_len) / 16, &c)
+               : 0;
+  if (!rc) rc = kh_analyze_cached(a, c, art, flags, out);
+  kh_analyze_cache_free(c);
+  return rc;
+}
+
+int kh_analyze_cached(const kh_analyzer *a, kh_analyze_cache *c, const kh_article *art, unsigned flags,
+                      kh_analysis **out) {
+  if (!out) return KH_EINVAL;
+  *out = NULL;
+  if (!a || !art || (!art->title && art->title_len) || (!art->body && art->body_len)) return KH_EINVAL;
+  if (art->title_len > KH_MAX_ARTICLE || art->body_len > KH_MAX_ARTICLE) return KH_ETOOBIG;
   kh__doc d;
   memset(&d, 0, sizeof d);
   d.a = a;
+  d.fc = c;
   d.flags = flags | a->flags;
   builder b;
   memset(&b, 0, sizeof b);

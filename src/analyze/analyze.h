@@ -157,6 +157,7 @@ struct kh_analyzer {
   kh__map ner_part;     /* token hash -> KH__PART_* bits: a word of gazetteer names */
   int32_t *per_single;  /* strong one-word aliases of persons (4+ letters), for variants */
   size_t n_per_single;
+  uint32_t ner_gen;     /* bumped by every kh__ner_load_table (a form cache of an older model is stale) */
 };
 
 /* Load the gazetteer into a (ents, aliases, gaz, prefix, canon maps). */
@@ -193,6 +194,7 @@ typedef struct kh__tok {
   uint16_t crow;        /* the word's row in ner_clusters.h + 1 (ner.c), 0 = none */
   uint8_t part;         /* KH__PART_* bits of the word (ner.c) */
   uint8_t letter;       /* 1: an Urdu-spelled Latin letter, ڈی، بی (ner.c) */
+  uint32_t form;        /* its kh__form (ner.c, kh__ner_forms): a cache slot, or KH__FORM_SPILL | index into doc->spill */
 } kh__tok;
 
 typedef struct kh__ment {
@@ -252,6 +254,9 @@ typedef struct kh__doc {
   kh__event *events;
   size_t nevent, capevent;
   uint8_t *present;     /* per analyzer entity: 1 named strongly in the article */
+  kh_analyze_cache *fc; /* the caller's form cache (kh_analyze_cached), or NULL */
+  struct kh__form *spill; /* forms not in the cache (ner.c) */
+  size_t nspill, capspill;
   int rc;               /* sticky error */
 } kh__doc;
 
@@ -332,12 +337,49 @@ struct kh__ner_model {
   ** token's gazetteer tag g with p, read once at load instead of per token */
   int16_t wprev[KH__NER_NLABELS][KH__NER_NLABELS];
   int16_t wgaz[256][KH__NER_NLABELS][KH__NER_NLABELS];
+  /* read at load as well: the gazetteer tag of the token, of the word
+  ** before and after (fkey 13, 14, 15), and the sums a neighbour outside
+  ** the sentence gives (kh__form l1, r1, l2, r2) */
+  int16_t g13[256][KH__NER_NLABELS], g14[256][KH__NER_NLABELS], g15[256][KH__NER_NLABELS];
+  int32_t l1none[KH__NER_NLABELS], r1none[KH__NER_NLABELS], l2none[KH__NER_NLABELS], r2none[KH__NER_NLABELS];
 };
 
 /* A word occurs in a gazetteer name (any alias, lexicon lists included) of
 ** a person / place / organisation, first / last in a name of 2+ words. */
 enum { KH__PART_PER = 1, KH__PART_LOC = 2, KH__PART_ORG = 4, KH__PART_FIRST = 8, KH__PART_LAST = 16,
        KH__PART_ONLY = 32 };
+
+/* What the tagger reads of a word form (its normalized bytes and token
+** kind), computed once per form and kept in a kh_analyze_cache across
+** articles: the word's classes, and the summed weights of the features that
+** depend on the form alone, as the token itself (self) and as the word one
+** or two to the left or right of the token scored (l1, r1, l2, r2), and the
+** form's row of the word x previous label features (fkey 20).  Integer
+** sums: the scores are those of one lookup after another. */
+#define KH__FORM_MAX 36 /* longer forms are never cached (spilled per document) */
+#define KH__FORM_SPILL 0x80000000u
+typedef struct kh__form {
+  uint64_t h;           /* hash of the form (token h); 0 = empty slot */
+  uint32_t stamp;       /* the last document that used it (no eviction within one) */
+  uint8_t kind, nlen;
+  uint8_t part, letter;
+  uint16_t cls1, cls2, crow;
+  uint8_t pad[2];
+  uint32_t wcls;
+  char s[KH__FORM_MAX];
+  int32_t self[KH__NER_NLABELS], l1[KH__NER_NLABELS], r1[KH__NER_NLABELS], l2[KH__NER_NLABELS],
+      r2[KH__NER_NLABELS];
+  int16_t pf[KH__NER_NLABELS][KH__NER_NLABELS];
+} kh__form;
+
+struct kh_analyze_cache {
+  const kh_analyzer *a; /* the analyzer and model generation its forms were computed with */
+  const kh__ner_model *m;
+  uint32_t gen;
+  uint32_t stamp;       /* documents analyzed with it */
+  size_t mask;          /* slots - 1 (direct-mapped on the form hash) */
+  kh__form *v;
+};
 
 /* Load the compiled-in model (src/analyze/ner_model.h); a->ner stays NULL
 ** when the table is empty. */
@@ -364,6 +406,14 @@ int kh__ner_allowed(int prev, int l);
 /* 1 if token i is labelled O without scoring: not a word, or a postposition,
 ** auxiliary or speech verb (half of Urdu news tokens; the trainer does the same). */
 int kh__ner_skip(const kh__doc *d, int32_t i);
+/* Every token's kh__form (toks[].form; its cls1, cls2, crow, part and
+** letter as kh__ner_gaztags sets them), from d->fc or computed; sets d->rc
+** on failure.  Before kh__ner_gaztags and kh__ner_tag. */
+void kh__ner_forms(kh__doc *d);
+/* The static scores of token i in sentence [t0, t1) (the sums of the
+** weights of kh__ner_feats_static's keys, bias not included), from the
+** forms. */
+void kh__ner_static_scores(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int32_t *st);
 /* Tag tokens [t0, t1) of d (one sentence): Viterbi under BIO constraints.
 ** Returns 0 or KH_ENOMEM (a sentence over 64 tokens needs a buffer). */
 int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels);

@@ -16,6 +16,7 @@
 
 #include "../store/store.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 /* ---- writing (batched) ---- */
@@ -129,7 +130,17 @@ typedef struct astate {
   } *kv;
   uint32_t nk, kcap; /* kcap a power of two */
   kh__buf karena;
+  /* word-form caches of the tagger (kh_analyze_cached): the ingest worker
+  ** and the writer (which prepares slots itself when the worker is behind)
+  ** may analyze at once; each takes a free one (none free: kh_analyze) */
+  struct {
+    atomic_flag busy;
+    kh_analyze_cache *c; /* made by its first user */
+  } fc[2];
 } astate;
+
+/* word-form cache slots (of kh__form, ~300 bytes each) a thread keeps */
+#define KH__ANALYZE_FORMS 16384
 
 /* Entity ids kept at most (then the cache starts afresh): entities are
 ** never deleted nor renumbered, so a kept id stays right; those of a
@@ -611,6 +622,7 @@ static int batch_write(astate *s, kh_db *db) {
 static void astate_free(astate *s) {
   if (!s) return;
   for (int i = 0; i < ST_MAX; i++) sqlite3_finalize(s->st[i]);
+  for (int i = 0; i < 2; i++) kh_analyze_cache_free(s->fc[i].c);
   kh__buf_free(&s->arena);
   kh__free(s->ents);
   kh__free(s->vars);
@@ -631,6 +643,7 @@ static astate *astate_new(const kh_analyzer *an) {
   astate *s = kh__calloc(1, sizeof *s);
   if (!s) return NULL;
   s->an = an;
+  for (int i = 0; i < 2; i++) atomic_flag_clear(&s->fc[i].busy);
   s->arena.max = (size_t)1 << 31; /* offsets are 32-bit */
   const char *sl = getenv("KHABAR_INGEST_SLICES");
   s->men_ahead = sl && *sl == '0' ? SIZE_MAX : KH__MEN_AHEAD;
@@ -639,9 +652,21 @@ static astate *astate_new(const kh_analyzer *an) {
 
 /* Analyze (or take the analysis prepared on the ingest worker) and add the
 ** rows to the batch; a large batch is written at once. */
+/* kh_analyze with a free word-form cache of s (the same result) */
+static int analyze(astate *s, const kh_article *a, kh_analysis **r) {
+  for (int i = 0; i < 2; i++) {
+    if (atomic_flag_test_and_set_explicit(&s->fc[i].busy, memory_order_acquire)) continue;
+    int rc = s->fc[i].c ? 0 : kh_analyze_cache_new(KH__ANALYZE_FORMS, &s->fc[i].c);
+    if (!rc) rc = kh_analyze_cached(s->an, s->fc[i].c, a, 0, r);
+    atomic_flag_clear_explicit(&s->fc[i].busy, memory_order_release);
+    return rc;
+  }
+  return kh_analyze(s->an, a, 0, r);
+}
+
 static int add_article(astate *s, kh_db *db, int64_t rowid, const kh_article *a, kh_analysis *pre) {
   kh_analysis *r = pre;
-  int rc = r ? 0 : kh_analyze(s->an, a, 0, &r);
+  int rc = r ? 0 : analyze(s, a, &r);
   if (rc) return rc;
   rc = batch_add(s, rowid, a, r);
   kh_analysis_free(r);
@@ -661,9 +686,9 @@ static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
 /* On the ingest worker: kh_analyze is a pure function of the analyzer and
 ** the article (NULL on failure: the put then analyzes itself). */
 static void *on_prepare(void *ctx, const kh_article *a, const kh__tokcache *tc) {
-  const astate *s = ctx;
+  astate *s = ctx; /* of its mutable state only the caches (taken atomically) */
   kh_analysis *r = NULL;
-  return kh_analyze(s->an, a, 0, &r) ? NULL : r;
+  return analyze(s, a, &r) ? NULL : r;
 }
 
 static void on_drop(void *ctx, void *prepared) { kh_analysis_free(prepared); }

@@ -248,5 +248,6 @@ void kh__doc_free(kh__doc *d) {
   kh__free(d->quotes);
   kh__free(d->events);
   kh__free(d->present);
+  kh__free(d->spill);
   memset(d, 0, sizeof *d);
 }

@@ -264,7 +264,8 @@ static void tagger(kh__doc *d) {
     lexicon_rules(d);
     return;
   }
-  kh__ner_gaztags(d);
+  kh__ner_forms(d); /* the word forms' facts and weights, and gazetteer tags */
+  if (d->rc) return;
   /* labels of every sentence (toks[].ner) */
   for (size_t s = 0; s < d->nsent && !d->rc; s++) {
     int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;

@@ -30,6 +30,7 @@
 
 static const kh__ner_slot *ner_slot(const kh__ner_model *m, uint32_t k);
 static uint32_t fkey(uint32_t tmpl, uint64_t h);
+static void add_slot(const kh__ner_model *m, uint32_t k, int32_t *score);
 
 int kh__ner_load_table(kh_analyzer *a, const uint32_t *keys, const int16_t (*w)[KH__NER_NLABELS], size_t n) {
   kh__ner_free(a);
@@ -60,6 +61,27 @@ int kh__ner_load_table(kh_analyzer *a, const uint32_t *keys, const int16_t (*w)[
     for (int g = 0; g < 256; g++)
       if ((sl = ner_slot(m, fkey(21, (uint64_t)g * 8 + (uint64_t)p)))) memcpy(m->wgaz[g][p], sl->w, sizeof m->wgaz[g][p]);
   }
+  for (int g = 0; g < 256; g++) {
+    const kh__ner_slot *sl;
+    if ((sl = ner_slot(m, fkey(13, (uint64_t)g)))) memcpy(m->g13[g], sl->w, sizeof m->g13[g]);
+    if ((sl = ner_slot(m, fkey(14, (uint64_t)g)))) memcpy(m->g14[g], sl->w, sizeof m->g14[g]);
+    if ((sl = ner_slot(m, fkey(15, (uint64_t)g)))) memcpy(m->g15[g], sl->w, sizeof m->g15[g]);
+  }
+  /* a neighbour outside the sentence (word_at's 0x5151 / 0x7373, no word
+  ** class, no coarse or fine class) */
+  add_slot(m, fkey(2, 0x5151), m->l1none);
+  add_slot(m, fkey(17, 0x80000000u), m->l1none);
+  add_slot(m, fkey(3, 0x7373), m->r1none);
+  add_slot(m, fkey(18, 0x80000000u), m->r1none);
+  if (KH__NER_NCLS_ROWS) {
+    add_slot(m, fkey(27, 0xFFFF), m->l1none);
+    add_slot(m, fkey(29, 0xFFFF), m->l1none);
+    add_slot(m, fkey(28, 0xFFFF), m->r1none);
+    add_slot(m, fkey(30, 0xFFFF), m->r1none);
+  }
+  add_slot(m, fkey(4, 0x5151), m->l2none);
+  add_slot(m, fkey(5, 0x7373), m->r2none);
+  a->ner_gen++;
   a->ner = m;
   return 0;
 }
@@ -102,6 +124,7 @@ void kh__ner_free_all(kh_analyzer *a) {
 }
 
 void kh__ner_free(kh_analyzer *a) {
+  a->ner_gen++;
   if (!a->ner) return;
   kh__free(a->ner->slots);
   kh__free(a->ner);
@@ -140,19 +163,9 @@ static int letter_name(const kh__doc *d, int32_t i) {
   return 0;
 }
 
-void kh__ner_gaztags(kh__doc *d) {
+/* the gazetteer tag of every token (the longest alias starting there) */
+static void gaz_tags(kh__doc *d) {
   const kh_analyzer *a = d->a;
-  for (size_t i = 0; i < d->ntok; i++) {
-    kh__tok *t = &d->toks[i];
-    int32_t c = a->ner_cls.n ? kh__map_get(&a->ner_cls, t->h) : -1;
-    t->gaz = 0;
-    t->cls1 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][0] + 1);
-    t->cls2 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][1] + 1);
-    t->crow = c < 0 ? 0 : (uint16_t)(c + 1);
-    int32_t p = kh__map_get(&a->ner_part, t->h);
-    t->part = p < 0 ? 0 : (uint8_t)p;
-    t->letter = (uint8_t)letter_name(d, (int32_t)i);
-  }
   for (size_t i = 0; i < d->ntok;) {
     if (!kh__is_word(d, i)) {
       i++;
@@ -184,6 +197,22 @@ void kh__ner_gaztags(kh__doc *d) {
   }
 }
 
+void kh__ner_gaztags(kh__doc *d) {
+  const kh_analyzer *a = d->a;
+  for (size_t i = 0; i < d->ntok; i++) {
+    kh__tok *t = &d->toks[i];
+    int32_t c = a->ner_cls.n ? kh__map_get(&a->ner_cls, t->h) : -1;
+    t->gaz = 0;
+    t->cls1 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][0] + 1);
+    t->cls2 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][1] + 1);
+    t->crow = c < 0 ? 0 : (uint16_t)(c + 1);
+    int32_t p = kh__map_get(&a->ner_part, t->h);
+    t->part = p < 0 ? 0 : (uint8_t)p;
+    t->letter = (uint8_t)letter_name(d, (int32_t)i);
+  }
+  gaz_tags(d);
+}
+
 static uint32_t fkey(uint32_t tmpl, uint64_t h) {
   uint64_t z = h * 0x9E3779B97F4A7C15ULL + tmpl * 0xD6E8FEB86659FD93ULL;
   z ^= z >> 29;
@@ -192,10 +221,9 @@ static uint32_t fkey(uint32_t tmpl, uint64_t h) {
   return (uint32_t)z;
 }
 
-/* hash of the first / last k code points of token i */
-static uint64_t affix(const kh__doc *d, int32_t i, int k, int suffix) {
-  const char *s = KH__TOKNORM(d, i);
-  size_t n = d->toks[i].nlen, b = 0;
+/* hash of the first / last k code points of s[0..n) */
+static uint64_t affix_s(const char *s, size_t n, int k, int suffix) {
+  size_t b = 0;
   if (!suffix) {
     int c = 0;
     while (b < n && c < k) {
@@ -213,6 +241,11 @@ static uint64_t affix(const kh__doc *d, int32_t i, int k, int suffix) {
     c++;
   }
   return c == k && e > 0 ? kh__hash(s + e, n - e) : 0;
+}
+
+/* the same of token i */
+static uint64_t affix(const kh__doc *d, int32_t i, int k, int suffix) {
+  return affix_s(KH__TOKNORM(d, i), d->toks[i].nlen, k, suffix);
 }
 
 static uint64_t word_at(const kh__doc *d, int32_t t0, int32_t t1, int32_t i) {
@@ -371,33 +404,224 @@ static void add_slot(const kh__ner_model *m, uint32_t k, int32_t *score) {
     for (int l = 0; l < KH__NER_NLABELS; l++) score[l] += sl->w[l];
 }
 
+/* ---- word forms (kh__form): what the tagger reads of a form, once ---- */
+
+/* the form facts and weights of token i into f (its key set by the caller) */
+static void form_fill(const kh__doc *d, size_t i, kh__form *f) {
+  const kh_analyzer *a = d->a;
+  const kh__tok *t = &d->toks[i];
+  const char *s = KH__TOKNORM(d, i);
+  size_t n = t->nlen;
+  int32_t c = a->ner_cls.n ? kh__map_get(&a->ner_cls, t->h) : -1;
+  f->cls1 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][0] + 1);
+  f->cls2 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][1] + 1);
+  f->crow = c < 0 ? 0 : (uint16_t)(c + 1);
+  int32_t p = kh__map_get(&a->ner_part, t->h);
+  f->part = p < 0 ? 0 : (uint8_t)p;
+  f->letter = (uint8_t)letter_name(d, (int32_t)i);
+  f->wcls = t->wcls;
+  memset(f->self, 0, sizeof f->self);
+  memset(f->l1, 0, sizeof f->l1);
+  memset(f->r1, 0, sizeof f->r1);
+  memset(f->l2, 0, sizeof f->l2);
+  memset(f->r2, 0, sizeof f->r2);
+  memset(f->pf, 0, sizeof f->pf);
+  const kh__ner_model *m = a->ner;
+  if (!m) return;
+  uint64_t h = t->h, x;
+  /* as the token (kh__ner_feats_static's templates 0, 1, 6-10, 22, 23, 25, 26, 32-35, 41, 47, 48) */
+  add_slot(m, fkey(0, 1), f->self);
+  add_slot(m, fkey(1, h), f->self);
+  if ((x = affix_s(s, n, 2, 0))) add_slot(m, fkey(6, x), f->self);
+  if ((x = affix_s(s, n, 3, 0))) add_slot(m, fkey(7, x), f->self);
+  if ((x = affix_s(s, n, 2, 1))) add_slot(m, fkey(8, x), f->self);
+  if ((x = affix_s(s, n, 3, 1))) add_slot(m, fkey(9, x), f->self);
+  size_t ncp = kh__ncp(s, n);
+  add_slot(m, fkey(10, (uint64_t)t->kind * 16 + (ncp > 8 ? 8 : ncp)), f->self);
+  add_slot(m, fkey(22, t->wcls), f->self);
+  add_slot(m, fkey(23, (uint64_t)kh_is_stopword(s, n)), f->self);
+  if (KH__NER_NCLS_ROWS) {
+    add_slot(m, fkey(25, f->cls1), f->self);
+    add_slot(m, fkey(26, f->cls2), f->self);
+  }
+  if ((x = affix_s(s, n, 1, 0))) add_slot(m, fkey(32, x), f->self);
+  if ((x = affix_s(s, n, 1, 1))) add_slot(m, fkey(33, x), f->self);
+  if ((x = affix_s(s, n, 4, 0))) add_slot(m, fkey(34, x), f->self);
+  if ((x = affix_s(s, n, 4, 1))) add_slot(m, fkey(35, x), f->self);
+  add_slot(m, fkey(41, f->part), f->self);
+#ifdef KH__NER_CTX_NONE
+  if (f->crow)
+    for (int k = 0; k < 4; k++)
+      if (KH__NER_CTX[f->crow - 1][k] != KH__NER_CTX_NONE) add_slot(m, fkey(k < 2 ? 47 : 48, KH__NER_CTX[f->crow - 1][k]), f->self);
+#endif
+  /* as the word before the token (2, 17, 24, 27, 29) and after it (3, 18, 28, 30, 36) */
+  uint64_t suf2 = affix_s(s, n, 2, 1);
+  add_slot(m, fkey(2, h), f->l1);
+  add_slot(m, fkey(17, t->wcls), f->l1);
+  if (suf2) add_slot(m, fkey(24, suf2), f->l1);
+  add_slot(m, fkey(3, h), f->r1);
+  add_slot(m, fkey(18, t->wcls), f->r1);
+  if (suf2) add_slot(m, fkey(36, suf2), f->r1);
+  if (KH__NER_NCLS_ROWS) {
+    add_slot(m, fkey(27, f->cls1), f->l1);
+    add_slot(m, fkey(29, f->cls2), f->l1);
+    add_slot(m, fkey(28, f->cls1), f->r1);
+    add_slot(m, fkey(30, f->cls2), f->r1);
+  }
+  /* two before and after (4, 5) */
+  add_slot(m, fkey(4, h), f->l2);
+  add_slot(m, fkey(5, h), f->r2);
+  /* the word with each previous label (20) */
+  for (int q = 0; q < KH__NER_NLABELS; q++) {
+    const kh__ner_slot *sl = ner_slot(m, fkey(20, h * 8 + (uint64_t)q));
+    if (sl) memcpy(f->pf[q], sl->w, sizeof f->pf[q]);
+  }
+}
+
+int kh_analyze_cache_new(size_t forms, kh_analyze_cache **out) {
+  if (!out) return KH_EINVAL;
+  *out = NULL;
+  size_t cap = 64;
+  if (!forms) forms = 16384;
+  if (forms > ((size_t)1 << 24)) forms = (size_t)1 << 24;
+  while (cap < forms) cap *= 2;
+  kh_analyze_cache *c = kh__calloc(1, sizeof *c);
+  if (!c) return KH_ENOMEM;
+  c->v = kh__calloc(cap, sizeof *c->v);
+  if (!c->v) {
+    kh__free(c);
+    return KH_ENOMEM;
+  }
+  c->mask = cap - 1;
+  *out = c;
+  return 0;
+}
+
+void kh_analyze_cache_free(kh_analyze_cache *c) {
+  if (!c) return;
+  kh__free(c->v);
+  kh__free(c);
+}
+
+static kh__form *form_of(const kh__doc *d, int32_t i) {
+  uint32_t f = d->toks[i].form;
+  return f & KH__FORM_SPILL ? &d->spill[f & ~KH__FORM_SPILL] : &d->fc->v[f];
+}
+
+void kh__ner_forms(kh__doc *d) {
+  const kh_analyzer *a = d->a;
+  kh_analyze_cache *c = d->fc;
+  if (c && (c->a != a || c->m != a->ner || c->gen != a->ner_gen || c->stamp == UINT32_MAX)) {
+    memset(c->v, 0, (c->mask + 1) * sizeof *c->v); /* another analyzer or model: forget */
+    c->a = a, c->m = a->ner, c->gen = a->ner_gen, c->stamp = 0;
+  }
+  uint32_t stamp = c ? ++c->stamp : 0;
+  d->nspill = 0;
+  for (size_t i = 0; i < d->ntok && !d->rc; i++) {
+    kh__tok *t = &d->toks[i];
+    const char *s = KH__TOKNORM(d, i);
+    kh__form *f = NULL;
+    if (c && t->nlen <= KH__FORM_MAX) {
+      size_t j = (size_t)t->h & c->mask;
+      kh__form *e = &c->v[j];
+      if (e->h == t->h && e->kind == t->kind && e->nlen == t->nlen && !memcmp(e->s, s, t->nlen)) {
+        f = e;
+      } else if (!e->h || e->stamp != stamp) { /* a form no token of this document uses */
+        e->h = t->h, e->kind = t->kind, e->nlen = (uint8_t)t->nlen;
+        memcpy(e->s, s, t->nlen);
+        form_fill(d, i, e);
+        f = e;
+      }
+      if (f) {
+        f->stamp = stamp;
+        t->form = (uint32_t)j;
+      }
+    }
+    if (!f) {
+      if (kh__grow((void **)&d->spill, &d->capspill, d->nspill + 1, sizeof *d->spill, KH__MAX_TOKENS, &d->rc)) break;
+      f = &d->spill[d->nspill];
+      f->h = t->h, f->kind = t->kind, f->nlen = 0, f->stamp = 0;
+      form_fill(d, i, f);
+      t->form = KH__FORM_SPILL | (uint32_t)d->nspill++;
+    }
+    t->gaz = 0;
+    t->cls1 = f->cls1, t->cls2 = f->cls2, t->crow = f->crow;
+    t->part = f->part, t->letter = f->letter;
+  }
+  if (!d->rc) gaz_tags(d);
+}
+
+/* the keys of kh__ner_feats_static's templates that depend on the token
+** with its neighbours (word pairs, tag and class pairs and triples,
+** organisation structure); the rest are the forms' sums and g13-g15 */
+static int ctx_keys(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint32_t *out) {
+  int n = 0;
+  const kh__tok *t = &d->toks[i];
+  uint64_t w0 = t->h, wm1 = word_at(d, t0, t1, i - 1), wp1 = word_at(d, t0, t1, i + 1);
+  uint64_t wm2 = word_at(d, t0, t1, i - 2), wp2 = word_at(d, t0, t1, i + 2);
+  out[n++] = fkey(11, wm1 * 31 + w0);
+  out[n++] = fkey(12, w0 * 31 + wp1);
+  uint8_t g0 = t->gaz, gp1 = i + 1 < t1 ? d->toks[i + 1].gaz : 255;
+  out[n++] = fkey(16, (uint64_t)g0 * 256 + gp1);
+  if (KH__NER_NCLS_ROWS) {
+    uint64_t c0 = t->cls1;
+    uint64_t cm = i > t0 ? d->toks[i - 1].cls1 : 0xFFFF, cp = i + 1 < t1 ? d->toks[i + 1].cls1 : 0xFFFF;
+    out[n++] = fkey(31, (cm << 16 | c0) << 16 | cp);
+  }
+  out[n++] = fkey(37, wm2 * 31 + wm1);
+  out[n++] = fkey(38, wp1 * 31 + wp2);
+  out[n++] = fkey(39, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].gaz : 255) * 256 + (i + 2 < t1 ? d->toks[i + 2].gaz : 255));
+  out[n++] = fkey(40, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].cls1 : 0xFFFF) << 16 |
+                          (i + 2 < t1 ? d->toks[i + 2].cls1 : 0xFFFF));
+  uint64_t pm = i > t0 ? d->toks[i - 1].part : 255, pp = i + 1 < t1 ? d->toks[i + 1].part : 255;
+  out[n++] = fkey(42, pm * 256 + t->part);
+  out[n++] = fkey(43, (uint64_t)t->part * 256 + pp);
+  n += org_feats(d, t0, t1, i, out + n);
+  return n;
+}
+
+/* the static sums of token i but its ctx_keys */
+static void form_scores(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int32_t *st) {
+  const kh__ner_model *m = d->a->ner;
+  const kh__form *f = form_of(d, i);
+  const int32_t *l1 = i - 1 >= t0 ? form_of(d, i - 1)->l1 : m->l1none;
+  const int32_t *r1 = i + 1 < t1 ? form_of(d, i + 1)->r1 : m->r1none;
+  const int32_t *l2 = i - 2 >= t0 ? form_of(d, i - 2)->l2 : m->l2none;
+  const int32_t *r2 = i + 2 < t1 ? form_of(d, i + 2)->r2 : m->r2none;
+  uint8_t g0 = d->toks[i].gaz, gm1 = i > t0 ? d->toks[i - 1].gaz : 255, gp1 = i + 1 < t1 ? d->toks[i + 1].gaz : 255;
+  for (int l = 0; l < KH__NER_NLABELS; l++)
+    st[l] += f->self[l] + l1[l] + r1[l] + l2[l] + r2[l] + m->g13[g0][l] + m->g14[gm1][l] + m->g15[gp1][l];
+}
+
+void kh__ner_static_scores(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int32_t *st) {
+  const kh__ner_model *m = d->a->ner;
+  memset(st, 0, KH__NER_NLABELS * sizeof *st);
+  if (!m) return;
+  uint32_t k[KH__NER_MAXF];
+  int n = ctx_keys(d, t0, t1, i, k);
+  for (int j = 0; j < n; j++) add_slot(m, k[j], st);
+  form_scores(d, t0, t1, i, st);
+}
+
 static void prefetch_slot(const kh__ner_model *m, uint32_t k) {
   __builtin_prefetch(&m->slots[(k ? k : 1) & m->mask]);
 }
 
-/* The feature keys of one token, computed a token ahead of the Viterbi
-** step that reads their weights, with their slots prefetched meanwhile (the
-** lookups miss the cache: the model's table is megabytes).  The keys and
-** the sums are those of one lookup after another: the same labels. */
+/* The keys of one token that are not in its forms, computed a token ahead
+** of the Viterbi step that reads their weights, with their slots
+** prefetched meanwhile (the lookups miss the cache: the model's table is
+** megabytes).  The sums are those of one lookup after another: the same
+** labels. */
 typedef struct ner_ahead {
   int skip, nf;
-  uint8_t gaz;
   uint32_t f[KH__NER_MAXF];
-  uint32_t pf[KH__NER_NLABELS]; /* the word with each previous label (fkey 20) */
 } ner_ahead;
 
 static void ner_keys(const kh__doc *d, const kh__ner_model *m, int32_t t0, int32_t t1, int32_t i, ner_ahead *x) {
   x->skip = kh__ner_skip(d, i);
   if (x->skip) return;
-  x->nf = kh__ner_feats_static(d, t0, t1, i, x->f);
+  x->nf = ctx_keys(d, t0, t1, i, x->f);
   for (int k = 0; k < x->nf; k++) prefetch_slot(m, x->f[k]);
-  /* of kh__ner_feats_prev's three, the word's: the other two are in the
-  ** model's wprev and wgaz (the same sums: integer weights, any order) */
-  x->gaz = d->toks[i].gaz;
-  for (int p = 0; p < KH__NER_NLABELS; p++) {
-    x->pf[p] = fkey(20, d->toks[i].h * 8 + (uint64_t)p);
-    prefetch_slot(m, x->pf[p]);
-  }
 }
 
 int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
@@ -437,16 +661,18 @@ int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
     }
     int32_t st[KH__NER_NLABELS] = {0};
     for (int k = 0; k < x->nf; k++) add_slot(m, x->f[k], st);
+    form_scores(d, t0, t1, t0 + i, st);
     st[KH__NER_B_PER] += m->bias, st[KH__NER_B_LOC] += m->bias, st[KH__NER_B_ORG] += m->bias;
+    /* of kh__ner_feats_prev's three: p alone and the gazetteer tag with p
+    ** from the model's tables, the word with p from its form */
+    uint8_t gaz = d->toks[t0 + i].gaz;
+    const kh__form *f = form_of(d, t0 + i);
     for (int p = 0; p < KH__NER_NLABELS; p++) {
       if (prv ? prv[p] <= NEG : p != KH__NER_O) continue;
-      int32_t sc[KH__NER_NLABELS];
-      for (int l = 0; l < KH__NER_NLABELS; l++) sc[l] = m->wprev[p][l] + m->wgaz[x->gaz][p][l];
-      add_slot(m, x->pf[p], sc);
       int32_t base = prv ? prv[p] : 0;
       for (int l = 0; l < KH__NER_NLABELS; l++) {
         if (!kh__ner_allowed(p, l)) continue;
-        int32_t v = base + st[l] + sc[l];
+        int32_t v = base + st[l] + m->wprev[p][l] + m->wgaz[gaz][p][l] + f->pf[p][l];
         if (v > cur[l]) cur[l] = v, b[l] = (uint8_t)p;
       }
     }
