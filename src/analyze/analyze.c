@@ -453,20 +453,11 @@ static int finish(builder *b, kh_analysis *r) {
   return 0;
 }
 
+/* Without a cache the tagger computes every scored token's features (the
+** code the trainer uses, kh__ner_feats_static); with one, from the word
+** forms (ner.c): the test analyze_form_cache_same_results holds them equal. */
 int kh_analyze(const kh_analyzer *a, const kh_article *art, unsigned flags, kh_analysis **out) {
-  if (!out) return KH_EINVAL;
-  *out = NULL;
-  if (!a || !art || (!art->title && art->title_len) || (!art->body && art->body_len)) return KH_EINVAL;
-  if (art->title_len > KH_MAX_ARTICLE || art->body_len > KH_MAX_ARTICLE) return KH_ETOOBIG;
-  /* a cache for this article alone (its repeated words), about one slot
-  ** for two words of the text */
-  kh_analyze_cache *c = NULL;
-  int rc = a->ner && !((flags | a->flags) & KH_ANALYZE_NO_TAGGER)
-               ? kh_analyze_cache_new((art->title_len + art->body_len) / 16, &c)
-               : 0;
-  if (!rc) rc = kh_analyze_cached(a, c, art, flags, out);
-  kh_analyze_cache_free(c);
-  return rc;
+  return kh_analyze_cached(a, NULL, art, flags, out);
 }
 
 int kh_analyze_cached(const kh_analyzer *a, kh_analyze_cache *c, const kh_article *art, unsigned flags,

@@ -256,6 +256,7 @@ typedef struct kh__doc {
   uint8_t *present;     /* per analyzer entity: 1 named strongly in the article */
   kh_analyze_cache *fc; /* the caller's form cache (kh_analyze_cached), or NULL */
   struct kh__form *spill; /* forms not in the cache (ner.c) */
+  int has_forms;        /* toks[].form is set (kh__ner_forms) */
   size_t nspill, capspill;
   int rc;               /* sticky error */
 } kh__doc;
@@ -358,14 +359,18 @@ enum { KH__PART_PER = 1, KH__PART_LOC = 2, KH__PART_ORG = 4, KH__PART_FIRST = 8,
 ** sums: the scores are those of one lookup after another. */
 #define KH__FORM_MAX 36 /* longer forms are never cached (spilled per document) */
 #define KH__FORM_SPILL 0x80000000u
+#define KH__FORM_SELF 1u /* self and pf */
+#define KH__FORM_NB 2u   /* l1, r1, l2, r2 */
 typedef struct kh__form {
   uint64_t h;           /* hash of the form (token h); 0 = empty slot */
   uint32_t stamp;       /* the last document that used it (no eviction within one) */
   uint8_t kind, nlen;
   uint8_t part, letter;
   uint16_t cls1, cls2, crow;
-  uint8_t pad[2];
+  uint8_t pre1;         /* the form alone starts a gazetteer alias of 2+ words */
+  uint8_t wdone;        /* KH__FORM_SELF | KH__FORM_NB: the weights computed so far */
   uint32_t wcls;
+  int32_t gaz1;         /* the first alias of the form alone, -1 */
   char s[KH__FORM_MAX];
   int32_t self[KH__NER_NLABELS], l1[KH__NER_NLABELS], r1[KH__NER_NLABELS], l2[KH__NER_NLABELS],
       r2[KH__NER_NLABELS];
@@ -410,6 +415,10 @@ int kh__ner_skip(const kh__doc *d, int32_t i);
 ** letter as kh__ner_gaztags sets them), from d->fc or computed; sets d->rc
 ** on failure.  Before kh__ner_gaztags and kh__ner_tag. */
 void kh__ner_forms(kh__doc *d);
+/* The gazetteer's first alias for the word at token i alone (-1 if none),
+** *seq its sequence hash, *more 1 if an alias of more words starts with it;
+** from the token's form when there is one. */
+int32_t kh__gaz_first(const kh__doc *d, size_t i, uint64_t *seq, int *more);
 /* The static scores of token i in sentence [t0, t1) (the sums of the
 ** weights of kh__ner_feats_static's keys, bias not included), from the
 ** forms. */

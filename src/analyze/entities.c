@@ -26,10 +26,11 @@ static void gaz_match(kh__doc *d) {
       i++;
       continue;
     }
-    uint64_t seq = KH__SEQ0;
-    int32_t best = -1;
-    size_t bestn = 0;
-    for (size_t n = 1; n <= KH__MAX_ALIAS_TOKENS && i + n <= d->ntok; n++) {
+    uint64_t seq;
+    int more;
+    int32_t best = kh__gaz_first(d, i, &seq, &more);
+    size_t bestn = best >= 0;
+    for (size_t n = 2; more && n <= KH__MAX_ALIAS_TOKENS && i + n <= d->ntok; n++) {
       size_t j = i + n - 1;
       if (!kh__is_word(d, j) || d->toks[j].field != d->toks[i].field) break;
       seq = kh__seq(seq, d->toks[j].h);
@@ -264,8 +265,7 @@ static void tagger(kh__doc *d) {
     lexicon_rules(d);
     return;
   }
-  kh__ner_forms(d); /* the word forms' facts and weights, and gazetteer tags */
-  if (d->rc) return;
+  if (!d->has_forms) kh__ner_gaztags(d); /* no cache: kh__ner_forms did not run */
   /* labels of every sentence (toks[].ner) */
   for (size_t s = 0; s < d->nsent && !d->rc; s++) {
     int32_t t0 = d->sents[s].t0, t1 = d->sents[s].t1;
@@ -532,6 +532,9 @@ static void variants(kh__doc *d) {
 }
 
 int kh__entities_find(kh__doc *d) {
+  /* the word forms' facts and weights, and the tagger's gazetteer tags */
+  if (d->fc && d->a->ner && !(d->flags & KH_ANALYZE_NO_TAGGER)) kh__ner_forms(d);
+  if (d->rc) return d->rc;
   gaz_match(d);
   if (d->rc) return d->rc;
   gate(d);

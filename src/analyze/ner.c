@@ -171,10 +171,11 @@ static void gaz_tags(kh__doc *d) {
       i++;
       continue;
     }
-    uint64_t seq = KH__SEQ0;
-    int32_t best = -1;
-    size_t bestn = 0;
-    for (size_t n = 1; n <= KH__MAX_ALIAS_TOKENS && i + n <= d->ntok; n++) {
+    uint64_t seq;
+    int more;
+    int32_t best = kh__gaz_first(d, i, &seq, &more);
+    size_t bestn = best >= 0;
+    for (size_t n = 2; more && n <= KH__MAX_ALIAS_TOKENS && i + n <= d->ntok; n++) {
       size_t j = i + n - 1;
       if (!kh__is_word(d, j)) break;
       seq = kh__seq(seq, d->toks[j].h);
@@ -406,12 +407,11 @@ static void add_slot(const kh__ner_model *m, uint32_t k, int32_t *score) {
 
 /* ---- word forms (kh__form): what the tagger reads of a form, once ---- */
 
-/* the form facts and weights of token i into f (its key set by the caller) */
+/* the form facts of token i into f (its key set by the caller); the
+** weights come when a scored token first needs them (form_weights) */
 static void form_fill(const kh__doc *d, size_t i, kh__form *f) {
   const kh_analyzer *a = d->a;
   const kh__tok *t = &d->toks[i];
-  const char *s = KH__TOKNORM(d, i);
-  size_t n = t->nlen;
   int32_t c = a->ner_cls.n ? kh__map_get(&a->ner_cls, t->h) : -1;
   f->cls1 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][0] + 1);
   f->cls2 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][1] + 1);
@@ -420,62 +420,79 @@ static void form_fill(const kh__doc *d, size_t i, kh__form *f) {
   f->part = p < 0 ? 0 : (uint8_t)p;
   f->letter = (uint8_t)letter_name(d, (int32_t)i);
   f->wcls = t->wcls;
-  memset(f->self, 0, sizeof f->self);
-  memset(f->l1, 0, sizeof f->l1);
-  memset(f->r1, 0, sizeof f->r1);
-  memset(f->l2, 0, sizeof f->l2);
-  memset(f->r2, 0, sizeof f->r2);
-  memset(f->pf, 0, sizeof f->pf);
-  const kh__ner_model *m = a->ner;
-  if (!m) return;
+  uint64_t seq1 = kh__seq(KH__SEQ0, t->h);
+  f->gaz1 = kh__map_get(&a->gaz, seq1);
+  f->pre1 = kh__map_get(&a->prefix, seq1) >= 0;
+  f->wdone = 0;
+}
+
+/* the weights of token i's form f: as the token (KH__FORM_SELF: self and
+** pf) or as a neighbour (KH__FORM_NB: l1, r1, l2, r2) */
+static void form_weights(const kh__doc *d, int32_t i, kh__form *f, unsigned what) {
+  const kh__ner_model *m = d->a->ner;
+  const kh__tok *t = &d->toks[i];
+  const char *s = KH__TOKNORM(d, i);
+  size_t n = t->nlen;
   uint64_t h = t->h, x;
-  /* as the token (kh__ner_feats_static's templates 0, 1, 6-10, 22, 23, 25, 26, 32-35, 41, 47, 48) */
-  add_slot(m, fkey(0, 1), f->self);
-  add_slot(m, fkey(1, h), f->self);
-  if ((x = affix_s(s, n, 2, 0))) add_slot(m, fkey(6, x), f->self);
-  if ((x = affix_s(s, n, 3, 0))) add_slot(m, fkey(7, x), f->self);
-  if ((x = affix_s(s, n, 2, 1))) add_slot(m, fkey(8, x), f->self);
-  if ((x = affix_s(s, n, 3, 1))) add_slot(m, fkey(9, x), f->self);
-  size_t ncp = kh__ncp(s, n);
-  add_slot(m, fkey(10, (uint64_t)t->kind * 16 + (ncp > 8 ? 8 : ncp)), f->self);
-  add_slot(m, fkey(22, t->wcls), f->self);
-  add_slot(m, fkey(23, (uint64_t)kh_is_stopword(s, n)), f->self);
-  if (KH__NER_NCLS_ROWS) {
-    add_slot(m, fkey(25, f->cls1), f->self);
-    add_slot(m, fkey(26, f->cls2), f->self);
-  }
-  if ((x = affix_s(s, n, 1, 0))) add_slot(m, fkey(32, x), f->self);
-  if ((x = affix_s(s, n, 1, 1))) add_slot(m, fkey(33, x), f->self);
-  if ((x = affix_s(s, n, 4, 0))) add_slot(m, fkey(34, x), f->self);
-  if ((x = affix_s(s, n, 4, 1))) add_slot(m, fkey(35, x), f->self);
-  add_slot(m, fkey(41, f->part), f->self);
+  if (what & KH__FORM_SELF) {
+    /* kh__ner_feats_static's templates 0, 1, 6-10, 22, 23, 25, 26, 32-35, 41, 47, 48 */
+    memset(f->self, 0, sizeof f->self);
+    add_slot(m, fkey(0, 1), f->self);
+    add_slot(m, fkey(1, h), f->self);
+    if ((x = affix_s(s, n, 2, 0))) add_slot(m, fkey(6, x), f->self);
+    if ((x = affix_s(s, n, 3, 0))) add_slot(m, fkey(7, x), f->self);
+    if ((x = affix_s(s, n, 2, 1))) add_slot(m, fkey(8, x), f->self);
+    if ((x = affix_s(s, n, 3, 1))) add_slot(m, fkey(9, x), f->self);
+    size_t ncp = kh__ncp(s, n);
+    add_slot(m, fkey(10, (uint64_t)t->kind * 16 + (ncp > 8 ? 8 : ncp)), f->self);
+    add_slot(m, fkey(22, t->wcls), f->self);
+    add_slot(m, fkey(23, (uint64_t)kh_is_stopword(s, n)), f->self);
+    if (KH__NER_NCLS_ROWS) {
+      add_slot(m, fkey(25, f->cls1), f->self);
+      add_slot(m, fkey(26, f->cls2), f->self);
+    }
+    if ((x = affix_s(s, n, 1, 0))) add_slot(m, fkey(32, x), f->self);
+    if ((x = affix_s(s, n, 1, 1))) add_slot(m, fkey(33, x), f->self);
+    if ((x = affix_s(s, n, 4, 0))) add_slot(m, fkey(34, x), f->self);
+    if ((x = affix_s(s, n, 4, 1))) add_slot(m, fkey(35, x), f->self);
+    add_slot(m, fkey(41, f->part), f->self);
 #ifdef KH__NER_CTX_NONE
-  if (f->crow)
-    for (int k = 0; k < 4; k++)
-      if (KH__NER_CTX[f->crow - 1][k] != KH__NER_CTX_NONE) add_slot(m, fkey(k < 2 ? 47 : 48, KH__NER_CTX[f->crow - 1][k]), f->self);
+    if (f->crow)
+      for (int k = 0; k < 4; k++)
+        if (KH__NER_CTX[f->crow - 1][k] != KH__NER_CTX_NONE)
+          add_slot(m, fkey(k < 2 ? 47 : 48, KH__NER_CTX[f->crow - 1][k]), f->self);
 #endif
-  /* as the word before the token (2, 17, 24, 27, 29) and after it (3, 18, 28, 30, 36) */
-  uint64_t suf2 = affix_s(s, n, 2, 1);
-  add_slot(m, fkey(2, h), f->l1);
-  add_slot(m, fkey(17, t->wcls), f->l1);
-  if (suf2) add_slot(m, fkey(24, suf2), f->l1);
-  add_slot(m, fkey(3, h), f->r1);
-  add_slot(m, fkey(18, t->wcls), f->r1);
-  if (suf2) add_slot(m, fkey(36, suf2), f->r1);
-  if (KH__NER_NCLS_ROWS) {
-    add_slot(m, fkey(27, f->cls1), f->l1);
-    add_slot(m, fkey(29, f->cls2), f->l1);
-    add_slot(m, fkey(28, f->cls1), f->r1);
-    add_slot(m, fkey(30, f->cls2), f->r1);
+    /* the word with each previous label (20) */
+    memset(f->pf, 0, sizeof f->pf);
+    for (int q = 0; q < KH__NER_NLABELS; q++) {
+      const kh__ner_slot *sl = ner_slot(m, fkey(20, h * 8 + (uint64_t)q));
+      if (sl) memcpy(f->pf[q], sl->w, sizeof f->pf[q]);
+    }
   }
-  /* two before and after (4, 5) */
-  add_slot(m, fkey(4, h), f->l2);
-  add_slot(m, fkey(5, h), f->r2);
-  /* the word with each previous label (20) */
-  for (int q = 0; q < KH__NER_NLABELS; q++) {
-    const kh__ner_slot *sl = ner_slot(m, fkey(20, h * 8 + (uint64_t)q));
-    if (sl) memcpy(f->pf[q], sl->w, sizeof f->pf[q]);
+  if (what & KH__FORM_NB) {
+    memset(f->l1, 0, sizeof f->l1);
+    memset(f->r1, 0, sizeof f->r1);
+    memset(f->l2, 0, sizeof f->l2);
+    memset(f->r2, 0, sizeof f->r2);
+    /* as the word before the token (2, 17, 24, 27, 29) and after it (3, 18, 28, 30, 36) */
+    uint64_t suf2 = affix_s(s, n, 2, 1);
+    add_slot(m, fkey(2, h), f->l1);
+    add_slot(m, fkey(17, t->wcls), f->l1);
+    if (suf2) add_slot(m, fkey(24, suf2), f->l1);
+    add_slot(m, fkey(3, h), f->r1);
+    add_slot(m, fkey(18, t->wcls), f->r1);
+    if (suf2) add_slot(m, fkey(36, suf2), f->r1);
+    if (KH__NER_NCLS_ROWS) {
+      add_slot(m, fkey(27, f->cls1), f->l1);
+      add_slot(m, fkey(29, f->cls2), f->l1);
+      add_slot(m, fkey(28, f->cls1), f->r1);
+      add_slot(m, fkey(30, f->cls2), f->r1);
+    }
+    /* two before and after (4, 5) */
+    add_slot(m, fkey(4, h), f->l2);
+    add_slot(m, fkey(5, h), f->r2);
   }
+  f->wdone |= (uint8_t)what;
 }
 
 int kh_analyze_cache_new(size_t forms, kh_analyze_cache **out) {
@@ -506,6 +523,24 @@ void kh_analyze_cache_free(kh_analyze_cache *c) {
 static kh__form *form_of(const kh__doc *d, int32_t i) {
   uint32_t f = d->toks[i].form;
   return f & KH__FORM_SPILL ? &d->spill[f & ~KH__FORM_SPILL] : &d->fc->v[f];
+}
+
+/* token i's form with the weights of what */
+static const kh__form *form_w(const kh__doc *d, int32_t i, unsigned what) {
+  kh__form *f = form_of(d, i);
+  if ((f->wdone & what) != what) form_weights(d, i, f, what & ~f->wdone);
+  return f;
+}
+
+int32_t kh__gaz_first(const kh__doc *d, size_t i, uint64_t *seq, int *more) {
+  *seq = kh__seq(KH__SEQ0, d->toks[i].h);
+  if (d->has_forms) {
+    const kh__form *f = form_of(d, (int32_t)i);
+    *more = f->pre1;
+    return f->gaz1;
+  }
+  *more = kh__map_get(&d->a->prefix, *seq) >= 0;
+  return kh__map_get(&d->a->gaz, *seq);
 }
 
 void kh__ner_forms(kh__doc *d) {
@@ -548,6 +583,7 @@ void kh__ner_forms(kh__doc *d) {
     t->cls1 = f->cls1, t->cls2 = f->cls2, t->crow = f->crow;
     t->part = f->part, t->letter = f->letter;
   }
+  d->has_forms = !d->rc;
   if (!d->rc) gaz_tags(d);
 }
 
@@ -583,11 +619,11 @@ static int ctx_keys(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint32_
 /* the static sums of token i but its ctx_keys */
 static void form_scores(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, int32_t *st) {
   const kh__ner_model *m = d->a->ner;
-  const kh__form *f = form_of(d, i);
-  const int32_t *l1 = i - 1 >= t0 ? form_of(d, i - 1)->l1 : m->l1none;
-  const int32_t *r1 = i + 1 < t1 ? form_of(d, i + 1)->r1 : m->r1none;
-  const int32_t *l2 = i - 2 >= t0 ? form_of(d, i - 2)->l2 : m->l2none;
-  const int32_t *r2 = i + 2 < t1 ? form_of(d, i + 2)->r2 : m->r2none;
+  const kh__form *f = form_w(d, i, KH__FORM_SELF);
+  const int32_t *l1 = i - 1 >= t0 ? form_w(d, i - 1, KH__FORM_NB)->l1 : m->l1none;
+  const int32_t *r1 = i + 1 < t1 ? form_w(d, i + 1, KH__FORM_NB)->r1 : m->r1none;
+  const int32_t *l2 = i - 2 >= t0 ? form_w(d, i - 2, KH__FORM_NB)->l2 : m->l2none;
+  const int32_t *r2 = i + 2 < t1 ? form_w(d, i + 2, KH__FORM_NB)->r2 : m->r2none;
   uint8_t g0 = d->toks[i].gaz, gm1 = i > t0 ? d->toks[i - 1].gaz : 255, gp1 = i + 1 < t1 ? d->toks[i + 1].gaz : 255;
   for (int l = 0; l < KH__NER_NLABELS; l++)
     st[l] += f->self[l] + l1[l] + r1[l] + l2[l] + r2[l] + m->g13[g0][l] + m->g14[gm1][l] + m->g15[gp1][l];
@@ -607,21 +643,30 @@ static void prefetch_slot(const kh__ner_model *m, uint32_t k) {
   __builtin_prefetch(&m->slots[(k ? k : 1) & m->mask]);
 }
 
-/* The keys of one token that are not in its forms, computed a token ahead
-** of the Viterbi step that reads their weights, with their slots
-** prefetched meanwhile (the lookups miss the cache: the model's table is
-** megabytes).  The sums are those of one lookup after another: the same
-** labels. */
+/* The feature keys of one token, computed a token ahead of the Viterbi
+** step that reads their weights, with their slots prefetched meanwhile (the
+** lookups miss the cache: the model's table is megabytes): with the
+** document's forms (kh__ner_forms) only those not in them (ctx_keys),
+** without all of kh__ner_feats_static's and the word's with each previous
+** label.  The sums are those of one lookup after another: the same labels. */
 typedef struct ner_ahead {
   int skip, nf;
   uint32_t f[KH__NER_MAXF];
+  uint32_t pf[KH__NER_NLABELS]; /* without forms: the word with each previous label (fkey 20) */
 } ner_ahead;
 
 static void ner_keys(const kh__doc *d, const kh__ner_model *m, int32_t t0, int32_t t1, int32_t i, ner_ahead *x) {
   x->skip = kh__ner_skip(d, i);
   if (x->skip) return;
-  x->nf = ctx_keys(d, t0, t1, i, x->f);
+  x->nf = d->has_forms ? ctx_keys(d, t0, t1, i, x->f) : kh__ner_feats_static(d, t0, t1, i, x->f);
   for (int k = 0; k < x->nf; k++) prefetch_slot(m, x->f[k]);
+  if (d->has_forms) return;
+  /* of kh__ner_feats_prev's three, the word's: the other two are in the
+  ** model's wprev and wgaz (the same sums: integer weights, any order) */
+  for (int p = 0; p < KH__NER_NLABELS; p++) {
+    x->pf[p] = fkey(20, d->toks[i].h * 8 + (uint64_t)p);
+    prefetch_slot(m, x->pf[p]);
+  }
 }
 
 int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
@@ -661,18 +706,27 @@ int kh__ner_tag(const kh__doc *d, int32_t t0, int32_t t1, uint8_t *labels) {
     }
     int32_t st[KH__NER_NLABELS] = {0};
     for (int k = 0; k < x->nf; k++) add_slot(m, x->f[k], st);
-    form_scores(d, t0, t1, t0 + i, st);
+    const kh__form *f = NULL;
+    if (d->has_forms) {
+      form_scores(d, t0, t1, t0 + i, st);
+      f = form_of(d, t0 + i);
+    }
     st[KH__NER_B_PER] += m->bias, st[KH__NER_B_LOC] += m->bias, st[KH__NER_B_ORG] += m->bias;
     /* of kh__ner_feats_prev's three: p alone and the gazetteer tag with p
-    ** from the model's tables, the word with p from its form */
+    ** from the model's tables, the word with p from its form (or its slot) */
     uint8_t gaz = d->toks[t0 + i].gaz;
-    const kh__form *f = form_of(d, t0 + i);
     for (int p = 0; p < KH__NER_NLABELS; p++) {
       if (prv ? prv[p] <= NEG : p != KH__NER_O) continue;
+      int32_t sc[KH__NER_NLABELS];
+      for (int l = 0; l < KH__NER_NLABELS; l++) sc[l] = m->wprev[p][l] + m->wgaz[gaz][p][l];
+      if (f)
+        for (int l = 0; l < KH__NER_NLABELS; l++) sc[l] += f->pf[p][l];
+      else
+        add_slot(m, x->pf[p], sc);
       int32_t base = prv ? prv[p] : 0;
       for (int l = 0; l < KH__NER_NLABELS; l++) {
         if (!kh__ner_allowed(p, l)) continue;
-        int32_t v = base + st[l] + m->wprev[p][l] + m->wgaz[gaz][p][l] + f->pf[p][l];
+        int32_t v = base + st[l] + sc[l];
         if (v > cur[l]) cur[l] = v, b[l] = (uint8_t)p;
       }
     }
