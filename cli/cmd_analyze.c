@@ -20,8 +20,9 @@ static const char *jget(json_t *o, const char *k, size_t *n) {
   return json_string_value(v);
 }
 
-/* Analyze one article object in place; returns 0 or a KH_E* code. */
-static int analyze_object(const kh_analyzer *a, json_t *obj) {
+/* Analyze one article object in place; returns 0 or a KH_E* code. c: the word-form cache kept
+   across the input's articles (NULL: none; the same results either way). */
+static int analyze_object(const kh_analyzer *a, kh_analyze_cache *c, json_t *obj) {
   kh_article art;
   memset(&art, 0, sizeof art);
   art.title = jget(obj, "title", &art.title_len);
@@ -29,7 +30,7 @@ static int analyze_object(const kh_analyzer *a, json_t *obj) {
   for (const char *const *k = body_keys; *k && !art.body; k++) art.body = jget(obj, *k, &art.body_len);
   art.published = jget(obj, "published", &art.published_len);
   kh_analysis *r;
-  int rc = kh_analyze(a, &art, 0, &r);
+  int rc = kh_analyze_cached(a, c, &art, 0, &r);
   if (rc) return rc;
   char *js;
   size_t jl;
@@ -104,13 +105,15 @@ int cmd_analyze(int argc, char **argv) {
     free(in);
     if (!json_object_get(obj, "title") || !json_object_get(obj, "body")) {
       status = cli_error("analyze: input is not valid UTF-8");
-    } else if ((rc = analyze_object(a, obj)) != 0 || (rc = print_object(obj)) != 0) {
+    } else if ((rc = analyze_object(a, NULL, obj)) != 0 || (rc = print_object(obj)) != 0) {
       status = cli_error("analyze: %s", kh_strerror(rc));
     }
     json_decref(obj);
     kh_analyzer_free(a);
     return status;
   }
+  kh_analyze_cache *cache = NULL; /* without one (out of memory) each token is looked up */
+  (void)kh_analyze_cache_new(0, &cache);
   char *line = NULL;
   size_t cap = 0;
   ssize_t n;
@@ -134,7 +137,7 @@ int cmd_analyze(int argc, char **argv) {
       bad++;
       continue;
     }
-    rc = analyze_object(a, obj);
+    rc = analyze_object(a, cache, obj);
     if (rc) {
       fprintf(stderr, "khabar: analyze: stdin:%ld: %s, skipped\n", lineno, kh_strerror(rc));
       bad++;
@@ -144,6 +147,7 @@ int cmd_analyze(int argc, char **argv) {
     json_decref(obj);
   }
   free(line);
+  kh_analyze_cache_free(cache);
   kh_analyzer_free(a);
   if (bad) fprintf(stderr, "khabar: analyze: %ld analyzed, %ld skipped\n", done, bad);
   return bad && !done ? 1 : 0;

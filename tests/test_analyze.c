@@ -764,3 +764,79 @@ TEST(analyze_form_cache_same_results) {
   free(pk);
   return 0;
 }
+
+/* khabar analyze keeps one word-form cache for its whole input: each line's entities, quotes
+** and events are those kh_analyze gives the article alone (200 pk-news articles) */
+TEST(analyze_cli_cache_same_as_library) {
+  const char *bin = getenv("KHABAR_BIN");
+  if (!bin) SKIP("KHABAR_BIN not set (make test sets it)");
+  size_t plen = 0;
+  char *pk = test_read_data("pk-news-2024/pk-news-2024.jsonl", &plen);
+  if (!pk) SKIP("pk-news-2024 absent");
+  const char *dir = test_tmpdir();
+  ASSERT(dir);
+  char in[300], cmd[1024];
+  snprintf(in, sizeof in, "%s/in.jsonl", dir);
+  FILE *f = fopen(in, "w");
+  ASSERT(f);
+  int want = 0;
+  for (char *p = pk; *p && want < 200; want++) {
+    char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+    ASSERT_INT_EQ(fwrite(p, 1, n, f), n);
+    p += n;
+  }
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "%s analyze < %s", bin, in);
+  FILE *pp = popen(cmd, "r");
+  ASSERT(pp);
+  kh_analyzer *a = shared_analyzer();
+  ASSERT(a);
+  char *line = NULL, *save = NULL;
+  size_t cap = 0;
+  int got = 0, with_entities = 0;
+  char *src = strtok_r(pk, "\n", &save);
+  while (getline(&line, &cap, pp) > 0 && src) {
+    json_error_t err;
+    json_t *out = json_loads(line, 0, &err), *o = json_loads(src, 0, &err);
+    ASSERT(out && o);
+    kh_article art;
+    memset(&art, 0, sizeof art);
+    art.title = json_string_value(json_object_get(o, "title"));
+    art.title_len = art.title ? strlen(art.title) : 0;
+    art.body = json_string_value(json_object_get(o, "body"));
+    art.body_len = art.body ? strlen(art.body) : 0;
+    art.published = json_string_value(json_object_get(o, "published"));
+    art.published_len = art.published ? strlen(art.published) : 0;
+    char *js = analysis_json(a, NULL, &art);
+    ASSERT(js);
+    size_t jl = strlen(js);
+    char *w = malloc(jl + 3);
+    ASSERT(w);
+    w[0] = '{';
+    memcpy(w + 1, js, jl);
+    memcpy(w + 1 + jl, "}", 2);
+    json_t *lib = json_loads(w, 0, &err);
+    ASSERT(lib);
+    const char *k;
+    json_t *v;
+    json_object_foreach(lib, k, v) ASSERT(json_equal(v, json_object_get(out, k)));
+    ASSERT(json_equal(json_object_get(out, "id"), json_object_get(o, "id"))); /* in order */
+    if (json_array_size(json_object_get(lib, "entities")) > 0) with_entities++;
+    json_decref(lib);
+    free(w);
+    kh_free(js);
+    json_decref(out);
+    json_decref(o);
+    got++;
+    src = strtok_r(NULL, "\n", &save);
+  }
+  free(line);
+  ASSERT_INT_EQ(pclose(pp), 0);
+  ASSERT_INT_EQ(got, want);
+  ASSERT(with_entities > 150);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ASSERT_INT_EQ(system(cmd), 0);
+  free(pk);
+  return 0;
+}
