@@ -583,6 +583,19 @@ static int ev_key_match(const kh_analysis *r, const kh_event *e, const char *cam
   return !strcmp(pl, place);
 }
 
+/* a pk-news JSON object's title, body and published as an article (pointers into o) */
+static kh_article article_of_json(json_t *o) {
+  kh_article art;
+  memset(&art, 0, sizeof art);
+  art.title = json_string_value(json_object_get(o, "title"));
+  art.title_len = art.title ? strlen(art.title) : 0;
+  art.body = json_string_value(json_object_get(o, "body"));
+  art.body_len = art.body ? strlen(art.body) : 0;
+  art.published = json_string_value(json_object_get(o, "published"));
+  art.published_len = art.published ? strlen(art.published) : 0;
+  return art;
+}
+
 TEST(analyze_events_judged_sample) {
   size_t plen = 0, flen = 0;
   char *pk = test_read_data("pk-news-2024/pk-news-2024.jsonl", &plen);
@@ -628,14 +641,7 @@ TEST(analyze_events_judged_sample) {
     json_error_t err;
     json_t *o = json_loadb(bol, eol ? (size_t)(eol - bol) : strlen(bol), 0, &err);
     ASSERT(o);
-    kh_article art;
-    memset(&art, 0, sizeof art);
-    art.title = json_string_value(json_object_get(o, "title"));
-    art.title_len = art.title ? strlen(art.title) : 0;
-    art.body = json_string_value(json_object_get(o, "body"));
-    art.body_len = art.body ? strlen(art.body) : 0;
-    art.published = json_string_value(json_object_get(o, "published"));
-    art.published_len = art.published ? strlen(art.published) : 0;
+    kh_article art = article_of_json(o);
     kh_analysis *r;
     ASSERT(kh_analyze(a, &art, 0, &r) == 0);
     int found = 0;
@@ -710,14 +716,7 @@ TEST(analyze_form_cache_same_results) {
     json_error_t err;
     json_t *o = json_loads(line, 0, &err);
     ASSERT(o);
-    kh_article art;
-    memset(&art, 0, sizeof art);
-    art.title = json_string_value(json_object_get(o, "title"));
-    art.title_len = art.title ? strlen(art.title) : 0;
-    art.body = json_string_value(json_object_get(o, "body"));
-    art.body_len = art.body ? strlen(art.body) : 0;
-    art.published = json_string_value(json_object_get(o, "published"));
-    art.published_len = art.published ? strlen(art.published) : 0;
+    kh_article art = article_of_json(o);
     char *j0 = analysis_json(a, NULL, &art);
     /* the big cache warm from the articles before; every 50th article by
     ** another analyzer (the cache starts afresh for it, and again after) */
@@ -800,14 +799,7 @@ TEST(analyze_cli_cache_same_as_library) {
     json_error_t err;
     json_t *out = json_loads(line, 0, &err), *o = json_loads(src, 0, &err);
     ASSERT(out && o);
-    kh_article art;
-    memset(&art, 0, sizeof art);
-    art.title = json_string_value(json_object_get(o, "title"));
-    art.title_len = art.title ? strlen(art.title) : 0;
-    art.body = json_string_value(json_object_get(o, "body"));
-    art.body_len = art.body ? strlen(art.body) : 0;
-    art.published = json_string_value(json_object_get(o, "published"));
-    art.published_len = art.published ? strlen(art.published) : 0;
+    kh_article art = article_of_json(o);
     char *js = analysis_json(a, NULL, &art);
     ASSERT(js);
     size_t jl = strlen(js);

@@ -198,17 +198,24 @@ static void gaz_tags(kh__doc *d) {
   }
 }
 
+/* a word's cluster classes (coarse, fine, the row of the class table) and name-part
+** code, from its hash: 0 when the word has none */
+static void word_classes(const kh_analyzer *a, uint64_t h, uint16_t *cls1, uint16_t *cls2, uint16_t *crow,
+                         uint8_t *part) {
+  int32_t c = a->ner_cls.n ? kh__map_get(&a->ner_cls, h) : -1;
+  *cls1 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][0] + 1);
+  *cls2 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][1] + 1);
+  *crow = c < 0 ? 0 : (uint16_t)(c + 1);
+  int32_t p = kh__map_get(&a->ner_part, h);
+  *part = p < 0 ? 0 : (uint8_t)p;
+}
+
 void kh__ner_gaztags(kh__doc *d) {
   const kh_analyzer *a = d->a;
   for (size_t i = 0; i < d->ntok; i++) {
     kh__tok *t = &d->toks[i];
-    int32_t c = a->ner_cls.n ? kh__map_get(&a->ner_cls, t->h) : -1;
     t->gaz = 0;
-    t->cls1 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][0] + 1);
-    t->cls2 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][1] + 1);
-    t->crow = c < 0 ? 0 : (uint16_t)(c + 1);
-    int32_t p = kh__map_get(&a->ner_part, t->h);
-    t->part = p < 0 ? 0 : (uint8_t)p;
+    word_classes(a, t->h, &t->cls1, &t->cls2, &t->crow, &t->part);
     t->letter = (uint8_t)letter_name(d, (int32_t)i);
   }
   gaz_tags(d);
@@ -412,12 +419,7 @@ static void add_slot(const kh__ner_model *m, uint32_t k, int32_t *score) {
 static void form_fill(const kh__doc *d, size_t i, kh__form *f) {
   const kh_analyzer *a = d->a;
   const kh__tok *t = &d->toks[i];
-  int32_t c = a->ner_cls.n ? kh__map_get(&a->ner_cls, t->h) : -1;
-  f->cls1 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][0] + 1);
-  f->cls2 = c < 0 ? 0 : (uint16_t)(KH__NER_CLS[c][1] + 1);
-  f->crow = c < 0 ? 0 : (uint16_t)(c + 1);
-  int32_t p = kh__map_get(&a->ner_part, t->h);
-  f->part = p < 0 ? 0 : (uint8_t)p;
+  word_classes(a, t->h, &f->cls1, &f->cls2, &f->crow, &f->part);
   f->letter = (uint8_t)letter_name(d, (int32_t)i);
   f->wcls = t->wcls;
   uint64_t seq1 = kh__seq(KH__SEQ0, t->h);
