@@ -305,6 +305,18 @@ static int org_feats(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint32
   return n;
 }
 
+/* templates 37-40: the outer word bigrams (given), and the gazetteer tags and
+** coarse classes two words away; both feature paths use them */
+static int outer_keys(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint64_t left, uint64_t right,
+                      uint32_t *out) {
+  out[0] = fkey(37, left);
+  out[1] = fkey(38, right);
+  out[2] = fkey(39, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].gaz : 255) * 256 + (i + 2 < t1 ? d->toks[i + 2].gaz : 255));
+  out[3] = fkey(40, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].cls1 : 0xFFFF) << 16 |
+                        (i + 2 < t1 ? d->toks[i + 2].cls1 : 0xFFFF));
+  return 4;
+}
+
 void kh__ner_feats_prev(const kh__doc *d, int32_t i, int prev, uint32_t *out) {
   out[0] = fkey(19, (uint64_t)prev);
   out[1] = fkey(20, d->toks[i].h * 8 + (uint64_t)prev);
@@ -367,11 +379,7 @@ int kh__ner_feats_static(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, ui
   if ((a = affix(d, i, 4, 0))) out[n++] = fkey(34, a);
   if ((a = affix(d, i, 4, 1))) out[n++] = fkey(35, a);
   if (i + 1 < t1 && (a = affix(d, i + 1, 2, 1))) out[n++] = fkey(36, a);
-  out[n++] = fkey(37, wm2 * 31 + wm1);
-  out[n++] = fkey(38, wp1 * 31 + wp2);
-  out[n++] = fkey(39, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].gaz : 255) * 256 + (i + 2 < t1 ? d->toks[i + 2].gaz : 255));
-  out[n++] = fkey(40, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].cls1 : 0xFFFF) << 16 |
-                          (i + 2 < t1 ? d->toks[i + 2].cls1 : 0xFFFF));
+  n += outer_keys(d, t0, t1, i, wm2 * 31 + wm1, wp1 * 31 + wp2, out + n);
   /* words of gazetteer names: the token's and its neighbours' */
   uint64_t pm = i > t0 ? d->toks[i - 1].part : 255, pp = i + 1 < t1 ? d->toks[i + 1].part : 255;
   out[n++] = fkey(41, t->part);
@@ -606,11 +614,7 @@ static int ctx_keys(const kh__doc *d, int32_t t0, int32_t t1, int32_t i, uint32_
     uint64_t cm = i > t0 ? d->toks[i - 1].cls1 : 0xFFFF, cp = i + 1 < t1 ? d->toks[i + 1].cls1 : 0xFFFF;
     out[n++] = fkey(31, (cm << 16 | c0) << 16 | cp);
   }
-  out[n++] = fkey(37, wm2 * 31 + wm1);
-  out[n++] = fkey(38, wp1 * 31 + wp2);
-  out[n++] = fkey(39, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].gaz : 255) * 256 + (i + 2 < t1 ? d->toks[i + 2].gaz : 255));
-  out[n++] = fkey(40, (uint64_t)(i - 2 >= t0 ? d->toks[i - 2].cls1 : 0xFFFF) << 16 |
-                          (i + 2 < t1 ? d->toks[i + 2].cls1 : 0xFFFF));
+  n += outer_keys(d, t0, t1, i, wm2 * 31 + wm1, wp1 * 31 + wp2, out + n);
   uint64_t pm = i > t0 ? d->toks[i - 1].part : 255, pp = i + 1 < t1 ? d->toks[i + 1].part : 255;
   out[n++] = fkey(42, pm * 256 + t->part);
   out[n++] = fkey(43, (uint64_t)t->part * 256 + pp);
