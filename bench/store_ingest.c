@@ -20,6 +20,13 @@
 **   ING_KEEP=1 ...        keep the last khabar file (its path is printed)
 **   ING_INTERLEAVE=1 ...  u61 and khabar in turns, a batch (KH_DB_BATCH) each (fair under a
 **                         changing load; one pass, CPU ratio printed every tenth)
+**   ING_PIPE=1 ...        WALL time as a user sees it: khabar's own ingest (kh_ingest_path on
+**                         the articles written out as JSON Lines: reading and parsing them
+**                         too, a second thread preparing the next ones, as `khabar ingest`
+**                         does but without the analyze and corpus hooks) against the peer
+**                         inserting the same articles from memory (its parsing not timed);
+**                         u61 and khabar alternate ING_REPS times (default 3).  Wall time
+**                         means what it says only on an otherwise idle machine.
 ** The resident set size is sampled after every tenth of the khabar run.
 ** Each repetition prints its own CPU ratios and the load average, so their
 ** spread under a shared machine's load shows.
@@ -291,6 +298,90 @@ static double run_khabar(const char *path, double *size, size_t *stored) {
   return t;
 }
 
+/* ING_PIPE: the articles as JSON Lines (what kh_ingest_path reads). */
+static int write_jsonl(const char *path) {
+  FILE *f = fopen(path, "w");
+  if (!f) return -1;
+  for (size_t i = 0; i < narts; i++) {
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", arts[i].id, "source", arts[i].source, "title",
+                          arts[i].title, "body", arts[i].body);
+    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (!line || fputs(line, f) < 0 || fputc('\n', f) < 0) {
+      free(line);
+      json_decref(o);
+      fclose(f);
+      return -1;
+    }
+    free(line);
+    json_decref(o);
+  }
+  return fclose(f);
+}
+
+/* khabar's ingest of a JSON Lines file, pipelined (threads: 0 = the default,
+** a worker thread; 1 = sequential).  Returns process CPU seconds; wall in
+** last_wall. */
+static double run_pipe(const char *path, const char *jsonl, int threads, double *size, size_t *stored) {
+  rm_db(path);
+  kh_db *db;
+  if (kh_db_open(path, &db)) exit(1);
+  double t0 = now(), w0 = wall();
+  kh_ingest_opts o = {0};
+  o.threads = threads;
+  kh_ingest_stats st = {0};
+  int rc = kh_ingest_path(db, jsonl, &o, &st);
+  if (rc) {
+    fprintf(stderr, "ingest: %s (%s)\n", kh_strerror(rc), kh_db_errmsg(db));
+    exit(1);
+  }
+  kh_db_close(db);
+  double t = now() - t0;
+  last_wall = wall() - w0;
+  *stored = (size_t)st.stored;
+  *size = file_size(path);
+  return t;
+}
+
+static int run_pipe_bench(const char *tmp, int reps) {
+  char path[512], jl[512];
+  snprintf(path, sizeof path, "%s/khabar-bench-ingest-%d.db", tmp, (int)getpid());
+  snprintf(jl, sizeof jl, "%s/khabar-bench-ingest-%d.jsonl", tmp, (int)getpid());
+  if (write_jsonl(jl)) {
+    fprintf(stderr, "cannot write %s\n", jl);
+    return 1;
+  }
+  const char *names[] = {"u61", "khabar 2 threads", "khabar 1 thread"};
+  double bc[3] = {1e30, 1e30, 1e30}, bw[3] = {1e30, 1e30, 1e30}, size[3] = {0};
+  size_t stored = 0;
+  int seq = getenv("ING_PIPE_SEQ") != NULL; /* also the sequential ingest path */
+  printf("ING_PIPE: wall seconds (and process CPU seconds), u61 from memory, khabar from %s\n", jl);
+  for (int r = 0; r < reps; r++) {
+    double c[3] = {0}, w[3] = {0};
+    c[0] = run_plain(path, "unicode61", &size[0]), w[0] = last_wall;
+    c[1] = run_pipe(path, jl, 0, &size[1], &stored), w[1] = last_wall;
+    if (seq) c[2] = run_pipe(path, jl, 1, &size[2], &stored), w[2] = last_wall;
+    printf("rep %d: u61 wall %.2f s (CPU %.2f); khabar 2 threads wall %.2f s (CPU %.2f): %.2fx u61 wall", r + 1, w[0],
+           c[0], w[1], c[1], w[0] / w[1]);
+    if (seq) printf("; 1 thread wall %.2f s (CPU %.2f): %.2fx", w[2], c[2], w[0] / w[2]);
+    printf("  (load %.1f)\n", load_avg());
+    fflush(stdout);
+    for (int i = 0; i < 3; i++) {
+      if (c[i] < bc[i]) bc[i] = c[i];
+      if (w[i] < bw[i]) bw[i] = w[i];
+    }
+  }
+  rm_db(path);
+  unlink(jl);
+  printf("%-17s %8s %7s %12s %8s %8s %7s %12s\n", "run", "wall s", "x u61", "articles/s", "MB/s", "CPU s", "x u61",
+         "db/raw text");
+  for (int i = 0; i < 2 + seq; i++)
+    printf("%-17s %8.2f %7.2f %12.0f %8.2f %8.2f %7.2f %12.2f\n", names[i], bw[i], bw[0] / bw[i],
+           (double)narts / bw[i], raw_bytes / 1e6 / bw[i], bc[i], bc[0] / bc[i], size[i] / raw_bytes);
+  printf("(articles/s and MB/s per WALL second; best of %d runs each; khabar stored %zu of %zu)\n", reps,
+         stored, narts);
+  return 0;
+}
+
 /* u61 and khabar in turns, one batch (KH_DB_BATCH articles) each, into two files:
 ** the load of other processes then falls on both alike (on a shared machine
 ** CPU seconds grow with it).  Prints the CPU ratio after every tenth. */
@@ -409,6 +500,7 @@ int main(int argc, char **argv) {
   int reps = getenv("ING_REPS") ? atoi(getenv("ING_REPS")) : mb > 50 ? 1 : 5;
   if (reps < 1) reps = 1;
   if (getenv("ING_INTERLEAVE")) return run_interleaved(tmp);
+  if (getenv("ING_PIPE")) return run_pipe_bench(tmp, getenv("ING_REPS") ? reps : 3);
   if (getenv("ONLY_KHABAR")) { /* for a profiler: the store put alone, reps times */
     for (int r = 0; r < reps; r++) run_khabar(path, &size[3], &stored);
     rm_db(path);
