@@ -54,6 +54,8 @@
 **   LAT_OPTIMIZE=1 ...           before the queries, both files' full-text indexes merged into one
 **                                segment (khabar: kh_db_optimize, its tiers too; u61: FTS5
 **                                'optimize'), each timed; the files stay so (with LAT_KEEP: copies!)
+**   LAT_BM=0 ...                 the block-max lists (blockmax.c, built by kh_db_optimize) not read
+**                                (kh__bm_use); the header gives their size, each row how many answered
 **   LAT_SLOW=n ...               after each row, its n slowest khabar queries (process CPU): the
 **                                words (and their df in u61's index), how the query ended, the
 **                                rows its scans visited and scored (default 5; 0: none)
@@ -210,6 +212,8 @@ extern long kh__champ_df_stat[2]; /* ... missed, found */
 /* kh_search's process CPU s by phase: top k, re-ranking, page delivery (search.c) */
 enum { KH__SEARCH_TOPK, KH__SEARCH_RERANK, KH__SEARCH_DELIVER, KH__SEARCH_NPHASE };
 extern double kh__search_cpu[KH__SEARCH_NPHASE];
+extern int kh__bm_use;        /* 0: the block-max lists are not read (blockmax.c) */
+extern long kh__bm_stat[4];   /* queries answered from them, blocks decoded, blocks skipped, articles scored */
 int kh__fts_segments(sqlite3 *db, const char *table); /* optimize.c: segments of an FTS5 index */
 int kh__db_exec(kh_db *db, const char *sql); /* store.h: one statement on the connection */ /* the words' dfs must sum to this for the tiers (tiers.c) */
 
@@ -261,6 +265,7 @@ int main(int argc, char **argv) {
   if (getenv("LAT_DF_MEMO")) kh__champ_df_memo = atoi(getenv("LAT_DF_MEMO"));
   if (getenv("LAT_TIER_WORK")) kh__tier_min_work = atof(getenv("LAT_TIER_WORK"));
   if (getenv("LAT_DROP_SHARE")) kh__champ_drop_share = atof(getenv("LAT_DROP_SHARE"));
+  if (getenv("LAT_BM")) kh__bm_use = atoi(getenv("LAT_BM"));
   int keep = getenv("LAT_KEEP") != NULL;
   int peers = !getenv("LAT_PEERS") || atoi(getenv("LAT_PEERS")) != 0;
   char kpath[512], upath[512];
@@ -362,6 +367,13 @@ int main(int argc, char **argv) {
                    sqlite3_column_double(c, 3) / 1e6);
           sqlite3_finalize(c);
         }
+        if (sqlite3_prepare_v2(k, "SELECT count(*), sum(length(dir) + length(post)), (SELECT v FROM search_meta WHERE"
+                                  " k = 'bm_mark') FROM search_bm", -1, &c, NULL) == SQLITE_OK) {
+          if (sqlite3_step(c) == SQLITE_ROW)
+            printf("; block-max lists: %lld terms, %.1f MB, up to article %lld", (long long)sqlite3_column_int64(c, 0),
+                   sqlite3_column_double(c, 1) / 1e6, (long long)sqlite3_column_int64(c, 2));
+          sqlite3_finalize(c);
+        }
       }
       int ksegs = kh__fts_segments(k, "article_fts"), tsegs = kh__fts_segments(k, "search_tier_fts");
       sqlite3_close(k);
@@ -401,6 +413,7 @@ int main(int argc, char **argv) {
       long dm0[2] = {kh__champ_df_stat[0], kh__champ_df_stat[1]};
       long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT], fw0 = kh__champ_fwd_read, dr0 = kh__champ_drive_read;
       long dp0[3] = {kh__champ_drop_stat[0], kh__champ_drop_stat[1], kh__champ_drop_stat[2]};
+      long bm0[4] = {kh__bm_stat[0], kh__bm_stat[1], kh__bm_stat[2], kh__bm_stat[3]};
       memcpy(st0, kh__champ_stat, sizeof st0);
       memcpy(ti0, kh__tier_stat, sizeof ti0);
       memcpy(sc0, kh__topk_stat, sizeof sc0);
@@ -430,7 +443,7 @@ int main(int argc, char **argv) {
             continue;
           }
           if (fts) setenv("KHABAR_NO_CHAMP", "1", 1);
-          long a0[KH__CHAMP_NSTAT], b0[KH__TIER_NSTAT], r0[2], q0 = kh__champ_drop_stat[0];
+          long a0[KH__CHAMP_NSTAT], b0[KH__TIER_NSTAT], r0[2], q0 = kh__champ_drop_stat[0], m0 = kh__bm_stat[0];
           memcpy(a0, kh__champ_stat, sizeof a0);
           memcpy(b0, kh__tier_stat, sizeof b0);
           memcpy(r0, kh__topk_stat, sizeof r0);
@@ -457,6 +470,7 @@ int main(int argc, char **argv) {
                    : kh__tier_stat[KH__TIER_CERT] > b0[KH__TIER_CERT]      ? "tiers' AND"
                    : kh__tier_stat[KH__TIER_PART] > b0[KH__TIER_PART]      ? "live words' tiers"
                    : kh__tier_stat[KH__TIER_TRIED] > b0[KH__TIER_TRIED]    ? "tiers, then full pass"
+                   : kh__bm_stat[0] > m0                                   ? "block-max lists"
                    : kh__champ_drop_stat[0] > q0                           ? "pruned pass, frequent words left out"
                    : kh__champ_stat[KH__CHAMP_SCAN] > a0[KH__CHAMP_SCAN]   ? "pruned pass"
                    : kh__champ_stat[KH__CHAMP_EXACT] > a0[KH__CHAMP_EXACT] ? "lists"
@@ -515,6 +529,10 @@ int main(int argc, char **argv) {
         printf("%9s %6s %-10s of the pruned scans, %ld with the words in most articles left out of FTS5's"
                " walk (%ld forward rows read; %ld went back to the usual pass)\n",
                "", "", "", kh__champ_drop_stat[0] - dp0[0], kh__champ_drop_stat[1] - dp0[1], kh__champ_drop_stat[2] - dp0[2]);
+      if (kh__bm_stat[0] > bm0[0])
+        printf("%9s %6s %-10s of the pruned scans, %ld answered from the block-max lists (%ld blocks decoded, %ld"
+               " skipped, %ld articles scored)\n", "", "", "", kh__bm_stat[0] - bm0[0], kh__bm_stat[1] - bm0[1],
+               kh__bm_stat[2] - bm0[2], kh__bm_stat[3] - bm0[3]);
       if (kh__champ_df_stat[0] + kh__champ_df_stat[1] > dm0[0] + dm0[1])
         printf("%9s %6s %-10s words without a kept df (phrases, stopword keys): %ld dfs counted by FTS5, %ld found in"
                " the memo\n", "", "", "", kh__champ_df_stat[0] - dm0[0], kh__champ_df_stat[1] - dm0[1]);

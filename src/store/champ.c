@@ -257,6 +257,7 @@ struct kh__champ {
   uint32_t *dl;
   size_t ndl, cdl, dl_kept;
   int64_t dl_base;
+  kh__bm *bm;         /* blockmax.c's state on this connection */
 };
 
 int kh__champ_open(kh_db *db) {
@@ -1144,6 +1145,7 @@ void kh__champ_close(kh_db *db) {
   sqlite3_blob_close(c->fblob);
   kh__buf_free(&c->frow);
   kh_free(c->dl);
+  kh__bm_free(c->bm);
   kh__tokcache_free(&c->text[0]);
   kh__tokcache_free(&c->text[1]);
   db->cache[0].dict = db->cache[1].dict = NULL;
@@ -2408,12 +2410,28 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     }
     }
   }
+  /* plain words ANDed, every one with a block-max list (kh_db_optimize
+  ** built them): the articles up to their mark from them (blockmax.c),
+  ** those after it by the pass below (rowid > mark), no list or tier */
+  int bm = 0, bm_more = 0;
+  int64_t bm_mark = 0;
+  if (words && nw >= (size_t)kh__bm_min_words && nlisted == (int)nw && !o->source && !since && !until && kh__bm_use) {
+    const char *keys[CH_MAX_TERMS];
+    size_t kls[CH_MAX_TERMS];
+    double idfs[CH_MAX_TERMS];
+    for (size_t i = 0; i < nw; i++) keys[i] = t[i].key, kls[i] = t[i].kl, idfs[i] = t[i].idf;
+    bm = kh__bm_topk(db, &c->bm, keys, kls, idfs, nw, nrow, avgdl, k, out, &got, &bm_mark, &bm_more);
+    if (bm < 0) {
+      rc = bm;
+      goto done;
+    }
+  }
   /* the lists, when every word has one and they can be expected to hold
   ** 2k articles with every word (independence; one word: always): their
   ** best k that pass the filters (and FTS5's own AND, the forward rows
   ** holding 32-bit hashes) are exact; certified when nothing outside the
   ** lists can score as high */
-  if (words && nlisted == (int)nw) {
+  if (!bm && words && nlisted == (int)nw) {
     double expect = 0, work = 0;
     for (size_t i = 0; i < nw; i++) {
       work += t[i].df;
@@ -2481,14 +2499,17 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
   qsort(skip, got, sizeof *skip, cmp_i64);
   size_t n = got;
   int tiered = 0;
-  if (words && nw >= 2 && nlisted == (int)nw) { /* frequent words: the impact tiers (tiers.c) */
+  if (bm) { /* the rest: articles after the mark */
+    tiered = !bm_more;
+    r.rowid_lo = bm_mark + 1;
+  } else if (words && nw >= 2 && nlisted == (int)nw) { /* frequent words: the impact tiers (tiers.c) */
     const char *keys[CH_MAX_TERMS];
     size_t kls[CH_MAX_TERMS];
     double dfs[CH_MAX_TERMS];
     for (size_t i = 0; i < nw; i++) keys[i] = t[i].key, kls[i] = t[i].kl, dfs[i] = t[i].df;
     tiered = kh__tier_topk(db, &r, keys, kls, dfs, nw, avgdl, out, &n);
   }
-  if (!tiered && words) tiered = drop_pass(db, q, t, (const char(*)[KH_MAX_TOKEN + 1])w, wl, nw, &r, nrow, out, &n);
+  if (!tiered && words && !bm) tiered = drop_pass(db, q, t, (const char(*)[KH_MAX_TOKEN + 1])w, wl, nw, &r, nrow, out, &n);
   rc = tiered < 0 ? tiered : tiered ? 0 : kh__topk_scan(db, &r, out, &n, NULL);
   if (!rc && nfwd && (rc = verify(db, q->fts, t, nw, out, n, fwdrow, nfwd)) > 0) { /* a seed was no match */
     r.nskip = n = 0;

@@ -109,6 +109,8 @@ int kh_db_optimize(kh_db *db, int (*progress)(void *ctx, const char *table, int 
       if (idle) break;
     }
   }
+  /* the block-max doclists of the listed terms, up to the last article (blockmax.c) */
+  if ((rc = kh__bm_build(db, progress, ctx))) return rc;
   /* give the WAL's pages back to the file (best effort: a reader may hold it) */
   sqlite3_exec(db->sql, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
   return 0;

@@ -174,7 +174,10 @@ static const step steps[] = {
      "CREATE INDEX IF NOT EXISTS search_term_listed ON search_term(term) WHERE state IN (1, 2);\n"},
     {8, "store: copies of an article found by the article they copy (src/store/copies.c)",
      "CREATE INDEX IF NOT EXISTS duplicate_of ON duplicate(of_rowid);\n"},
-    /* append new steps here: {9, "layer: what", "SQL"}, */
+    {9, "store: block-max doclists of listed terms (src/store/blockmax.c)",
+     "CREATE TABLE IF NOT EXISTS search_bm(term TEXT PRIMARY KEY, n INTEGER NOT NULL, aref REAL NOT NULL, dir BLOB NOT NULL, post BLOB NOT NULL);\n"
+     "CREATE TABLE IF NOT EXISTS search_bm_len(chunk INTEGER PRIMARY KEY, lens BLOB NOT NULL);\n"},
+    /* append new steps here: {10, "layer: what", "SQL"}, */
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))

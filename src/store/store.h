@@ -607,6 +607,12 @@ int kh__topk_doc_len(sqlite3_stmt *st, int64_t rowid, int *len);
 ** first use by kh__topk_scan).  0 or KH_EDB. */
 int kh__topk_register(sqlite3 *db);
 
+/* blockmax.c: block-max doclists of listed terms (kh_db_optimize builds them; champ.c's queries read them) */
+typedef struct kh__bm kh__bm; void kh__bm_free(kh__bm *s); double kh__topk_bm25(const double *idf, const double *d, size_t n, double len, double avgdl);
+int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int steps, int segments), void *ctx);
+int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t *kl, const double *idf, size_t nw, double nrow, double avgdl, size_t k, kh__champ_hit *out, size_t *nout, int64_t *mark, int *more);
+enum { KH__BM_ANSWERED, KH__BM_DECODED, KH__BM_SKIPPED, KH__BM_SCORED, KH__BM_NSTAT }; extern long kh__bm_stat[KH__BM_NSTAT]; extern int kh__bm_block, kh__bm_use, kh__bm_min_words;
+
 /* ---- Interface to code in tiers.c (impact tiers of terms with a list) ---- */
 
 #define KH__TOPK_MAX_K 100 /* results a tiered search may be asked for */

@@ -132,6 +132,14 @@ static int setup(scan_state *s, const Fts5ExtensionApi *api, Fts5Context *fts) {
   return rc;
 }
 
+/* bm25() of fts5_aux.c, term by term in phrase order (blockmax.c scores
+** with it too: the same operations, the same double) */
+double kh__topk_bm25(const double *idf, const double *d, size_t n, double len, double avgdl) {
+  double score = 0.0;
+  for (size_t i = 0; i < n; i++) score += idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + K1 * (1 - B + B * len / avgdl)));
+  return score;
+}
+
 static int seeded(const kh__topk_req *r, int64_t rowid) {
   size_t lo = 0, hi = r->nskip;
   while (lo < hi) {
@@ -377,11 +385,7 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     return;
   }
   s->scored++;
-  /* bm25() of fts5_aux.c, term by term in phrase order */
-  double D = (double)len, score = 0.0;
-  for (size_t i = 0; i < s->np; i++)
-    score += s->idf[i] * ((d[i] * (K1 + 1.0)) / (d[i] + K1 * (1 - B + B * D / s->avgdl)));
-  kh__champ_hit x = {api->xRowid(fts), score};
+  kh__champ_hit x = {api->xRowid(fts), kh__topk_bm25(s->idf, d, s->np, (double)len, s->avgdl)};
   if (s->n == r->k && !worse(&s->heap[0], &x)) return;
   if (r->nskip && seeded(r, x.rowid)) return;
   heap_add(s->heap, &s->n, r->k, x);
