@@ -50,6 +50,7 @@ static const double K1 = 1.2, B = 0.75;
 int kh__bm_block = 128;   /* postings a block (tests lower it) */
 int kh__bm_use = 1;       /* 0: queries do not read the lists */
 int kh__bm_min_words = 2; /* words a query needs to be answered here */
+long kh__bm_drive_max = 50000; /* rows of a word without a list walked with the others' lists */
 long kh__bm_stat[KH__BM_NSTAT];
 
 #define BM_DIR 16          /* bytes of a block's directory entry */
@@ -347,6 +348,8 @@ struct kh__bm {
   sqlite3_stmt *st_dv, *st_sz;
   uint32_t *dec;    /* decoded blocks: 2 arrays of block per word */
   size_t cdec;
+  uint32_t *rr, *rd; /* a rare word's rows up to the mark, and their d */
+  size_t nr, cr;
 };
 
 void kh__bm_free(kh__bm *s) {
@@ -356,6 +359,8 @@ void kh__bm_free(kh__bm *s) {
   sqlite3_finalize(s->st_sz);
   kh_free(s->len);
   kh_free(s->dec);
+  kh_free(s->rr);
+  kh_free(s->rd);
   kh_free(s);
 }
 
@@ -536,15 +541,80 @@ static int cmp_len(const void *a, const void *b) {
   return x->npost != y->npost ? (x->npost < y->npost ? -1 : 1) : x->word - y->word;
 }
 
-int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t *kl, const double *idf, size_t nw,
-                double nrow, double avgdl, size_t k, kh__champ_hit *out, size_t *nout, int64_t *mark, int *more) {
+/* The rare word's rows from FTS5 (its expression, as the pass searches it):
+** those up to the mark into s->rr / s->rd with their d, all of them counted
+** into *df; 0 when more than kh__bm_drive_max. */
+static int rare_rows(kh_db *db, kh__bm *s, const char *expr, int64_t *df) {
+  const char *sql = "SELECT rowid, khabar_dlo(article_fts) FROM article_fts WHERE article_fts MATCH ?1";
+  sqlite3_stmt *st;
+  *df = 0;
+  s->nr = 0;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) { /* registered on first use */
+    int rc = kh__topk_register(db->sql);
+    if (rc) return rc;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) return sql_rc(db->sql);
+  }
+  sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+  int src, rc = 0;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    if (++*df > kh__bm_drive_max) break;
+    int64_t doc = sqlite3_column_int64(st, 0), v = sqlite3_column_int64(st, 1);
+    if (doc < 1 || doc > s->mark) continue; /* after the mark: the pass */
+    if (s->nr == s->cr) {
+      size_t nc = s->cr ? 2 * s->cr : 1024;
+      uint32_t *a = kh__realloc(s->rr, nc * sizeof *a), *b = a ? kh__realloc(s->rd, nc * sizeof *b) : NULL;
+      if (a) s->rr = a;
+      if (b) s->rd = b, s->cr = nc;
+      if (!b) {
+        rc = KH_ENOMEM;
+        break;
+      }
+    }
+    if (s->nr && s->rr[s->nr - 1] >= (uint32_t)doc) {
+      rc = KH_EDB; /* FTS5 gives them in rowid order */
+      break;
+    }
+    s->rr[s->nr] = (uint32_t)doc;
+    s->rd[s->nr++] = (uint32_t)(v >> 32);
+  }
+  if (!rc && src != SQLITE_ROW && src != SQLITE_DONE) rc = sql_rc(db->sql);
+  sqlite3_finalize(st);
+  return rc ? rc : src == SQLITE_ROW ? 0 : 1;
+}
+
+int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t *kl, double *idf_io, size_t nw,
+                int rare, const char *rare_expr, double nrow, double avgdl, size_t k, kh__champ_hit *out, size_t *nout,
+                int64_t *mark, int *more) {
   *nout = 0;
-  if (!kh__bm_use || nw < 1 || nw > KH__TOPK_MAX_TERMS || k < 1 || !(avgdl > 0)) return 0;
+  if (!kh__bm_use || nw < 1 || nw > KH__TOPK_MAX_TERMS || k < 1 || !(avgdl > 0) || rare >= (int)nw ||
+      (rare >= 0 && (!rare_expr || kh__bm_drive_max < 1)))
+    return 0;
   kh__bm *s = *state;
   if (!s && !(s = *state = kh__calloc(1, sizeof *s))) return KH_ENOMEM;
   int rc = check(db, s, nrow);
   if (rc <= 0) return rc;
   size_t bs = (size_t)s->block;
+  double idf[KH__TOPK_MAX_TERMS];
+  memcpy(idf, idf_io, nw * sizeof *idf);
+  unsigned char rdir[BM_DIR];
+  if (rare >= 0) { /* its rows, and its idf as bm25() counts it */
+    int64_t df = 0;
+    if ((rc = rare_rows(db, s, rare_expr, &df)) <= 0) return rc;
+    double x = log((nrow - (double)df + 0.5) / ((double)df + 0.5));
+    idf[rare] = x <= 0.0 ? 1e-6 : x;
+    uint32_t maxd = 0;
+    for (size_t j = 0; j < s->nr; j++)
+      if (s->rd[j] > maxd) maxd = s->rd[j];
+    float f = (float)(K1 + 1.0); /* one block of them, decoded: no weight above k1 + 1 */
+    if ((double)f < K1 + 1.0) f = nextafterf(f, INFINITY);
+    uint32_t fu;
+    memcpy(&fu, &f, sizeof fu);
+    wr32(rdir, s->nr ? s->rr[s->nr - 1] : 0);
+    wr32(rdir + 4, 0);
+    wr32(rdir + 8, fu);
+    wr16(rdir + 12, maxd > 65535 ? 65535 : maxd);
+    wr16(rdir + 14, 0);
+  }
   if (s->cdec < 2 * bs * nw) {
     uint32_t *x = kh__realloc(s->dec, 2 * bs * KH__TOPK_MAX_TERMS * sizeof *x);
     if (!x) return KH_ENOMEM;
@@ -556,6 +626,11 @@ int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t
   int answered = 0;
   rc = 0;
   for (size_t i = 0; i < nw; i++) {
+    if ((int)i == rare) { /* its rows as one decoded block (sorted by about their bytes in a list) */
+      L[i] = (bm_list){.dir = rdir, .nblk = s->nr ? 1 : 0, .npost = 2 * s->nr, .idf = idf[i], .aref = avgdl, .dblk = 0,
+                       .cnt = s->nr, .rid = s->rr, .dv = s->rd, .ubblk = SIZE_MAX, .word = (int)i};
+      continue;
+    }
     sqlite3_stmt **st = &s->st[i];
     if (!*st && sqlite3_prepare_v3(db->sql, "SELECT n, aref, dir, post FROM search_bm WHERE term = ?1", -1,
                                    SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
@@ -587,7 +662,8 @@ int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t
       goto done; /* not a list this code wrote: the usual way */
   }
   qsort(L, nw, sizeof *L, cmp_len); /* the shortest drives */
-  for (size_t i = 0; i < nw; i++) L[i].rid = s->dec + 2 * bs * i, L[i].dv = L[i].rid + bs;
+  for (size_t i = 0; i < nw; i++)
+    if (L[i].word != rare) L[i].rid = s->dec + 2 * bs * i, L[i].dv = L[i].rid + bs;
   size_t n = 0;
   uint32_t target = 1;
   const double slack = 1 + 1e-9;
@@ -654,11 +730,13 @@ int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t
     heap_add(out, &n, k, x);
   }
   qsort(out, n, sizeof *out, cmp_hit);
+  if (rare >= 0) idf_io[rare] = idf[rare];
   *nout = n;
   *mark = s->mark;
   *more = (int64_t)nrow > s->rows;
   answered = 1;
   kh__bm_stat[KH__BM_ANSWERED]++;
+  if (rare >= 0) kh__bm_stat[KH__BM_RARE]++;
 done:
   for (size_t i = 0; i < nl; i++) sqlite3_reset(s->st[i]);
   if (!answered) *nout = 0;

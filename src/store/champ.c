@@ -2378,9 +2378,41 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     t[i].bound = !t[i].listed ? INFINITY : n < CH_R ? -INFINITY : t[i].idf * floor * (avgdl > aref ? avgdl / aref : 1.0);
     bound += t[i].bound;
   }
+  /* words ANDed, every one with a block-max list (kh_db_optimize built
+  ** them), or all but one word, whose rows FTS5 gives (at most
+  ** kh__bm_drive_max): the articles up to the lists' mark from them
+  ** (blockmax.c), those after it by the pass below (rowid > mark) */
+  int bm = 0, bm_more = 0;
+  int64_t bm_mark = 0;
+  if (words && nw >= (size_t)kh__bm_min_words && fwd_from <= 1 && nlisted >= (int)nw - 1 && !o->source && !since &&
+      !until && kh__bm_use) {
+    const char *keys[CH_MAX_TERMS];
+    size_t kls[CH_MAX_TERMS];
+    double idfs[CH_MAX_TERMS];
+    int rare = -1;
+    kh__buf re = {0};
+    for (size_t i = 0; i < nw; i++) {
+      keys[i] = t[i].key, kls[i] = t[i].kl, idfs[i] = t[i].idf;
+      if (!t[i].listed) rare = (int)i;
+    }
+    if (rare >= 0) {
+      word_expr(&re, &t[rare], w[rare], wl[rare], &rc);
+      kh__buf_appendc(&re, '\0', &rc);
+    }
+    if (!rc)
+      bm = kh__bm_topk(db, &c->bm, keys, kls, idfs, nw, rare, rare >= 0 ? re.data : NULL, nrow, avgdl, k, out, &got,
+                       &bm_mark, &bm_more);
+    kh__buf_free(&re);
+    if (rc || bm < 0) {
+      if (!rc) rc = bm;
+      goto done;
+    }
+    if (bm && rare >= 0) t[rare].idf = idfs[rare];
+    if (!bm) got = 0;
+  }
   /* one rare word ANDed with frequent ones (every other word has a list):
   ** walked from the rare word, completed from forward rows */
-  if (words && nw >= 2 && fwd_from <= 1 && nlisted == (int)nw - 1 && kh__champ_drive_max > 0) {
+  if (!bm && words && nw >= 2 && fwd_from <= 1 && nlisted == (int)nw - 1 && kh__champ_drive_max > 0) {
     size_t drv = 0;
     while (t[drv].listed) drv++;
     if (t[drv].plain) {
@@ -2408,22 +2440,6 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
       }
       got = 0;
     }
-    }
-  }
-  /* plain words ANDed, every one with a block-max list (kh_db_optimize
-  ** built them): the articles up to their mark from them (blockmax.c),
-  ** those after it by the pass below (rowid > mark), no list or tier */
-  int bm = 0, bm_more = 0;
-  int64_t bm_mark = 0;
-  if (words && nw >= (size_t)kh__bm_min_words && nlisted == (int)nw && !o->source && !since && !until && kh__bm_use) {
-    const char *keys[CH_MAX_TERMS];
-    size_t kls[CH_MAX_TERMS];
-    double idfs[CH_MAX_TERMS];
-    for (size_t i = 0; i < nw; i++) keys[i] = t[i].key, kls[i] = t[i].kl, idfs[i] = t[i].idf;
-    bm = kh__bm_topk(db, &c->bm, keys, kls, idfs, nw, nrow, avgdl, k, out, &got, &bm_mark, &bm_more);
-    if (bm < 0) {
-      rc = bm;
-      goto done;
     }
   }
   /* the lists, when every word has one and they can be expected to hold

@@ -610,8 +610,8 @@ int kh__topk_register(sqlite3 *db);
 /* blockmax.c: block-max doclists of listed terms (kh_db_optimize builds them; champ.c's queries read them) */
 typedef struct kh__bm kh__bm; void kh__bm_free(kh__bm *s); double kh__topk_bm25(const double *idf, const double *d, size_t n, double len, double avgdl);
 int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int steps, int segments), void *ctx);
-int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t *kl, const double *idf, size_t nw, double nrow, double avgdl, size_t k, kh__champ_hit *out, size_t *nout, int64_t *mark, int *more);
-enum { KH__BM_ANSWERED, KH__BM_DECODED, KH__BM_SKIPPED, KH__BM_SCORED, KH__BM_NSTAT }; extern long kh__bm_stat[KH__BM_NSTAT]; extern int kh__bm_block, kh__bm_use, kh__bm_min_words;
+int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t *kl, double *idf, size_t nw, int rare, const char *rare_expr, double nrow, double avgdl, size_t k, kh__champ_hit *out, size_t *nout, int64_t *mark, int *more);
+enum { KH__BM_ANSWERED, KH__BM_DECODED, KH__BM_SKIPPED, KH__BM_SCORED, KH__BM_RARE, KH__BM_NSTAT }; extern long kh__bm_stat[KH__BM_NSTAT]; extern int kh__bm_block, kh__bm_use, kh__bm_min_words; extern long kh__bm_drive_max;
 
 /* ---- Interface to code in tiers.c (impact tiers of terms with a list) ---- */
 
