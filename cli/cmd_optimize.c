@@ -42,7 +42,11 @@ static int progress(void *ctx, const char *table, int steps, int segments) {
     u->segs0 = segments;
     u->t0 = now_s();
   }
-  if (!u->quiet && (steps % 10 == 0 || segments <= 1))
+  if (u->quiet || !(steps % 10 == 0 || segments <= 1) || (!steps && !strcmp(table, "search_bm"))) return stop_asked != 0;
+  if (!strcmp(table, "search_bm")) /* the block-max lists: segments = terms still to build */
+    fprintf(stderr, "%s: block-max lists of %d terms%s, %d step%s, %.1f s\n", table, u->segs0 - segments,
+            segments ? " so far" : " built", steps, steps == 1 ? "" : "s", now_s() - u->t0);
+  else
     fprintf(stderr, "%s: %d segment%s (was %d), %d step%s, %.1f s\n", table, segments, segments == 1 ? "" : "s", u->segs0,
             steps, steps == 1 ? "" : "s", now_s() - u->t0);
   return stop_asked != 0;
@@ -52,9 +56,10 @@ int cmd_optimize(int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
     puts("usage: khabar optimize [--db PATH] [--quiet]\n\n"
          "Merges the full-text index (and the impact tiers' index) into one\n"
-         "segment each.  After a large ingest FTS5 keeps its index as a dozen or\n"
-         "more segments, and every word a search reads is merged from all of\n"
-         "them; one segment makes searches faster (1M articles: about a minute).\n"
+         "segment each, then builds block-max doclists of the frequent words\n"
+         "(skipping lists for searches of 2-3 frequent words).  After a large\n"
+         "ingest FTS5 keeps its index as a dozen or more segments, and every word\n"
+         "a search reads is merged from all of them (1M articles: 1-2 minutes).\n"
          "Searches give the same pages before and after.  The work goes in steps\n"
          "of one transaction: Ctrl-C stops after the step under way, a kill loses\n"
          "at most that step, and running it again goes on from there.");

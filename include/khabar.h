@@ -562,7 +562,9 @@ KH_API int kh_db_export(kh_db *db, int (*cb)(void *ctx, const kh_export_rec *r),
 ** reindex reads the file whole).  Returns 0 or KH_EDB (another writer kept
 ** it busy past the busy timeout). */
 KH_API int kh_db_lock(kh_db *db);
-/* Merge the full-text indexes into one segment each (faster searches at 1M+; steps of one transaction each, a kill loses one step); progress may stop it (returns 1). 0, 1, KH_EDB. */
+/* Merge the full-text indexes into one segment each, then build the block-max doclists of the listed
+** terms (faster searches at 1M+; steps of one transaction each, a kill loses one step); progress may
+** stop it (returns 1; table "search_bm": segments = terms still to build). 0, 1, KH_EDB. */
 KH_API int kh_db_optimize(kh_db *db, int (*progress)(void *ctx, const char *table, int steps, int segments), void *ctx);
 /* Give db's articles and copies the ingest times they have in the file at
 ** path `from`, matched by id (after a reindex: the ingest re-stamps them).

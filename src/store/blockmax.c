@@ -125,21 +125,6 @@ static int one_int(sqlite3 *s, const char *sql, int64_t bind, int64_t *v) {
   return src == SQLITE_ROW || src == SQLITE_DONE ? 0 : sql_rc(s);
 }
 
-/* The sum of a docsize record's varints (SQLite's, one per column). */
-static int64_t docsize_len(const unsigned char *p, int n) {
-  int i = 0;
-  int64_t sum = 0;
-  while (p && i < n) {
-    uint64_t v = 0;
-    int k = 0;
-    while (i < n && k < 8 && (p[i] & 0x80)) v = (v << 7) | (p[i++] & 0x7f), k++;
-    if (i == n) return -1;
-    v = k == 8 ? (v << 8) | p[i++] : (v << 7) | p[i++];
-    sum += (int64_t)v;
-  }
-  return i == n ? sum : -1;
-}
-
 static double weight(double d, double dl, double avgdl) { return (d * (K1 + 1.0)) / (d + K1 * (1 - B + B * dl / avgdl)); }
 
 /* ---- the build (kh_db_optimize) ---- */
@@ -245,12 +230,13 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
     sqlite3_bind_int64(st, 1, M);
     int src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-      int64_t id = sqlite3_column_int64(st, 0), l = docsize_len(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1));
-      if (id < 1 || id > M || l < 0) {
+      int64_t id = sqlite3_column_int64(st, 0);
+      int l = 0;
+      if (id < 1 || id > M || kh__topk_len_sum(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), &l) != SQLITE_OK) {
         rc = KH_EDB;
         break;
       }
-      len[id] = l > UINT32_MAX ? UINT32_MAX : (uint32_t)l;
+      len[id] = (uint32_t)l;
     }
     if (!rc && src != SQLITE_DONE) rc = sql_rc(s);
     sqlite3_finalize(st);
@@ -278,6 +264,7 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
   }
   sqlite3_finalize(st);
   st = NULL;
+  if (!rc && progress) progress(ctx, "search_bm", 0, (int)ntv); /* the count (a stop is seen after a step) */
   if (!rc) rc = exec(db, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.kh_bm_vocab USING fts5vocab(main, article_fts, instance)");
   if (!rc && (sqlite3_prepare_v2(s, "SELECT doc, col = 'title' FROM temp.kh_bm_vocab WHERE term = ?1", -1, &st, NULL) != SQLITE_OK ||
               sqlite3_prepare_v2(s, "INSERT OR REPLACE INTO search_bm(term, n, aref, dir, post) VALUES (?1, ?2, ?3, ?4, ?5)", -1,
@@ -449,29 +436,30 @@ static int shallow(bm_list *L, uint32_t target) {
   return lo < L->nblk;
 }
 
+/* idf times the most an article of length len (at least) in L's current
+** block weighs: the block's best weight at aref, scaled, or the weight of
+** its largest d at len when that is smaller.  A largest d of 65,535 is
+** stored for any d from 65,535 on (an article repeating one word so
+** often), so it bounds nothing then. */
+static double at_len(bm_list *L, double len, double avgdl) {
+  const unsigned char *e = L->dir + L->blk * BM_DIR;
+  uint32_t fu = rd32(e + 8), maxd = rd16(e + 12);
+  float f;
+  memcpy(&f, &fu, sizeof f);
+  double b = (double)f * (avgdl > L->aref ? avgdl / L->aref : 1.0);
+  if (maxd < 65535) {
+    double a = weight((double)maxd, len, avgdl);
+    if (a < b) b = a;
+  }
+  return L->idf * b;
+}
+
 /* idf times the most any article of L's current block weighs at avgdl */
 static double blk_ub(bm_list *L, double avgdl) {
   if (L->ubblk == L->blk) return L->ub;
-  const unsigned char *e = L->dir + L->blk * BM_DIR;
-  uint32_t fu = rd32(e + 8);
-  float f;
-  memcpy(&f, &fu, sizeof f);
-  double a = weight((double)rd16(e + 12), (double)rd16(e + 14), avgdl);
-  double b = (double)f * (avgdl > L->aref ? avgdl / L->aref : 1.0);
-  L->ub = L->idf * (a < b ? a : b);
+  L->ub = at_len(L, (double)rd16(L->dir + L->blk * BM_DIR + 14), avgdl);
   L->ubblk = L->blk;
   return L->ub;
-}
-
-/* idf times the most an article of length len in L's current block weighs */
-static double at_len(bm_list *L, double len, double avgdl) {
-  const unsigned char *e = L->dir + L->blk * BM_DIR;
-  uint32_t fu = rd32(e + 8);
-  float f;
-  memcpy(&f, &fu, sizeof f);
-  double a = weight((double)rd16(e + 12), len, avgdl);
-  double b = (double)f * (avgdl > L->aref ? avgdl / L->aref : 1.0);
-  return L->idf * (a < b ? a : b);
 }
 
 /* The first posting >= target of L's current block (decoded once): its
@@ -501,39 +489,9 @@ static uint32_t deep(bm_list *L, uint32_t target, size_t bs) {
   return L->pos < L->cnt ? L->rid[L->pos] : 0;
 }
 
-/* a is worse than b: lower score, or the same score and a later row */
-static int worse(const kh__champ_hit *a, const kh__champ_hit *b) {
-  return a->score < b->score || (a->score == b->score && a->rowid > b->rowid);
-}
-
-static void heap_add(kh__champ_hit *h, size_t *n, size_t k, kh__champ_hit x) {
-  size_t i;
-  if (*n < k) {
-    i = (*n)++;
-    while (i && worse(&x, &h[(i - 1) / 2])) {
-      h[i] = h[(i - 1) / 2];
-      i = (i - 1) / 2;
-    }
-    h[i] = x;
-    return;
-  }
-  if (!worse(&h[0], &x)) return;
-  i = 0;
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    const kh__champ_hit *best = &x;
-    if (l < *n && worse(&h[l], best)) m = l, best = &h[l];
-    if (r < *n && worse(&h[r], best)) m = r;
-    if (m == i) break;
-    h[i] = h[m];
-    i = m;
-  }
-  h[i] = x;
-}
-
 static int cmp_hit(const void *a, const void *b) {
   const kh__champ_hit *x = a, *y = b;
-  return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
+  return kh__topk_worse(x, y) ? 1 : kh__topk_worse(y, x) ? -1 : 0;
 }
 
 static int cmp_len(const void *a, const void *b) {
@@ -727,7 +685,7 @@ int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t
     if (!all || i < nw) continue;
     kh__bm_stat[KH__BM_SCORED]++;
     kh__champ_hit x = {c, kh__topk_bm25(idf, d, nw, (double)len, avgdl)};
-    heap_add(out, &n, k, x);
+    kh__topk_heap_add(out, &n, k, x);
   }
   qsort(out, n, sizeof *out, cmp_hit);
   if (rare >= 0) idf_io[rare] = idf[rare];

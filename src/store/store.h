@@ -603,6 +603,12 @@ extern long kh__topk_stat[2];
 /* The length in tokens (all columns) of article rowid from FTS5's docsize,
 ** st being "SELECT sz FROM article_fts_docsize WHERE id = ?1".  0 or a code. */
 int kh__topk_doc_len(sqlite3_stmt *st, int64_t rowid, int *len);
+/* The sum of a docsize record's varints: SQLITE_OK or SQLITE_CORRUPT. */
+int kh__topk_len_sum(const unsigned char *p, int n, int *len);
+/* Top-k heaps of hits (topk.c; blockmax.c): a worse than b (lower score, or
+** equal and a later row), and x into the heap of the best k. */
+int kh__topk_worse(const kh__champ_hit *a, const kh__champ_hit *b);
+void kh__topk_heap_add(kh__champ_hit *h, size_t *n, size_t k, kh__champ_hit x);
 /* Register the auxiliary function khabar_topk on a connection (done on
 ** first use by kh__topk_scan).  0 or KH_EDB. */
 int kh__topk_register(sqlite3 *db);

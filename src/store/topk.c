@@ -60,15 +60,15 @@ typedef struct scan_state {
 } scan_state;
 
 /* a is worse than b: lower score, or the same score and a later row */
-static int worse(const kh__champ_hit *a, const kh__champ_hit *b) {
+int kh__topk_worse(const kh__champ_hit *a, const kh__champ_hit *b) {
   return a->score < b->score || (a->score == b->score && a->rowid > b->rowid);
 }
 
 static void sift_down(kh__champ_hit *h, size_t n, size_t i) {
   for (;;) {
     size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < n && worse(&h[l], &h[m])) m = l;
-    if (r < n && worse(&h[r], &h[m])) m = r;
+    if (l < n && kh__topk_worse(&h[l], &h[m])) m = l;
+    if (r < n && kh__topk_worse(&h[r], &h[m])) m = r;
     if (m == i) return;
     kh__champ_hit t = h[i];
     h[i] = h[m];
@@ -77,15 +77,16 @@ static void sift_down(kh__champ_hit *h, size_t n, size_t i) {
   }
 }
 
-static void heap_add(kh__champ_hit *h, size_t *n, size_t k, kh__champ_hit x) {
+/* x into the heap of the best k (its root the worst kept) */
+void kh__topk_heap_add(kh__champ_hit *h, size_t *n, size_t k, kh__champ_hit x) {
   if (*n < k) {
     size_t i = (*n)++;
-    while (i && worse(&x, &h[(i - 1) / 2])) {
+    while (i && kh__topk_worse(&x, &h[(i - 1) / 2])) {
       h[i] = h[(i - 1) / 2];
       i = (i - 1) / 2;
     }
     h[i] = x;
-  } else if (worse(&h[0], &x)) {
+  } else if (kh__topk_worse(&h[0], &x)) {
     h[0] = x;
     sift_down(h, *n, 0);
   }
@@ -161,7 +162,7 @@ int kh__topk_doc_len(sqlite3_stmt *st, int64_t rowid, int *len) {
 }
 
 /* The sum of a docsize record's varints (one per column), or SQLITE_CORRUPT. */
-static int len_sum(const unsigned char *p, int n, int *len) {
+int kh__topk_len_sum(const unsigned char *p, int n, int *len) {
   int i = 0;
   uint64_t sum = 0;
   while (p && i < n) {
@@ -180,7 +181,7 @@ static int len_sum(const unsigned char *p, int n, int *len) {
 static int doc_len(sqlite3_stmt *st, sqlite3_int64 rowid, int *len) {
   sqlite3_bind_int64(st, 1, rowid);
   int src = sqlite3_step(st), rc = SQLITE_CORRUPT;
-  if (src == SQLITE_ROW) rc = len_sum(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), len);
+  if (src == SQLITE_ROW) rc = kh__topk_len_sum(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), len);
   else if (src != SQLITE_DONE) rc = src;
   sqlite3_reset(st);
   return rc;
@@ -197,7 +198,7 @@ static int scan_len(scan_state *s, sqlite3_int64 rowid, int *len) {
                                             &s->len_blob);
   int n = src == SQLITE_OK ? sqlite3_blob_bytes(s->len_blob) : 0;
   if (src == SQLITE_OK && n <= (int)sizeof s->len_buf && sqlite3_blob_read(s->len_blob, s->len_buf, n, 0) == SQLITE_OK &&
-      len_sum(s->len_buf, n, len) == SQLITE_OK)
+      kh__topk_len_sum(s->len_buf, n, len) == SQLITE_OK)
     return SQLITE_OK;
   sqlite3_blob_close(s->len_blob);
   s->len_blob = NULL;
@@ -320,8 +321,8 @@ static void fwd_row(scan_state *s, sqlite3_int64 rowid, const double *d, int len
     score += f->idf[i] * ((di * (K1 + 1.0)) / (di + K1 * (1 - B + B * D / s->avgdl)));
   }
   kh__champ_hit x = {rowid, score};
-  if (s->n == r->k && !worse(&s->heap[0], &x)) return;
-  heap_add(s->heap, &s->n, r->k, x);
+  if (s->n == r->k && !kh__topk_worse(&s->heap[0], &x)) return;
+  kh__topk_heap_add(s->heap, &s->n, r->k, x);
 }
 
 /* khabar_topk(article_fts, state): called for each matching row; returns NULL. */
@@ -386,9 +387,9 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
   }
   s->scored++;
   kh__champ_hit x = {api->xRowid(fts), kh__topk_bm25(s->idf, d, s->np, (double)len, s->avgdl)};
-  if (s->n == r->k && !worse(&s->heap[0], &x)) return;
+  if (s->n == r->k && !kh__topk_worse(&s->heap[0], &x)) return;
   if (r->nskip && seeded(r, x.rowid)) return;
-  heap_add(s->heap, &s->n, r->k, x);
+  kh__topk_heap_add(s->heap, &s->n, r->k, x);
 }
 
 /* khabar_w(article_fts, avgdl): the BM25 weight without idf of phrase 0 in
@@ -447,7 +448,7 @@ int kh__topk_register(sqlite3 *db) {
 
 static int cmp_hit(const void *a, const void *b) {
   const kh__champ_hit *x = a, *y = b;
-  return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
+  return kh__topk_worse(x, y) ? 1 : kh__topk_worse(y, x) ? -1 : 0;
 }
 
 int kh__topk_scan(kh_db *db, const kh__topk_req *r, kh__champ_hit *heap, size_t *n, long *rows) {
@@ -507,7 +508,7 @@ int kh__topk_scan(kh_db *db, const kh__topk_req *r, kh__champ_hit *heap, size_t 
   *n = 0;
   for (size_t i = 0; i < have; i++) {
     kh__champ_hit x = heap[i];
-    heap_add(heap, n, r->k, x);
+    kh__topk_heap_add(heap, n, r->k, x);
   }
   scan_state s = {.r = r, .heap = heap, .n = *n, .st_len = st_len};
   sqlite3_bind_text(st, 1, r->expr, -1, SQLITE_STATIC);
