@@ -92,29 +92,6 @@ static const unsigned char *get_var(const unsigned char *p, const unsigned char 
 
 static int sql_rc(sqlite3 *s) { return sqlite3_errcode(s) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB; }
 
-/* search_meta's v for k, or dflt. */
-static int meta_get(sqlite3 *s, const char *k, int64_t dflt, int64_t *v) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s, "SELECT v FROM search_meta WHERE k = ?1", -1, &st, NULL) != SQLITE_OK) return sql_rc(s);
-  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
-  int src = sqlite3_step(st);
-  *v = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
-  sqlite3_finalize(st);
-  return src == SQLITE_ROW || src == SQLITE_DONE ? 0 : sql_rc(s);
-}
-
-static int meta_set(sqlite3 *s, const char *k, int64_t v) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s, "INSERT INTO search_meta VALUES (?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v", -1, &st,
-                         NULL) != SQLITE_OK)
-    return sql_rc(s);
-  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, v);
-  int src = sqlite3_step(st);
-  sqlite3_finalize(st);
-  return src == SQLITE_DONE ? 0 : sql_rc(s);
-}
-
 static int one_int(sqlite3 *s, const char *sql, int64_t bind, int64_t *v) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK) return sql_rc(s);
@@ -191,16 +168,16 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
   if ((rc = kh__db_exec(db, "BEGIN IMMEDIATE"))) return rc;
   rc = kh__champ_totals(db, &nrow, &ntok);
   if (rc == KH_ENOTFOUND) rc = 0, nrow = 0;
-  if (!rc) rc = meta_get(s, "fwd_from", 0, &fwd_from);
-  if (!rc) rc = meta_get(s, "tokenizer", -1, &tok);
+  if (!rc) rc = kh__champ_meta_get(db, "fwd_from", 0, &fwd_from);
+  if (!rc) rc = kh__champ_meta_get(db, "tokenizer", -1, &tok);
   if (!rc) rc = one_int(s, "SELECT coalesce(max(id), 0) FROM article_fts_docsize", 0, &M);
   if (!rc) rc = one_int(s, "SELECT count(*) FROM search_term WHERE state = 1", 0, &listed);
   int64_t mark = 0, rows = 0, terms = 0, btok = 0, block = 0;
-  if (!rc) rc = meta_get(s, "bm_mark", 0, &mark);
-  if (!rc) rc = meta_get(s, "bm_rows", 0, &rows);
-  if (!rc) rc = meta_get(s, "bm_terms", 0, &terms);
-  if (!rc) rc = meta_get(s, "bm_tok", 0, &btok);
-  if (!rc) rc = meta_get(s, "bm_block", 0, &block);
+  if (!rc) rc = kh__champ_meta_get(db, "bm_mark", 0, &mark);
+  if (!rc) rc = kh__champ_meta_get(db, "bm_rows", 0, &rows);
+  if (!rc) rc = kh__champ_meta_get(db, "bm_terms", 0, &terms);
+  if (!rc) rc = kh__champ_meta_get(db, "bm_tok", 0, &btok);
+  if (!rc) rc = kh__champ_meta_get(db, "bm_block", 0, &block);
   /* lists are read only for files whose every article went through champ.c
   ** (fwd_from <= 1: the kept dfs exact); nothing to do when up to date */
   int skip = rc || nrow < 1 || fwd_from > 1 || !listed || M <= 0 || M >= (int64_t)UINT32_MAX - 1 ||
@@ -221,7 +198,7 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
   sqlite3_stmt *st = NULL, *ins = NULL;
   if (!len || !chunk) rc = KH_ENOMEM;
   /* the old lists go first: until bm_mark is written again none is read */
-  if (!rc) rc = meta_set(s, "bm_mark", 0);
+  if (!rc) rc = kh__champ_meta_set(db, "bm_mark", 0);
   if (!rc) rc = exec(db, "DELETE FROM search_bm; DELETE FROM search_bm_len");
   /* every article's length, as FTS5's docsize holds it */
   if (!rc && sqlite3_prepare_v2(s, "SELECT id, sz FROM article_fts_docsize WHERE id <= ?1", -1, &st, NULL) != SQLITE_OK)
@@ -307,11 +284,11 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
   }
   sqlite3_finalize(st);
   sqlite3_finalize(ins);
-  if (!rc) rc = meta_set(s, "bm_rows", (int64_t)nrow);
-  if (!rc) rc = meta_set(s, "bm_terms", listed);
-  if (!rc) rc = meta_set(s, "bm_tok", tok);
-  if (!rc) rc = meta_set(s, "bm_block", kh__bm_block);
-  if (!rc) rc = meta_set(s, "bm_mark", M);
+  if (!rc) rc = kh__champ_meta_set(db, "bm_rows", (int64_t)nrow);
+  if (!rc) rc = kh__champ_meta_set(db, "bm_terms", listed);
+  if (!rc) rc = kh__champ_meta_set(db, "bm_tok", tok);
+  if (!rc) rc = kh__champ_meta_set(db, "bm_block", kh__bm_block);
+  if (!rc) rc = kh__champ_meta_set(db, "bm_mark", M);
   if (!rc) rc = exec(db, "COMMIT");
   if (rc && rc != 1) sqlite3_exec(s, "ROLLBACK", NULL, NULL, NULL);
   if (!rc && progress && progress(ctx, "search_bm", steps + 1, 0)) rc = 1;
@@ -383,12 +360,12 @@ static int check(kh_db *db, kh__bm *s, double nrow) {
   s->checked = 0;
   s->valid = 0;
   int64_t tok = 0, btok = 0, after = 0;
-  int rc = meta_get(q, "bm_mark", 0, &s->mark);
+  int rc = kh__champ_meta_get(db, "bm_mark", 0, &s->mark);
   if (!rc && s->mark > 0) {
-    if (!rc) rc = meta_get(q, "bm_rows", 0, &s->rows);
-    if (!rc) rc = meta_get(q, "bm_block", 0, &s->block);
-    if (!rc) rc = meta_get(q, "bm_tok", 0, &btok);
-    if (!rc) rc = meta_get(q, "tokenizer", -1, &tok);
+    if (!rc) rc = kh__champ_meta_get(db, "bm_rows", 0, &s->rows);
+    if (!rc) rc = kh__champ_meta_get(db, "bm_block", 0, &s->block);
+    if (!rc) rc = kh__champ_meta_get(db, "bm_tok", 0, &btok);
+    if (!rc) rc = kh__champ_meta_get(db, "tokenizer", -1, &tok);
     if (!rc) rc = one_int(q, "SELECT count(*) FROM article_fts_docsize WHERE id > ?1", s->mark, &after);
     s->valid = !rc && tok == btok && s->block >= 2 && s->block <= BM_MAX_BLOCK && (int64_t)nrow - s->rows == after &&
                s->mark < (int64_t)UINT32_MAX - 1;

@@ -724,7 +724,7 @@ static int meta(kh_db *db, int64_t *docs, int64_t *tokens, int64_t *fwd_from, in
 }
 
 /* search_meta value of k, or dflt when absent. */
-static int meta_key(kh_db *db, const char *k, int64_t dflt, int64_t *v) {
+int kh__champ_meta_get(kh_db *db, const char *k, int64_t dflt, int64_t *v) {
   sqlite3_stmt *st = stmt(db, S_META_KEY);
   if (!st) return sql_rc(db->sql);
   sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
@@ -734,7 +734,7 @@ static int meta_key(kh_db *db, const char *k, int64_t dflt, int64_t *v) {
   return src == SQLITE_ROW || src == SQLITE_DONE ? 0 : sql_rc(db->sql);
 }
 
-static int meta_set(kh_db *db, const char *k, int64_t v) {
+int kh__champ_meta_set(kh_db *db, const char *k, int64_t v) {
   sqlite3_stmt *st = stmt(db, S_META_SET);
   if (!st) return sql_rc(db->sql);
   sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
@@ -1102,22 +1102,22 @@ int kh__champ_flush(kh_db *db) {
   }
   if (!rc && ++c->flushes >= CH_PEND_BATCHES) rc = write_pending(db);
   /* every article from fwd_all on has a forward row (builds need not look) */
-  if (!rc && c->fwd_all < 0) rc = meta_key(db, "fwd_all", 0, &c->fwd_all);
+  if (!rc && c->fwd_all < 0) rc = kh__champ_meta_get(db, "fwd_all", 0, &c->fwd_all);
   if (!rc && rows && !c->fwd_all && c->ndocs) {
     c->fwd_all = c->docs[0].doc;
-    rc = meta_set(db, "fwd_all", c->fwd_all);
+    rc = kh__champ_meta_set(db, "fwd_all", c->fwd_all);
   } else if (!rc && !rows && c->fwd_all > 0) {
     c->fwd_all = c->bmax_doc + 1;
-    rc = meta_set(db, "fwd_all", c->fwd_all);
+    rc = kh__champ_meta_set(db, "fwd_all", c->fwd_all);
   }
   /* articles not yet in a completed window (a file without the key: all) */
-  if (!rc && c->unseen < 0) rc = meta_key(db, "unseen", docs - c->bdocs, &c->unseen);
+  if (!rc && c->unseen < 0) rc = kh__champ_meta_get(db, "unseen", docs - c->bdocs, &c->unseen);
   if (!rc) c->unseen += c->bdocs;
   if (!rc && c->active) {
     c->wdocs += c->bdocs;
     rc = window_check(db, docs);
   }
-  if (!rc) rc = meta_set(db, "unseen", c->unseen);
+  if (!rc) rc = kh__champ_meta_set(db, "unseen", c->unseen);
   c->last_docs = c->bdocs;
   if (!rc && c->active) rc = bump_gen(db);
   if (!rc) batch_clear(c);
@@ -1364,11 +1364,11 @@ static int build(kh_db *db, long budget) {
   ** unseen + (CH_WINDOW_MIN - 1) per CH_WINDOW counted: no scan while that
   ** is below t. */
   int64_t unseen = docs;
-  if (!rc && !c->scanned) rc = meta_key(db, "unseen", docs, &unseen);
+  if (!rc && !c->scanned) rc = kh__champ_meta_get(db, "unseen", docs, &unseen);
   if (!rc && docs >= 2 * c->scanned && docs >= CH_WINDOW && docs >= c->t &&
       (c->scanned > 0 || unseen + (docs - unseen) * (CH_WINDOW_MIN - 1) / CH_WINDOW >= c->t))
     rc = scan_vocab(db, docs);
-  if (!rc && c->fwd_all < 0) rc = meta_key(db, "fwd_all", 0, &c->fwd_all);
+  if (!rc && c->fwd_all < 0) rc = kh__champ_meta_get(db, "fwd_all", 0, &c->fwd_all);
   sqlite3_stmt *st = rc ? NULL : stmt(db, S_PENDING);
   if (!rc && !st) rc = sql_rc(db->sql);
   int src;
@@ -2227,7 +2227,7 @@ static int drop_pass(kh_db *db, const kh__query *q, const qterm *t, const char (
   }
   if (!nd || nd == nw) return 0;
   int64_t fwd_all = 0;
-  int rc = meta_key(db, "fwd_all", 0, &fwd_all);
+  int rc = kh__champ_meta_get(db, "fwd_all", 0, &fwd_all);
   if (rc || fwd_all <= 0) return rc;
   kh__champ_hit keep[CH_MAX_LIMIT];
   int64_t skip[CH_MAX_LIMIT];
@@ -2417,7 +2417,7 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     while (t[drv].listed) drv++;
     if (t[drv].plain) {
     int64_t fwd_all = 0;
-    if ((rc = meta_key(db, "fwd_all", 0, &fwd_all))) goto done;
+    if ((rc = kh__champ_meta_get(db, "fwd_all", 0, &fwd_all))) goto done;
     /* the walk costs a random read per row of the rare word; FTS5's AND
     ** reads the other words' doclists (seeking them in every segment): the
     ** walk pays when they are far longer */

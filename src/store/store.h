@@ -613,11 +613,25 @@ void kh__topk_heap_add(kh__champ_hit *h, size_t *n, size_t k, kh__champ_hit x);
 ** first use by kh__topk_scan).  0 or KH_EDB. */
 int kh__topk_register(sqlite3 *db);
 
-/* blockmax.c: block-max doclists of listed terms (kh_db_optimize builds them; champ.c's queries read them) */
-typedef struct kh__bm kh__bm; void kh__bm_free(kh__bm *s); double kh__topk_bm25(const double *idf, const double *d, size_t n, double len, double avgdl);
+/* search_meta's value of k (dflt when absent), and setting it (champ.c). */
+int kh__champ_meta_get(kh_db *db, const char *k, int64_t dflt, int64_t *v);
+int kh__champ_meta_set(kh_db *db, const char *k, int64_t v);
+/* bm25() of fts5_aux.c over n phrases (topk.c; blockmax.c scores with it too). */
+double kh__topk_bm25(const double *idf, const double *d, size_t n, double len, double avgdl);
+
+/* ---- Interface to code in blockmax.c (block-max doclists of listed terms:
+** kh_db_optimize builds them, champ.c's queries read them) ---- */
+
+typedef struct kh__bm kh__bm; /* a connection's query state */
+void kh__bm_free(kh__bm *s);
 int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int steps, int segments), void *ctx);
-int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t *kl, double *idf, size_t nw, int rare, const char *rare_expr, double nrow, double avgdl, size_t k, kh__champ_hit *out, size_t *nout, int64_t *mark, int *more);
-enum { KH__BM_ANSWERED, KH__BM_DECODED, KH__BM_SKIPPED, KH__BM_SCORED, KH__BM_RARE, KH__BM_NSTAT }; extern long kh__bm_stat[KH__BM_NSTAT]; extern int kh__bm_block, kh__bm_use, kh__bm_min_words; extern long kh__bm_drive_max;
+int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t *kl, double *idf, size_t nw, int rare,
+                const char *rare_expr, double nrow, double avgdl, size_t k, kh__champ_hit *out, size_t *nout,
+                int64_t *mark, int *more);
+enum { KH__BM_ANSWERED, KH__BM_DECODED, KH__BM_SKIPPED, KH__BM_SCORED, KH__BM_RARE, KH__BM_NSTAT };
+extern long kh__bm_stat[KH__BM_NSTAT];
+extern int kh__bm_block, kh__bm_use, kh__bm_min_words;
+extern long kh__bm_drive_max;
 
 /* ---- Interface to code in tiers.c (impact tiers of terms with a list) ---- */
 
