@@ -213,7 +213,8 @@ extern long kh__champ_df_stat[2]; /* ... missed, found */
 enum { KH__SEARCH_TOPK, KH__SEARCH_RERANK, KH__SEARCH_DELIVER, KH__SEARCH_NPHASE };
 extern double kh__search_cpu[KH__SEARCH_NPHASE];
 extern int kh__bm_use;        /* 0: the block-max lists are not read (blockmax.c) */
-extern long kh__bm_stat[4];   /* queries answered from them, blocks decoded, blocks skipped, articles scored */
+extern long kh__bm_stat[6];   /* queries answered from them, blocks decoded, blocks skipped, articles scored, with a rare
+                                 word, with a word whose key has no champion list (a stopword key) */
 int kh__fts_segments(sqlite3 *db, const char *table); /* optimize.c: segments of an FTS5 index */
 int kh__db_exec(kh_db *db, const char *sql); /* store.h: one statement on the connection */ /* the words' dfs must sum to this for the tiers (tiers.c) */
 
@@ -368,9 +369,11 @@ int main(int argc, char **argv) {
           sqlite3_finalize(c);
         }
         if (sqlite3_prepare_v2(k, "SELECT count(*), sum(length(dir) + length(post)), (SELECT v FROM search_meta WHERE"
-                                  " k = 'bm_mark') FROM search_bm", -1, &c, NULL) == SQLITE_OK) {
+                                  " k = 'bm_mark'), sum(term NOT IN (SELECT term FROM search_term WHERE state = 1))"
+                                  " FROM search_bm", -1, &c, NULL) == SQLITE_OK) {
           if (sqlite3_step(c) == SQLITE_ROW)
-            printf("; block-max lists: %lld terms, %.1f MB, up to article %lld", (long long)sqlite3_column_int64(c, 0),
+            printf("; block-max lists: %lld terms (%lld of them keys without a champion list), %.1f MB, up to article %lld",
+                   (long long)sqlite3_column_int64(c, 0), (long long)sqlite3_column_int64(c, 3),
                    sqlite3_column_double(c, 1) / 1e6, (long long)sqlite3_column_int64(c, 2));
           sqlite3_finalize(c);
         }
@@ -413,7 +416,7 @@ int main(int argc, char **argv) {
       long dm0[2] = {kh__champ_df_stat[0], kh__champ_df_stat[1]};
       long st0[KH__CHAMP_NSTAT], sc0[2], ti0[KH__TIER_NSTAT], fw0 = kh__champ_fwd_read, dr0 = kh__champ_drive_read;
       long dp0[3] = {kh__champ_drop_stat[0], kh__champ_drop_stat[1], kh__champ_drop_stat[2]};
-      long bm0[4] = {kh__bm_stat[0], kh__bm_stat[1], kh__bm_stat[2], kh__bm_stat[3]};
+      long bm0[6] = {kh__bm_stat[0], kh__bm_stat[1], kh__bm_stat[2], kh__bm_stat[3], kh__bm_stat[4], kh__bm_stat[5]};
       memcpy(st0, kh__champ_stat, sizeof st0);
       memcpy(ti0, kh__tier_stat, sizeof ti0);
       memcpy(sc0, kh__topk_stat, sizeof sc0);
@@ -531,8 +534,9 @@ int main(int argc, char **argv) {
                "", "", "", kh__champ_drop_stat[0] - dp0[0], kh__champ_drop_stat[1] - dp0[1], kh__champ_drop_stat[2] - dp0[2]);
       if (kh__bm_stat[0] > bm0[0])
         printf("%9s %6s %-10s of the pruned scans, %ld answered from the block-max lists (%ld blocks decoded, %ld"
-               " skipped, %ld articles scored)\n", "", "", "", kh__bm_stat[0] - bm0[0], kh__bm_stat[1] - bm0[1],
-               kh__bm_stat[2] - bm0[2], kh__bm_stat[3] - bm0[3]);
+               " skipped, %ld articles scored; %ld with a rare word, %ld with a word whose key has no champion list)\n",
+               "", "", "", kh__bm_stat[0] - bm0[0], kh__bm_stat[1] - bm0[1], kh__bm_stat[2] - bm0[2],
+               kh__bm_stat[3] - bm0[3], kh__bm_stat[4] - bm0[4], kh__bm_stat[5] - bm0[5]);
       if (kh__champ_df_stat[0] + kh__champ_df_stat[1] > dm0[0] + dm0[1])
         printf("%9s %6s %-10s words without a kept df (phrases, stopword keys): %ld dfs counted by FTS5, %ld found in"
                " the memo\n", "", "", "", kh__champ_df_stat[0] - dm0[0], kh__champ_df_stat[1] - dm0[1]);

@@ -1012,9 +1012,17 @@ TEST(topk_blockmax_equal_fts5) {
     }
     if (phase == 2) /* as if the lists were built under another tokenizer: not read */
       ASSERT_INT_EQ(sqlite3_exec(db->sql, "UPDATE search_meta SET v = v + 1 WHERE k = 'bm_tok'", NULL, NULL, NULL), SQLITE_OK);
-    if (phase == 3) {
+    if (phase == 3) { /* built again, in stop 18's format (gap, d), which is still read */
+      ASSERT_INT_EQ(test_sql_int(db, "SELECT v FROM search_meta WHERE k = 'bm_fmt'"), 2);
+      int64_t bytes2 = test_sql_int(db, "SELECT sum(length(post)) FROM search_bm");
+      kh__bm_fmt = 1;
       ASSERT_INT_EQ(kh_db_optimize(db, NULL, NULL), 0);
+      kh__bm_fmt = 2;
       ASSERT_INT_EQ(test_sql_int(db, "SELECT v FROM search_meta WHERE k = 'bm_mark'"), mark + 3);
+      ASSERT_INT_EQ(test_sql_int(db, "SELECT v FROM search_meta WHERE k = 'bm_fmt'"), 1);
+      int64_t bytes1 = test_sql_int(db, "SELECT sum(length(post)) FROM search_bm");
+      if (getenv("TOPK_VERBOSE")) fprintf(stderr, "  postings: %lld bytes as (gap, d), %lld with d = 1 folded\n", (long long)bytes1, (long long)bytes2);
+      ASSERT(bytes1 > bytes2 + bytes2 / 4); /* d = 1 folded: smaller */
     }
     long a0 = kh__bm_stat[KH__BM_ANSWERED];
     for (int i = 0; i < 60; i++) {
@@ -1051,6 +1059,123 @@ TEST(topk_blockmax_equal_fts5) {
   ASSERT(kh__bm_stat[KH__BM_SKIPPED] > skipped);
   ASSERT(kh__bm_stat[KH__BM_RARE] - rare0 >= 150); /* a rare word and listed ones: 120 a phase */
   ASSERT(newer >= 1); /* the articles past the mark were found */
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}
+
+/* Words whose key has no champion list but is frequent: a stopword key
+** (never counted; جائیں → جا) or a term counted without a list.  With
+** kh__bm_xmin low, kh_db_optimize gives such keys block-max lists too
+** (their n FTS5's own count), and ANDs with them are answered from the
+** lists, equal to FTS5's ORDER BY rank: typed as the key, as another form
+** of it, with listed words and with a rare word; then after articles were
+** added past the mark (their df counted from FTS5 after it). */
+TEST(topk_blockmax_frequent_keys) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = test_real_db(dir, 100);
+  ASSERT(db);
+  static char fw[40][128], rw[30][128], xw[60][128], sw[60][128];
+  int nf = words_of(db, "SELECT term FROM search_term WHERE state = 1 ORDER BY df DESC", fw, 40);
+  ASSERT(nf >= 30);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, article_fts, row)", NULL, NULL, NULL),
+                SQLITE_OK);
+  int nr = words_of(db, "SELECT term FROM temp.v WHERE doc BETWEEN 5 AND 90 ORDER BY cnt % 89, term", rw, 30);
+  ASSERT(nr >= 20);
+  int keep = kh__bm_block;
+  long keepx = kh__bm_xmin;
+  kh__bm_block = 8;
+  kh__bm_xmin = 60;
+  ASSERT_INT_EQ(kh_db_optimize(db, NULL, NULL), 0);
+  int64_t mark = test_sql_int(db, "SELECT v FROM search_meta WHERE k = 'bm_mark'");
+  ASSERT(mark > 0);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT v FROM search_meta WHERE k = 'bm_xmin'"), 60);
+  /* every list's n is FTS5's count; the extra keys are those of >= 60 articles */
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM search_bm b LEFT JOIN temp.v v USING (term) WHERE v.doc IS NOT b.n"), 0);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM search_bm WHERE n < 60 AND term NOT IN "
+                                 "(SELECT term FROM search_term WHERE state = 1)"),
+                0);
+  /* the extra keys: the non-stopwords typed as themselves, the stopwords
+  ** through another form whose key they are (not itself a stopword) */
+  sqlite3_stmt *st;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT term FROM search_bm WHERE term NOT IN (SELECT term FROM search_term WHERE state = 1) ORDER BY n DESC",
+                                   -1, &st, NULL),
+                SQLITE_OK);
+  int nx = 0, nstop = 0, ns = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    if (kh_is_stopword(t, len)) nstop++;
+    else if (nx < 60 && len < 128) memcpy(xw[nx], t, len), xw[nx++][len] = '\0';
+  }
+  sqlite3_finalize(st);
+  ASSERT(nstop >= 20);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT term FROM temp.v WHERE doc >= 3 ORDER BY doc DESC", -1, &st, NULL), SQLITE_OK);
+  while (ns < 60 && sqlite3_step(st) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    char s[KH_MAX_TOKEN + 1];
+    int sl = kh_stem(t, len, s, sizeof s);
+    if (len >= 128 || sl <= 0 || ((size_t)sl == len && !memcmp(s, t, len)) || kh_is_stopword(t, len) ||
+        !kh_is_stopword(s, (size_t)sl))
+      continue;
+    char q[300];
+    snprintf(q, sizeof q, "SELECT count(*) FROM search_bm WHERE term = '%.*s'", sl, s);
+    if (test_sql_int(db, q) != 1) continue;
+    memcpy(sw[ns], t, len), sw[ns++][len] = '\0';
+  }
+  sqlite3_finalize(st);
+  if (getenv("TOPK_VERBOSE")) fprintf(stderr, "  extra lists: %d stopword keys, %d others; %d forms of stopword keys\n", nstop, nx, ns);
+  ASSERT(nx >= 5);
+  ASSERT(ns >= 10);
+  long extra[2], e0;
+  int newer = 0;
+  for (int phase = 0; phase < 2; phase++) {
+    if (phase == 1) { /* articles past the mark, made to rank first for sw[0] fw[3] */
+      for (int w = 0; w < 3; w++) {
+        char body[2000], title[300], id[32];
+        int bl = 0;
+        for (int r = 0; r < 5 + w; r++) bl += snprintf(body + bl, sizeof body - (size_t)bl, "%s %s %s ", sw[0], fw[3], fw[10 + r]);
+        snprintf(title, sizeof title, "%s %s", fw[3], sw[0]);
+        snprintf(id, sizeof id, "bmx-%d", w);
+        kh_article art = {0};
+        art.id = id, art.id_len = strlen(id);
+        art.title = title, art.title_len = strlen(title);
+        art.body = body, art.body_len = (size_t)bl;
+        ASSERT_INT_EQ(kh_db_put_article(db, &art, NULL), 0);
+      }
+      ASSERT_INT_EQ(kh_db_commit(db), 0);
+    }
+    e0 = kh__bm_stat[KH__BM_EXTRA];
+    for (int i = 0; i < 40; i++) {
+      char q[5][600];
+      snprintf(q[0], sizeof q[0], "%.120s %.120s", sw[i % ns], fw[i % nf]);
+      snprintf(q[1], sizeof q[1], "%.120s %.120s %.120s", fw[(i + 3) % nf], sw[(i + 7) % ns], fw[(i + 11) % nf]);
+      snprintf(q[2], sizeof q[2], "%.120s %.120s", xw[i % nx], fw[(i + 5) % nf]);
+      snprintf(q[3], sizeof q[3], "%.120s %.120s %.120s", xw[(i + 2) % nx], sw[(i + 3) % ns], rw[i % nr]);
+      snprintf(q[4], sizeof q[4], "%.120s %.120s", sw[i % ns], sw[(i + 9) % ns]);
+      if (i == 0) snprintf(q[0], sizeof q[0], "%.120s %.120s", sw[0], fw[3]);
+      for (int j = 0; j < 5; j++) {
+        hits a, e;
+        kh_search_opts o = {0};
+        o.limit = i % 3 == 0 ? 10 : i % 3 == 1 ? 30 : 100;
+        o.no_rerank = i % 5 != 4;
+        ASSERT_INT_EQ(test_search(db, q[j], &o, 0, &a), 0);
+        ASSERT_INT_EQ(test_search(db, q[j], &o, 1, &e), 0);
+        if (!equal_pages(q[j], &a, &e)) FAIL("%s (limit %d, phase %d) differs from FTS5", q[j], o.limit, phase);
+        if (phase == 1 && i == 0 && j == 0)
+          for (int h = 0; h < a.n; h++) newer += a.rowid[h] > mark;
+      }
+    }
+    extra[phase] = kh__bm_stat[KH__BM_EXTRA] - e0;
+  }
+  kh__bm_block = keep;
+  kh__bm_xmin = keepx;
+  if (getenv("TOPK_VERBOSE")) fprintf(stderr, "  answered with an extra key's list: %ld / %ld of 200 queries\n", extra[0], extra[1]);
+  ASSERT(extra[0] >= 150);
+  ASSERT(extra[1] >= 150);
+  ASSERT(newer >= 1);
   kh_db_close(db);
   test_rmdir(dir);
   return 0;

@@ -2384,7 +2384,30 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
   ** (blockmax.c), those after it by the pass below (rowid > mark) */
   int bm = 0, bm_more = 0;
   int64_t bm_mark = 0;
-  if (words && nw >= (size_t)kh__bm_min_words && fwd_from <= 1 && nlisted >= (int)nw - 1 && !o->source && !since &&
+  unsigned char bmo[CH_MAX_TERMS] = {0}; /* a word without a champion list whose key has a block-max list */
+  double bidf[CH_MAX_TERMS];
+  int nbmo = 0;
+  if (words && nw >= (size_t)kh__bm_min_words && fwd_from <= 1 && !o->source && !since && !until && kh__bm_use) {
+    /* a word searched as its key (plain, or a stopword key alone) has
+    ** exactly the key's rows and counts: a frequent key without a champion
+    ** list (a stopword, or counted without one) may have a block-max list */
+    for (size_t i = 0; i < nw && nlisted < (int)nw; i++) {
+      if (t[i].listed || (!t[i].plain && !key_alone(t[i].key, t[i].kl))) continue;
+      double df = 0;
+      int r = kh__bm_df(db, &c->bm, t[i].key, t[i].kl, nrow, &df);
+      if (r < 0) {
+        rc = r;
+        goto done;
+      }
+      if (r) {
+        double x = log((nrow - df + 0.5) / (df + 0.5));
+        bidf[i] = x <= 0.0 ? 1e-6 : x;
+        bmo[i] = 1;
+        nbmo++;
+      }
+    }
+  }
+  if (words && nw >= (size_t)kh__bm_min_words && fwd_from <= 1 && nlisted + nbmo >= (int)nw - 1 && !o->source && !since &&
       !until && kh__bm_use) {
     const char *keys[CH_MAX_TERMS];
     size_t kls[CH_MAX_TERMS];
@@ -2392,8 +2415,8 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
     int rare = -1;
     kh__buf re = {0};
     for (size_t i = 0; i < nw; i++) {
-      keys[i] = t[i].key, kls[i] = t[i].kl, idfs[i] = t[i].idf;
-      if (!t[i].listed) rare = (int)i;
+      keys[i] = t[i].key, kls[i] = t[i].kl, idfs[i] = bmo[i] ? bidf[i] : t[i].idf;
+      if (!t[i].listed && !bmo[i]) rare = (int)i;
     }
     if (rare >= 0) {
       word_expr(&re, &t[rare], w[rare], wl[rare], &rc);
@@ -2408,6 +2431,9 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
       goto done;
     }
     if (bm && rare >= 0) t[rare].idf = idfs[rare];
+    for (size_t i = 0; bm && i < nw; i++)
+      if (bmo[i]) t[i].idf = bidf[i]; /* the pass after the mark scores with it */
+    if (bm && nbmo) kh__bm_stat[KH__BM_EXTRA]++;
     if (!bm) got = 0;
   }
   /* one rare word ANDed with frequent ones (every other word has a list):

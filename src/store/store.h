@@ -628,10 +628,15 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
 int kh__bm_topk(kh_db *db, kh__bm **state, const char *const *keys, const size_t *kl, double *idf, size_t nw, int rare,
                 const char *rare_expr, double nrow, double avgdl, size_t k, kh__champ_hit *out, size_t *nout,
                 int64_t *mark, int *more);
-enum { KH__BM_ANSWERED, KH__BM_DECODED, KH__BM_SKIPPED, KH__BM_SCORED, KH__BM_RARE, KH__BM_NSTAT };
+/* 1 when key has a list (the listed terms' and frequent keys' without a
+** champion list: stopwords, terms counted without one) and the lists hold:
+** its df as bm25() counts it (the list's articles and FTS5's after the
+** mark) into *df; 0 when not; or a code. */
+int kh__bm_df(kh_db *db, kh__bm **state, const char *key, size_t kl, double nrow, double *df);
+enum { KH__BM_ANSWERED, KH__BM_DECODED, KH__BM_SKIPPED, KH__BM_SCORED, KH__BM_RARE, KH__BM_EXTRA, KH__BM_NSTAT };
 extern long kh__bm_stat[KH__BM_NSTAT];
-extern int kh__bm_block, kh__bm_use, kh__bm_min_words;
-extern long kh__bm_drive_max;
+extern int kh__bm_block, kh__bm_use, kh__bm_min_words, kh__bm_fmt;
+extern long kh__bm_drive_max, kh__bm_xmin;
 
 /* ---- Interface to code in tiers.c (impact tiers of terms with a list) ---- */
 

@@ -40,6 +40,7 @@ typedef struct kh__lemma_pair {
 
 #include "lemma_tab.h"
 #include "stop_tab.h"
+#include "text.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -69,6 +70,8 @@ int kh_is_stopword(const char *norm, size_t len) {
     if (!cmp_key(norm, len, kh__stop_tab[kh__stop_slots[h] - 1])) return 1;
   return 0;
 }
+
+const char *kh__stopword(size_t i) { return i < NELEM(kh__stop_tab) ? kh__stop_tab[i] : NULL; }
 
 /* Lemma table entry for s[0..n), or NULL. */
 static const char *lemma_lookup(const char *s, size_t n) {

@@ -78,6 +78,13 @@ int kh__mwe_find(const char *norm, size_t len);
 /* 1 if norm is the first word of some multiword unit. */
 int kh__mwe_first(const char *norm, size_t len);
 
+/* ---- Interface to code in stem.c ---- */
+
+/* The i-th entry of the stopword table (normalized, sorted by bytes), or
+** NULL past the last: kh_db_optimize gives frequent stopword keys block-max
+** lists (src/store/blockmax.c). */
+const char *kh__stopword(size_t i);
+
 /* 64-bit FNV-1a hash, used by the generated tables. */
 static inline uint64_t kh__hash64(const char *s, size_t n) {
   uint64_t h = 1469598103934665603ull;
