@@ -1,6 +1,7 @@
 /*
-** blockmax.c — block-max doclists of the terms with a champion list, built
-** by kh_db_optimize, and the exact top k of an AND of such words from them.
+** blockmax.c — block-max doclists of the terms with a champion list (and of
+** frequent keys without one: extra_terms), built by kh_db_optimize, and the
+** exact top k of an AND of such words from them.
 **
 ** At 1M articles the slowest searches are ANDs of two or three frequent
 ** words (e.g. ٹیم بی ڈالر: 70,068 articles in the AND, doclists of 100k to
