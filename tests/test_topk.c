@@ -961,6 +961,44 @@ TEST(topk_optimize_same_pages_equal_fts5) {
   return 0;
 }
 
+/* The five queries q[0..4] of round i equal FTS5's ORDER BY rank (pages of
+** 10, 30 or 100, re-ranked one round in five); the hits of q[seen] past
+** mark are counted into *newer.  0, or 1 after saying which differs. */
+static int five_equal(kh_db *db, char (*q)[600], int i, int phase, int seen, int64_t mark, int *newer) {
+  for (int j = 0; j < 5; j++) {
+    hits a, e;
+    kh_search_opts o = {0};
+    o.limit = i % 3 == 0 ? 10 : i % 3 == 1 ? 30 : 100;
+    o.no_rerank = i % 5 != 4;
+    ASSERT_INT_EQ(test_search(db, q[j], &o, 0, &a), 0);
+    ASSERT_INT_EQ(test_search(db, q[j], &o, 1, &e), 0);
+    if (!equal_pages(q[j], &a, &e)) FAIL("%s (limit %d, phase %d) differs from FTS5", q[j], o.limit, phase);
+    if (j == seen)
+      for (int h = 0; h < a.n; h++) *newer += a.rowid[h] > mark;
+  }
+  return 0;
+}
+
+/* Three articles made to rank first for "a b" (blockmax tests: stored past
+** the lists' mark): a and b reps (+ the article's number) times with a
+** filler word each, the title "b a"; committed.  0 or a code. */
+static int put_top3(kh_db *db, const char *a, const char *b, char (*fill)[128], int reps, const char *idp) {
+  for (int w = 0; w < 3; w++) {
+    char body[2000], title[300], id[32];
+    int bl = 0;
+    for (int r = 0; r < reps + w; r++) bl += snprintf(body + bl, sizeof body - (size_t)bl, "%.120s %.120s %.120s ", a, b, fill[r]);
+    snprintf(title, sizeof title, "%.120s %.120s", b, a);
+    snprintf(id, sizeof id, "%s-%d", idp, w);
+    kh_article art = {0};
+    art.id = id, art.id_len = strlen(id);
+    art.title = title, art.title_len = strlen(title);
+    art.body = body, art.body_len = (size_t)bl;
+    int rc = kh_db_put_article(db, &art, NULL);
+    if (rc) return rc;
+  }
+  return kh_db_commit(db);
+}
+
 /* kh_db_optimize builds the block-max doclists of the listed terms
 ** (blockmax.c: FTS5's own postings, every term's count its df); ANDs of
 ** two and three such words are answered from them, equal to FTS5's ORDER
@@ -996,19 +1034,7 @@ TEST(topk_blockmax_equal_fts5) {
   int newer = 0;
   for (int phase = 0; phase < 4; phase++) {
     if (phase == 1) { /* articles past the mark, made to rank first for fw[0] fw[7] */
-      for (int w = 0; w < 3; w++) {
-        char body[2000], title[300], id[32];
-        int bl = 0;
-        for (int r = 0; r < 6 + w; r++) bl += snprintf(body + bl, sizeof body - (size_t)bl, "%s %s %s ", fw[0], fw[7], fw[20 + r]);
-        snprintf(title, sizeof title, "%s %s", fw[7], fw[0]);
-        snprintf(id, sizeof id, "bm-%d", w);
-        kh_article art = {0};
-        art.id = id, art.id_len = strlen(id);
-        art.title = title, art.title_len = strlen(title);
-        art.body = body, art.body_len = (size_t)bl;
-        ASSERT_INT_EQ(kh_db_put_article(db, &art, NULL), 0);
-      }
-      ASSERT_INT_EQ(kh_db_commit(db), 0);
+      ASSERT_INT_EQ(put_top3(db, fw[0], fw[7], fw + 20, 6, "bm"), 0);
     }
     if (phase == 2) /* as if the lists were built under another tokenizer: not read */
       ASSERT_INT_EQ(sqlite3_exec(db->sql, "UPDATE search_meta SET v = v + 1 WHERE k = 'bm_tok'", NULL, NULL, NULL), SQLITE_OK);
@@ -1033,17 +1059,7 @@ TEST(topk_blockmax_equal_fts5) {
       if (i == 0) snprintf(q[2], sizeof q[2], "%s %s", fw[0], fw[7]);
       snprintf(q[3], sizeof q[3], "%s %s", rw[i % nr], fw[i % 12]);
       snprintf(q[4], sizeof q[4], "%s %s %s", fw[(i + 1) % 6], rw[(i + 5) % nr], fw[(i + 2) % 9]);
-      for (int j = 0; j < 5; j++) {
-        hits a, e;
-        kh_search_opts o = {0};
-        o.limit = i % 3 == 0 ? 10 : i % 3 == 1 ? 30 : 100;
-        o.no_rerank = i % 5 != 4;
-        ASSERT_INT_EQ(test_search(db, q[j], &o, 0, &a), 0);
-        ASSERT_INT_EQ(test_search(db, q[j], &o, 1, &e), 0);
-        if (!equal_pages(q[j], &a, &e)) FAIL("%s (limit %d, phase %d) differs from FTS5", q[j], o.limit, phase);
-        if (phase == 1 && i == 0 && j == 2)
-          for (int h = 0; h < a.n; h++) newer += a.rowid[h] > mark;
-      }
+      ASSERT_INT_EQ(five_equal(db, q, i, phase, phase == 1 && i == 0 ? 2 : -1, mark, &newer), 0);
     }
     answered[phase] = kh__bm_stat[KH__BM_ANSWERED] - a0;
   }
@@ -1133,19 +1149,7 @@ TEST(topk_blockmax_frequent_keys) {
   int newer = 0;
   for (int phase = 0; phase < 2; phase++) {
     if (phase == 1) { /* articles past the mark, made to rank first for sw[0] fw[3] */
-      for (int w = 0; w < 3; w++) {
-        char body[2000], title[300], id[32];
-        int bl = 0;
-        for (int r = 0; r < 5 + w; r++) bl += snprintf(body + bl, sizeof body - (size_t)bl, "%s %s %s ", sw[0], fw[3], fw[10 + r]);
-        snprintf(title, sizeof title, "%s %s", fw[3], sw[0]);
-        snprintf(id, sizeof id, "bmx-%d", w);
-        kh_article art = {0};
-        art.id = id, art.id_len = strlen(id);
-        art.title = title, art.title_len = strlen(title);
-        art.body = body, art.body_len = (size_t)bl;
-        ASSERT_INT_EQ(kh_db_put_article(db, &art, NULL), 0);
-      }
-      ASSERT_INT_EQ(kh_db_commit(db), 0);
+      ASSERT_INT_EQ(put_top3(db, sw[0], fw[3], fw + 10, 5, "bmx"), 0);
     }
     e0 = kh__bm_stat[KH__BM_EXTRA];
     for (int i = 0; i < 40; i++) {
@@ -1156,17 +1160,7 @@ TEST(topk_blockmax_frequent_keys) {
       snprintf(q[3], sizeof q[3], "%.120s %.120s %.120s", xw[(i + 2) % nx], sw[(i + 3) % ns], rw[i % nr]);
       snprintf(q[4], sizeof q[4], "%.120s %.120s", sw[i % ns], sw[(i + 9) % ns]);
       if (i == 0) snprintf(q[0], sizeof q[0], "%.120s %.120s", sw[0], fw[3]);
-      for (int j = 0; j < 5; j++) {
-        hits a, e;
-        kh_search_opts o = {0};
-        o.limit = i % 3 == 0 ? 10 : i % 3 == 1 ? 30 : 100;
-        o.no_rerank = i % 5 != 4;
-        ASSERT_INT_EQ(test_search(db, q[j], &o, 0, &a), 0);
-        ASSERT_INT_EQ(test_search(db, q[j], &o, 1, &e), 0);
-        if (!equal_pages(q[j], &a, &e)) FAIL("%s (limit %d, phase %d) differs from FTS5", q[j], o.limit, phase);
-        if (phase == 1 && i == 0 && j == 0)
-          for (int h = 0; h < a.n; h++) newer += a.rowid[h] > mark;
-      }
+      ASSERT_INT_EQ(five_equal(db, q, i, phase, phase == 1 && i == 0 ? 0 : -1, mark, &newer), 0);
     }
     extra[phase] = kh__bm_stat[KH__BM_EXTRA] - e0;
   }
