@@ -282,7 +282,7 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
   post *p = NULL;
   size_t np = 0, cp = 0, cap = 0;
   unsigned char *buf = NULL;
-  sqlite3_stmt *st = NULL, *ins = NULL;
+  sqlite3_stmt *st = NULL, *ins = NULL, *mt = NULL;
   if (!len || !chunk) rc = KH_ENOMEM;
   /* the old lists go first: until bm_mark is written again none is read */
   if (!rc) rc = kh__champ_meta_set(db, "bm_mark", 0);
@@ -335,14 +335,39 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
               sqlite3_prepare_v2(s, "INSERT OR REPLACE INTO search_bm(term, n, aref, dir, post) VALUES (?1, ?2, ?3, ?4, ?5)", -1,
                                  &ins, NULL) != SQLITE_OK))
     rc = sql_rc(s);
+  /* a term FTS5's query tokenizer keeps as itself is read as the rows of
+  ** MATCH '"term"' with khabar_dlo's d (FTS5's poslist walked in C, one
+  ** row an article), the others from fts5vocab's instance rows (one row an
+  ** occurrence): the same postings, the first way ~2x faster */
+  const char *msql = "SELECT rowid, khabar_dlo(article_fts) FROM article_fts WHERE article_fts MATCH ?1 AND rowid <= ?2";
+  if (!rc && sqlite3_prepare_v2(s, msql, -1, &mt, NULL) != SQLITE_OK) { /* registered on first use */
+    mt = NULL;
+    if (!kh__topk_register(s) && sqlite3_prepare_v2(s, msql, -1, &mt, NULL) != SQLITE_OK) mt = NULL;
+  }
   int steps = 0;
   for (size_t t = 0; !rc && t < ntv; t++) {
-    sqlite3_bind_text(st, 1, tv[t], -1, SQLITE_STATIC);
+    size_t tl = strlen(tv[t]);
+    int fast = mt && tl <= KH_MAX_TOKEN && kh__champ_key_alone(tv[t], tl);
+    sqlite3_stmt *q = fast ? mt : st;
+    if (fast) {
+      char e[2 * KH_MAX_TOKEN + 3];
+      size_t m = 0;
+      e[m++] = '"';
+      for (size_t i = 0; i < tl; i++) {
+        if (tv[t][i] == '"') e[m++] = '"';
+        e[m++] = tv[t][i];
+      }
+      e[m++] = '"';
+      sqlite3_bind_text(mt, 1, e, (int)m, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(mt, 2, M);
+    } else {
+      sqlite3_bind_text(st, 1, tv[t], -1, SQLITE_STATIC);
+    }
     np = 0;
     int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-      int64_t doc = sqlite3_column_int64(st, 0);
-      uint32_t w = sqlite3_column_int(st, 1) ? 4 : 1;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+      int64_t doc = sqlite3_column_int64(q, 0);
+      uint32_t w = fast ? (uint32_t)(sqlite3_column_int64(q, 1) >> 32) : sqlite3_column_int(q, 1) ? 4 : 1;
       if (doc < 1 || doc > M) continue; /* stored since the mark */
       if (np && p[np - 1].doc == (uint32_t)doc) {
         p[np - 1].d += w;
@@ -356,7 +381,7 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
       p[np++] = (post){(uint32_t)doc, w};
     }
     if (!rc && src != SQLITE_DONE) rc = sql_rc(s);
-    sqlite3_reset(st);
+    sqlite3_reset(q);
     if (!rc && np) rc = put_term(s, ins, tv[t], -1, p, np, len, aref, &buf, &cap);
     if (!rc && (t + 1) % BM_TERMS_STEP == 0) { /* one transaction a step: Ctrl-C loses little */
       if (!(rc = exec(db, "COMMIT"))) {
@@ -371,6 +396,7 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
     }
   }
   sqlite3_finalize(st);
+  sqlite3_finalize(mt);
   sqlite3_finalize(ins);
   if (!rc) rc = kh__champ_meta_set(db, "bm_rows", (int64_t)nrow);
   if (!rc) rc = kh__champ_meta_set(db, "bm_terms", listed);

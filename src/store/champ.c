@@ -750,40 +750,17 @@ static int meta_add(kh_db *db, const char *k, int64_t v) {
   return run(db, st);
 }
 
-/* The sum of SQLite varints in p[0..n) (FTS5's docsize record: one size
-** per column). */
-static uint32_t sum_varints(const unsigned char *p, size_t n) {
-  uint64_t sum = 0;
-  size_t i = 0;
-  while (i < n) {
-    uint64_t x = 0;
-    int k = 0;
-    for (; k < 9 && i < n; k++, i++) {
-      if (k == 8) {
-        x = (x << 8) | p[i];
-        i++;
-        break;
-      }
-      x = (x << 7) | (p[i] & 0x7f);
-      if (!(p[i] & 0x80)) {
-        i++;
-        break;
-      }
-    }
-    sum += x;
-  }
-  return sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
-}
-
 /* An article's length in tokens as FTS5 counts it (its docsize row). */
 static int doc_dl(kh_db *db, int64_t doc, uint32_t *dl) {
   sqlite3_stmt *st = stmt(db, S_DOCSIZE);
   if (!st) return sql_rc(db->sql);
   sqlite3_bind_int64(st, 1, doc);
-  int src = sqlite3_step(st);
-  *dl = src == SQLITE_ROW ? sum_varints(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)) : 0;
+  int src = sqlite3_step(st), len = 0;
+  if (src == SQLITE_ROW && kh__topk_len_sum(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), &len) != SQLITE_OK)
+    src = SQLITE_CORRUPT; /* not FTS5's record */
+  *dl = (uint32_t)len;
   sqlite3_reset(st);
-  return src == SQLITE_ROW ? 0 : src == SQLITE_DONE ? KH_ENOTFOUND : sql_rc(db->sql);
+  return src == SQLITE_ROW ? 0 : src == SQLITE_DONE ? KH_ENOTFOUND : src == SQLITE_CORRUPT ? KH_EDB : sql_rc(db->sql);
 }
 
 /* The shortest article of the file from FTS5's lengths (once per file that
@@ -795,7 +772,11 @@ static int init_min_dl(kh_db *db) {
   int64_t m = 0;
   int src;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    uint32_t dl = sum_varints(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    int dl = 0;
+    if (kh__topk_len_sum(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), &dl) != SQLITE_OK) {
+      sqlite3_finalize(st);
+      return KH_EDB; /* not FTS5's record */
+    }
     if (!m || dl < m) m = dl;
   }
   sqlite3_finalize(st);
@@ -1674,6 +1655,8 @@ static int key_alone(const char *key, size_t kl) {
   int n = kh_stem(key, kl, s, sizeof s);
   return n <= 0 || ((size_t)n == kl && !memcmp(s, key, kl));
 }
+
+int kh__champ_key_alone(const char *key, size_t kl) { return key_alone(key, kl); }
 
 static void quote(kh__buf *b, const char *s, size_t n, int *rc) {
   kh__buf_appendc(b, '"', rc);

@@ -682,5 +682,8 @@ extern double kh__tier_min_expect;
 /* FTS5's row count and total tokens of article_fts (champ.c): 0,
 ** KH_ENOTFOUND (nothing indexed) or a code. */
 int kh__champ_totals(kh_db *db, double *nrow, double *ntok);
+/* 1 if FTS5's query tokenizer turns "key" into the index term key alone
+** (then MATCH '"key"' has exactly the term's rows and positions). */
+int kh__champ_key_alone(const char *key, size_t kl);
 
 #endif
