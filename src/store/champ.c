@@ -2371,11 +2371,12 @@ int kh__champ_topk(kh_db *db, const kh__query *q, const kh_search_opts *o, const
   double bidf[CH_MAX_TERMS];
   int nbmo = 0;
   if (words && nw >= (size_t)kh__bm_min_words && fwd_from <= 1 && !o->source && !since && !until && kh__bm_use) {
-    /* a word searched as its key (plain, or a stopword key alone) has
-    ** exactly the key's rows and counts: a frequent key without a champion
-    ** list (a stopword, or counted without one) may have a block-max list */
+    /* a word searched as its key has exactly the key's rows and counts: a
+    ** frequent key without a champion list (a stopword, or counted without
+    ** one) may have a block-max list.  Only a key FTS5 keeps as itself, so
+    ** that its rows after the mark are MATCH '"key"''s (kh__bm_df) */
     for (size_t i = 0; i < nw && nlisted < (int)nw; i++) {
-      if (t[i].listed || (!t[i].plain && !key_alone(t[i].key, t[i].kl))) continue;
+      if (t[i].listed || !key_alone(t[i].key, t[i].kl)) continue;
       double df = 0;
       int r = kh__bm_df(db, &c->bm, t[i].key, t[i].kl, nrow, &df);
       if (r < 0) {
