@@ -176,6 +176,19 @@ static int put_term(sqlite3 *s, sqlite3_stmt *ins, const char *term, int tn, con
 
 static int exec(kh_db *db, const char *sql) { return kh__db_exec(db, sql); }
 
+/* t[0..n) as an FTS5 string, "t" with its quotes doubled, into e (room
+** for 2n + 2 bytes): its length. */
+static size_t quote(char *e, const char *t, size_t n) {
+  size_t m = 0;
+  e[m++] = '"';
+  for (size_t i = 0; i < n; i++) {
+    if (t[i] == '"') e[m++] = '"';
+    e[m++] = t[i];
+  }
+  e[m++] = '"';
+  return m;
+}
+
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* 1 if term is its own light stem (a key a query word can have). */
@@ -351,14 +364,7 @@ int kh__bm_build(kh_db *db, int (*progress)(void *ctx, const char *table, int st
     sqlite3_stmt *q = fast ? mt : st;
     if (fast) {
       char e[2 * KH_MAX_TOKEN + 3];
-      size_t m = 0;
-      e[m++] = '"';
-      for (size_t i = 0; i < tl; i++) {
-        if (tv[t][i] == '"') e[m++] = '"';
-        e[m++] = tv[t][i];
-      }
-      e[m++] = '"';
-      sqlite3_bind_text(mt, 1, e, (int)m, SQLITE_TRANSIENT);
+      sqlite3_bind_text(mt, 1, e, (int)quote(e, tv[t], tl), SQLITE_TRANSIENT);
       sqlite3_bind_int64(mt, 2, M);
     } else {
       sqlite3_bind_text(st, 1, tv[t], -1, SQLITE_STATIC);
@@ -624,13 +630,7 @@ int kh__bm_df(kh_db *db, kh__bm **state, const char *key, size_t kl, double nrow
   int64_t after = 0;
   if ((int64_t)nrow > s->rows) { /* its articles after the mark, from FTS5 */
     char e[2 * KH_MAX_TOKEN + 3];
-    size_t m = 0;
-    e[m++] = '"';
-    for (size_t i = 0; i < kl; i++) {
-      if (key[i] == '"') e[m++] = '"';
-      e[m++] = key[i];
-    }
-    e[m++] = '"';
+    size_t m = quote(e, key, kl);
     if (!s->st_after && sqlite3_prepare_v3(q, "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?1 AND rowid > ?2", -1,
                                            SQLITE_PREPARE_PERSISTENT, &s->st_after, NULL) != SQLITE_OK)
       return sql_rc(q);
