@@ -191,13 +191,6 @@ static size_t quote(char *e, const char *t, size_t n) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* 1 if term is its own light stem (a key a query word can have). */
-static int own_stem(const char *term, size_t n) {
-  char st[KH_MAX_TOKEN + 1];
-  int m = kh_stem(term, n, st, sizeof st);
-  return m <= 0 || ((size_t)m == n && !memcmp(st, term, n));
-}
-
 /* Add to tv[0..*ntv) the keys without a champion list in at least
 ** kh__bm_xmin articles (FTS5's count): stopwords, which are never counted
 ** (جا, the key of جائیں, جانا), and terms counted without a list (وجہ).  A
@@ -229,7 +222,7 @@ static int extra_terms(kh_db *db, char ***tv, size_t *ntv, size_t *ctv) {
       if (!(t = kh__stopword(i++))) break;
       tn = (int)strlen(t);
     }
-    if (!t || tn < 1 || (size_t)tn > KH_MAX_TOKEN || !own_stem(t, (size_t)tn)) continue;
+    if (!t || tn < 1 || (size_t)tn > KH_MAX_TOKEN || !kh__champ_is_key(t, (size_t)tn)) continue;
     sqlite3_bind_text(row, 1, t, tn, SQLITE_TRANSIENT);
     int src = sqlite3_step(row);
     int64_t df = src == SQLITE_ROW ? sqlite3_column_int64(row, 0) : 0;

@@ -1658,6 +1658,8 @@ static int key_alone(const char *key, size_t kl) {
 
 int kh__champ_key_alone(const char *key, size_t kl) { return key_alone(key, kl); }
 
+int kh__champ_is_key(const char *term, size_t n) { return is_key(term, n); }
+
 static void quote(kh__buf *b, const char *s, size_t n, int *rc) {
   kh__buf_appendc(b, '"', rc);
   for (size_t i = 0; i < n; i++) {

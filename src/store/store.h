@@ -685,5 +685,7 @@ int kh__champ_totals(kh_db *db, double *nrow, double *ntok);
 /* 1 if FTS5's query tokenizer turns "key" into the index term key alone
 ** (then MATCH '"key"' has exactly the term's rows and positions). */
 int kh__champ_key_alone(const char *key, size_t kl);
+/* 1 if term is its own light stem: a key a query word can have. */
+int kh__champ_is_key(const char *term, size_t n);
 
 #endif
