@@ -182,7 +182,6 @@ TEST(pipeline_equals_sequential) {
     setenv("KHABAR_INGEST_CK_PAGES", "1024", 1); /* the checkpointer thread runs every 1,024 WAL pages */
     if (v) setenv("KHABAR_INGEST_FORESEE", "0", 1);
     uint64_t stolen = 0;
-    long keys0 = kh__champ_keys_counted;
     int rc = ingest(pb, in, 2, &sb, &eb, &prep_b, ahead, &stolen);
     unsetenv("KHABAR_INGEST_CK_PAGES");
     unsetenv("KHABAR_INGEST_FORESEE");
@@ -191,10 +190,6 @@ TEST(pipeline_equals_sequential) {
     /* the writer prepared records itself while the worker was behind (the
     ** ring holds fewer than the input), the worker still gave each its story */
     ASSERT(stolen > 0);
-    /* the articles the worker prepared were counted from the keys it found
-    ** (the writer's own, stolen ones from their tokens): same tables below */
-    ASSERT(kh__champ_keys_counted - keys0 > 100);
-    ASSERT(kh__champ_keys_counted - keys0 <= (long)sb.stored && kh__champ_keys_counted - keys0 + (long)stolen >= (long)sb.stored);
     if (!v) {
       ASSERT_INT_EQ(ahead[0], (int64_t)sb.stored); /* every story assignment too */
       ASSERT_INT_EQ(ahead[1], 0);

@@ -64,8 +64,6 @@ static int cache_token(void *ctx, const kh_token *t) {
   r->kind = t->kind;
   r->flags = t->flags;
   r->term = 0;
-  r->slen = 0;
-  r->soff = 0;
   kh__buf_append(&c->norms, t->norm, t->norm_len, &rc);
   if (c->dict) { /* the term's id, and its stem once per term (fts5.c, champ.c read them) */
     r->term = kh__terms_intern(c->dict, t->norm, t->norm_len, &rc);
@@ -81,7 +79,6 @@ int kh__tokcache_fill(kh__tokcache *c, const char *text, size_t len) {
   c->norms.len = 0;
   c->text = NULL;
   c->len = 0;
-  c->stemmed = 0;
   int rc = kh_tokenize(text ? text : "", text ? len : 0, 0, cache_token, c);
   if (rc) return rc < 0 ? rc : KH_EINVAL;
   c->text = text;
@@ -90,91 +87,6 @@ int kh__tokcache_fill(kh__tokcache *c, const char *text, size_t len) {
 }
 
 int kh__tokcache_intern(kh__tokcache *c) { return c->dict ? kh__terms_intern_cache(c->dict, c) : 0; }
-
-/* The prepare dictionary is a cache of stems and stopword flags: emptied
-** between articles once this large (~16 MB of entries). */
-#define KH__PD_MAX (1u << 18)
-
-/* The key a token counts for (champ.c's count_column before stop 20): the
-** token when it is its own light stem; a word's stem when that one is its
-** own; else none.  0: none. */
-static uint32_t key_of_token(kh__terms *pd, const kh__tokrec *r, uint32_t s, int *rc) {
-  if (!s) return r->term;
-  if (r->kind != KH_TOK_WORD || kh__terms_stem(pd, s, rc)) return 0;
-  return s;
-}
-
-int kh__tokcache_keys(kh__terms *pd, kh__tokcache c[2], kh__keys *k) {
-  int rc = 0;
-  k->ok = 0;
-  k->n = 0;
-  k->bytes.len = 0;
-  k->dl = 0;
-  if (pd->n > KH__PD_MAX) kh__terms_clear(pd);
-  if (++pd->docseq == 0) { /* wrapped */
-    for (size_t i = 0; i < pd->n; i++) pd->v[i].doc_mark = 0;
-    pd->docseq = 1;
-  }
-  for (int f = 0; f < 2 && !rc; f++) {
-    kh__tokcache *tc = &c[f];
-    uint32_t w = f == 0 ? 4 : 1; /* the rank's column weights (champ.c W_TITLE, W_BODY) */
-    rc = kh__terms_intern_cache(pd, tc);
-    size_t ntok = tc->n;
-    for (size_t i = 0; i < ntok && !rc; i++) {
-      kh__tokrec *r = &tc->v[i];
-      if (!(r->flags & KH_TOKF_COLOC) || i == 0) k->dl++;
-      uint32_t s = kh__terms_stem(pd, r->term, &rc);
-      if (rc) break;
-      if (r->kind == KH_TOK_WORD && s) { /* the stem fts5.c's replay adds beside the word */
-        const kh__term *st = &pd->v[s - 1];
-        r->soff = (uint32_t)tc->norms.len;
-        r->slen = (uint16_t)st->len;
-        kh__buf_append(&tc->norms, pd->arena.data + st->off, st->len, &rc);
-        if (rc) break;
-      }
-      uint32_t key = key_of_token(pd, r, s, &rc);
-      if (rc || !key) continue;
-      kh__term *t = &pd->v[key - 1];
-      if (t->stop) continue; /* never counted */
-      if (t->doc_mark != pd->docseq) { /* first occurrence: its place in k->v (off = pd's id until the end) */
-        if (k->n == k->cap) {
-          size_t cap = k->cap ? k->cap * 2 : 256;
-          kh__key *v = kh__realloc(k->v, cap * sizeof *v);
-          if (!v) {
-            rc = KH_ENOMEM;
-            break;
-          }
-          k->v = v;
-          k->cap = cap;
-        }
-        t->doc_mark = pd->docseq;
-        t->d = 0;
-        k->v[k->n++] = (kh__key){0, key, 0, 0};
-      }
-      t->d += w;
-    }
-    for (size_t i = 0; i < ntok; i++) tc->v[i].term = 0; /* pd's ids: meaningless to the writer */
-    tc->stemmed = !rc;
-  }
-  for (size_t i = 0; i < k->n && !rc; i++) {
-    const kh__term *t = &pd->v[k->v[i].off - 1];
-    k->v[i] = (kh__key){t->ph, (uint32_t)k->bytes.len, t->len, t->d};
-    kh__buf_append(&k->bytes, pd->arena.data + t->off, t->len, &rc);
-  }
-  if (rc) {
-    c[0].stemmed = c[1].stemmed = 0;
-    k->n = 0;
-    return rc;
-  }
-  k->ok = 1;
-  return 0;
-}
-
-void kh__keys_free(kh__keys *k) {
-  kh_free(k->v);
-  kh__buf_free(&k->bytes);
-  memset(k, 0, sizeof *k);
-}
 
 void kh__tokcache_free(kh__tokcache *c) {
   kh__buf_free(&c->norms);

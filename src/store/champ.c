@@ -105,7 +105,6 @@ static const double K1 = 1.2, B = 0.75, W_TITLE = 4.0, W_BODY = 1.0;
 
 long kh__champ_stat[KH__CHAMP_NSTAT];
 long kh__champ_fwd_read;
-long kh__champ_keys_counted;
 long kh__champ_fwd_budget = -1;
 long kh__champ_drive_max = CH_DRIVE_MAX;
 double kh__champ_drive_ratio = CH_DRIVE_RATIO;
@@ -206,8 +205,6 @@ struct kh__champ {
   uint32_t batchseq;  /* open batch (kh__term.batch_mark) */
   uint32_t *dterms;   /* terms of the article being counted */
   size_t ndterms, cdterms;
-  uint32_t *kids;     /* the dictionary ids of its keys (count_keys) */
-  size_t ckids;
   int64_t dterms_doc; /* the article they are (kh__champ_put's), 0 none */
   uint32_t dterms_dl; /* its length */
   int dterms_cut;     /* some of its terms were left out (CH_MAX_DOC_TERMS) */
@@ -520,30 +517,6 @@ static int count_article(kh__champ *c, const kh__tokcache *title, const kh__tokc
   return rc;
 }
 
-/* The same from the article's keys, counted on the thread that prepared
-** it (kh__tokcache_keys: the same terms in the same order with the same d,
-** stopwords left out): each key is interned once, with its probe hash. */
-static int count_keys(kh__champ *c, const kh__keys *k, uint32_t *dl) {
-  c->ndterms = 0;
-  c->dterms_doc = 0;
-  c->dterms_cut = 0;
-  if (++c->docseq == 0) { /* wrapped */
-    for (size_t i = 0; i < c->dict.n; i++) c->dict.v[i].doc_mark = 0;
-    c->docseq = 1;
-  }
-  *dl = k->dl;
-  if (k->n > c->ckids) {
-    uint32_t *v = kh__realloc(c->kids, k->n * sizeof *v);
-    if (!v) return KH_ENOMEM;
-    c->kids = v;
-    c->ckids = k->n;
-  }
-  int rc = kh__terms_intern_known(&c->dict, k->bytes.data, k->v, k->n, c->kids);
-  for (size_t i = 0; i < k->n && !rc; i++) rc = add_term(c, c->kids[i], k->v[i].d);
-  kh__champ_keys_counted++;
-  return rc;
-}
-
 /* Write the forward row of doc from its (term, d) pairs, sorted by hash
 ** (LSD radix sort, 8 bits a pass), in one of two layouts told apart by the
 ** blob's length (an odd length; rows written before have 8 bytes a pair):
@@ -649,8 +622,7 @@ int kh__champ_put(kh_db *db, int64_t rowid) {
     dl_note(c, rowid, dl);
     return 0;
   }
-  if ((rc = db->keys.ok ? count_keys(c, &db->keys, &dl) : count_article(c, &db->cache[0], &db->cache[1], &dl)))
-    return rc;
+  if ((rc = count_article(c, &db->cache[0], &db->cache[1], &dl))) return rc;
   c->dterms_doc = rowid;
   c->dterms_dl = dl;
   dl_note(c, rowid, dl);
@@ -1144,7 +1116,6 @@ void kh__champ_close(kh_db *db) {
   for (int i = 0; i < NSTMT; i++) sqlite3_finalize(c->st[i]);
   kh__terms_free(&c->dict);
   kh_free(c->dterms);
-  kh_free(c->kids);
   kh_free(c->bterms);
   kh_free(c->pool);
   kh_free(c->docs);

@@ -137,7 +137,6 @@ void kh_db_close(kh_db *db) {
   sqlite3_close(db->sql);
   kh__tokcache_free(&db->cache[0]);
   kh__tokcache_free(&db->cache[1]);
-  kh__keys_free(&db->keys);
   kh__prep_free(db, db->seq);
   kh_free(db->seq);
   kh_free(db);
@@ -331,7 +330,6 @@ void kh__prep_free(const kh_db *db, kh__prep *p) {
   kh__prep_clear(db, p);
   kh__tokcache_free(&p->cache[0]);
   kh__tokcache_free(&p->cache[1]);
-  kh__keys_free(&p->keys);
 }
 
 void *kh__db_take_prepared(kh_db *db) {
@@ -340,9 +338,8 @@ void *kh__db_take_prepared(kh_db *db) {
   return r;
 }
 
-void kh__db_prepare(const kh_db *db, const kh_article *a, kh__prep *p, int hooks, kh__terms *pd) {
+void kh__db_prepare(const kh_db *db, const kh_article *a, kh__prep *p, int hooks) {
   p->rc = 0;
-  p->keys.ok = 0;
   for (int i = 0; i < KH__MAX_HOOKS; i++) p->hook[i] = NULL;
   size_t tlen = a->title ? a->title_len : 0, blen = a->body ? a->body_len : 0;
   if (tlen + blen == 0) p->rc = KH_EINVAL;
@@ -351,10 +348,6 @@ void kh__db_prepare(const kh_db *db, const kh_article *a, kh__prep *p, int hooks
   /* tokenize once: the hash reads the tokens, the FTS5 insert replays them */
   if (!p->rc) p->rc = kh__tokcache_fill(&p->cache[0], a->title, tlen);
   if (!p->rc) p->rc = kh__tokcache_fill(&p->cache[1], a->body, blen);
-  /* on the ingest worker: the words' stems and the article's keys, so the
-  ** writer interns each key once instead of every token (the writer's own
-  ** puts, pd NULL, intern the tokens themselves: one pass is less work) */
-  if (!p->rc && pd) p->rc = kh__tokcache_keys(pd, p->cache, &p->keys);
   if (p->rc) return;
   kh__content_hash_cached(&p->cache[0], &p->cache[1], p->hash);
   p->dlen = a->published && a->published_len ? kh__date_norm(a->published, a->published_len, p->date) : 0;
@@ -377,7 +370,7 @@ void kh__db_prepare(const kh_db *db, const kh_article *a, kh__prep *p, int hooks
 int kh_db_put_article(kh_db *db, const kh_article *a, int64_t *rowid) {
   if (!db || !a) return KH_EINVAL;
   if (!db->seq && !(db->seq = kh__calloc(1, sizeof *db->seq))) return KH_ENOMEM;
-  kh__db_prepare(db, a, db->seq, 0, NULL);
+  kh__db_prepare(db, a, db->seq, 0);
   return kh__db_put_prepared(db, db->seq, rowid);
 }
 
@@ -393,13 +386,9 @@ int kh__db_put_prepared(kh_db *db, kh__prep *p, int64_t *rowid) {
     db->cache[i].dict = dict;
     p->cache[i] = tmp;
     p->cache[i].dict = NULL;
-    /* cached without the dictionary and no keys: intern the tokens here */
-    if (!rc && dict && !p->keys.ok) rc = kh__tokcache_intern(&db->cache[i]);
+    /* the worker cached the tokens without the dictionary: intern them here */
+    if (!rc && dict) rc = kh__tokcache_intern(&db->cache[i]);
   }
-  kh__keys tk = db->keys; /* the keys where champ.c counts them */
-  db->keys = p->keys;
-  p->keys = tk;
-  p->keys.ok = 0;
   if (rc) goto out;
   const kh_article *a = &p->stored; /* id and published as stored */
   const char *hash = p->hash, *date = p->date;
@@ -449,7 +438,6 @@ int kh__db_put_prepared(kh_db *db, kh__prep *p, int64_t *rowid) {
     return KH_EDB; /* ignored, yet neither key is there */
   }
   if (!rc) rc = kh__champ_put(db, rid);
-  db->keys.ok = 0; /* counted */
   for (int i = 0; !rc && i < db->nhooks; i++) {
     db->cur_prep = p->hook[i];
     p->hook[i] = NULL;

@@ -106,9 +106,7 @@ static int replay(emit_ctx *e, const char *text, int n, int *rc) {
     for (size_t k = 0; k < c->n && !*rc; k++) {
       const kh__tokrec *r = &c->v[k];
       kh_token t = {c->norms.data + r->off, r->len, r->start, r->end, r->kind, r->flags};
-      if (c->stemmed && r->kind == KH_TOK_WORD) { /* the stem the preparing thread found */
-        *rc = emit_stem(e, &t, r->slen ? c->norms.data + r->soff : NULL, r->slen);
-      } else if (c->dict && r->term && r->kind == KH_TOK_WORD && c->dict->v[r->term - 1].stemmed) {
+      if (c->dict && r->term && r->kind == KH_TOK_WORD && c->dict->v[r->term - 1].stemmed) {
         /* the stem the dictionary computed when the text was cached */
         uint32_t sid = c->dict->v[r->term - 1].stem;
         const kh__term *st = sid ? &c->dict->v[sid - 1] : NULL;

@@ -104,7 +104,6 @@ typedef struct pipe {
   int ckpages, cknext;  /* the WAL's pages after the last commit; wake at cknext (writer only) */
   int ckstep;           /* KH__CK_PAGES (KHABAR_INGEST_CK_PAGES: tests) */
   const kh_db *db;
-  kh__terms pd;   /* the worker's dictionary of stems and keys (kh__db_prepare) */
   const char *default_source; /* for records without one (constant during the ingest) */
   int ordered[KH__MAX_HOOKS]; /* hooks that take ordered calls on the worker (their begin said yes) */
   int anyord;
@@ -177,9 +176,9 @@ static void parse_slot(pipe *p, pslot *s);
 
 /* The pure part of a slot (any thread): parse a JSON line, kh__db_prepare
 ** with the hooks' prepare callbacks. */
-static void prepare_slot(pipe *p, pslot *s, kh__terms *pd) {
+static void prepare_slot(pipe *p, pslot *s) {
   if (s->raw) parse_slot(p, s);
-  if (!s->bad && !s->err) kh__db_prepare(p->db, &s->a, &s->prep, 1, pd);
+  if (!s->bad && !s->err) kh__db_prepare(p->db, &s->a, &s->prep, 1);
 }
 
 static uint64_t key_of(const char *s, size_t n, uint64_t salt) {
@@ -267,7 +266,7 @@ static void *worker(void *arg) {
     s->state = 1;
     uint64_t slot = p->done, committed = p->committed;
     pthread_mutex_unlock(&p->mu);
-    if (pure) prepare_slot(p, s, &p->pd);
+    if (pure) prepare_slot(p, s);
     if (!s->bad && !s->err) {
       /* the hooks' in-order work (stories), in input order (this thread
       ** prepares the slots one after another), for the articles that will
@@ -406,7 +405,7 @@ static int retire(ing *g) {
         v->state = 1;
         pthread_mutex_unlock(&p->mu);
         double t1 = mono();
-        prepare_slot(p, v, NULL); /* the tokens interned by the put (kh__db_prepare) */
+        prepare_slot(p, v);
         stole += mono() - t1;
         pthread_mutex_lock(&p->mu);
         v->state = 2;
@@ -774,7 +773,6 @@ static int pipe_finish(ing *g, int rc) {
   pthread_cond_signal(&p->work);
   pthread_mutex_unlock(&p->mu);
   pthread_join(p->th, NULL);
-  kh__terms_free(&p->pd);
   for (int i = 0; i < g->db->nhooks; i++)
     if (p->ordered[i]) g->db->hooks[i].ord->end(g->db->hooks[i].ctx, g->db);
   rd_close(p);

@@ -56,7 +56,6 @@ typedef struct kh__terms {
   kh__buf arena;
   struct kh__term_front *front; /* terms.c: small direct-mapped cache of recent lookups */
   uint32_t epoch; /* changes when the ids are forgotten (kh__terms_clear) */
-  uint32_t docseq; /* article.c's kh__tokcache_keys: the article counted last (entries' doc_mark) */
 } kh__terms;
 
 #define KH__TERMS_MAX (1u << 20) /* entries kept across batches (champ.c) */
@@ -65,11 +64,6 @@ typedef struct kh__terms {
 uint64_t kh__term_hash(const char *s, size_t n);
 /* The id of s (added if new; 0 with *rc set on failure; *rc sticky). */
 uint32_t kh__terms_intern(kh__terms *d, const char *s, size_t n, int *rc);
-/* The same for many terms whose probe hashes (kh__term.ph of another
-** dictionary) are known: ids[i] of s + off[i] (len[i] bytes, ph[i]),
-** lookups pipelined.  0 or a code. */
-struct kh__key;
-int kh__terms_intern_known(kh__terms *d, const char *s, const struct kh__key *k, size_t n, uint32_t *ids);
 /* The id of s, or 0. */
 uint32_t kh__terms_find(const kh__terms *d, const char *s, size_t n);
 /* The id of the light stem of term id when it differs from the term, else
@@ -92,9 +86,7 @@ typedef struct kh__tokrec {
   uint32_t off, len;   /* normalized form in norms */
   uint32_t start, end; /* span in the original text */
   uint8_t kind, flags;
-  uint16_t slen;       /* with kh__tokcache.stemmed: a word's light stem when it differs */
   uint32_t term;       /* id in the cache's dictionary, 0 without one */
-  uint32_t soff;       /* ... its bytes in norms (after every token's) */
 } kh__tokrec;
 
 typedef struct kh__tokcache {
@@ -105,37 +97,7 @@ typedef struct kh__tokcache {
   size_t n, cap;
   kh__terms *dict;  /* if set (champ.c sets it): every token interned as cached,
                     ** its stem computed once per term (not owned) */
-  int stemmed;      /* every word's slen/soff set (kh__tokcache_keys) */
 } kh__tokcache;
-
-/* A query key of an article (a term champ.c counts: a token that is its
-** own light stem, or a word's stem that is its own), with its weighted tf
-** d = 4 tf(title) + tf(body) and terms.c's probe hash of its bytes. */
-typedef struct kh__key {
-  uint64_t ph;
-  uint32_t off, len; /* bytes in kh__keys.bytes */
-  uint32_t d;
-} kh__key;
-
-/* An article's keys in order of first occurrence, stopwords left out, and
-** its length in FTS5 positions; computed with the tokens on the thread
-** that prepares the article, so the writer interns each key once instead
-** of every token and its stem (champ.c's count). */
-typedef struct kh__keys {
-  kh__key *v;
-  size_t n, cap;
-  kh__buf bytes;
-  uint32_t dl;
-  int ok;           /* 1: v, bytes and dl describe the article's caches */
-} kh__keys;
-
-/* Light stems of the words of a title and body (c[0], c[1]) into their
-** caches (slen/soff) and the article's keys into k, through pd: a term
-** dictionary of the calling thread's own (its entries keep each term's
-** stem and stopword flag, so kh_stem runs once per distinct word).  0 or
-** a code (k->ok 0). */
-int kh__tokcache_keys(kh__terms *pd, kh__tokcache c[2], kh__keys *k);
-void kh__keys_free(kh__keys *k);
 
 /* ---- Interface to code in db.c ---- */
 
@@ -183,7 +145,6 @@ typedef struct kh__hook_order {
 ** prepare results).  Only the writer thread stores it. */
 typedef struct kh__prep {
   kh__tokcache cache[2]; /* title, body (swapped into kh_db.cache by the put) */
-  kh__keys keys;         /* their keys (swapped into kh_db.keys) */
   kh_article stored;     /* the article as stored and as hooks see it */
   char hash[33], date[24], idbuf[24];
   int dlen;              /* kh__date_norm's result (0: no date) */
@@ -209,7 +170,6 @@ struct kh_db {
   int version;           /* schema version after migration */
   sqlite3_stmt *st_find_id, *st_find_hash, *st_ins, *st_ins_fts, *st_ins_dup;
   kh__tokcache cache[2]; /* title, body of the article being stored */
-  kh__keys keys;         /* its keys (champ.c counts them), ok 0: count the caches */
   time_t now_t;          /* second of now[] */
   char now[24];          /* ingest time as stored, UTC */
   struct {
@@ -251,10 +211,8 @@ void kh__db_rollback(kh_db *db);
 /* The pure part of kh_db_put_article for a (any thread; reads only db's
 ** hook list): validation, tokens, hash, date, id into p, and with hooks
 ** != 0 the hooks' prepare results.  a must stay valid until the put.  The
-** outcome is in p->rc (0, KH_EINVAL, KH_ETOOBIG, KH_ENOMEM).
-** pd: the calling thread's own dictionary for kh__tokcache_keys (the
-** ingest worker's), or NULL: no keys, the put interns the tokens. */
-void kh__db_prepare(const kh_db *db, const kh_article *a, kh__prep *p, int hooks, kh__terms *pd);
+** outcome is in p->rc (0, KH_EINVAL, KH_ETOOBIG, KH_ENOMEM). */
+void kh__db_prepare(const kh_db *db, const kh_article *a, kh__prep *p, int hooks);
 /* Store a prepared article (the writer thread): as kh_db_put_article. */
 int kh__db_put_prepared(kh_db *db, kh__prep *p, int64_t *rowid);
 /* Drop the prepare results p still holds; kh__prep_free also frees its
@@ -541,9 +499,6 @@ enum { KH__CHAMP_EXACT, KH__CHAMP_APPROX, KH__CHAMP_UNCERT, KH__CHAMP_SHORT, KH_
 extern long kh__champ_stat[KH__CHAMP_NSTAT];
 /* forward rows the lists' candidates read (kh__champ_topk), counted (benchmarks) */
 extern long kh__champ_fwd_read;
-/* articles kh__champ_put counted from keys found by the preparing thread
-** (kh__tokcache_keys) rather than from their tokens (tests) */
-extern long kh__champ_keys_counted;
 /* forward rows the lists' candidates of a query of several words may read (< 0: all) */
 extern long kh__champ_fwd_budget;
 /* a rare word's articles kh__champ_topk may walk for its AND with frequent

@@ -193,31 +193,6 @@ int kh__terms_intern_cache(kh__terms *d, kh__tokcache *c) {
   return rc;
 }
 
-int kh__terms_intern_known(kh__terms *d, const char *s, const kh__key *k, size_t n, uint32_t *ids) {
-  int rc = 0;
-  if (!n) return 0;
-  if (!d->front && !(d->front = kh__calloc(FRONT, sizeof *d->front))) return KH_ENOMEM;
-  for (size_t i = 0; i < n + PF_A && !rc; i++) {
-    if (i < n) { /* stage A: prefetch the slots */
-      __builtin_prefetch(&d->front[k[i].ph & (FRONT - 1)]);
-      if (d->icap) __builtin_prefetch(&d->idx[k[i].ph & (d->icap - 1)]);
-    }
-    if (i >= PF_B && i - PF_B < n) { /* stage B: prefetch the entry */
-      const kh__key *x = &k[i - PF_B];
-      const struct kh__term_front *f = &d->front[x->ph & (FRONT - 1)];
-      uint32_t id = f->ph == x->ph && f->len == x->len ? f->id : d->icap ? d->idx[x->ph & (d->icap - 1)] : 0;
-      if (id && id <= d->n) __builtin_prefetch(&d->v[id - 1]);
-    }
-    if (i >= PF_A) { /* stage C: the lookup */
-      const kh__key *x = &k[i - PF_A];
-      uint64_t key[FRONT_KEY / 8] = {0, 0}; /* the first FRONT_KEY bytes, zero-padded (probe_hash_k's) */
-      memcpy(key, s + x->off, x->len < FRONT_KEY ? x->len : FRONT_KEY);
-      ids[i - PF_A] = intern_ph(d, s + x->off, x->len, x->ph, key, &rc);
-    }
-  }
-  return rc;
-}
-
 static uint32_t intern_ph(kh__terms *d, const char *s, size_t n, uint64_t ph, const uint64_t *key, int *rc) {
   struct kh__term_front *f = d->front ? &d->front[ph & (FRONT - 1)] : NULL;
   if (f && f->ph == ph && f->id && f->len == n &&
