@@ -25,7 +25,8 @@
 **                         too, a second thread preparing the next ones, as `khabar ingest`
 **                         does but without the analyze and corpus hooks) against the peer
 **                         inserting the same articles from memory (its parsing not timed);
-**                         u61 and khabar alternate ING_REPS times (default 3).  Wall time
+**                         u61 and khabar alternate ING_REPS times (default 3; the median of
+**                         the repetitions' ratios is printed too).  Wall time
 **                         means what it says only on an otherwise idle machine; ING_PIPE=khabar
 **                         runs khabar alone (for a profiler).
 ** The resident set size is sampled after every tenth of the khabar run.
@@ -343,6 +344,11 @@ static double run_pipe(const char *path, const char *jsonl, int threads, double 
   return t;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 static int run_pipe_bench(const char *tmp, int reps) {
   char path[512], jl[512];
   snprintf(path, sizeof path, "%s/khabar-bench-ingest-%d.db", tmp, (int)getpid());
@@ -355,6 +361,8 @@ static int run_pipe_bench(const char *tmp, int reps) {
   double bc[3] = {1e30, 1e30, 1e30}, bw[3] = {1e30, 1e30, 1e30}, size[3] = {0};
   size_t stored = 0;
   int seq = getenv("ING_PIPE_SEQ") != NULL; /* also the sequential ingest path */
+  double *ratio = calloc((size_t)reps, sizeof *ratio); /* each repetition's wall ratio */
+  int nratio = 0;
   printf("ING_PIPE: wall seconds (and process CPU seconds), u61 from memory, khabar from %s\n", jl);
   for (int r = 0; r < reps; r++) {
     double c[3] = {0}, w[3] = {0};
@@ -367,6 +375,7 @@ static int run_pipe_bench(const char *tmp, int reps) {
     if (seq) printf("; 1 thread wall %.2f s (CPU %.2f): %.2fx", w[2], c[2], w[0] / w[2]);
     printf("  (load %.1f)\n", load_avg());
     fflush(stdout);
+    if (ratio && w[0] > 0 && w[1] > 0) ratio[nratio++] = w[0] / w[1];
     for (int i = 0; i < 3; i++) {
       if (c[i] < bc[i]) bc[i] = c[i];
       if (w[i] < bw[i]) bw[i] = w[i];
@@ -381,6 +390,13 @@ static int run_pipe_bench(const char *tmp, int reps) {
            (double)narts / bw[i], raw_bytes / 1e6 / bw[i], bc[i], bc[0] / bc[i], size[i] / raw_bytes);
   printf("(articles/s and MB/s per WALL second; best of %d runs each; khabar stored %zu of %zu)\n", reps,
          stored, narts);
+  if (nratio > 1) { /* this machine's wall times move +-20% between runs: the spread says how much */
+    qsort(ratio, (size_t)nratio, sizeof *ratio, cmp_double);
+    double med = nratio % 2 ? ratio[nratio / 2] : (ratio[nratio / 2 - 1] + ratio[nratio / 2]) / 2;
+    printf("khabar 2 threads / u61 wall, per repetition: median %.2fx, min %.2fx, max %.2fx (%d repetitions)\n", med,
+           ratio[0], ratio[nratio - 1], nratio);
+  }
+  free(ratio);
   return 0;
 }
 
