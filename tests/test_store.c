@@ -300,6 +300,9 @@ TEST(store_migrates_v1_file) {
   ASSERT_INT_EQ(test_sql_int(db, "PRAGMA user_version"), kh_db_schema_latest());
   /* step 2's indexes exist */
   ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('article_published','article_source')"), 2);
+  /* step 10 leaves a file that holds articles indexed as it was ('khabar',
+  ** not 'khabar stemonly': FTS5 must tokenize its rows as they were) */
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT sql LIKE '%tokenize=''khabar'')%' FROM sqlite_master WHERE name = 'article_fts'"), 1);
   /* the old article is still found, and new ones go in beside it */
   hits r;
   ASSERT_INT_EQ(search(db, "موسلا", NULL, &r), 0);

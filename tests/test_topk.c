@@ -42,6 +42,21 @@ static int words_of(kh_db *db, const char *sql, char (*w)[128], int max) {
 
 static int same_score(double a, double b) { return fabs(a - b) <= 1e-12 * (fabs(b) > 1 ? fabs(b) : 1); }
 
+/* temp.NAME: the vocabulary ('row') of the articles as tokenize='khabar'
+** indexes them (a word and its stem colocated), in a contentless shadow
+** temp.NAME_t.  article_fts of a new file ('khabar stemonly') holds a word
+** whose stem differs only under the stem; tests that type such words pick
+** them here.  0 or an SQLite code. */
+static int form_vocab(kh_db *db, const char *name) {
+  char sql[600];
+  snprintf(sql, sizeof sql,
+           "CREATE VIRTUAL TABLE temp.%s_t USING fts5(title, body, content='', tokenize='khabar');"
+           "INSERT INTO temp.%s_t(rowid, title, body) SELECT rowid, title, body FROM main.article;"
+           "CREATE VIRTUAL TABLE temp.%s USING fts5vocab(temp, %s_t, row);",
+           name, name, name, name);
+  return sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+}
+
 /* a equals e: same length, same scores, same articles except among equal scores. */
 static int equal_pages(const char *q, const hits *a, const hits *e) {
   if (a->n != e->n) {
@@ -232,7 +247,7 @@ TEST(topk_list_reads_bounded_equal_fts5) {
 static int odd_words(kh_db *db, char (*sw)[128], int *nsw, char (*ph)[128], int *nph, int max) {
   sqlite3_stmt *st;
   *nsw = *nph = 0;
-  if (sqlite3_prepare_v2(db->sql, "SELECT term FROM temp.ov WHERE doc >= 3 ORDER BY (doc * 7919) % 89, term", -1, &st, NULL))
+  if (sqlite3_prepare_v2(db->sql, "SELECT term FROM temp.fv WHERE doc >= 3 ORDER BY (doc * 7919) % 89, term", -1, &st, NULL))
     return -1;
   while (*nsw < max && sqlite3_step(st) == SQLITE_ROW) {
     const char *t = (const char *)sqlite3_column_text(st, 0);
@@ -292,6 +307,7 @@ TEST(topk_phrase_and_stopword_key_words_equal_fts5) {
   int nr = words_of(db, "SELECT term FROM temp.ov WHERE doc BETWEEN 2 AND 40 ORDER BY (doc * 7919) % 97, term", rw, 40);
   ASSERT(nr >= 30);
   int nsw, nph;
+  ASSERT_INT_EQ(form_vocab(db, "fv"), SQLITE_OK);
   ASSERT_INT_EQ(odd_words(db, sw, &nsw, ph, &nph, 30), 0);
   ASSERT(nsw >= 10);
   ASSERT(nph >= 10);
@@ -1127,7 +1143,8 @@ TEST(topk_blockmax_frequent_keys) {
   }
   sqlite3_finalize(st);
   ASSERT(nstop >= 20);
-  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT term FROM temp.v WHERE doc >= 3 ORDER BY doc DESC", -1, &st, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(form_vocab(db, "fv"), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT term FROM temp.fv WHERE doc >= 3 ORDER BY doc DESC", -1, &st, NULL), SQLITE_OK);
   while (ns < 60 && sqlite3_step(st) == SQLITE_ROW) {
     const char *t = (const char *)sqlite3_column_text(st, 0);
     size_t len = (size_t)sqlite3_column_bytes(st, 0);
@@ -1170,6 +1187,109 @@ TEST(topk_blockmax_frequent_keys) {
   ASSERT(extra[0] >= 150);
   ASSERT(extra[1] >= 150);
   ASSERT(newer >= 1);
+  kh_db_close(db);
+  test_rmdir(dir);
+  return 0;
+}
+
+/* rowids and bm25() of an FTS5 MATCH on table t (title 4, body 1), in
+** score order; n set to the count (at most max kept). */
+static int match_scores(kh_db *db, const char *t, const char *q, int64_t *id, double *sc, int max, int *n) {
+  char sql[300];
+  snprintf(sql, sizeof sql, "SELECT rowid, bm25(%s, 4.0, 1.0) FROM %s WHERE %s MATCH ?1 ORDER BY 2, 1", t, t, t);
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) return -1;
+  sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+  *n = 0;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (*n < max) id[*n] = sqlite3_column_int64(st, 0), sc[*n] = sqlite3_column_double(st, 1);
+    ++*n;
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* A new file's article_fts is 'khabar stemonly' (schema step 10): a word
+** whose light stem differs is indexed under the stem alone.  On the real
+** articles it holds fewer instances than tokenize='khabar' (word and stem)
+** gives for the same rows and no term that index lacks; a word ending in
+** ات is kept; and every query -- a word with another stem, a word that is
+** its own stem, two words, a phrase -- matches the same articles with the
+** same bm25() as the colocated index.  A prefix query finds at least what
+** it found there. */
+TEST(topk_stemonly_index_scores_equal_colocated) {
+  if (!test_data_dir()) SKIP("../shared/data absent");
+  const char *dir = test_tmpdir();
+  kh_db *db = test_real_db(dir, 100);
+  ASSERT(db);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT sql LIKE '%khabar stemonly%' FROM sqlite_master WHERE name = 'article_fts'"), 1);
+  ASSERT_INT_EQ(form_vocab(db, "fv"), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_exec(db->sql, "CREATE VIRTUAL TABLE temp.av USING fts5vocab(main, article_fts, row)", NULL, NULL, NULL),
+                SQLITE_OK);
+  int64_t ai = test_sql_int(db, "SELECT sum(cnt) FROM temp.av"), fi = test_sql_int(db, "SELECT sum(cnt) FROM temp.fv");
+  if (getenv("TOPK_VERBOSE")) fprintf(stderr, "  instances: stemonly %lld, colocated %lld\n", (long long)ai, (long long)fi);
+  ASSERT(ai > fi / 2 && ai * 100 < fi * 92);
+  ASSERT_INT_EQ(test_sql_int(db, "SELECT count(*) FROM temp.av WHERE term NOT IN (SELECT term FROM temp.fv)"), 0);
+  /* the words typed: forms with another stem (of 2+ articles), and words that are their own stem */
+  static char w[120][128];
+  int nw = 0, nother = 0, nat = 0;
+  sqlite3_stmt *st, *in_av;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM temp.av WHERE term = ?1", -1, &in_av, NULL), SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT term, doc FROM temp.fv ORDER BY (doc * 7919) % 101, term", -1, &st, NULL),
+                SQLITE_OK);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    char s[KH_MAX_TOKEN + 1];
+    int sl = kh_stem(t, len, s, sizeof s);
+    int other = sl > 0 && ((size_t)sl != len || memcmp(s, t, len));
+    int at = other && len >= 4 && !memcmp(t + len - 4, "ات", 4);
+    sqlite3_bind_text(in_av, 1, t, (int)len, SQLITE_STATIC);
+    ASSERT_INT_EQ(sqlite3_step(in_av), SQLITE_ROW);
+    int kept = sqlite3_column_int(in_av, 0);
+    sqlite3_reset(in_av);
+    ASSERT_INT_EQ(kept, !other || at); /* a form with another stem is gone, but for ات */
+    nat += at;
+    if (len < 4 || len >= 128 || kh_is_stopword(t, len) || sqlite3_column_int(st, 1) < 2 || nw >= 120) continue;
+    if (other ? nother >= 60 : nw - nother >= 60) continue;
+    memcpy(w[nw], t, len), w[nw++][len] = '\0';
+    nother += other;
+  }
+  sqlite3_finalize(st);
+  sqlite3_finalize(in_av);
+  ASSERT(nother >= 50 && nw - nother >= 50);
+  ASSERT(nat >= 3);
+  static int64_t ia[4000], ib[4000];
+  static double sa[4000], sb[4000];
+  int queries = 0, matched = 0;
+  for (int i = 0; i < nw + nw / 2; i++) {
+    char q[600], *f = NULL;
+    if (i < nw) snprintf(q, sizeof q, "%.127s", w[i]);                         /* one word */
+    else if (i % 2) snprintf(q, sizeof q, "%.127s %.127s", w[i - nw], w[i - nw + 1]); /* two words */
+    else snprintf(q, sizeof q, "\"%.127s %.127s\"", w[i - nw], w[i - nw + 60 < nw ? i - nw + 60 : 0]); /* a phrase */
+    ASSERT_INT_EQ(kh_query_to_fts5(q, strlen(q), &f, NULL, 0), 0);
+    int na, nb;
+    ASSERT_INT_EQ(match_scores(db, "article_fts", f, ia, sa, 4000, &na), 0);
+    ASSERT_INT_EQ(match_scores(db, "fv_t", f, ib, sb, 4000, &nb), 0);
+    if (na != nb) FAIL("%s: %d articles, colocated %d", q, na, nb);
+    for (int k = 0; k < na && k < 4000; k++)
+      if (ia[k] != ib[k] || !same_score(sa[k], sb[k])) FAIL("%s: rank %d: %lld %.15g, colocated %lld %.15g", q, k, (long long)ia[k], sa[k], (long long)ib[k], sb[k]);
+    /* the same word as a prefix: at least the colocated index's articles */
+    if (i < nw) {
+      snprintf(q, sizeof q, "%.127s*", w[i]);
+      kh_free(f);
+      f = NULL;
+      ASSERT_INT_EQ(kh_query_to_fts5(q, strlen(q), &f, NULL, 0), 0);
+      ASSERT_INT_EQ(match_scores(db, "article_fts", f, ia, sa, 4000, &na), 0);
+      ASSERT_INT_EQ(match_scores(db, "fv_t", f, ib, sb, 4000, &nb), 0);
+      if (na < nb) FAIL("%s: %d articles, colocated %d", q, na, nb);
+    }
+    kh_free(f);
+    queries++;
+    matched += na > 0;
+  }
+  ASSERT(matched >= queries / 2);
   kh_db_close(db);
   test_rmdir(dir);
   return 0;

@@ -19,7 +19,10 @@ typedef struct step {
   int version;      /* the version the file has after this step */
   const char *name; /* what the step does, for messages */
   const char *sql;  /* one or more statements */
+  int (*fn)(sqlite3 *); /* then this, if set (same transaction): 0 or KH_E* */
 } step;
+
+static int fts_stemonly(sqlite3 *db);
 
 /* application_id marks a file as khabar's ('khbr'). */
 #define KH__APP_ID 0x6b686272
@@ -49,10 +52,10 @@ static const step steps[] = {
      "  of_rowid INTEGER NOT NULL REFERENCES article(rowid),\n"
      "  source TEXT, url TEXT, published TEXT,\n"
      "  ingested TEXT NOT NULL\n"
-     ");\n"},
+     ");\n", NULL},
     {2, "store: indexes for source and date filters",
      "CREATE INDEX article_published ON article(published);\n"
-     "CREATE INDEX article_source ON article(source, published);\n"},
+     "CREATE INDEX article_source ON article(source, published);\n", NULL},
     {3, "corpus: fingerprints, LSH bands, stories",
      /* one fingerprint per article (src/corpus/db.c) */
      "CREATE TABLE corpus_fp(\n"
@@ -86,7 +89,7 @@ static const step steps[] = {
      ");\n"
      "CREATE INDEX story_member_story ON story_member(story);\n"
      "CREATE TABLE story_term(term INTEGER NOT NULL, story INTEGER NOT NULL,\n"
-     "  PRIMARY KEY(term, story)) WITHOUT ROWID;\n"},
+     "  PRIMARY KEY(term, story)) WITHOUT ROWID;\n", NULL},
     {4, "analyze: entities, mentions, quotes, events",
      /* entities merged across articles by key (kh_entity.id) */
      "CREATE TABLE entity(\n"
@@ -137,7 +140,7 @@ static const step steps[] = {
      "  pos INTEGER NOT NULL, PRIMARY KEY(event, entity)) WITHOUT ROWID;\n"
      "CREATE INDEX event_actor_entity ON event_actor(entity);\n"
      /* articles analyzed (with or without findings) */
-     "CREATE TABLE analyzed(rowid INTEGER PRIMARY KEY);\n"},
+     "CREATE TABLE analyzed(rowid INTEGER PRIMARY KEY);\n", NULL},
     {5, "corpus: LSH bands by epoch, story entities, no story_term",
      /* LSH rows grouped by epoch (article rowid >> 14): an ingest writes
      ** into the newest epoch only, so its pages stay in the cache however
@@ -149,7 +152,7 @@ static const step steps[] = {
      /* the candidate index of stories is kept in memory now (story.c) */
      "DROP TABLE story_term;\n"
      /* canonical entities of a story's members: (entity id i64, count f32)* */
-     "ALTER TABLE story ADD COLUMN ents BLOB;\n"},
+     "ALTER TABLE story ADD COLUMN ents BLOB;\n", NULL},
     {6, "store: champion lists for frequent terms (src/store/champ.c)",
      /* (IF NOT EXISTS: tests make "older" files from newer ones by undoing
      ** earlier steps; this one then finds its tables already there) */
@@ -166,18 +169,20 @@ static const step steps[] = {
      /* articles before fwd_from were stored by an older khabar: no forward rows */
      "CREATE TABLE IF NOT EXISTS search_meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);\n"
      "INSERT OR IGNORE INTO search_meta VALUES ('docs', 0), ('tokens', 0), ('scanned', 0),\n"
-     "  ('fwd_from', (SELECT coalesce(max(rowid), 0) + 1 FROM article));\n"},
+     "  ('fwd_from', (SELECT coalesce(max(rowid), 0) + 1 FROM article));\n", NULL},
     {7, "store: impact tiers of terms with a list (src/store/tiers.c)",
      "CREATE TABLE IF NOT EXISTS search_tier(term TEXT PRIMARY KEY, since INTEGER NOT NULL,\n"
      "  aref REAL NOT NULL, cut REAL NOT NULL) WITHOUT ROWID;\n"
      "CREATE VIRTUAL TABLE IF NOT EXISTS search_tier_fts USING fts5(t, content='', tokenize='ascii');\n"
-     "CREATE INDEX IF NOT EXISTS search_term_listed ON search_term(term) WHERE state IN (1, 2);\n"},
+     "CREATE INDEX IF NOT EXISTS search_term_listed ON search_term(term) WHERE state IN (1, 2);\n", NULL},
     {8, "store: copies of an article found by the article they copy (src/store/copies.c)",
-     "CREATE INDEX IF NOT EXISTS duplicate_of ON duplicate(of_rowid);\n"},
+     "CREATE INDEX IF NOT EXISTS duplicate_of ON duplicate(of_rowid);\n", NULL},
     {9, "store: block-max doclists of listed terms (src/store/blockmax.c)",
      "CREATE TABLE IF NOT EXISTS search_bm(term TEXT PRIMARY KEY, n INTEGER NOT NULL, aref REAL NOT NULL, dir BLOB NOT NULL, post BLOB NOT NULL);\n"
-     "CREATE TABLE IF NOT EXISTS search_bm_len(chunk INTEGER PRIMARY KEY, lens BLOB NOT NULL);\n"},
-    /* append new steps here: {10, "layer: what", "SQL"}, */
+     "CREATE TABLE IF NOT EXISTS search_bm_len(chunk INTEGER PRIMARY KEY, lens BLOB NOT NULL);\n", NULL},
+    {10, "store: a new file's article_fts indexes a word's stem in place of the word (src/store/fts5.c, 'stemonly')",
+     "", fts_stemonly},
+    /* append new steps here: {11, "layer: what", "SQL"}, */
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))
@@ -197,13 +202,34 @@ static int get_int(sqlite3 *db, const char *sql, int *out) {
 /* KH_ENOMEM when SQLite ran out of memory, else KH_EDB. */
 static int db_fail(sqlite3 *db) { return sqlite3_errcode(db) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB; }
 
+/* Step 10: a file with no article yet gets article_fts again with
+** tokenize='khabar stemonly' (fts5.c: the stem in place of the word, ~14%
+** fewer index instances, the same matches and scores).  A file that holds
+** articles keeps the index it was built with: its terms were written by
+** 'khabar', and FTS5 must tokenize its rows the same way to check or delete
+** them; `khabar reindex` builds it anew in the new form. */
+static int fts_stemonly(sqlite3 *db) {
+  int any, rc;
+  if ((rc = get_int(db, "SELECT EXISTS (SELECT 1 FROM article)", &any))) return rc;
+  if (any) return 0;
+  if (sqlite3_exec(db,
+                   "DROP TABLE article_fts;\n"
+                   "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article',\n"
+                   "  content_rowid='rowid', tokenize='khabar stemonly');\n"
+                   "INSERT INTO article_fts(article_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0)');\n",
+                   NULL, NULL, NULL) != SQLITE_OK)
+    return db_fail(db);
+  return 0;
+}
+
 static int run_step(sqlite3 *db, const step *s) {
   char pragma[64];
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return db_fail(db);
   snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", s->version);
-  if (sqlite3_exec(db, s->sql, NULL, NULL, NULL) != SQLITE_OK ||
+  int frc = 0;
+  if (sqlite3_exec(db, s->sql, NULL, NULL, NULL) != SQLITE_OK || (s->fn && (frc = s->fn(db))) ||
       sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
-    int nomem = sqlite3_errcode(db) == SQLITE_NOMEM;
+    int nomem = frc == KH_ENOMEM || sqlite3_errcode(db) == SQLITE_NOMEM;
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return nomem ? KH_ENOMEM : KH_EDB;
   }

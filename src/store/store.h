@@ -267,6 +267,7 @@ void kh__fts5_use_cache(kh__tokcache *c, int n);
 #define KH__FTS_NOSTEM 0x01
 #define KH__FTS_NOSPLIT 0x02
 #define KH__FTS_SKEL 0x04 /* colocated consonant skeletons (name spellings) */
+#define KH__FTS_STEMONLY 0x08 /* documents: a word's stem in place of the word (fts5.c) */
 
 /* ---- Interface to code in query.c ---- */
 
