@@ -13,7 +13,7 @@
 ** before (the word and its stem colocated, so either meets the index), and
 ** a query matches the same articles with the same BM25 terms: every
 ** position that held the word also held its stem, and FTS5 counts a
-** position once.  The index has ~14% fewer instances (16% of the words of
+** position once.  The index has ~13% fewer instances (16% of the words of
 ** news text have another stem), which is that much less for FTS5 to hash,
 ** flush and merge at ingest.  Two exceptions keep the word: a word ending
 ** in ات (a listed Arabic plural, اطلاعات -> اطلاع) may itself be the stem
