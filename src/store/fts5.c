@@ -85,17 +85,13 @@ static int emit_stem(emit_ctx *e, const kh_token *t, const char *stem, int stem_
       stem = s;
     }
   }
-  if (n > 0 && e->replace && !(t->norm_len >= 4 && !memcmp(t->norm + t->norm_len - 4, "ات", 4))) {
-    rc = e->xToken(e->fts_ctx, fl, stem, n, (int)t->start, (int)t->end);
-    if (rc) return rc;
-    e->ntok++;
-    n = 0;
-  } else {
-    rc = e->xToken(e->fts_ctx, fl, t->norm, (int)t->norm_len, (int)t->start, (int)t->end);
-    if (rc) return rc;
-    e->ntok++;
-  }
-  if (n > 0) rc = e->xToken(e->fts_ctx, FTS5_TOKEN_COLOCATED, stem, n, (int)t->start, (int)t->end);
+  /* 'stemonly': the stem alone, unless the word ends in ات (see the header) */
+  int alone = n > 0 && e->replace && !(t->norm_len >= 4 && !memcmp(t->norm + t->norm_len - 4, "ات", 4));
+  rc = alone ? e->xToken(e->fts_ctx, fl, stem, n, (int)t->start, (int)t->end)
+             : e->xToken(e->fts_ctx, fl, t->norm, (int)t->norm_len, (int)t->start, (int)t->end);
+  if (rc) return rc;
+  e->ntok++;
+  if (n > 0 && !alone) rc = e->xToken(e->fts_ctx, FTS5_TOKEN_COLOCATED, stem, n, (int)t->start, (int)t->end);
   if (!rc && e->skel && t->kind == KH_TOK_WORD && !(t->flags & KH_TOKF_COLOC) &&
       t->norm_len >= SKEL_MIN_BYTES) {
     char *k;
