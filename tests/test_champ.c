@@ -466,23 +466,34 @@ static int forward_rows_check(int64_t threshold) {
     int n = fwd_expected(db, rowid, p, 1 << 16, &dl);
     ASSERT(n > 0);
     ASSERT_INT_EQ(sqlite3_column_int64(st, 1), dl);
-    /* narrow (byte 1, then 24-bit hash + 1-byte d) when every d < 256 and
-    ** no two hashes share their low 24 bits; else wide (byte 2, 4 + 4) */
+    /* packed (byte 3, fwdrow.c) unless two hashes share their low 24 bits;
+    ** then wide (byte 2, 4 + 4 bytes a pair, sorted by hash32) */
     const unsigned char *b = sqlite3_column_blob(st, 2);
+    size_t nb = (size_t)sqlite3_column_bytes(st, 2);
     int wide = 0;
-    for (int i = 0; i < n; i++) wide |= p[i].d > 255;
-    for (int i = 0; i < n; i++) p[i].h = wide ? p[i].h : p[i].h & 0xFFFFFF;
+    for (int i = 0; i < n; i++) p[i].h &= 0xFFFFFF;
     qsort(p, (size_t)n, sizeof *p, cmp_fpair);
     for (int i = 1; i < n && !wide; i++) wide = p[i].h == p[i - 1].h;
     if (wide) fwd_expected(db, rowid, p, 1 << 16, &dl); /* full hashes again */
-    int w = wide ? 8 : 4, hb = wide ? 4 : 3;
-    ASSERT_INT_EQ(sqlite3_column_bytes(st, 2), 1 + n * w);
-    ASSERT_INT_EQ(b[0], wide ? 2 : 1);
-    for (int i = 0; i < n; i++) {
-      uint32_t h = 0, d = 0;
-      for (int j = 0; j < hb; j++) h |= (uint32_t)b[1 + i * w + j] << (8 * j);
-      for (int j = 0; j < w - hb; j++) d |= (uint32_t)b[1 + i * w + hb + j] << (8 * j);
-      if (h != p[i].h || d != p[i].d) FAIL("article %lld: pair %d is (%u, %u), from the text (%u, %u)", (long long)rowid, i, h, d, p[i].h, p[i].d);
+    ASSERT_INT_EQ(nb % 2, 1);
+    ASSERT_INT_EQ(b[0], wide ? 2 : 3);
+    if (wide) {
+      qsort(p, (size_t)n, sizeof *p, cmp_fpair);
+      ASSERT_INT_EQ(nb, 1 + (size_t)n * 8);
+      for (int i = 0; i < n; i++) {
+        uint32_t h = 0, d = 0;
+        for (int j = 0; j < 4; j++) h |= (uint32_t)b[1 + i * 8 + j] << (8 * j), d |= (uint32_t)b[5 + i * 8 + j] << (8 * j);
+        if (h != p[i].h || d != p[i].d) FAIL("article %lld: pair %d is (%u, %u), from the text (%u, %u)", (long long)rowid, i, h, d, p[i].h, p[i].d);
+      }
+    } else {
+      ASSERT_INT_EQ((b[1] & 0x7F) | (b[1] & 0x80 ? b[2] << 7 : 0), n); /* the pair count (LEB128; n < 2^14 here) */
+      ASSERT(n < 16 || nb < 1 + (size_t)n * 4); /* smaller than the narrow layout's 4 bytes a pair */
+      for (int i = 0; i < n; i++) {
+        int32_t d = kh__fwd_find(b, nb, p[i].h);
+        if (d != (int32_t)p[i].d) FAIL("article %lld: pair %d (%06x) reads d %d, from the text %u", (long long)rowid, i, p[i].h, d, p[i].d);
+        /* a value between two of the row's is absent */
+        if (i + 1 < n && p[i + 1].h > p[i].h + 1) ASSERT_INT_EQ(kh__fwd_find(b, nb, p[i].h + 1), -1);
+      }
     }
     nwide += wide;
     rows++;
@@ -576,10 +587,10 @@ static int weights_check(kh_db *db, char (*w)[128], int nw, long *looked, long *
   return rows;
 }
 
-/* Forward rows, narrow or wide, give each key term's d; rows of files
-** written before the layout byte (8 bytes a pair) too: every row of the
-** file rewritten so, from the text, reads the same, and 2-word queries
-** give the same pages, as many from the lists. */
+/* Forward rows, packed or wide, give each key term's d; rows of files
+** written by older khabar too (narrow, and 8 bytes a pair without a layout
+** byte): every row of the file rewritten so, from the text, reads the same,
+** and 2-word queries give the same pages, as many from the lists. */
 TEST(champ_forward_rows_give_term_weights_in_every_layout) {
   if (!test_data_dir()) SKIP("../shared/data absent");
   const char *dir = test_tmpdir();
@@ -590,14 +601,14 @@ TEST(champ_forward_rows_give_term_weights_in_every_layout) {
   ASSERT(nw >= 40);
   /* the layouts written */
   sqlite3_stmt *st, *up;
-  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT sum(length(terms) % 2 = 1 AND substr(terms, 1, 1) = x'01'),"
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT sum(length(terms) % 2 = 1 AND substr(terms, 1, 1) = x'03'),"
                                             " sum(length(terms) % 2 = 1 AND substr(terms, 1, 1) = x'02'), count(*) FROM search_fwd",
                                    -1, &st, NULL), SQLITE_OK);
   ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
-  int64_t narrow = sqlite3_column_int64(st, 0), wide = sqlite3_column_int64(st, 1), all = sqlite3_column_int64(st, 2);
+  int64_t packed = sqlite3_column_int64(st, 0), wide = sqlite3_column_int64(st, 1), all = sqlite3_column_int64(st, 2);
   sqlite3_finalize(st);
-  ASSERT_INT_EQ(narrow + wide, all);
-  ASSERT(narrow > all / 2);
+  ASSERT_INT_EQ(packed + wide, all);
+  ASSERT(packed > all / 2);
   long looked = 0, false_hits = 0;
   int rows = weights_check(db, w, nw, &looked, &false_hits);
   ASSERT(rows > 100);
@@ -613,7 +624,8 @@ TEST(champ_forward_rows_give_term_weights_in_every_layout) {
     ASSERT_INT_EQ(test_search(db, q, &o, 0, &before[i]), 0);
   }
   long lists_before = from_lists_only() - l0;
-  /* every row in the old layout */
+  /* every row in an older layout: odd rows narrow (byte 1, 24-bit hash +
+  ** 1-byte d, sorted) where they can be, the others 8 bytes a pair */
   ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "SELECT rowid FROM search_fwd", -1, &st, NULL), SQLITE_OK);
   ASSERT_INT_EQ(sqlite3_prepare_v2(db->sql, "UPDATE search_fwd SET terms = ?2 WHERE rowid = ?1", -1, &up, NULL), SQLITE_OK);
   static int64_t ids[1 << 16];
@@ -623,18 +635,36 @@ TEST(champ_forward_rows_give_term_weights_in_every_layout) {
   ASSERT(nids > 1000);
   static fpair p[1 << 16];
   static unsigned char row[8 << 16];
+  int nnarrow = 0;
   for (int r = 0; r < nids; r++) {
     uint32_t dl;
     int n = fwd_expected(db, ids[r], p, 1 << 16, &dl);
     ASSERT(n > 0);
-    for (int i = 0; i < n; i++)
-      for (int j = 0; j < 4; j++) row[8 * i + j] = (unsigned char)(p[i].h >> (8 * j)), row[8 * i + 4 + j] = (unsigned char)(p[i].d >> (8 * j));
+    int len = n * 8, narrow = r % 2;
+    for (int i = 0; i < n; i++) narrow &= p[i].d < 256;
+    if (narrow) {
+      for (int i = 0; i < n; i++) p[i].h &= 0xFFFFFF;
+      qsort(p, (size_t)n, sizeof *p, cmp_fpair);
+      for (int i = 1; i < n && narrow; i++) narrow = p[i].h != p[i - 1].h;
+    }
+    if (narrow) {
+      row[0] = 1;
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < 4; j++) row[1 + 4 * i + j] = (unsigned char)(j < 3 ? p[i].h >> (8 * j) : p[i].d);
+      len = 1 + 4 * n;
+      nnarrow++;
+    } else {
+      if (r % 2) fwd_expected(db, ids[r], p, 1 << 16, &dl); /* full hashes again */
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < 4; j++) row[8 * i + j] = (unsigned char)(p[i].h >> (8 * j)), row[8 * i + 4 + j] = (unsigned char)(p[i].d >> (8 * j));
+    }
     sqlite3_bind_int64(up, 1, ids[r]);
-    sqlite3_bind_blob(up, 2, row, n * 8, SQLITE_STATIC);
+    sqlite3_bind_blob(up, 2, row, len, SQLITE_STATIC);
     ASSERT_INT_EQ(sqlite3_step(up), SQLITE_DONE);
     sqlite3_reset(up);
   }
   sqlite3_finalize(up);
+  ASSERT(nnarrow > nids / 4);
   long looked2 = 0, false_hits2 = 0;
   ASSERT_INT_EQ(weights_check(db, w, nw, &looked2, &false_hits2), rows);
   ASSERT(false_hits2 * 1000 <= looked2);
@@ -651,8 +681,8 @@ TEST(champ_forward_rows_give_term_weights_in_every_layout) {
              (long long)before[i].rowid[k], before[i].score[k]);
   }
   if (getenv("CHAMP_VERBOSE"))
-    fprintf(stderr, "  rows: %lld narrow, %lld wide; %d rows checked; absent words: %ld of %ld hit, old layout %ld of %ld;"
-            " %ld of 40 from the lists, %ld after the rewrite\n", (long long)narrow, (long long)wide, rows, false_hits, looked,
+    fprintf(stderr, "  rows: %lld packed, %lld wide; %d rows checked; absent words: %ld of %ld hit, older layouts %ld of %ld;"
+            " %ld of 40 from the lists, %ld after the rewrite\n", (long long)packed, (long long)wide, rows, false_hits, looked,
             false_hits2, looked2, lists_before, from_lists_only() - l1);
   ASSERT(lists_before > 0);
   ASSERT_INT_EQ(from_lists_only() - l1, lists_before);

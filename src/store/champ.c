@@ -518,28 +518,22 @@ static int count_article(kh__champ *c, const kh__tokcache *title, const kh__tokc
 }
 
 /* Write the forward row of doc from its (term, d) pairs, sorted by hash
-** (LSD radix sort, 8 bits a pass), in one of two layouts told apart by the
-** blob's length (an odd length; rows written before have 8 bytes a pair):
-**   narrow: byte 1, then per pair the low 24 bits of hash32 (3 bytes, little
-**           endian) and d (1 byte), sorted by those 24 bits: when every d
-**           is below 256 and no two terms of the row share the 24 bits
-**   wide:   byte 2, then per pair hash32 and d (4 bytes each, little endian),
-**           sorted by hash32 */
+** (LSD radix sort, 8 bits a pass), packed (fwdrow.c) when no two terms of
+** the row share the low 24 bits of hash32, else wide (byte 2, then per pair
+** hash32 and d, 4 bytes each, little endian, sorted by hash32). */
 static int write_fwd(kh_db *db, int64_t doc, uint32_t dl, const tpair *p, size_t n) {
   kh__champ *c = db->champ;
   int rc = 0;
   c->fwd.len = 0;
-  kh__buf_reserve(&c->fwd, n * 16 + 16, &rc);
+  kh__buf_reserve(&c->fwd, n * 16 + 16 + kh__fwd_pack_max(n), &rc);
   if (rc) return rc;
-  /* two arrays of n (hash, d) pairs in the buffer, 8-byte aligned */
+  /* two arrays of n (hash, d) pairs in the buffer, 8-byte aligned; the row after them */
   uint32_t *a = (uint32_t *)(void *)(c->fwd.data + ((8 - ((uintptr_t)c->fwd.data & 7)) & 7)), *b = a + 2 * n;
+  unsigned char *row = (unsigned char *)(b + 2 * n);
   int wide = 0;
-  for (size_t i = 0; i < n; i++) {
-    a[2 * i] = h32(c->dict.v[p[i].term - 1].h), a[2 * i + 1] = p[i].d;
-    wide |= p[i].d > 255;
-  }
+  for (size_t i = 0; i < n; i++) a[2 * i] = h32(c->dict.v[p[i].term - 1].h), a[2 * i + 1] = p[i].d;
   for (int sh = 0; sh < 32; sh += 8) {
-    if (sh == 24) { /* sorted by the low 24 bits: narrow unless two share them */
+    if (sh == 24) { /* sorted by the low 24 bits: packed unless two share them */
       for (size_t i = 1; i < n && !wide; i++) wide = ((a[2 * i] ^ a[2 * i - 2]) & 0xFFFFFF) == 0;
       if (!wide) break;
     }
@@ -553,12 +547,12 @@ static int write_fwd(kh_db *db, int64_t doc, uint32_t dl, const tpair *p, size_t
     uint32_t *x = a;
     a = b, b = x;
   }
-  unsigned char *row = (unsigned char *)b; /* the free half, written as bytes */
   size_t len = 1;
-  row[0] = wide ? 2 : 1;
-  for (size_t i = 0; i < n; i++) {
-    for (int j = 0; j < (wide ? 4 : 3); j++) row[len++] = (unsigned char)(a[2 * i] >> (8 * j));
-    for (int j = 0; j < (wide ? 4 : 1); j++) row[len++] = (unsigned char)(a[2 * i + 1] >> (8 * j));
+  if (!wide) len = kh__fwd_pack(row, a, n);
+  else {
+    row[0] = 2;
+    for (size_t i = 0; i < n; i++)
+      for (int j = 0; j < 8; j++) row[len++] = (unsigned char)(a[2 * i + j / 4] >> (8 * (j % 4)));
   }
   sqlite3_stmt *st = stmt(db, S_FWD_INS);
   if (!st) return sql_rc(db->sql);
@@ -1536,31 +1530,8 @@ typedef struct cand {
   double score, ub;
 } cand;
 
-static uint32_t le(const unsigned char *p, int n) {
-  uint32_t v = 0;
-  for (int j = 0; j < n; j++) v |= (uint32_t)p[j] << (8 * j);
-  return v;
-}
-
-/* d of term hash k in a forward row of nb bytes (write_fwd's layouts, or
-** 8 bytes a pair without a layout byte in rows of older files), or -1. */
-static int32_t fwd_find(const unsigned char *p, size_t nb, uint32_t k) {
-  int hb = 4, db_ = 4; /* bytes of hash and d per pair */
-  if (nb % 2) {
-    if (p[0] == 1) hb = 3, db_ = 1, k &= 0xFFFFFF;
-    else if (p[0] != 2) return -1;
-    p++, nb--;
-  }
-  size_t w = (size_t)(hb + db_), lo = 0, hi = nb / w;
-  while (lo < hi) {
-    size_t m = (lo + hi) / 2;
-    uint32_t h = le(p + m * w, hb);
-    if (h == k) return (int32_t)le(p + m * w + hb, db_);
-    if (h < k) lo = m + 1;
-    else hi = m;
-  }
-  return -1;
-}
+/* d of term hash k in a forward row of nb bytes (fwdrow.c), or -1. */
+static int32_t fwd_find(const unsigned char *p, size_t nb, uint32_t k) { return kh__fwd_find(p, nb, k); }
 
 /* Article doc's forward row (terms) into c->frow: 0, KH_ENOTFOUND or a
 ** code.  During a search (c->searching) through one incremental-blob

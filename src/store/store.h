@@ -461,6 +461,14 @@ extern int kh__champ_confirm_text;
 /* The same for the nt terms terms[i] (n[i] bytes) from one read of the row. */
 int kh__champ_fwd_ds(kh_db *db, int64_t doc, const char *const *terms, const size_t *n, size_t nt, int32_t *d);
 
+/* fwdrow.c: the bytes of a forward row.  kh__fwd_pack writes the packed
+** layout of n pairs hd[2i] (hash32; its low 24 bits sorted and distinct),
+** hd[2i+1] (d >= 1) into out (kh__fwd_pack_max(n) bytes) and returns its
+** length; kh__fwd_find reads d of hash k from a row of any layout, or -1. */
+size_t kh__fwd_pack_max(size_t n);
+size_t kh__fwd_pack(unsigned char *out, const uint32_t *hd, size_t n);
+int32_t kh__fwd_find(const unsigned char *p, size_t nb, uint32_t k);
+
 typedef struct kh__champ_hit {
   int64_t rowid;
   double score; /* BM25 as kh_hit.score */
