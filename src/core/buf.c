@@ -111,3 +111,23 @@ void kh__buf_free(kh__buf *b) {
   b->data = NULL;
   b->len = b->cap = 0;
 }
+
+size_t kh__put_var(unsigned char *p, uint32_t v) {
+  size_t n = 0;
+  while (v >= 0x80) p[n++] = (unsigned char)(v | 0x80), v >>= 7;
+  p[n++] = (unsigned char)v;
+  return n;
+}
+
+const unsigned char *kh__get_var(const unsigned char *p, const unsigned char *end, uint32_t *v) {
+  uint32_t x = 0;
+  for (int s = 0; s < 35 && p < end; s += 7) {
+    unsigned c = *p++;
+    x |= (uint32_t)(c & 0x7f) << s;
+    if (!(c & 0x80)) {
+      *v = x;
+      return p;
+    }
+  }
+  return NULL;
+}

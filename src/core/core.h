@@ -60,4 +60,11 @@ void kh__buf_json_str(kh__buf *b, const char *s, size_t n, int *rc);
 char *kh__buf_detach(kh__buf *b, size_t *len, int *rc);
 void kh__buf_free(kh__buf *b);
 
+/* Varints (LEB128: 7 bits a byte, low first, high bit = more).  kh__put_var
+** writes v at p (at most 5 bytes) and returns the bytes written;
+** kh__get_var reads one below end into *v and returns the byte after it, or
+** NULL when it is cut short or longer than 5 bytes. */
+size_t kh__put_var(unsigned char *p, uint32_t v);
+const unsigned char *kh__get_var(const unsigned char *p, const unsigned char *end, uint32_t *v);
+
 #endif

@@ -67,7 +67,7 @@ long kh__bm_stat[KH__BM_NSTAT];
 #define BM_TERMS_STEP 256  /* terms built per transaction */
 #define BM_MAX_BLOCK 4096
 
-/* ---- little-endian and varints ---- */
+/* ---- little-endian (varints: kh__put_var, kh__get_var) ---- */
 
 static uint32_t rd32(const unsigned char *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -77,27 +77,6 @@ static void wr32(unsigned char *p, uint32_t v) {
   p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16), p[3] = (unsigned char)(v >> 24);
 }
 static void wr16(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8); }
-
-/* 7 bits a byte, low first; returns the bytes written */
-static size_t put_var(unsigned char *p, uint32_t v) {
-  size_t n = 0;
-  while (v >= 0x80) p[n++] = (unsigned char)(v | 0x80), v >>= 7;
-  p[n++] = (unsigned char)v;
-  return n;
-}
-
-static const unsigned char *get_var(const unsigned char *p, const unsigned char *end, uint32_t *v) {
-  uint32_t x = 0;
-  for (int s = 0; s < 35 && p < end; s += 7) {
-    unsigned c = *p++;
-    x |= (uint32_t)(c & 0x7f) << s;
-    if (!(c & 0x80)) {
-      *v = x;
-      return p;
-    }
-  }
-  return NULL;
-}
 
 static int sql_rc(sqlite3 *s) { return sqlite3_errcode(s) == SQLITE_NOMEM ? KH_ENOMEM : KH_EDB; }
 
@@ -138,13 +117,13 @@ static int put_term(sqlite3 *s, sqlite3_stmt *ins, const char *term, int tn, con
     for (size_t i = lo; i < hi; i++) {
       uint32_t gap = p[i].doc - prev; /* < 2^31: the mark is */
       if (kh__bm_fmt == 1) {
-        q += put_var(q, gap);
-        q += put_var(q, p[i].d);
+        q += kh__put_var(q, gap);
+        q += kh__put_var(q, p[i].d);
       } else if (p[i].d == 1) {
-        q += put_var(q, gap << 1 | 1);
+        q += kh__put_var(q, gap << 1 | 1);
       } else {
-        q += put_var(q, gap << 1);
-        q += put_var(q, p[i].d);
+        q += kh__put_var(q, gap << 1);
+        q += kh__put_var(q, p[i].d);
       }
       prev = p[i].doc;
       uint32_t dl = len[p[i].doc];
@@ -572,11 +551,11 @@ static uint32_t deep(bm_list *L, uint32_t target, size_t bs) {
     size_t i = 0;
     while (p && p < e && i < bs) {
       uint32_t d = 1;
-      if (!(p = get_var(p, e, &v))) break;
+      if (!(p = kh__get_var(p, e, &v))) break;
       if (L->fmt != 1) { /* gap·2 + 1 (d = 1) or gap·2, d */
-        if (!(v & 1) && !(p = get_var(p, e, &d))) break;
+        if (!(v & 1) && !(p = kh__get_var(p, e, &d))) break;
         v >>= 1;
-      } else if (!(p = get_var(p, e, &d))) {
+      } else if (!(p = kh__get_var(p, e, &d))) {
         break;
       }
       prev += v;

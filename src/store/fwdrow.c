@@ -32,25 +32,6 @@
 
 #define FWD_BITS 24 /* bits of hash32 kept by the narrow and packed layouts */
 
-static size_t put_var(unsigned char *p, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) p[n++] = (unsigned char)(v | 0x80), v >>= 7;
-  p[n++] = (unsigned char)v;
-  return n;
-}
-
-/* A LEB128 value at *i below nb; 0 and *i past nb when it is cut short. */
-static uint64_t get_var(const unsigned char *p, size_t nb, size_t *i) {
-  uint64_t v = 0;
-  for (int sh = 0; *i < nb && sh < 64; sh += 7) {
-    unsigned char c = p[(*i)++];
-    v |= (uint64_t)(c & 0x7F) << sh;
-    if (!(c & 0x80)) return v;
-  }
-  *i = nb + 1;
-  return 0;
-}
-
 static int low_width(size_t n) {
   int l = 0;
   while (l < FWD_BITS && ((size_t)1 << (FWD_BITS - l - 1)) >= n) l++;
@@ -75,7 +56,7 @@ size_t kh__fwd_pack(unsigned char *out, const uint32_t *hd, size_t n) {
   size_t hi = ((size_t)1 << FWD_BITS) >> l; /* high parts 0 .. hi - 1 */
   size_t len = 0, nup = n + hi + 1;
   out[len++] = 3;
-  len += put_var(out + len, n);
+  len += kh__put_var(out + len, (uint32_t)n);
   out[len++] = (unsigned char)l;
   size_t low = len, up = low + (n * (size_t)l + 7) / 8, codes = up + (nup + 7) / 8, esc = codes + (2 * n + 7) / 8;
   memset(out + low, 0, esc - low);
@@ -87,7 +68,7 @@ size_t kh__fwd_pack(unsigned char *out, const uint32_t *hd, size_t n) {
     out[up + (b >> 3)] |= (unsigned char)(1u << (b & 7));
     uint32_t c = d == 1 ? 0 : d == 2 ? 1 : d == 4 ? 2 : 3;
     put_bits(out + codes, 2 * i, c, 2);
-    if (c == 3) len += put_var(out + len, d);
+    if (c == 3) len += kh__put_var(out + len, d);
   }
   if (len % 2 == 0) out[len++] = 0;
   return len;
@@ -95,10 +76,11 @@ size_t kh__fwd_pack(unsigned char *out, const uint32_t *hd, size_t n) {
 
 /* d of value k (its low 24 bits) in a packed row, or -1. */
 static int32_t packed_find(const unsigned char *p, size_t nb, uint32_t k) {
-  size_t i = 1;
-  uint64_t n64 = get_var(p, nb, &i);
-  if (i >= nb || n64 > nb * 8) return -1;
-  size_t n = (size_t)n64;
+  const unsigned char *end = p + nb;
+  uint32_t n32 = 0;
+  const unsigned char *q = kh__get_var(p + 1, end, &n32);
+  if (!q || q >= end || n32 > nb * 8) return -1;
+  size_t n = n32, i = (size_t)(q - p);
   int l = p[i++];
   if (l > FWD_BITS) return -1;
   size_t hi = ((size_t)1 << FWD_BITS) >> l, nup = n + hi + 1;
@@ -135,10 +117,10 @@ static int32_t packed_find(const unsigned char *p, size_t nb, uint32_t k) {
     if (c < 3) return (int32_t)(1u << c); /* 1, 2, 4 */
     size_t before = 0; /* pairs coded 3 before this one: their escapes come first */
     for (size_t m = 0; m < idx; m++) before += get_bits(p + codes, 2 * m, 2) == 3;
-    size_t e = esc;
-    uint64_t dv = 0;
-    for (size_t m = 0; m <= before; m++) dv = get_var(p, nb, &e);
-    return e > nb || dv < 1 || dv > INT32_MAX ? -1 : (int32_t)dv;
+    const unsigned char *e = p + esc;
+    uint32_t dv = 0;
+    for (size_t m = 0; m <= before && e; m++) e = kh__get_var(e, end, &dv);
+    return !e || dv < 1 || dv > INT32_MAX ? -1 : (int32_t)dv;
   }
   return -1;
 }
