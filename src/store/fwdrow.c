@@ -38,15 +38,20 @@ static int low_width(size_t n) {
   return l; /* the largest l with 2^(24-l) >= n, i.e. floor(log2(2^24 / n)) */
 }
 
+/* OR v (< 2^w, w <= 24) into the zeroed bits p[off .. off + w): a byte at
+** a time, never past the last byte the bits reach. */
 static void put_bits(unsigned char *p, size_t off, uint32_t v, int w) {
-  for (int j = 0; j < w; j++, off++)
-    if (v >> j & 1) p[off >> 3] |= (unsigned char)(1u << (off & 7));
+  uint64_t x = (uint64_t)v << (off & 7);
+  unsigned char *q = p + (off >> 3);
+  for (size_t j = 0, nb = ((off & 7) + (size_t)w + 7) >> 3; j < nb; j++) q[j] |= (unsigned char)(x >> (8 * j));
 }
 
+/* Bits p[off .. off + w) (w <= 24) as a value, reading only their bytes. */
 static uint32_t get_bits(const unsigned char *p, size_t off, int w) {
-  uint32_t v = 0;
-  for (int j = 0; j < w; j++, off++) v |= (uint32_t)(p[off >> 3] >> (off & 7) & 1) << j;
-  return v;
+  const unsigned char *q = p + (off >> 3);
+  uint64_t x = 0;
+  for (size_t j = 0, nb = ((off & 7) + (size_t)w + 7) >> 3; j < nb; j++) x |= (uint64_t)q[j] << (8 * j);
+  return (uint32_t)(x >> (off & 7)) & (uint32_t)((1ull << w) - 1);
 }
 
 size_t kh__fwd_pack_max(size_t n) { return 16 + 3 * n + (3 * n + 1) / 8 + 1 + n / 4 + 1 + 5 * n + 1; }
