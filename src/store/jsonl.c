@@ -125,8 +125,20 @@ static int blank(const char *s, size_t n) {
   return 1;
 }
 
-int kh__jsonl_record(const char *p, size_t n, uint64_t lineno, kh__rec_fn fn, void *ctx) {
+int kh__jsonl_parse(const char *p, size_t n, uint64_t lineno, int fast, kh__rec_fn fn, void *ctx) {
   char reason[200];
+  if (fast) { /* the common flat record without a jansson tree (jsonl_fast.c) */
+    kh__buf b = {0};
+    kh_article a;
+    int rc = 0;
+    b.max = (size_t)KH_MAX_LINE + 64;
+    kh__buf_reserve(&b, n + 16, &rc); /* the decoded values are never longer than the line */
+    int r = rc ? rc : kh__jsonl_fast(p, n, &a, &b);
+    int done = r == 1 || r == KH_ENOMEM; /* else declined: jansson's turn */
+    if (r == 1) r = fn(ctx, lineno, &a, NULL);
+    kh__buf_free(&b);
+    if (done) return r;
+  }
   json_error_t err;
   json_t *obj = json_loadb(p, n, JSON_REJECT_DUPLICATES, &err);
   if (!obj) {
@@ -136,6 +148,10 @@ int kh__jsonl_record(const char *p, size_t n, uint64_t lineno, kh__rec_fn fn, vo
   int rc = json_is_object(obj) ? deliver(obj, lineno, fn, ctx) : fn(ctx, lineno, NULL, "not a JSON object");
   json_decref(obj);
   return rc;
+}
+
+int kh__jsonl_record(const char *p, size_t n, uint64_t lineno, kh__rec_fn fn, void *ctx) {
+  return kh__jsonl_parse(p, n, lineno, 1, fn, ctx);
 }
 
 int kh__jsonl_lines(FILE *f, kh__line_fn fn, void *ctx, uint64_t *bytes) {

@@ -394,6 +394,15 @@ int kh__jsonl_read(FILE *f, kh__rec_fn fn, void *ctx, uint64_t *bytes);
 typedef int (*kh__line_fn)(void *ctx, uint64_t lineno, const char *line, size_t n, const char *reason);
 int kh__jsonl_lines(FILE *f, kh__line_fn fn, void *ctx, uint64_t *bytes);
 int kh__jsonl_record(const char *line, size_t n, uint64_t lineno, kh__rec_fn fn, void *ctx);
+/* kh__jsonl_record with the fast path (fast 1, as kh__jsonl_record) or
+** jansson alone (0: the tests and fuzz_jsonl compare the two). */
+int kh__jsonl_parse(const char *line, size_t n, uint64_t lineno, int fast, kh__rec_fn fn, void *ctx);
+/* The fast path (jsonl_fast.c): a line that is a flat object of strings,
+** integers, true, false and null read into *a, its strings decoded into b
+** (emptied first; a's fields point there, NUL-terminated; extra written as
+** jansson's json_dumps would).  1 read, 0 declined (jansson reads it: the
+** same record or reason), KH_ENOMEM. */
+int kh__jsonl_fast(const char *line, size_t n, kh_article *a, kh__buf *b);
 /* Read CSV (RFC 4180, header row) from f; same contract.  Records without
 ** a source column get default_source (may be NULL) as source, and their id
 ** is prefixed "SOURCE-" so row numbers of different files stay apart. */
