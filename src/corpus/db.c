@@ -600,7 +600,9 @@ static void tokens_to(double title_weight, const kh__tokcache *title, const kh__
       const char *norm = tc->norms.data + r->off;
       uint64_t hv = kh__hash_bytes(norm, r->len);
       if (tc == fpc) h[k++] = hv;
-      if (r->len > 2 && !kh_is_stopword(norm, r->len)) tv[n++] = (kh__tv){hv, w};
+      /* a word's stopword flag is the tokenizer's (kh_is_stopword of this form) */
+      if (r->len > 2 && !(r->kind == KH_TOK_WORD ? r->flags & KH_TOKF_STOP : kh_is_stopword(norm, r->len)))
+        tv[n++] = (kh__tv){hv, w};
     }
   }
   *nh = k;

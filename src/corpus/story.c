@@ -129,6 +129,28 @@ static int tf_sink(void *ctx, uint64_t h, uint32_t start, uint32_t end, unsigned
 }
 
 size_t kh__tv_merge(kh__tv *v, size_t n) {
+  /* up to 2,048 entries (an article's words): the repeats are merged first
+  ** through a small hash table, a term's weights added in input order as
+  ** after the stable sort below, and only the distinct terms are sorted */
+  if (n > 1 && n <= 2048) {
+    uint16_t at[4096]; /* 1 + index in v of a term kept, 0 empty */
+    unsigned bits = 1;
+    while (((size_t)1 << bits) < 2 * n) bits++;
+    size_t mask = ((size_t)1 << bits) - 1, m = 0;
+    memset(at, 0, (mask + 1) * sizeof *at);
+    for (size_t i = 0; i < n; i++) {
+      size_t h = (size_t)((v[i].term * 0x9E3779B97F4A7C15ULL) >> (64 - bits));
+      while (at[h] && v[at[h] - 1].term != v[i].term) h = (h + 1) & mask;
+      if (at[h]) {
+        v[at[h] - 1].w += v[i].w;
+      } else {
+        at[h] = (uint16_t)(m + 1);
+        v[m++] = v[i];
+      }
+    }
+    qsort(v, m, sizeof *v, cmp_term);
+    return m;
+  }
   qsort(v, n, sizeof *v, cmp_term);
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
