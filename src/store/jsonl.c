@@ -132,7 +132,7 @@ int kh__jsonl_parse(const char *p, size_t n, uint64_t lineno, int fast, kh__rec_
     kh_article a;
     int rc = 0;
     b.max = (size_t)KH_MAX_LINE + 64;
-    kh__buf_reserve(&b, n + 16, &rc); /* the decoded values are never longer than the line */
+    kh__buf_reserve(&b, n + 16, &rc); /* the decoded values fit (never longer than the line); extra may grow it */
     int r = rc ? rc : kh__jsonl_fast(p, n, &a, &b);
     int done = r == 1 || r == KH_ENOMEM; /* else declined: jansson's turn */
     if (r == 1) r = fn(ctx, lineno, &a, NULL);
