@@ -70,8 +70,11 @@ void kh__buf_printf(kh__buf *b, int *rc, const char *fmt, ...) {
   b->len += (size_t)n;
 }
 
-void kh__buf_json_str(kh__buf *b, const char *s, size_t n, int *rc) {
-  static const char hex[] = "0123456789abcdef";
+/* s[0..n) as a JSON string literal: " \\ \n \r \t escaped by name, other
+** bytes below 0x20 as \u00xx; dumps: as jansson's json_dumps writes it
+** (\b and \f by name too, \u00XX in capitals). */
+static void json_str(kh__buf *b, const char *s, size_t n, int dumps, int *rc) {
+  const char *hex = dumps ? "0123456789ABCDEF" : "0123456789abcdef";
   kh__buf_appendc(b, '"', rc);
   size_t run = 0; /* start of the current run of plain bytes */
   for (size_t i = 0; i < n && !*rc; i++) {
@@ -79,21 +82,25 @@ void kh__buf_json_str(kh__buf *b, const char *s, size_t n, int *rc) {
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     kh__buf_append(b, s + run, i - run, rc);
     run = i + 1;
-    switch (c) {
-      case '"': kh__buf_append(b, "\\\"", 2, rc); break;
-      case '\\': kh__buf_append(b, "\\\\", 2, rc); break;
-      case '\n': kh__buf_append(b, "\\n", 2, rc); break;
-      case '\r': kh__buf_append(b, "\\r", 2, rc); break;
-      case '\t': kh__buf_append(b, "\\t", 2, rc); break;
-      default: {
-        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        kh__buf_append(b, e, 6, rc);
-      }
+    if (c == '"') kh__buf_append(b, "\\\"", 2, rc);
+    else if (c == '\\') kh__buf_append(b, "\\\\", 2, rc);
+    else if (c == '\n') kh__buf_append(b, "\\n", 2, rc);
+    else if (c == '\r') kh__buf_append(b, "\\r", 2, rc);
+    else if (c == '\t') kh__buf_append(b, "\\t", 2, rc);
+    else if (dumps && c == '\b') kh__buf_append(b, "\\b", 2, rc);
+    else if (dumps && c == '\f') kh__buf_append(b, "\\f", 2, rc);
+    else {
+      char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      kh__buf_append(b, e, 6, rc);
     }
   }
   kh__buf_append(b, s + run, n - run, rc);
   kh__buf_appendc(b, '"', rc);
 }
+
+void kh__buf_json_str(kh__buf *b, const char *s, size_t n, int *rc) { json_str(b, s, n, 0, rc); }
+
+void kh__buf_json_dumps_str(kh__buf *b, const char *s, size_t n, int *rc) { json_str(b, s, n, 1, rc); }
 
 char *kh__buf_detach(kh__buf *b, size_t *len, int *rc) {
   kh__buf_reserve(b, 0, rc);

@@ -56,6 +56,8 @@ void kh__buf_printf(kh__buf *b, int *rc, const char *fmt, ...)
     ;
 /* Append s as a JSON string literal (with quotes), escaping as needed. */
 void kh__buf_json_str(kh__buf *b, const char *s, size_t n, int *rc);
+/* The same as jansson's json_dumps writes it (\b \f by name, \u00XX). */
+void kh__buf_json_dumps_str(kh__buf *b, const char *s, size_t n, int *rc);
 /* Detach the data (NUL-terminated, owned by caller; never NULL on rc==0). */
 char *kh__buf_detach(kh__buf *b, size_t *len, int *rc);
 void kh__buf_free(kh__buf *b);

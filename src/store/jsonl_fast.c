@@ -155,30 +155,6 @@ static int word(rd *r, const char *w, size_t n) {
   return 1;
 }
 
-/* s[0..n) as json_dumps writes a string (no ensure-ascii, no slash escape). */
-static void dump_string(kh__buf *x, const char *s, size_t n, int *rc) {
-  kh__buf_appendc(x, '"', rc);
-  size_t run = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    kh__buf_append(x, s + run, i - run, rc);
-    run = i + 1;
-    switch (c) {
-    case '"': kh__buf_append(x, "\\\"", 2, rc); break;
-    case '\\': kh__buf_append(x, "\\\\", 2, rc); break;
-    case '\b': kh__buf_append(x, "\\b", 2, rc); break;
-    case '\f': kh__buf_append(x, "\\f", 2, rc); break;
-    case '\n': kh__buf_append(x, "\\n", 2, rc); break;
-    case '\r': kh__buf_append(x, "\\r", 2, rc); break;
-    case '\t': kh__buf_append(x, "\\t", 2, rc); break;
-    default: kh__buf_printf(x, rc, "\\u%04X", c);
-    }
-  }
-  kh__buf_append(x, s + run, n - run, rc);
-  kh__buf_appendc(x, '"', rc);
-}
-
 /* One value at r->p.  A string or an integer is appended to r->b (decoded,
 ** then a NUL) with *off its start; kind 1 string, 2 integer, 3 null, 4 true
 ** or false (*lit, *litn: its text).  1, or 0 to decline. */
@@ -258,9 +234,9 @@ int kh__jsonl_fast(const char *line, size_t n, kh_article *a, kh__buf *b) {
       }
     } else { /* into extra, as json_dumps writes it */
       kh__buf_appendc(&x, x.len ? ',' : '{', &r.rc);
-      dump_string(&x, (const char *)k, kn, &r.rc);
+      kh__buf_json_dumps_str(&x, (const char *)k, kn, &r.rc);
       kh__buf_appendc(&x, ':', &r.rc);
-      if (kind == 1) dump_string(&x, b->data + voff, b->len - 1 - voff, &r.rc);
+      if (kind == 1) kh__buf_json_dumps_str(&x, b->data + voff, b->len - 1 - voff, &r.rc);
       else kh__buf_append(&x, (const char *)lit, litn, &r.rc);
     }
     if (r.rc) goto out;
