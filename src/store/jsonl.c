@@ -47,17 +47,21 @@ static int read_line(FILE *f, kh__buf *line, int *toolong, uint64_t *bytes) {
   return 1;
 }
 
-typedef struct fields {
-  const char *key;   /* JSON field name */
-  int slot;          /* index into the string slots below */
-} fields;
+enum { S_ID = KH__JF_ID, S_SOURCE, S_URL, S_PUBLISHED, S_TITLE, S_BODY, NSLOT };
 
-enum { S_ID, S_SOURCE, S_URL, S_PUBLISHED, S_TITLE, S_BODY, NSLOT };
-
-static const fields known[] = {
+static const struct {
+  const char *key; /* JSON field name */
+  int slot;        /* index into the string slots above */
+} known[] = {
     {"id", S_ID},       {"source", S_SOURCE}, {"url", S_URL},   {"published", S_PUBLISHED},
     {"title", S_TITLE}, {"body", S_BODY},     {"text", S_BODY}, {"content", S_BODY},
 };
+
+int kh__jsonl_slot(const char *key, size_t n) {
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strlen(known[i].key) == n && !memcmp(key, known[i].key, n)) return known[i].slot;
+  return -1;
+}
 
 /* A field's value as text: strings as they are, integer ids and unix
 ** times printed.  0 ok (or null: absent), -1 wrong type. */
@@ -88,9 +92,7 @@ static int deliver(json_t *obj, uint64_t lineno, kh__rec_fn fn, void *ctx) {
   json_t *v;
   int rc = 0;
   json_object_foreach(obj, key, v) {
-    int slot = -1;
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-      if (!strcmp(key, known[i].key)) slot = known[i].slot;
+    int slot = kh__jsonl_slot(key, strlen(key));
     if (slot < 0 || (slot == S_BODY && s[S_BODY])) { /* unknown, or a second text field */
       if (json_object_set(extra, key, v)) rc = KH_ENOMEM;
       continue;

@@ -28,16 +28,7 @@ typedef struct rd {
   int rc;
 } rd;
 
-enum { F_ID, F_SOURCE, F_URL, F_PUBLISHED, F_TITLE, F_BODY, NF };
-
-static const struct {
-  const char *key;
-  size_t len;
-  int slot;
-} known[] = {{"id", 2, F_ID},       {"source", 6, F_SOURCE}, {"url", 3, F_URL},   {"published", 9, F_PUBLISHED},
-             {"title", 5, F_TITLE}, {"body", 4, F_BODY},     {"text", 4, F_BODY}, {"content", 7, F_BODY}};
-#define NKNOWN (sizeof known / sizeof known[0])
-#define MAXOTHER 32 /* other keys a line may have and still be read here */
+#define MAXKEYS 40 /* keys a line may have and still be read here */
 
 static void skip_ws(rd *r) {
   while (r->p < r->e && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')) r->p++;
@@ -187,14 +178,13 @@ static int value(rd *r, int *kind, size_t *off, const unsigned char **lit, size_
 int kh__jsonl_fast(const char *line, size_t n, kh_article *a, kh__buf *b) {
   rd r = {(const unsigned char *)line, (const unsigned char *)line + n, b, 0};
   kh__buf x = {0}; /* extra */
-  size_t off[NF], len[NF];
-  int has[NF] = {0}, ok = 0;
-  unsigned seen = 0; /* known keys met */
+  size_t off[KH__JF_N], len[KH__JF_N];
+  int has[KH__JF_N] = {0}, ok = 0;
   struct {
     const unsigned char *k;
     size_t n;
-  } other[MAXOTHER];
-  int nother = 0;
+  } keys[MAXKEYS]; /* met so far: a repeated key is jansson's error */
+  int nkeys = 0;
   b->len = 0;
   x.max = b->max;
   skip_ws(&r);
@@ -206,26 +196,18 @@ int kh__jsonl_fast(const char *line, size_t n, kh_article *a, kh__buf *b) {
     size_t kn, voff, litn;
     int kind;
     if (!key(&r, &k, &kn)) goto out;
-    int ki = -1;
-    for (size_t i = 0; i < NKNOWN && ki < 0; i++)
-      if (kn == known[i].len && !memcmp(k, known[i].key, kn)) ki = (int)i;
-    if (ki >= 0) {
-      if (seen & 1u << ki) goto out; /* repeated: jansson's error */
-      seen |= 1u << ki;
-    } else {
-      for (int i = 0; i < nother; i++)
-        if (other[i].n == kn && !memcmp(other[i].k, k, kn)) goto out;
-      if (nother == MAXOTHER) goto out;
-      other[nother].k = k;
-      other[nother++].n = kn;
-    }
+    for (int i = 0; i < nkeys; i++)
+      if (keys[i].n == kn && !memcmp(keys[i].k, k, kn)) goto out;
+    if (nkeys == MAXKEYS) goto out;
+    keys[nkeys].k = k;
+    keys[nkeys++].n = kn;
     skip_ws(&r);
     if (r.p >= r.e || *r.p++ != ':') goto out;
     skip_ws(&r);
     if (!value(&r, &kind, &voff, &lit, &litn)) goto out;
-    int slot = ki >= 0 ? known[ki].slot : -1;
-    if (slot >= 0 && !(slot == F_BODY && has[F_BODY])) { /* jsonl.c's deliver */
-      if (kind == 1 || (kind == 2 && (slot == F_ID || slot == F_PUBLISHED))) {
+    int slot = kh__jsonl_slot((const char *)k, kn);
+    if (slot >= 0 && !(slot == KH__JF_BODY && has[KH__JF_BODY])) { /* jsonl.c's deliver */
+      if (kind == 1 || (kind == 2 && (slot == KH__JF_ID || slot == KH__JF_PUBLISHED))) {
         has[slot] = 1;
         off[slot] = voff;
         len[slot] = b->len - 1 - voff;
@@ -249,7 +231,7 @@ int kh__jsonl_fast(const char *line, size_t n, kh_article *a, kh__buf *b) {
   r.p++;
   skip_ws(&r);
   if (r.p != r.e) goto out;
-  if ((has[F_TITLE] ? len[F_TITLE] : 0) + (has[F_BODY] ? len[F_BODY] : 0) == 0) goto out;
+  if ((has[KH__JF_TITLE] ? len[KH__JF_TITLE] : 0) + (has[KH__JF_BODY] ? len[KH__JF_BODY] : 0) == 0) goto out;
   size_t xoff = b->len;
   if (x.len) {
     kh__buf_appendc(&x, '}', &r.rc);
@@ -258,18 +240,18 @@ int kh__jsonl_fast(const char *line, size_t n, kh_article *a, kh__buf *b) {
   }
   if (r.rc) goto out;
   const char *d = b->data;
-  *a = (kh_article){has[F_ID] ? d + off[F_ID] : NULL,
-                    has[F_ID] ? len[F_ID] : 0,
-                    has[F_SOURCE] ? d + off[F_SOURCE] : NULL,
-                    has[F_SOURCE] ? len[F_SOURCE] : 0,
-                    has[F_URL] ? d + off[F_URL] : NULL,
-                    has[F_URL] ? len[F_URL] : 0,
-                    has[F_PUBLISHED] ? d + off[F_PUBLISHED] : NULL,
-                    has[F_PUBLISHED] ? len[F_PUBLISHED] : 0,
-                    has[F_TITLE] ? d + off[F_TITLE] : NULL,
-                    has[F_TITLE] ? len[F_TITLE] : 0,
-                    has[F_BODY] ? d + off[F_BODY] : NULL,
-                    has[F_BODY] ? len[F_BODY] : 0,
+  *a = (kh_article){has[KH__JF_ID] ? d + off[KH__JF_ID] : NULL,
+                    has[KH__JF_ID] ? len[KH__JF_ID] : 0,
+                    has[KH__JF_SOURCE] ? d + off[KH__JF_SOURCE] : NULL,
+                    has[KH__JF_SOURCE] ? len[KH__JF_SOURCE] : 0,
+                    has[KH__JF_URL] ? d + off[KH__JF_URL] : NULL,
+                    has[KH__JF_URL] ? len[KH__JF_URL] : 0,
+                    has[KH__JF_PUBLISHED] ? d + off[KH__JF_PUBLISHED] : NULL,
+                    has[KH__JF_PUBLISHED] ? len[KH__JF_PUBLISHED] : 0,
+                    has[KH__JF_TITLE] ? d + off[KH__JF_TITLE] : NULL,
+                    has[KH__JF_TITLE] ? len[KH__JF_TITLE] : 0,
+                    has[KH__JF_BODY] ? d + off[KH__JF_BODY] : NULL,
+                    has[KH__JF_BODY] ? len[KH__JF_BODY] : 0,
                     x.len ? d + xoff : NULL,
                     x.len ? x.len : 0};
   ok = 1;

@@ -403,6 +403,10 @@ int kh__jsonl_parse(const char *line, size_t n, uint64_t lineno, int fast, kh__r
 ** jansson's json_dumps would).  1 read, 0 declined (jansson reads it: the
 ** same record or reason), KH_ENOMEM. */
 int kh__jsonl_fast(const char *line, size_t n, kh_article *a, kh__buf *b);
+/* The article field a JSON Lines key names (jsonl.c's table; body, text
+** and content all name the body), or -1. */
+enum { KH__JF_ID, KH__JF_SOURCE, KH__JF_URL, KH__JF_PUBLISHED, KH__JF_TITLE, KH__JF_BODY, KH__JF_N };
+int kh__jsonl_slot(const char *key, size_t n);
 /* Read CSV (RFC 4180, header row) from f; same contract.  Records without
 ** a source column get default_source (may be NULL) as source, and their id
 ** is prefixed "SOURCE-" so row numbers of different files stay apart. */
