@@ -25,7 +25,7 @@
 ** (85% of the postings at 1M), else gap·2 and d: the lists 39% smaller,
 ** which is what a query's first read of a list costs.
 **
-** A query (champ.c, plain words ANDed, each with a list, no filter) walks
+** A query (champ_query.c, plain words ANDed, each with a list, no filter) walks
 ** the lists in rowid order, shortest first (block-max AND, Ding & Suel
 ** 2011): before a block is decoded, the sum over the words of the bound of
 ** each one's current block, idf·min(w(max d, min length), w_aref·max(1,

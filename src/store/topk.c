@@ -414,7 +414,7 @@ static void weight_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
 /* khabar_dlo(article_fts): of phrase 0 in this row, d (4 per title
 ** instance, 1 per body one) in the high 32 bits and a lower bound of the
 ** row's length (the last positions seen in title and body, +1 each) in
-** the low 32 (champ.c's rare-word walk bounds rows with it before reading
+** the low 32 (champ_query.c's rare-word walk bounds rows with it before reading
 ** them). */
 static void dlo_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val) {
   (void)nval;
