@@ -144,10 +144,25 @@ void kh__reuse_features(const kh_reuse *r, int b_from_a, double f[KH__NFEAT]);
 
 /* ---- Interface to code in db.c ---- */
 
-#define KH__BUCKET_CAP 64 /* rows read from one LSH bucket (the most recent) */
+/* LSH rows are grouped by epoch (see db.c's header): level 0 is the block
+** rowid >> KH__LSH_EPOCH_SHIFT; a level-L epoch is (L << KH__LSH_LEVEL_SHIFT)
+** | its first block and spans KH__LSH_FANOUT^L blocks. */
+#define KH__LSH_EPOCH_SHIFT 12
+#define KH__LSH_FANOUT 16
+#define KH__LSH_LEVELS 2 /* levels 0 and 1 */
+#define KH__LSH_LEVEL_SHIFT 48
+#define KH__LSH_BLOCK_MASK ((INT64_C(1) << KH__LSH_LEVEL_SHIFT) - 1)
 
-/* qsort comparison of int64_t. */
-int kh__cmp_i64(const void *x, const void *y);
+struct sqlite3_stmt;
+/* Column i of a row as text (NULL when NULL), its length in *n. */
+const char *kh__col_text(struct sqlite3_stmt *st, int i, size_t *n);
+/* The text an article is fingerprinted by: its body, or its title when it
+** has none. */
+void kh__fp_text(const char *title, size_t tlen, const char *body, size_t blen, const char **t, size_t *n);
+/* Grow *p (cap elements of elem bytes) to hold need; 0 or KH_ENOMEM. */
+int kh__grow_buf(void **p, size_t *cap, size_t need, size_t elem);
+
+#define KH__BUCKET_CAP 64 /* rows read from one LSH bucket (the most recent) */
 
 /* For benches (bench/story_scale.c): with on, the attached corpus hook adds
 ** up the thread CPU seconds of its parts into cpu[0] story assignment (add
@@ -165,6 +180,12 @@ void kh__corpus_ahead(kh_db *db, int64_t out[2]);
 /* Tests: rows a merge slice moves from now on (0: unchanged); *slices the
 ** slices run since attach (may be NULL).  KH_EINVAL without the hook. */
 int kh__corpus_merge_slice(kh_db *db, size_t rows, int64_t *slices);
+
+/* ---- Interface to code in reuse_db.c ---- */
+
+/* qsort comparison of int64_t. */
+int kh__cmp_i64(const void *x, const void *y);
+
 /* The LSH + exact-key + story candidates of stored article rowid, as
 ** kh_corpus_reuse gathers them (no scoring): their count and the number
 ** of LSH epochs.  0, KH_ENOTFOUND or a code. */
