@@ -226,6 +226,27 @@ static int keep_hit(kh_db *db, const char *fts, const kh_search_opts *o, const c
   return src == SQLITE_ROW ? 1 : src == SQLITE_DONE ? 0 : sql_rc(db->sql);
 }
 
+/* Hit (doc, sc) into out[0..*got), best first (score desc, rowid asc), at
+** most k kept, if it ranks there and passes the filters: *at its index
+** (via[] moved with out[] when given, via[*at] for the caller to set), or
+** k when it does not go in.  0 or a code. */
+static int place_hit(kh_db *db, const kh_search_opts *o, const char *since, const char *until,
+                     kh__champ_hit *out, unsigned char *via, size_t *got, size_t k, int64_t doc, double sc,
+                     size_t *at) {
+  size_t i = *got;
+  while (i > 0 && (out[i - 1].score < sc || (out[i - 1].score == sc && out[i - 1].rowid > doc))) i--;
+  *at = k;
+  if (i >= k) return 0;
+  int keep = keep_hit(db, NULL, o, since, until, doc);
+  if (keep <= 0) return keep;
+  size_t last = *got < k ? (*got)++ : k - 1;
+  memmove(out + i + 1, out + i, (last - i) * sizeof *out);
+  if (via) memmove(via + i + 1, via + i, (last - i) * sizeof *via);
+  out[i] = (kh__champ_hit){doc, sc};
+  *at = i;
+  return 0;
+}
+
 /* 1 if FTS5's query tokenizer turns "key" into the index term key alone
 ** (one token, itself, its own stem): then MATCH '"key"' has exactly the
 ** rows and positions of the word's phrase ({word, stem colocated}). */
@@ -383,20 +404,8 @@ static int list_top(kh_db *db, const qterm *t, size_t nw, double avgdl, double c
       double d = (double)x.d[i];
       sc += t[i].idf * ((d * (K1 + 1.0)) / (d + K1 * (1 - B + B * (double)x.dl / avgdl)));
     }
-    kh__champ_hit h = {x.doc, sc};
-    size_t at = *got; /* insertion into out[0..got), best first (score desc, rowid asc) */
-    while (at > 0 && (out[at - 1].score < sc || (out[at - 1].score == sc && out[at - 1].rowid > x.doc))) at--;
-    if (at >= k) continue;
-    int keep = keep_hit(db, NULL, o, since, until, x.doc);
-    if (keep < 0) {
-      rc = keep;
-      break;
-    }
-    if (!keep) continue;
-    size_t last = *got < k ? (*got)++ : k - 1;
-    memmove(out + at + 1, out + at, (last - at) * sizeof *out);
-    memmove(via + at + 1, via + at, (last - at) * sizeof *via);
-    out[at] = h;
+    size_t at;
+    if ((rc = place_hit(db, o, since, until, out, via, got, k, x.doc, sc, &at)) || at == k) continue;
     via[at] = fwd;
   }
   kh_free(cv);
@@ -613,18 +622,8 @@ static int drive_top(kh_db *db, const kh__query *q, qterm *t, char (*w)[KH_MAX_T
     double sc = 0.0; /* bm25() of fts5_aux.c, term by term in query order (topk.c computes the same) */
     for (size_t i = 0; i < nw; i++)
       sc += t[i].idf * (((double)d[i] * (K1 + 1.0)) / ((double)d[i] + K1 * (1 - B + B * dl / avgdl)));
-    size_t at = *got;
-    while (at > 0 && (out[at - 1].score < sc || (out[at - 1].score == sc && out[at - 1].rowid > rows[j].rowid))) at--;
-    if (at >= k) continue;
-    int keep = keep_hit(db, NULL, o, since, until, rows[j].rowid);
-    if (keep < 0) {
-      rc = keep;
-      break;
-    }
-    if (!keep) continue;
-    size_t last = *got < k ? (*got)++ : k - 1;
-    memmove(out + at + 1, out + at, (last - at) * sizeof *out);
-    out[at] = (kh__champ_hit){rows[j].rowid, sc};
+    size_t at;
+    rc = place_hit(db, o, since, until, out, NULL, got, k, rows[j].rowid, sc, &at);
   }
   if (rc) goto out;
   /* 5. (before 4, which adds rows FTS5 found itself) FTS5 confirms the hits */
