@@ -191,7 +191,7 @@ int kh__cmp_i64(const void *x, const void *y);
 ** of LSH epochs.  0, KH_ENOTFOUND or a code. */
 int kh__corpus_lookup(kh_db *db, int64_t rowid, size_t *ncand, size_t *nepochs);
 
-/* ---- Interface to code in story.c ---- */
+/* ---- Interface to code in story.c and story_write.c ---- */
 
 #define KH_STORY_JOIN 0.35          /* similarity to a story to join it */
 #define KH_STORY_TITLE_WEIGHT 6.0   /* a title word counts as this many body words */

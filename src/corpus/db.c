@@ -79,7 +79,7 @@ typedef struct corpus {
   size_t ntv, captv;
   uint64_t *h;
   uint32_t nh, caph;
-  /* stories assigned ahead by the ingest worker (on_begin .. on_end; story.c) */
+  /* stories assigned ahead by the ingest worker (on_begin .. on_end; story_write.c) */
   kh__story_log *log;  /* the open batch's changes (writer) */
   pthread_mutex_t amu; /* wstop, and the stories while the worker assigns */
   int amu_ok;
@@ -652,7 +652,7 @@ static void on_drop(void *ctx, void *prep) {
   kh__free(prep);
 }
 
-/* ---- stories assigned ahead (story.c: kh__story_ahead) ---- */
+/* ---- stories assigned ahead (story_write.c: kh__story_ahead) ---- */
 
 /* Writer: the worker assigns no more; the log's changes go into the open
 ** batch (write) or are dropped (rollback), and the stories are read again

@@ -33,8 +33,7 @@
 ** of the articles (and the options): one batch or many sessions give the
 ** same stories.
 */
-#include "corpus.h"
-#include "../store/store.h"
+#include "story_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -79,7 +78,7 @@ static double norm2(const kh__tv *v, size_t n) {
   return sqrt(s);
 }
 
-static void vec_blob(const kh__tv *v, size_t n, unsigned char *out) {
+void kh__story_vec_blob(const kh__tv *v, size_t n, unsigned char *out) {
   for (size_t i = 0; i < n; i++) {
     uint32_t w;
     memcpy(&w, &v[i].w, 4);
@@ -189,189 +188,9 @@ static int64_t day_of(const char *s, size_t n) {
   return era * 146097 + doe - 719468;
 }
 
-/* ---- a hash map from 64-bit keys to 32-bit values (open addressing) ---- */
+/* ---- the state (its types: story_int.h) ---- */
 
-typedef struct map64 {
-  uint64_t *k; /* 0 = empty slot */
-  uint32_t *v;
-  size_t cap, n; /* cap a power of two */
-} map64;
-
-static uint64_t mkey(uint64_t k) { return k ? k : 0x9E3779B97F4A7C15ULL; }
-
-static void map_free(map64 *m) {
-  kh__free(m->k);
-  kh__free(m->v);
-  memset(m, 0, sizeof *m);
-}
-
-static void map_clear(map64 *m) {
-  if (m->k) memset(m->k, 0, m->cap * sizeof *m->k);
-  m->n = 0;
-}
-
-/* Index of key k's slot (occupied by k, or the empty slot where it goes). */
-static size_t map_slot(const map64 *m, uint64_t k) {
-  size_t i = (size_t)kh__mix64(k) & (m->cap - 1);
-  while (m->k[i] && m->k[i] != k) i = (i + 1) & (m->cap - 1);
-  return i;
-}
-
-/* Value of k, or UINT32_MAX. */
-static uint32_t map_get(const map64 *m, uint64_t k) {
-  if (!m->n) return UINT32_MAX;
-  k = mkey(k);
-  size_t i = map_slot(m, k);
-  return m->k[i] ? m->v[i] : UINT32_MAX;
-}
-
-static int map_grow(map64 *m) {
-  size_t cap = m->cap ? 2 * m->cap : 1024;
-  uint64_t *k = kh__calloc(cap, sizeof *k);
-  uint32_t *v = kh__malloc(cap * sizeof *v);
-  if (!k || !v) {
-    kh__free(k);
-    kh__free(v);
-    return KH_ENOMEM;
-  }
-  map64 old = *m;
-  m->k = k;
-  m->v = v;
-  m->cap = cap;
-  for (size_t i = 0; i < old.cap; i++)
-    if (old.k[i]) {
-      size_t j = map_slot(m, old.k[i]);
-      m->k[j] = old.k[i];
-      m->v[j] = old.v[i];
-    }
-  kh__free(old.k);
-  kh__free(old.v);
-  return 0;
-}
-
-/* Set k -> v (insert or replace).  0 or KH_ENOMEM. */
-static int map_put(map64 *m, uint64_t k, uint32_t v) {
-  if (2 * (m->n + 1) > m->cap && map_grow(m)) return KH_ENOMEM;
-  k = mkey(k);
-  size_t i = map_slot(m, k);
-  if (!m->k[i]) {
-    m->k[i] = k;
-    m->n++;
-  }
-  m->v[i] = v;
-  return 0;
-}
-
-/* ---- the state ---- */
-
-/* An entity of a story with its weight (members mentioning it). */
-typedef struct sent {
-  int64_t id;
-  float w;
-} sent;
-
-/* One active story. */
-typedef struct smem {
-  int64_t id, thread, size, seq;
-  int64_t d0, d1;           /* first / last day, INT64_MIN if undated */
-  char first[24], last[24]; /* published range as stored ("" = NULL) */
-  kh__tv *c;                /* centroid, sorted by term */
-  uint32_t nc;
-  double norm;              /* |centroid| */
-  sent *e;                  /* entities, sorted by id */
-  uint32_t ne;
-  double enorm;             /* |entity weights| */
-  int dirty;
-  int dead;                 /* left the active window (centroid freed) */
-} smem;
-
-/* A story listed under a term, with the term's weight in its centroid
-** (0 once the term left the centroid). */
-typedef struct post {
-  uint32_t k; /* index in s->s */
-  float w;
-} post;
-
-/* Stories listed under one term: a run of the rebuilt index plus the
-** stories added since. */
-typedef struct plist {
-  uint32_t off, n; /* in the base array */
-  post *x;         /* added since the rebuild */
-  uint32_t nx, capx;
-} plist;
-
-/* One cached document frequency: the stored value and this batch's increment. */
-typedef struct dfent {
-  uint64_t term;
-  uint32_t df;    /* in corpus_df */
-  uint32_t delta; /* articles of the open batch with the term */
-} dfent;
-
-struct kh__stories {
-  kh_story_opts o;     /* resolved options */
-  int loaded;          /* state read from the database */
-  int in_batch;        /* an add happened since the last flush / discard */
-  int64_t ndocs;       /* articles counted (including the open batch) */
-  int64_t ndocs_db;    /* ... as stored at the last load / flush */
-  int64_t next_id;     /* next story id */
-  smem *s;             /* active stories */
-  uint32_t ns, caps;
-  double *nrm;         /* their centroids' norms (s[k].norm), caps long: scoring reads
-                       ** them without touching s[k] */
-  uint32_t ndead;      /* ... of which dead, awaiting the next rebuild */
-  map64 terms;         /* term -> index in pl */
-  plist *pl;
-  uint32_t npl, cappl;
-  post *base;          /* the rebuilt index: runs of stories by term */
-  size_t nbase;
-  map64 dfmap;         /* term -> index in df */
-  dfent *df;
-  uint32_t ndf, capdf;
-  uint32_t *dfdirty;   /* indexes in df with delta > 0 */
-  uint32_t ndirty, capdirty;
-  struct member {      /* story_member rows of the open batch */
-    int64_t rowid, story;
-    double sim;
-    uint32_t n;
-    kh__tv v[KH__VEC_TERMS];
-  } *mem;
-  uint32_t nmem, capmem;
-  double *acc;         /* scoring scratch, one per story */
-  uint32_t *touched;
-  uint32_t cap_scratch;
-  sqlite3_stmt *q_df, *q_member, *q_ents;
-  int ahead;           /* kh__story_ahead's mode: no database, every df cached */
-  uint32_t nahead;     /* articles assigned ahead since the last settle */
-  kh__tv *scratch;     /* kh__story_ahead's copy of the counts */
-  size_t capscratch;
-};
-
-#define KH__DF_CACHE (1u << 20) /* document frequencies cached */
-#define KH__STORY_ENTS 32       /* entities kept per story */
-#define KH__ART_ENTS 32         /* entities read per article (the LIMIT in article_ents) */
-
-/* One article's assignment made ahead of the writer (corpus.h). */
-struct kh__story_change {
-  int64_t seq;   /* the article's number (ndocs after it) */
-  int64_t story; /* joined or started */
-  double sim;
-  uint32_t n;    /* the member vector */
-  kh__tv v[KH__VEC_TERMS];
-  /* the story's row after the article */
-  int64_t size, sseq, thread;
-  char first[24], last[24];
-  uint32_t nc, ne;
-  kh__tv c[KH__CENTROID_TERMS];
-  sent e[KH__STORY_ENTS];
-  /* the document frequencies of the article's terms after it */
-  uint32_t ndf;
-  struct dfv {
-    uint64_t term;
-    uint32_t df;
-  } df[];
-};
-
-static int grow_array(void **p, uint32_t *cap, uint32_t need, size_t elem) {
+int kh__story_grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
   if (need <= *cap) return 0;
   uint32_t c = *cap ? *cap : 16;
   while (c < need) c *= 2;
@@ -385,7 +204,7 @@ static int grow_array(void **p, uint32_t *cap, uint32_t need, size_t elem) {
 /* Room for one more story in s->s (and s->nrm). */
 static int grow_stories(kh__stories *s) {
   uint32_t cap = s->caps;
-  if (grow_array((void **)&s->s, &s->caps, s->ns + 1, sizeof *s->s)) return KH_ENOMEM;
+  if (kh__story_grow((void **)&s->s, &s->caps, s->ns + 1, sizeof *s->s)) return KH_ENOMEM;
   if (s->caps != cap || !s->nrm) {
     double *n = kh__realloc(s->nrm, (size_t)s->caps * sizeof *n);
     if (!n) return KH_ENOMEM;
@@ -394,7 +213,7 @@ static int grow_stories(kh__stories *s) {
   return 0;
 }
 
-static void smem_free(smem *m) {
+void kh__story_smem_free(smem *m) {
   kh__free(m->c);
   kh__free(m->e);
 }
@@ -409,8 +228,8 @@ static void index_free(kh__stories *s) {
 }
 
 /* Forget everything (it is read again from the database when needed). */
-static void state_clear(kh__stories *s) {
-  for (uint32_t i = 0; i < s->ns; i++) smem_free(&s->s[i]);
+void kh__story_state_clear(kh__stories *s) {
+  for (uint32_t i = 0; i < s->ns; i++) kh__story_smem_free(&s->s[i]);
   s->ns = s->ndead = 0;
   index_free(s);
   map_clear(&s->dfmap);
@@ -446,7 +265,7 @@ double kh__stories_title_weight(const kh__stories *s) { return s->o.title_weight
 
 void kh__stories_free(kh__stories *s) {
   if (!s) return;
-  state_clear(s);
+  kh__story_state_clear(s);
   finalize(s);
   kh__free(s->s);
   map_free(&s->terms);
@@ -477,7 +296,7 @@ void kh__stories_mem(const kh__stories *s, FILE *f) {
 }
 
 void kh__stories_discard(kh__stories *s) {
-  if (s) state_clear(s);
+  if (s) kh__story_state_clear(s);
 }
 
 /* ---- the inverted index over centroid terms ---- */
@@ -509,13 +328,13 @@ static int index_set(kh__stories *s, uint64_t t, uint32_t k, float w, int fresh)
   }
   if (w == 0) return 0;
   if (p == UINT32_MAX) {
-    if (grow_array((void **)&s->pl, &s->cappl, s->npl + 1, sizeof *s->pl)) return KH_ENOMEM;
+    if (kh__story_grow((void **)&s->pl, &s->cappl, s->npl + 1, sizeof *s->pl)) return KH_ENOMEM;
     p = s->npl;
     if (map_put(&s->terms, t, p)) return KH_ENOMEM;
     s->pl[s->npl++] = (plist){0, 0, NULL, 0, 0};
   }
   plist *l = &s->pl[p];
-  if (grow_array((void **)&l->x, &l->capx, l->nx + 1, sizeof *l->x)) return KH_ENOMEM;
+  if (kh__story_grow((void **)&l->x, &l->capx, l->nx + 1, sizeof *l->x)) return KH_ENOMEM;
   l->x[l->nx++] = (post){k, w};
   return 0;
 }
@@ -542,7 +361,7 @@ static int index_update(kh__stories *s, uint32_t k, const kh__tv *old, uint32_t 
 }
 
 /* Rebuild the index from the centroids of the active stories. */
-static int index_rebuild(kh__stories *s) {
+int kh__story_index_rebuild(kh__stories *s) {
   index_free(s);
   size_t total = 0;
   for (uint32_t k = 0; k < s->ns; k++) {
@@ -550,7 +369,7 @@ static int index_rebuild(kh__stories *s) {
     for (uint32_t i = 0; i < m->nc; i++) {
       uint32_t p = map_get(&s->terms, m->c[i].term);
       if (p == UINT32_MAX) {
-        if (grow_array((void **)&s->pl, &s->cappl, s->npl + 1, sizeof *s->pl)) return KH_ENOMEM;
+        if (kh__story_grow((void **)&s->pl, &s->cappl, s->npl + 1, sizeof *s->pl)) return KH_ENOMEM;
         p = s->npl;
         if (map_put(&s->terms, m->c[i].term, p)) return KH_ENOMEM;
         s->pl[s->npl++] = (plist){0, 0, NULL, 0, 0};
@@ -584,7 +403,7 @@ static double ent_norm(const sent *e, uint32_t n) {
   return sqrt(q);
 }
 
-static void ents_blob(const sent *e, uint32_t n, unsigned char *out) {
+void kh__story_ents_blob(const sent *e, uint32_t n, unsigned char *out) {
   for (uint32_t i = 0; i < n; i++) {
     uint32_t w;
     memcpy(&w, &e[i].w, 4);
@@ -646,7 +465,7 @@ static double ent_sim(const int64_t *ae, uint32_t na, const smem *m) {
 
 /* ---- loading from the database ---- */
 
-static int64_t meta_get(kh_db *db, const char *k, int *rc) {
+int64_t kh__story_meta_get(kh_db *db, const char *k, int *rc) {
   sqlite3_stmt *st;
   int64_t v = 0;
   if (sqlite3_prepare_v2(db->sql, "SELECT v FROM corpus_meta WHERE k = ?", -1, &st, NULL) != SQLITE_OK) {
@@ -669,10 +488,10 @@ static void copy_date(char out[24], const unsigned char *t, int n) {
 }
 
 /* Read the active stories, the article count and the next story id. */
-static int state_load(kh__stories *s, kh_db *db) {
-  state_clear(s);
+int kh__story_state_load(kh__stories *s, kh_db *db) {
+  kh__story_state_clear(s);
   int rc = 0;
-  s->ndocs = s->ndocs_db = meta_get(db, "ndocs", &rc);
+  s->ndocs = s->ndocs_db = kh__story_meta_get(db, "ndocs", &rc);
   if (rc) return rc;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(max(id), 0) FROM story", -1, &st, NULL) != SQLITE_OK)
@@ -712,9 +531,9 @@ static int state_load(kh__stories *s, kh_db *db) {
     m->enorm = ent_norm(m->e, m->ne);
   }
   sqlite3_finalize(st);
-  if (!rc) rc = index_rebuild(s);
+  if (!rc) rc = kh__story_index_rebuild(s);
   if (rc) {
-    state_clear(s);
+    kh__story_state_clear(s);
     return rc;
   }
   s->loaded = 1;
@@ -732,7 +551,7 @@ static int df_entry(kh__stories *s, kh_db *db, uint64_t t, uint32_t *out) {
   }
   if (!db) { /* ahead: every stored df is cached, so the term has none */
     if (s->ndf >= KH__DF_CACHE) return KH_ETOOBIG; /* the cache cannot be cleared here */
-    if (grow_array((void **)&s->df, &s->capdf, s->ndf + 1, sizeof *s->df)) return KH_ENOMEM;
+    if (kh__story_grow((void **)&s->df, &s->capdf, s->ndf + 1, sizeof *s->df)) return KH_ENOMEM;
     if (map_put(&s->dfmap, t, s->ndf)) return KH_ENOMEM;
     s->df[s->ndf] = (dfent){t, 0, 0};
     *out = s->ndf++;
@@ -747,7 +566,7 @@ static int df_entry(kh__stories *s, kh_db *db, uint64_t t, uint32_t *out) {
   if (r == SQLITE_ROW) df = sqlite3_column_int64(s->q_df, 0);
   sqlite3_reset(s->q_df);
   if (r != SQLITE_ROW && r != SQLITE_DONE) return KH_EDB;
-  if (grow_array((void **)&s->df, &s->capdf, s->ndf + 1, sizeof *s->df)) return KH_ENOMEM;
+  if (kh__story_grow((void **)&s->df, &s->capdf, s->ndf + 1, sizeof *s->df)) return KH_ENOMEM;
   if (map_put(&s->dfmap, t, s->ndf)) return KH_ENOMEM;
   s->df[s->ndf] = (dfent){t, (uint32_t)df, 0};
   *out = s->ndf++;
@@ -780,7 +599,7 @@ static int weigh(kh__stories *s, kh_db *db, kh__tv *v, size_t n, kh__story_chang
     /* counts below 1 (a title word with title_weight < 1) stay positive */
     v[i].w = (float)((v[i].w >= 1 ? 1.0 + log(v[i].w) : v[i].w) * idf);
     if (!d->delta) {
-      if (grow_array((void **)&s->dfdirty, &s->capdirty, s->ndirty + 1, sizeof *s->dfdirty))
+      if (kh__story_grow((void **)&s->dfdirty, &s->capdirty, s->ndirty + 1, sizeof *s->dfdirty))
         return KH_ENOMEM;
       s->dfdirty[s->ndirty++] = k;
     }
@@ -960,8 +779,8 @@ static int new_story(kh__stories *s, const kh__tv *v, size_t n, const int64_t *a
 ** weighed, cut to the vector and normalized in place (*pn its length then);
 ** the story joined or started, its index in s->s and the similarity out.
 ** With ch (ahead: db NULL) the terms' document frequencies go into ch. */
-static int assign(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *v, size_t *pn,
-                  int64_t *story_out, uint32_t *k_out, double *sim_out, kh__story_change *ch) {
+int kh__story_assign(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *v, size_t *pn,
+                     int64_t *story_out, uint32_t *k_out, double *sim_out, kh__story_change *ch) {
   size_t n = *pn;
   int rc;
   if ((rc = weigh(s, db, v, n, ch))) return rc;
@@ -999,9 +818,9 @@ int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a,
   if (s->ahead) return KH_EINVAL; /* the worker's until kh__stories_ahead_end */
   if (!s->in_batch) {
     /* a batch starts: (re)load unless the stored state is still ours */
-    int64_t stored = meta_get(db, "ndocs", &(int){0});
+    int64_t stored = kh__story_meta_get(db, "ndocs", &(int){0});
     if (!s->loaded || stored != s->ndocs_db)
-      if ((rc = state_load(s, db))) return rc;
+      if ((rc = kh__story_state_load(s, db))) return rc;
     s->in_batch = 1;
   }
   kh__tv *v = counts;
@@ -1010,10 +829,10 @@ int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a,
   int64_t story;
   uint32_t k;
   double sim;
-  if ((rc = assign(s, db, rowid, a, v, &n, &story, &k, &sim, NULL))) goto out;
+  if ((rc = kh__story_assign(s, db, rowid, a, v, &n, &story, &k, &sim, NULL))) goto out;
   /* the member row is written with the batch (see db.c: no write
   ** statement per article while FTS5 holds pending terms) */
-  if ((rc = grow_array((void **)&s->mem, &s->capmem, s->nmem + 1, sizeof *s->mem))) goto out;
+  if ((rc = kh__story_grow((void **)&s->mem, &s->capmem, s->nmem + 1, sizeof *s->mem))) goto out;
   struct member *mb = &s->mem[s->nmem++];
   mb->rowid = rowid;
   mb->story = story;
@@ -1022,402 +841,5 @@ int kh__story_add(kh__stories *s, kh_db *db, int64_t rowid, const kh_article *a,
   memcpy(mb->v, v, n * sizeof *v);
 out:
   if (v != counts) kh__free(v);
-  return rc;
-}
-
-/* ---- writing the state into the open batch ---- */
-
-#define KH__SQL_STORY                                                                                  \
-  "INSERT INTO story(id, size, first, last, seq, thread, centroid, ents) "                             \
-  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE SET "                             \
-  "size = ?2, first = ?3, last = ?4, seq = ?5, thread = ?6, centroid = ?7, "                           \
-  "ents = ?8"
-
-/* One story row with st (KH__SQL_STORY).  0 or KH_EDB. */
-static int write_story(sqlite3_stmt *st, int64_t id, int64_t size, const char *first, const char *last, int64_t seq,
-                       int64_t thread, const kh__tv *c, uint32_t nc, const sent *e, uint32_t ne) {
-  unsigned char cb[KH__CENTROID_TERMS * 12 + 12], eb[KH__STORY_ENTS * 12 + 12];
-  vec_blob(c, nc, cb);
-  ents_blob(e, ne, eb);
-  sqlite3_bind_int64(st, 1, id);
-  sqlite3_bind_int64(st, 2, size);
-  if (first[0]) sqlite3_bind_text(st, 3, first, -1, SQLITE_STATIC);
-  else sqlite3_bind_null(st, 3);
-  if (last[0]) sqlite3_bind_text(st, 4, last, -1, SQLITE_STATIC);
-  else sqlite3_bind_null(st, 4);
-  sqlite3_bind_int64(st, 5, seq);
-  sqlite3_bind_int64(st, 6, thread);
-  sqlite3_bind_blob(st, 7, cb, (int)(nc * 12), SQLITE_STATIC);
-  if (ne) sqlite3_bind_blob(st, 8, eb, (int)(ne * 12), SQLITE_STATIC);
-  else sqlite3_bind_null(st, 8);
-  int rc = sqlite3_step(st) != SQLITE_DONE ? KH_EDB : 0;
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  return rc;
-}
-
-static int flush_stories(kh__stories *s, kh_db *db) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, KH__SQL_STORY, -1, &st, NULL) != SQLITE_OK) return KH_EDB;
-  int rc = 0;
-  for (uint32_t k = 0; k < s->ns && !rc; k++) {
-    smem *m = &s->s[k];
-    if (!m->dirty) continue;
-    rc = write_story(st, m->id, m->size, m->first, m->last, m->seq, m->thread, m->c, m->nc, m->e, m->ne);
-  }
-  sqlite3_finalize(st);
-  return rc;
-}
-
-static int flush_members(kh__stories *s, kh_db *db) {
-  if (!s->nmem) return 0;
-  if (!s->q_member &&
-      sqlite3_prepare_v3(db->sql,
-                         "INSERT OR REPLACE INTO story_member(rowid, story, sim, vec) VALUES (?, ?, ?, ?)",
-                         -1, SQLITE_PREPARE_PERSISTENT, &s->q_member, NULL) != SQLITE_OK)
-    return KH_EDB;
-  int rc = 0;
-  unsigned char blob[KH__VEC_TERMS * 12];
-  for (uint32_t i = 0; i < s->nmem && !rc; i++) {
-    struct member *mb = &s->mem[i];
-    vec_blob(mb->v, mb->n, blob);
-    sqlite3_bind_int64(s->q_member, 1, mb->rowid);
-    sqlite3_bind_int64(s->q_member, 2, mb->story);
-    sqlite3_bind_double(s->q_member, 3, mb->sim);
-    sqlite3_bind_blob(s->q_member, 4, blob, (int)(mb->n * 12), SQLITE_STATIC);
-    rc = sqlite3_step(s->q_member) == SQLITE_DONE ? 0 : KH_EDB;
-    sqlite3_reset(s->q_member);
-  }
-  s->nmem = 0;
-  return rc;
-}
-
-static int flush_df(kh__stories *s, kh_db *db) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO corpus_df(term, df) VALUES (?, ?)", -1, &st,
-                         NULL) != SQLITE_OK)
-    return KH_EDB;
-  int rc = 0;
-  for (uint32_t i = 0; i < s->ndirty && !rc; i++) {
-    dfent *d = &s->df[s->dfdirty[i]];
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)d->term);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)d->df + d->delta);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
-    sqlite3_reset(st);
-  }
-  sqlite3_finalize(st);
-  if (rc) return rc;
-  if (sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO corpus_meta(k, v) VALUES ('ndocs', ?)", -1, &st,
-                         NULL) != SQLITE_OK)
-    return KH_EDB;
-  sqlite3_bind_int64(st, 1, s->ndocs);
-  rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
-  sqlite3_finalize(st);
-  return rc;
-}
-
-/* After a successful flush: the written values become the stored ones;
-** stories that left the active window are dropped and the index rebuilt. */
-static int settle(kh__stories *s) {
-  for (uint32_t i = 0; i < s->ndirty; i++) {
-    dfent *d = &s->df[s->dfdirty[i]];
-    d->df += d->delta;
-    d->delta = 0;
-  }
-  s->ndirty = 0;
-  s->ndocs_db = s->ndocs;
-  if (s->ndf > KH__DF_CACHE) { /* bounded: start the cache afresh */
-    map_clear(&s->dfmap);
-    s->ndf = 0;
-  }
-  /* stories that left the active window die in place (their index entries
-  ** stay, and are skipped by the window test); the index is rebuilt without
-  ** them once they are a quarter of the stories */
-  for (uint32_t k = 0; k < s->ns; k++) {
-    smem *m = &s->s[k];
-    m->dirty = 0;
-    if (!m->dead && m->seq <= s->ndocs - s->o.active) {
-      smem_free(m);
-      m->c = NULL;
-      m->e = NULL;
-      m->nc = m->ne = 0;
-      m->dead = 1;
-      s->ndead++;
-    }
-  }
-  size_t extra = 0;
-  for (uint32_t p = 0; p < s->npl; p++) extra += s->pl[p].nx;
-  if (s->ndead * 4 <= s->ns && extra * 4 < s->nbase + 4096) return 0;
-  uint32_t w = 0;
-  for (uint32_t k = 0; k < s->ns; k++)
-    if (!s->s[k].dead) {
-      s->nrm[w] = s->nrm[k];
-      s->s[w++] = s->s[k];
-    }
-  s->ns = w;
-  s->ndead = 0;
-  return index_rebuild(s);
-}
-
-int kh__stories_flush(kh__stories *s, kh_db *db) {
-  if (!s || !s->in_batch) return 0;
-  int rc = flush_df(s, db);
-  if (!rc) rc = flush_stories(s, db);
-  if (!rc) rc = flush_members(s, db);
-  if (!rc) rc = settle(s);
-  if (rc) {
-    state_clear(s);
-    return rc;
-  }
-  s->in_batch = 0;
-  return 0;
-}
-
-/* ---- assignment ahead of the writer ---- */
-
-int64_t kh__stories_stored_ndocs(kh_db *db, int *rc) { return meta_get(db, "ndocs", rc); }
-
-int kh__stories_ahead_begin(kh__stories *s, kh_db *db, int64_t *ndocs) {
-  if (!s || s->ahead || s->in_batch || s->o.entity_weight > 0) return KH_EINVAL;
-  int rc = 0;
-  int64_t stored = meta_get(db, "ndocs", &rc);
-  if (rc) return rc;
-  if (!s->loaded || stored != s->ndocs_db)
-    if ((rc = state_load(s, db))) return rc;
-  /* every stored document frequency into the cache (the worker cannot read
-  ** the database): a term missing there then has none */
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM corpus_df", -1, &st, NULL) != SQLITE_OK) return KH_EDB;
-  int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-  sqlite3_finalize(st);
-  if (n < 0) return KH_EDB;
-  if ((uint64_t)n + s->ndf > KH__DF_CACHE / 2) return KH_ETOOBIG;
-  if (sqlite3_prepare_v2(db->sql, "SELECT term, df FROM corpus_df", -1, &st, NULL) != SQLITE_OK) return KH_EDB;
-  int r;
-  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-    uint64_t t = (uint64_t)sqlite3_column_int64(st, 0);
-    if (map_get(&s->dfmap, t) != UINT32_MAX) continue; /* cached already (the same value) */
-    if (grow_array((void **)&s->df, &s->capdf, s->ndf + 1, sizeof *s->df) || map_put(&s->dfmap, t, s->ndf)) {
-      rc = KH_ENOMEM;
-      break;
-    }
-    s->df[s->ndf++] = (dfent){t, (uint32_t)sqlite3_column_int64(st, 1), 0};
-  }
-  if (!rc && r != SQLITE_DONE) rc = KH_EDB;
-  sqlite3_finalize(st);
-  if (rc) {
-    state_clear(s);
-    return rc;
-  }
-  s->ahead = 1;
-  s->nahead = 0;
-  *ndocs = s->ndocs;
-  return 0;
-}
-
-void kh__stories_ahead_end(kh__stories *s) {
-  if (!s) return;
-  s->ahead = 0;
-  state_clear(s); /* read again: the stored state is the truth */
-}
-
-int kh__story_ahead(kh__stories *s, const kh_article *a, const kh__tv *counts, size_t ncounts,
-                    kh__story_change **out) {
-  *out = NULL;
-  if (!s->ahead) return KH_EINVAL;
-  if (ncounts > s->capscratch) {
-    kh__tv *v = kh__realloc(s->scratch, ncounts * sizeof *v);
-    if (!v) return KH_ENOMEM;
-    s->scratch = v;
-    s->capscratch = ncounts;
-  }
-  kh__story_change *ch = kh__malloc(sizeof *ch + ncounts * sizeof ch->df[0]);
-  if (!ch) return KH_ENOMEM;
-  if (ncounts) memcpy(s->scratch, counts, ncounts * sizeof *counts);
-  size_t n = ncounts;
-  ch->ndf = 0;
-  int64_t story;
-  uint32_t k;
-  double sim;
-  int rc = assign(s, NULL, 0, a, s->scratch, &n, &story, &k, &sim, ch);
-  if (rc) {
-    kh__free(ch);
-    return rc;
-  }
-  const smem *m = &s->s[k];
-  ch->seq = s->ndocs;
-  ch->story = story;
-  ch->sim = sim;
-  ch->n = (uint32_t)n;
-  memcpy(ch->v, s->scratch, n * sizeof *ch->v);
-  ch->size = m->size;
-  ch->sseq = m->seq;
-  ch->thread = m->thread;
-  memcpy(ch->first, m->first, sizeof ch->first);
-  memcpy(ch->last, m->last, sizeof ch->last);
-  ch->nc = m->nc;
-  memcpy(ch->c, m->c, m->nc * sizeof *ch->c);
-  ch->ne = m->ne;
-  if (m->ne) memcpy(ch->e, m->e, m->ne * sizeof *ch->e);
-  /* what the flush would do after a batch: drop stories that left the
-  ** window, rebuild the index (no effect on the outcome, only on memory) */
-  if (++s->nahead >= KH_DB_BATCH) {
-    s->nahead = 0;
-    if ((rc = settle(s))) {
-      kh__free(ch);
-      return rc;
-    }
-  }
-  *out = ch;
-  return 0;
-}
-
-int64_t kh__story_change_seq(const kh__story_change *ch) { return ch->seq; }
-void kh__story_change_free(kh__story_change *ch) { kh__free(ch); }
-
-struct kh__story_log {
-  struct lrec {
-    int64_t rowid;
-    kh__story_change *ch;
-  } *r;
-  uint32_t n, cap;
-  map64 m; /* flush scratch: term or story id -> index */
-  struct dfv *d;
-  uint32_t capd;
-  struct lsto {
-    int64_t story;
-    uint32_t i; /* its latest change */
-  } *st;
-  uint32_t capst;
-};
-
-void kh__story_log_mem(const kh__story_log *l, FILE *f) {
-  if (!l) return;
-  size_t ch = 0;
-  for (uint32_t i = 0; i < l->n; i++) ch += sizeof *l->r[i].ch + l->r[i].ch->ndf * sizeof(struct dfv);
-  fprintf(f, " log %u %.1f+%.1f", l->n, (l->cap * sizeof *l->r + l->m.cap * 12 + l->capd * sizeof(struct dfv) +
-                                            l->capst * sizeof(struct lsto)) / 1e6, ch / 1e6);
-}
-
-int kh__story_log_new(kh__story_log **out) {
-  *out = kh__calloc(1, sizeof **out);
-  return *out ? 0 : KH_ENOMEM;
-}
-
-void kh__story_log_clear(kh__story_log *l) {
-  if (!l) return;
-  for (uint32_t i = 0; i < l->n; i++) kh__free(l->r[i].ch);
-  l->n = 0;
-}
-
-void kh__story_log_free(kh__story_log *l) {
-  if (!l) return;
-  kh__story_log_clear(l);
-  kh__free(l->r);
-  map_free(&l->m);
-  kh__free(l->d);
-  kh__free(l->st);
-  kh__free(l);
-}
-
-int kh__story_log_add(kh__story_log *l, int64_t rowid, kh__story_change *ch) {
-  if (grow_array((void **)&l->r, &l->cap, l->n + 1, sizeof *l->r)) {
-    kh__free(ch);
-    return KH_ENOMEM;
-  }
-  l->r[l->n++] = (struct lrec){rowid, ch};
-  return 0;
-}
-
-static int cmp_lsto(const void *x, const void *y) {
-  int64_t a = ((const struct lsto *)x)->story, b = ((const struct lsto *)y)->story;
-  return a < b ? -1 : a > b;
-}
-
-/* The rows kh__stories_flush writes for the same articles: corpus_df of
-** the batch's terms (in order of first use, their last value), ndocs, the
-** changed stories (by id, their last row), the member rows. */
-int kh__story_log_flush(kh__story_log *l, kh_db *db) {
-  if (!l || !l->n) return 0;
-  int rc = 0;
-  sqlite3_stmt *st = NULL;
-  uint32_t nd = 0, ns = 0;
-  map_clear(&l->m);
-  for (uint32_t i = 0; i < l->n && !rc; i++) {
-    const kh__story_change *ch = l->r[i].ch;
-    for (uint32_t j = 0; j < ch->ndf; j++) {
-      uint32_t x = map_get(&l->m, ch->df[j].term);
-      if (x != UINT32_MAX) {
-        l->d[x].df = ch->df[j].df;
-        continue;
-      }
-      if (grow_array((void **)&l->d, &l->capd, nd + 1, sizeof *l->d) || map_put(&l->m, ch->df[j].term, nd)) {
-        rc = KH_ENOMEM;
-        break;
-      }
-      l->d[nd++] = ch->df[j];
-    }
-  }
-  if (!rc && sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO corpus_df(term, df) VALUES (?, ?)", -1, &st,
-                                NULL) != SQLITE_OK)
-    rc = KH_EDB;
-  for (uint32_t i = 0; !rc && i < nd; i++) {
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)l->d[i].term);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->d[i].df);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
-    sqlite3_reset(st);
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  if (!rc && sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO corpus_meta(k, v) VALUES ('ndocs', ?)", -1, &st,
-                                NULL) != SQLITE_OK)
-    rc = KH_EDB;
-  if (!rc) {
-    sqlite3_bind_int64(st, 1, l->r[l->n - 1].ch->seq);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  /* stories: the last change of each, in id order (kh__stories_flush's order) */
-  map_clear(&l->m);
-  for (uint32_t i = 0; i < l->n && !rc; i++) {
-    uint64_t id = (uint64_t)l->r[i].ch->story;
-    uint32_t x = map_get(&l->m, id);
-    if (x != UINT32_MAX) {
-      l->st[x].i = i;
-      continue;
-    }
-    if (grow_array((void **)&l->st, &l->capst, ns + 1, sizeof *l->st) || map_put(&l->m, id, ns)) {
-      rc = KH_ENOMEM;
-      break;
-    }
-    l->st[ns++] = (struct lsto){l->r[i].ch->story, i};
-  }
-  if (!rc) qsort(l->st, ns, sizeof *l->st, cmp_lsto);
-  if (!rc && sqlite3_prepare_v2(db->sql, KH__SQL_STORY, -1, &st, NULL) != SQLITE_OK) rc = KH_EDB;
-  for (uint32_t k = 0; !rc && k < ns; k++) {
-    const kh__story_change *ch = l->r[l->st[k].i].ch;
-    rc = write_story(st, ch->story, ch->size, ch->first, ch->last, ch->sseq, ch->thread, ch->c, ch->nc, ch->e,
-                     ch->ne);
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  if (!rc && sqlite3_prepare_v2(db->sql,
-                                "INSERT OR REPLACE INTO story_member(rowid, story, sim, vec) VALUES (?, ?, ?, ?)",
-                                -1, &st, NULL) != SQLITE_OK)
-    rc = KH_EDB;
-  unsigned char blob[KH__VEC_TERMS * 12];
-  for (uint32_t i = 0; !rc && i < l->n; i++) {
-    const kh__story_change *ch = l->r[i].ch;
-    vec_blob(ch->v, ch->n, blob);
-    sqlite3_bind_int64(st, 1, l->r[i].rowid);
-    sqlite3_bind_int64(st, 2, ch->story);
-    sqlite3_bind_double(st, 3, ch->sim);
-    sqlite3_bind_blob(st, 4, blob, (int)(ch->n * 12), SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
-    sqlite3_reset(st);
-  }
-  sqlite3_finalize(st);
-  kh__story_log_clear(l);
   return rc;
 }
