@@ -5,6 +5,7 @@
 */
 #include "test.h"
 
+#include "../src/corpus/corpus.h"
 #include "../src/store/store.h"
 
 #include <jansson.h>
@@ -865,7 +866,8 @@ TEST(corpus_migration_from_step4) {
   while (c.body_len && c.body[c.body_len] != ' ') c.body_len--;
   ASSERT_INT_EQ(kh_db_put_article(db, &c, NULL), 0);
   ASSERT_INT_EQ(kh_db_commit(db), 0);
-  int64_t bands = q_int(db, "SELECT count(*) FROM corpus_lsh");
+  ASSERT_INT_EQ(kh__lsh_rows_table(db->sql), 0);
+  int64_t bands = q_int(db, "SELECT count(*) FROM lsh_rows");
   int64_t story1 = kh_story_of(db, "counter-0001");
   ASSERT(bands > 60 * 32 && story1 > 0);
   /* turn it into the step-4 layout, as the previous release wrote it */
@@ -873,8 +875,8 @@ TEST(corpus_migration_from_step4) {
                             "BEGIN;"
                             "CREATE TABLE corpus_band(key INTEGER NOT NULL, rowid INTEGER NOT NULL,"
                             "  PRIMARY KEY(key, rowid)) WITHOUT ROWID;"
-                            "INSERT INTO corpus_band SELECT key, rowid FROM corpus_lsh;"
-                            "DROP TABLE corpus_lsh;"
+                            "INSERT INTO corpus_band SELECT key, rowid FROM lsh_rows;"
+                            "DROP TABLE corpus_lshp;"
                             "CREATE TABLE story_term(term INTEGER NOT NULL, story INTEGER NOT NULL,"
                             "  PRIMARY KEY(term, story)) WITHOUT ROWID;"
                             "ALTER TABLE story DROP COLUMN ents;"
@@ -884,11 +886,15 @@ TEST(corpus_migration_from_step4) {
   kh_db_close(db);
   ASSERT_INT_EQ(kh_db_open(path, &db), 0);
   ASSERT_INT_EQ(kh_db_schema_version(db), kh_db_schema_latest());
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('corpus_band', 'story_term')"), 0);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh"), bands);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch <> rowid >> 14"), 0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('corpus_band', 'story_term', "
+                          "'corpus_lsh')"),
+                0);
+  /* steps 5 and 11: corpus_band -> corpus_lsh -> packed, every row kept, in block 0 */
+  ASSERT_INT_EQ(kh__lsh_rows_table(db->sql), 0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM lsh_rows"), bands);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM lsh_rows WHERE epoch <> rowid >> 12"), 0);
   /* the copy and its source share a migrated LSH key, and reuse lookup lists the source */
-  ASSERT(q_int(db, "SELECT count(*) FROM corpus_lsh x JOIN corpus_lsh y ON x.key = y.key "
+  ASSERT(q_int(db, "SELECT count(*) FROM lsh_rows x JOIN lsh_rows y ON x.key = y.key "
                    "WHERE x.rowid = (SELECT rowid FROM article WHERE id = 'copy-of-1') "
                    "AND y.rowid = (SELECT rowid FROM article WHERE id = 'counter-0001')") > 0);
   reuse_find rf = {"counter-0001", 0};
@@ -931,19 +937,21 @@ TEST(corpus_lsh_epochs_merge) {
   while (c.body_len && c.body[c.body_len] != ' ') c.body_len--;
   ASSERT_INT_EQ(kh_db_put_article(db, &c, NULL), 0);
   ASSERT_INT_EQ(kh_db_commit(db), 0);
-  int64_t rows0 = q_int(db, "SELECT count(*) FROM corpus_lsh");
+  ASSERT_INT_EQ(kh__lsh_rows_table(db->sql), 0);
+  int64_t rows0 = q_int(db, "SELECT count(*) FROM lsh_rows");
   ASSERT(rows0 > 20 * 32);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM corpus_lsh"), 1); /* block 0 */
+  ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM lsh_rows"), 1); /* block 0 */
   /* the next article lands in block 17: blocks 0-15 are complete */
   ASSERT_INT_EQ(kh__db_exec(db, "INSERT INTO article(rowid, id, hash, ingested) VALUES (70000, 'gap-1', 'g1', 'x')"),
                 0);
   ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 20, 21), 0);
   ASSERT_INT_EQ(kh_db_commit(db), 0);
   ASSERT_INT_EQ(q_int(db, "SELECT max(rowid) FROM corpus_fp"), 70001);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 1 << 48"), rows0);
-  int64_t rows1 = q_int(db, "SELECT count(*) FROM corpus_lsh WHERE rowid = 70001");
+  ASSERT_INT_EQ(kh__lsh_rows_table(db->sql), 0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM lsh_rows WHERE epoch = 1 << 48"), rows0);
+  int64_t rows1 = q_int(db, "SELECT count(*) FROM lsh_rows WHERE rowid = 70001");
   ASSERT(rows1 > 32);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 70001 >> 12"), rows1);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM lsh_rows WHERE epoch = 70001 >> 12"), rows1);
   reuse_find rf = {"counter-0001", 0};
   ASSERT_INT_EQ(kh_corpus_reuse(db, "copy-of-1", on_reuse_hit, &rf), 0);
   ASSERT_INT_EQ(rf.found, 1);
@@ -952,10 +960,11 @@ TEST(corpus_lsh_epochs_merge) {
                 0);
   ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 21, 22), 0);
   ASSERT_INT_EQ(kh_db_commit(db), 0);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = (1 << 48) | 16"), rows1);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM corpus_lsh"), 3);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh x JOIN article a ON a.rowid = x.rowid"),
-                q_int(db, "SELECT count(*) FROM corpus_lsh"));
+  ASSERT_INT_EQ(kh__lsh_rows_table(db->sql), 0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM lsh_rows WHERE epoch = (1 << 48) | 16"), rows1);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM lsh_rows"), 3);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM lsh_rows x JOIN article a ON a.rowid = x.rowid"),
+                q_int(db, "SELECT count(*) FROM lsh_rows"));
   rf.found = 0;
   ASSERT_INT_EQ(kh_corpus_reuse(db, "copy-of-1", on_reuse_hit, &rf), 0);
   ASSERT_INT_EQ(rf.found, 1);
@@ -964,9 +973,9 @@ TEST(corpus_lsh_epochs_merge) {
   return 0;
 }
 
-/* A merge of several level-0 epochs (merge_into reads each in key order
-** and merges them): every row of the blocks 0-15 lands in the level-1
-** epoch, none is lost or added, and the rows of block 17 stay level 0. */
+/* A merge of several level-0 epochs (lsh.c, merge_group: part by part):
+** every row of the blocks 0-15 lands in the level-1 epoch, none is lost or
+** added, and the rows of block 17 stay level 0. */
 TEST(corpus_lsh_merge_many_epochs) {
   if (counter_load() == 0) SKIP("COUNTER data absent");
   char path[4096];
@@ -986,23 +995,31 @@ TEST(corpus_lsh_merge_many_epochs) {
     ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 6 * i, 6 * i + 6), 0);
     ASSERT_INT_EQ(kh_db_commit(db), 0);
   }
-  /* and one row more, so that the merge's rows are not a multiple of its 64 a statement */
-  ASSERT_INT_EQ(kh__db_exec(db, "INSERT INTO corpus_lsh(epoch, key, rowid) VALUES (5000 >> 12, -7, 5000)"), 0);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM corpus_lsh"), 4);
-  int64_t rows0 = q_int(db, "SELECT count(*) FROM corpus_lsh");
+  /* and two rows more, the largest key and one of a part of its own (kh__lsh_put
+  ** keeps a row it has once) */
+  kh__band_row extra[3] = {{-7, 5000}, {-1, 5000}, {-1, 5000}};
+  qsort(extra, 3, sizeof *extra, kh__lsh_cmp);
+  ASSERT_INT_EQ(kh__db_begin(db), 0);
+  ASSERT_INT_EQ(kh__lsh_put(db->sql, extra, 3), 0);
+  ASSERT_INT_EQ(kh_db_commit(db), 0);
+  ASSERT_INT_EQ(kh__lsh_rows_table(db->sql), 0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(DISTINCT epoch) FROM lsh_rows"), 4);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM lsh_rows WHERE rowid = 5000 AND key IN (-7, -1)"), 2);
+  int64_t rows0 = q_int(db, "SELECT count(*) FROM lsh_rows");
   ASSERT(rows0 > 24 * 32);
-  ASSERT_INT_EQ(kh__db_exec(db, "CREATE TEMP TABLE before AS SELECT key, rowid FROM corpus_lsh"), 0);
+  ASSERT_INT_EQ(kh__db_exec(db, "CREATE TEMP TABLE before AS SELECT key, rowid FROM lsh_rows"), 0);
   /* the next article lands in block 17: blocks 0-15 are complete */
   ASSERT_INT_EQ(kh__db_exec(db, "INSERT INTO article(rowid, id, hash, ingested) VALUES (70000, 'gap-9', 'g9', 'x')"),
                 0);
   ASSERT_INT_EQ(put_jsonl(db, "counter/counter.jsonl", 24, 25), 0);
   ASSERT_INT_EQ(kh_db_commit(db), 0);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 1 << 48"), rows0);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM before b JOIN corpus_lsh x ON x.epoch = 1 << 48 AND x.key = b.key "
+  ASSERT_INT_EQ(kh__lsh_rows_table(db->sql), 0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM lsh_rows WHERE epoch = 1 << 48"), rows0);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM before b JOIN lsh_rows x ON x.epoch = 1 << 48 AND x.key = b.key "
                           "AND x.rowid = b.rowid"),
                 rows0);
-  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch <> 1 << 48 AND epoch <> 70001 >> 12"), 0);
-  ASSERT(q_int(db, "SELECT count(*) FROM corpus_lsh WHERE epoch = 70001 >> 12") > 32);
+  ASSERT_INT_EQ(q_int(db, "SELECT count(*) FROM lsh_rows WHERE epoch <> 1 << 48 AND epoch <> 70001 >> 12"), 0);
+  ASSERT(q_int(db, "SELECT count(*) FROM lsh_rows WHERE epoch = 70001 >> 12") > 32);
   kh_db_close(db);
   return 0;
 }

@@ -119,7 +119,7 @@ static const char *const TABLES[] = {
     "SELECT * FROM event_actor ORDER BY 1, 2",
     "SELECT * FROM analyzed ORDER BY 1",
     "SELECT * FROM corpus_fp ORDER BY rowid",
-    "SELECT * FROM corpus_lsh ORDER BY 1, 2, 3",
+    "SELECT * FROM corpus_lshp ORDER BY 1",
     "SELECT * FROM story ORDER BY id",
     "SELECT * FROM story_member ORDER BY 1",
     "SELECT * FROM search_fwd ORDER BY 1",
@@ -444,8 +444,7 @@ TEST(pipeline_entity_counts_across_batches) {
 /* An ingest into dbpath (corpus hook, batches of 100) of in after the
 ** first `first` records of in0 and an article row at rowid 70000 (block
 ** 17: blocks 0-15 are then a complete group, due for the epoch merge). */
-static int ingest_after_gap(const char *dbpath, const char *in0, const char *in, int threads, size_t slice,
-                            int64_t *slices, int64_t *lsh0) {
+static int ingest_after_gap(const char *dbpath, const char *in0, const char *in, int threads, int64_t *lsh0) {
   kh_db *db;
   int rc = kh_db_open(dbpath, &db);
   if (rc) return rc;
@@ -457,26 +456,24 @@ static int ingest_after_gap(const char *dbpath, const char *in0, const char *in,
       !(rc = kh__db_exec(db, "INSERT INTO article(rowid, id, hash, ingested) VALUES (70000, 'gap', 'g', 'x')"))) {
     *lsh0 = -1;
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM corpus_lsh WHERE epoch < 16", -1, &q, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db->sql, "SELECT sum(length(data)) / 12 FROM corpus_lshp WHERE id < 16 << 12", -1, &q,
+                           NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
       *lsh0 = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
-    kh__corpus_merge_slice(db, slice, NULL);
     kh_ingest_stats sb = {0};
     o.threads = threads;
     rc = kh_ingest_path(db, in, &o, &sb);
-    kh__corpus_merge_slice(db, 0, slices);
   }
   kh_db_close(db);
   return rc;
 }
 
-/* The epoch merge that falls due during a pipelined ingest is done in
-** slices between the puts (src/corpus/db.c, merge_slice) and what is left
-** at the ingest's last commit: the file then holds the rows of the merge
-** at the flush (the sequential ingest's), every row of blocks 0-15 in the
-** level-1 epoch and none left at level 0; stories and fingerprints alike. */
-TEST(pipeline_merges_in_slices) {
+/* The epoch merge that falls due during a pipelined ingest (at a batch's
+** flush, src/corpus/lsh.c) leaves the file the sequential ingest leaves:
+** every row of blocks 0-15 in the level-1 epoch and none left at level 0;
+** stories and fingerprints alike. */
+TEST(pipeline_merges_epochs) {
   char dir[512], in[600], in0[600], pa[600], pb[600];
   snprintf(dir, sizeof dir, "%s", test_tmpdir());
   if (write_input(dir, 700, in, sizeof in)) SKIP("pk-news-2024 not found");
@@ -487,16 +484,13 @@ TEST(pipeline_merges_in_slices) {
            in, in);
   ASSERT_INT_EQ(system(cmd), 0);
   snprintf(pa, sizeof pa, "%s/seq.db", dir);
-  snprintf(pb, sizeof pb, "%s/slices.db", dir);
-  int64_t sa = -1, sb = -1, la = -1, lb = -1;
-  ASSERT_INT_EQ(ingest_after_gap(pa, in0, in, 1, 0, &sa, &la), 0);
-  /* slices of 500 rows (the group holds > 1,500): several slices, the rest at the end */
-  ASSERT_INT_EQ(ingest_after_gap(pb, in0, in, 2, 500, &sb, &lb), 0);
-  ASSERT_INT_EQ(sa, 0);
-  ASSERT(sb >= 2);
+  snprintf(pb, sizeof pb, "%s/pipe.db", dir);
+  int64_t la = -1, lb = -1;
+  ASSERT_INT_EQ(ingest_after_gap(pa, in0, in, 1, &la), 0);
+  ASSERT_INT_EQ(ingest_after_gap(pb, in0, in, 2, &lb), 0);
   ASSERT(la > 1500);
   ASSERT_INT_EQ(lb, la);
-  static const char *const Q[] = {"SELECT * FROM corpus_lsh ORDER BY 1, 2, 3", "SELECT * FROM corpus_fp ORDER BY rowid",
+  static const char *const Q[] = {"SELECT * FROM corpus_lshp ORDER BY 1", "SELECT * FROM corpus_fp ORDER BY rowid",
                                   "SELECT * FROM story ORDER BY id", "SELECT * FROM story_member ORDER BY 1",
                                   "SELECT rowid, id, hash FROM article ORDER BY rowid"};
   sqlite3 *a, *b;
@@ -508,9 +502,15 @@ TEST(pipeline_merges_in_slices) {
     if (ra != rb || ha != hb) FAIL("differs: %s (%ld vs %ld rows)", Q[i], ra, rb);
   }
   long n0, n1;
-  digest(b, "SELECT 1 FROM corpus_lsh WHERE epoch < 16", &n0);
-  digest(b, "SELECT 1 FROM corpus_lsh WHERE epoch = 1 << 48", &n1);
+  digest(b, "SELECT 1 FROM corpus_lshp WHERE id < 16 << 12", &n0);
   ASSERT_INT_EQ(n0, 0);
+  sqlite3_stmt *q;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(b, "SELECT sum(length(data)) / 12 FROM corpus_lshp WHERE id >> 12 = 1 << 48", -1, &q,
+                                   NULL),
+                SQLITE_OK);
+  ASSERT_INT_EQ(sqlite3_step(q), SQLITE_ROW);
+  n1 = (long)sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
   ASSERT_INT_EQ(n1, la);
   digest(b, "SELECT 1 FROM story_member", &n0);
   ASSERT(n0 > 500);

@@ -153,6 +153,7 @@ void kh__reuse_features(const kh_reuse *r, int b_from_a, double f[KH__NFEAT]);
 #define KH__LSH_LEVEL_SHIFT 48
 #define KH__LSH_BLOCK_MASK ((INT64_C(1) << KH__LSH_LEVEL_SHIFT) - 1)
 
+struct sqlite3;
 struct sqlite3_stmt;
 /* Column i of a row as text (NULL when NULL), its length in *n. */
 const char *kh__col_text(struct sqlite3_stmt *st, int i, size_t *n);
@@ -177,9 +178,38 @@ int64_t kh__corpus_prepared(kh_db *db);
 ** the worker, out[1] the article number from which the writer assigned
 ** them (0: none). */
 void kh__corpus_ahead(kh_db *db, int64_t out[2]);
-/* Tests: rows a merge slice moves from now on (0: unchanged); *slices the
-** slices run since attach (may be NULL).  KH_EINVAL without the hook. */
-int kh__corpus_merge_slice(kh_db *db, size_t rows, int64_t *slices);
+
+/* ---- Interface to code in lsh.c: the LSH rows, packed (corpus_lshp) ---- */
+
+#define KH__LSH_PART_BITS 12 /* a part: the keys with the same top 12 bits */
+#define KH__LSH_ENT 12       /* bytes an entry: key (8), rowid - epoch's first (4) */
+
+/* One LSH row: a band key of an article. */
+typedef struct kh__band_row {
+  int64_t key, rowid;
+} kh__band_row;
+
+/* qsort order of rows for kh__lsh_put: block (rowid >> 12), key as
+** unsigned, rowid. */
+int kh__lsh_cmp(const void *x, const void *y);
+/* Add rows[0..n), sorted by kh__lsh_cmp, to their level-0 epochs (a row
+** already there is kept once).  0 or a code. */
+int kh__lsh_put(struct sqlite3 *sql, const kh__band_row *rows, size_t n);
+/* Move every level-0 epoch of a group complete before top_block's group
+** into its level-1 epoch; *groups (may be NULL) counts the groups moved. */
+int kh__lsh_merge(struct sqlite3 *sql, int64_t top_block, int64_t *groups);
+/* The epochs present, newest first (kh__free *ep). */
+int kh__lsh_epochs(struct sqlite3 *sql, int64_t **ep, size_t *n);
+/* The rowids (not self) of key in one epoch, the most recent first, at
+** most cap into out; get is "SELECT data FROM corpus_lshp WHERE id = ?1". */
+int kh__lsh_probe(struct sqlite3_stmt *get, int64_t epoch, uint64_t key, int64_t self, size_t cap, int64_t *out,
+                  size_t *n);
+/* cb for each key held by more than one article: its first KH__BUCKET_CAP
+** rowids, ascending; in key order.  A non-zero cb result stops and is
+** returned. */
+int kh__lsh_buckets(struct sqlite3 *sql, int (*cb)(void *ctx, const int64_t *rowids, size_t n), void *ctx);
+/* Tests: TEMP table lsh_rows(epoch, key, rowid), one row per entry. */
+int kh__lsh_rows_table(struct sqlite3 *sql);
 
 /* ---- Interface to code in reuse_db.c ---- */
 

@@ -57,7 +57,6 @@ void kh__fp_text(const char *title, size_t tlen, const char *body, size_t blen, 
 typedef struct corpus {
   kh__stories *stories;
   sqlite3_stmt *ins_fp;
-  sqlite3_stmt *ins_lsh1, *ins_lshn; /* LSH rows: one, KH__LSH_ROWS a statement */
   /* rows of the open batch, written at the flush: a write statement per
   ** article would make FTS5 flush its pending terms at every statement
   ** savepoint (one tiny segment per article) */
@@ -66,9 +65,7 @@ typedef struct corpus {
     kh_fingerprint fp;
   } *fps;
   size_t nfps, capfps;
-  struct band_row {
-    int64_t key, rowid;
-  } *bands, *bands2; /* LSH rows of the open batch, written sorted at the flush; sort_bands' scratch */
+  kh__band_row *bands, *bands2; /* LSH rows of the open batch, written sorted at the flush; sort_bands' scratch */
   size_t nbands, capbands, capbands2;
   int64_t top_rowid; /* the largest rowid given LSH rows this batch */
   int timing;        /* kh__corpus_timing: add up the CPU time of the parts */
@@ -89,13 +86,6 @@ typedef struct corpus {
   int64_t ndocs_db;    /* writer: corpus_meta ndocs after the last flush */
   int64_t nahead;      /* articles whose change was used (KHABAR_INGEST_WAITS=1 prints it) */
   int64_t stopped_at;  /* the article number where the writer took over again (0: never) */
-  /* epoch merges in slices while the worker assigns ahead (merge_slice) */
-  int mpending;        /* level-0 epochs of complete groups wait for their merge */
-  int64_t mtop;        /* the level-0 block that made them due (the largest so far) */
-  unsigned msince;     /* articles put since the last slice */
-  int64_t mslices;     /* slices run (tests) */
-  int noslices;        /* KHABAR_INGEST_SLICES=0: merges and LSH rows at the flush only (A/B) */
-  sqlite3_stmt *mq, *mrd[16], *mdel, *mdel_all;
 } corpus;
 
 /* Thread CPU seconds (kh__corpus_timing only). */
@@ -120,12 +110,12 @@ static int put_fp(corpus *c, int64_t rowid, const kh_fingerprint *fp) {
   kh_fingerprint_bands(fp, bands);
   if (c->nbands + KH_LSH_BANDS > c->capbands) {
     size_t cap = c->capbands ? 2 * c->capbands : 64 * (size_t)KH_LSH_BANDS;
-    struct band_row *b = kh__realloc(c->bands, cap * sizeof *b);
+    kh__band_row *b = kh__realloc(c->bands, cap * sizeof *b);
     if (!b) return KH_ENOMEM;
     c->bands = b;
     c->capbands = cap;
   }
-  for (unsigned i = 0; i < KH_LSH_BANDS; i++) c->bands[c->nbands++] = (struct band_row){(int64_t)bands[i], rowid};
+  for (unsigned i = 0; i < KH_LSH_BANDS; i++) c->bands[c->nbands++] = (kh__band_row){(int64_t)bands[i], rowid};
   if (rowid > c->top_rowid) c->top_rowid = rowid;
   return 0;
 }
@@ -155,41 +145,33 @@ static int flush_fps(corpus *c, kh_db *db) {
   return rc;
 }
 
-static int cmp_band(const void *x, const void *y) {
-  const struct band_row *a = x, *b = y;
-  int64_t ea = a->rowid >> KH__LSH_EPOCH_SHIFT, eb = b->rowid >> KH__LSH_EPOCH_SHIFT;
-  if (ea != eb) return ea < eb ? -1 : 1;
-  if (a->key != b->key) return a->key < b->key ? -1 : 1;
-  return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
-}
-
-/* Sort the batch's LSH rows as cmp_band does.  An ingest adds them in
+/* Sort the batch's LSH rows as kh__lsh_cmp does.  An ingest adds them in
 ** rowid order: then a stable radix sort (LSD: the key's 8 bytes, then the
 ** epoch's) gives that order without comparisons (qsort was 1.6% of the
 ** writer thread at 100k, perf); otherwise, or without memory, qsort. */
 static void sort_bands(corpus *c) {
   size_t n = c->nbands;
-  struct band_row *a = c->bands;
+  kh__band_row *a = c->bands;
   int ordered = n >= 1024;
   for (size_t i = 1; ordered && i < n; i++) ordered = a[i - 1].rowid <= a[i].rowid;
   int64_t e0 = a[0].rowid >> KH__LSH_EPOCH_SHIFT, span = ordered ? (a[n - 1].rowid >> KH__LSH_EPOCH_SHIFT) - e0 : 0;
   if (ordered && span < 65536 && n > c->capbands2) {
-    struct band_row *b = kh__realloc(c->bands2, c->capbands * sizeof *b);
+    kh__band_row *b = kh__realloc(c->bands2, c->capbands * sizeof *b);
     if (b) {
       c->bands2 = b;
       c->capbands2 = c->capbands;
     }
   }
   if (!ordered || span >= 65536 || n > c->capbands2) {
-    qsort(a, n, sizeof *a, cmp_band);
+    qsort(a, n, sizeof *a, kh__lsh_cmp);
     return;
   }
-  struct band_row *b = c->bands2;
+  kh__band_row *b = c->bands2;
   int passes = 8 + (span > 0) + (span > 255);
   for (int p = 0; p < passes; p++) {
     size_t cnt[256] = {0};
 #define KH__BAND_BYTE(r) \
-  (p < 8 ? (unsigned)(((uint64_t)(r).key ^ UINT64_C(0x8000000000000000)) >> (8 * p)) & 255u \
+  (p < 8 ? (unsigned)((uint64_t)(r).key >> (8 * p)) & 255u \
          : (unsigned)((uint64_t)(((r).rowid >> KH__LSH_EPOCH_SHIFT) - e0) >> (8 * (p - 8))) & 255u)
     for (size_t i = 0; i < n; i++) cnt[KH__BAND_BYTE(a[i])]++;
     size_t at = 0;
@@ -200,7 +182,7 @@ static void sort_bands(corpus *c) {
     }
     for (size_t i = 0; i < n; i++) b[cnt[KH__BAND_BYTE(a[i])]++] = a[i];
 #undef KH__BAND_BYTE
-    struct band_row *t = a;
+    kh__band_row *t = a;
     a = b;
     b = t;
   }
@@ -213,347 +195,24 @@ static void sort_bands(corpus *c) {
   }
 }
 
-#define KH__LSH_ROWS 64 /* rows per INSERT statement of flush_bands and the merge */
-
-/* An INSERT of rows (epoch, key, rowid) tuples; NULL on failure. */
-static sqlite3_stmt *lsh_insert(kh_db *db, unsigned rows) {
-  kh__buf sql = {0};
-  int rc = 0;
-  kh__buf_appends(&sql, "INSERT OR IGNORE INTO corpus_lsh(epoch, key, rowid) VALUES (?, ?, ?)", &rc);
-  for (unsigned i = 1; i < rows; i++) kh__buf_appends(&sql, ", (?, ?, ?)", &rc);
-  sqlite3_stmt *st = NULL;
-  if (!rc && sqlite3_prepare_v3(db->sql, sql.data, (int)sql.len, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
-    st = NULL;
-  kh__buf_free(&sql);
-  return st;
-}
-
-/* Write n LSH rows in their order, KH__LSH_ROWS a statement and the rest
-** one each: into epoch `epoch`, or (epoch < 0) each row's own epoch. */
-static int put_lsh(corpus *c, kh_db *db, const struct band_row *rows, size_t n, int64_t epoch) {
-  if (!c->ins_lsh1 && !(c->ins_lsh1 = lsh_insert(db, 1))) return KH_EDB;
-  if (!c->ins_lshn && !(c->ins_lshn = lsh_insert(db, KH__LSH_ROWS))) return KH_EDB;
-  int rc = 0;
-  for (size_t i = 0; i < n && !rc;) {
-    unsigned m = n - i >= KH__LSH_ROWS ? KH__LSH_ROWS : 1;
-    sqlite3_stmt *st = m > 1 ? c->ins_lshn : c->ins_lsh1;
-    for (unsigned r = 0; r < m; r++, i++) {
-      sqlite3_bind_int64(st, 3 * (int)r + 1, epoch >= 0 ? epoch : rows[i].rowid >> KH__LSH_EPOCH_SHIFT);
-      sqlite3_bind_int64(st, 3 * (int)r + 2, rows[i].key);
-      sqlite3_bind_int64(st, 3 * (int)r + 3, rows[i].rowid);
-    }
-    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
-    sqlite3_reset(st);
-  }
-  return rc;
-}
-
-/* Rewrite the rows of the epochs in [from, to) into epoch target, in
-** (key, rowid) order: each epoch's rows are read in that order (its
-** primary key's) and merged here, 64 rows an INSERT (target lies past
-** the range, so the reads never meet the new rows).  What one INSERT ...
-** SELECT ... ORDER BY key, rowid did, without SQLite's sorter: 1.15 against
-** 1.82 s CPU for 2.2M rows (the sorter was also the ingest's peak of
-** memory).  1: more than KH__LSH_FANOUT epochs in the range (the caller
-** falls back to the SQL); 0, or KH_EDB. */
-static int merge_into(corpus *c, kh_db *db, sqlite3_stmt *q, int64_t from, int64_t to, int64_t target) {
-  sqlite3_stmt *rd[KH__LSH_FANOUT] = {NULL};
-  int64_t key[KH__LSH_FANOUT], rid[KH__LSH_FANOUT];
-  int n = 0, rc = 0;
-  for (int64_t at = from; !rc;) { /* the epochs present, one index seek each */
-    sqlite3_bind_int64(q, 1, at);
-    sqlite3_bind_int64(q, 2, to);
-    int r = sqlite3_step(q);
-    int none = r != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL;
-    int64_t e = none ? 0 : sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
-    if (r != SQLITE_ROW) rc = KH_EDB;
-    else if (none) break;
-    else if (n == KH__LSH_FANOUT) rc = 1;
-    else if (sqlite3_prepare_v2(db->sql, "SELECT key, rowid FROM corpus_lsh WHERE epoch = ?1", -1, &rd[n], NULL) !=
-             SQLITE_OK)
-      rc = KH_EDB;
-    else {
-      sqlite3_bind_int64(rd[n], 1, e);
-      r = sqlite3_step(rd[n]);
-      if (r == SQLITE_ROW) {
-        key[n] = sqlite3_column_int64(rd[n], 0);
-        rid[n] = sqlite3_column_int64(rd[n], 1);
-        n++;
-      } else {
-        sqlite3_finalize(rd[n]);
-        rd[n] = NULL;
-        if (r != SQLITE_DONE) rc = KH_EDB;
-      }
-      at = e + 1;
-    }
-  }
-  struct band_row bb[KH__LSH_ROWS];
-  unsigned nb = 0;
-  while (!rc && n) {
-    int b = 0; /* the smallest (key, rowid) of the live epochs */
-    for (int i = 1; i < n; i++)
-      if (key[i] < key[b] || (key[i] == key[b] && rid[i] < rid[b])) b = i;
-    bb[nb].key = key[b];
-    bb[nb++].rowid = rid[b];
-    int r = sqlite3_step(rd[b]);
-    if (r == SQLITE_ROW) {
-      key[b] = sqlite3_column_int64(rd[b], 0);
-      rid[b] = sqlite3_column_int64(rd[b], 1);
-    } else {
-      if (r != SQLITE_DONE) rc = KH_EDB;
-      sqlite3_finalize(rd[b]);
-      rd[b] = rd[--n];
-      key[b] = key[n];
-      rid[b] = rid[n];
-      rd[n] = NULL;
-    }
-    if (rc || (nb < KH__LSH_ROWS && n)) continue;
-    rc = put_lsh(c, db, bb, nb, target); /* the rows so far */
-    nb = 0;
-  }
-  for (int i = 0; i < KH__LSH_FANOUT; i++) sqlite3_finalize(rd[i]);
-  return rc;
-}
-
-/* Merge the complete epochs of each level below the last into the next
-** level's epochs: level L's epochs whose level-(L+1) group lies wholly
-** before the current block's group.  Data-driven (it looks for such
-** epochs), so rows of an old block written late (kh_corpus_update after a
-** catch-up) are merged too, and a crash between batches loses nothing. */
-static int merge_epochs(corpus *c, kh_db *db, int64_t top_block) {
-  sqlite3_stmt *q = NULL, *ins = NULL, *del = NULL;
-  int rc = KH_EDB;
-  if (sqlite3_prepare_v2(db->sql, "SELECT min(epoch) FROM corpus_lsh WHERE epoch >= ? AND epoch < ?", -1, &q,
-                         NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(db->sql, "DELETE FROM corpus_lsh WHERE epoch >= ? AND epoch < ?", -1, &del, NULL) !=
-          SQLITE_OK)
-    goto out;
-  int64_t span = 1; /* blocks in a level-L epoch */
-  for (int l = 0; l + 1 < KH__LSH_LEVELS; l++, span *= KH__LSH_FANOUT) {
-    int64_t group = span * KH__LSH_FANOUT; /* blocks in a level-(L+1) epoch */
-    int64_t base = (int64_t)l << KH__LSH_LEVEL_SHIFT, next = (int64_t)(l + 1) << KH__LSH_LEVEL_SHIFT;
-    int64_t end = base + top_block / group * group; /* complete groups end here */
-    for (int64_t from = base;;) {
-      sqlite3_bind_int64(q, 1, from);
-      sqlite3_bind_int64(q, 2, end);
-      int r = sqlite3_step(q);
-      int none = r != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL;
-      int64_t e = none ? 0 : sqlite3_column_int64(q, 0);
-      sqlite3_reset(q);
-      if (r != SQLITE_ROW) goto out;
-      if (none) break;
-      int64_t g0 = (e - base) / group * group; /* first block of its group */
-      int m = merge_into(c, db, q, base + g0, base + g0 + group, next | g0);
-      if (m == 1) { /* more epochs than a group holds (not written by this code): the SQL */
-        if (!ins && sqlite3_prepare_v2(db->sql,
-                                       "INSERT OR IGNORE INTO corpus_lsh(epoch, key, rowid) SELECT ?1, key, rowid "
-                                       "FROM corpus_lsh WHERE epoch >= ?2 AND epoch < ?3 ORDER BY key, rowid",
-                                       -1, &ins, NULL) != SQLITE_OK)
-          goto out;
-        sqlite3_bind_int64(ins, 1, next | g0);
-        sqlite3_bind_int64(ins, 2, base + g0);
-        sqlite3_bind_int64(ins, 3, base + g0 + group);
-        r = sqlite3_step(ins);
-        sqlite3_reset(ins);
-        if (r != SQLITE_DONE) goto out;
-      } else if (m) {
-        goto out;
-      }
-      sqlite3_bind_int64(del, 1, base + g0);
-      sqlite3_bind_int64(del, 2, base + g0 + group);
-      r = sqlite3_step(del);
-      sqlite3_reset(del);
-      if (r != SQLITE_DONE) goto out;
-      from = base + g0 + group;
-    }
-  }
-  rc = 0;
-out:
-  sqlite3_finalize(q);
-  sqlite3_finalize(ins);
-  sqlite3_finalize(del);
-  return rc;
-}
-
-
-static corpus *attached(kh_db *db);
-
-/* Epoch merges in slices.  While the ingest worker assigns stories ahead
-** (c->ahead) the writer does not merge the due groups at the flush, where
-** the worker would sleep through it once the ring is full (~5 s every
-** 65,536 articles at 1M: most of its waiting): it moves KH__MERGE_SLICE rows
-** every KH__MERGE_EVERY articles instead, between the puts, while the worker
-** prepares.  A slice reads the epochs of the lowest complete group in key
-** order from their first rows, merges them as merge_into does, writes them
-** 64 an INSERT OR IGNORE into the level-1 epoch and deletes what it moved
-** from each epoch (a prefix of its key order), in the open batch; neither
-** statement opens a statement journal, so FTS5 keeps its pending terms.
-** Each row is in exactly one epoch at every commit, and the merge is
-** data-driven: a crash or a rollback between slices loses nothing, and the
-** next flush that is not ahead (the ingest's end: on_end opens a batch for
-** it) merges what is left at once, so an ingest leaves the rows of the
-** merge at the flush. */
-#define KH__MERGE_EVERY 128
-#define KH__MERGE_SLICE 32768
-static size_t merge_slice_rows = KH__MERGE_SLICE; /* kh__corpus_merge_slice (tests) */
-_Static_assert(KH__LSH_FANOUT == sizeof ((corpus *)0)->mrd / sizeof ((corpus *)0)->mrd[0], "mrd");
-
-static int prep_persistent(kh_db *db, const char *sql, sqlite3_stmt **st) {
-  if (*st) return 0;
-  return sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK ? 0 : KH_EDB;
-}
-
-/* The lowest level-0 epoch in [from, to) into *e (-1: none). */
-static int min_epoch(corpus *c, kh_db *db, int64_t from, int64_t to, int64_t *e) {
-  if (prep_persistent(db, "SELECT min(epoch) FROM corpus_lsh WHERE epoch >= ? AND epoch < ?", &c->mq)) return KH_EDB;
-  sqlite3_bind_int64(c->mq, 1, from);
-  sqlite3_bind_int64(c->mq, 2, to);
-  int r = sqlite3_step(c->mq);
-  *e = r == SQLITE_ROW && sqlite3_column_type(c->mq, 0) != SQLITE_NULL ? sqlite3_column_int64(c->mq, 0) : -1;
-  sqlite3_reset(c->mq);
-  return r == SQLITE_ROW ? 0 : KH_EDB;
-}
-
-/* Move up to `budget` rows of the lowest complete level-0 group (its
-** blocks end before c->mtop's group) into its level-1 epoch; when none is
-** left, c->mpending = 0. */
-static int merge_slice(corpus *c, kh_db *db, size_t budget) {
-  int64_t end = c->mtop / KH__LSH_FANOUT * KH__LSH_FANOUT, e0;
-  int rc = min_epoch(c, db, 0, end, &e0);
-  if (rc) return rc;
-  if (e0 < 0) {
-    c->mpending = 0;
-    return 0;
-  }
-  c->mslices++;
-  int64_t g0 = e0 / KH__LSH_FANOUT * KH__LSH_FANOUT, target = (INT64_C(1) << KH__LSH_LEVEL_SHIFT) | g0;
-  int64_t ep[KH__LSH_FANOUT], key[KH__LSH_FANOUT], rid[KH__LSH_FANOUT], lk[KH__LSH_FANOUT], lr[KH__LSH_FANOUT];
-  int live[KH__LSH_FANOUT], moved[KH__LSH_FANOUT], n = 0;
-  for (int64_t at = e0; !rc && at >= 0 && at < g0 + KH__LSH_FANOUT;) { /* the epochs present, one seek each */
-    sqlite3_stmt **rd = &c->mrd[n];
-    if ((rc = prep_persistent(db, "SELECT key, rowid FROM corpus_lsh WHERE epoch = ?1", rd))) break;
-    sqlite3_bind_int64(*rd, 1, at);
-    int r = sqlite3_step(*rd);
-    ep[n] = at;
-    live[n] = r == SQLITE_ROW;
-    moved[n] = 0;
-    if (r == SQLITE_ROW) {
-      key[n] = sqlite3_column_int64(*rd, 0);
-      rid[n] = sqlite3_column_int64(*rd, 1);
-    } else if (r != SQLITE_DONE) {
-      rc = KH_EDB;
-    }
-    n++;
-    if (!rc) rc = min_epoch(c, db, at + 1, g0 + KH__LSH_FANOUT, &at);
-  }
-  struct band_row bb[KH__LSH_ROWS];
-  unsigned nb = 0;
-  size_t left = budget;
-  for (;;) {
-    int b = -1; /* the smallest (key, rowid) of the live epochs */
-    for (int i = 0; !rc && i < n; i++)
-      if (live[i] && (b < 0 || key[i] < key[b] || (key[i] == key[b] && rid[i] < rid[b]))) b = i;
-    if (b >= 0 && left) {
-      bb[nb].key = lk[b] = key[b];
-      bb[nb++].rowid = lr[b] = rid[b];
-      moved[b] = 1;
-      left--;
-      int r = sqlite3_step(c->mrd[b]);
-      if (r == SQLITE_ROW) {
-        key[b] = sqlite3_column_int64(c->mrd[b], 0);
-        rid[b] = sqlite3_column_int64(c->mrd[b], 1);
-      } else {
-        live[b] = 0;
-        if (r != SQLITE_DONE) rc = KH_EDB;
-      }
-    }
-    if (!rc && nb && (nb == KH__LSH_ROWS || b < 0 || !left)) {
-      rc = put_lsh(c, db, bb, nb, target);
-      nb = 0;
-    }
-    if (rc || b < 0 || !left) break;
-  }
-  for (int i = 0; i < n; i++) sqlite3_reset(c->mrd[i]);
-  /* what was moved leaves its epoch: all of it, or the prefix up to the last row moved */
-  if (!rc && (prep_persistent(db, "DELETE FROM corpus_lsh WHERE epoch = ?1", &c->mdel_all) ||
-              prep_persistent(db,
-                              "DELETE FROM corpus_lsh WHERE epoch = ?1 AND key <= ?2 AND (key < ?2 OR rowid <= ?3)",
-                              &c->mdel)))
-    rc = KH_EDB;
-  for (int i = 0; !rc && i < n; i++) {
-    if (!moved[i] && live[i]) continue;
-    sqlite3_stmt *st = live[i] ? c->mdel : c->mdel_all;
-    sqlite3_bind_int64(st, 1, ep[i]);
-    if (live[i]) {
-      sqlite3_bind_int64(st, 2, lk[i]);
-      sqlite3_bind_int64(st, 3, lr[i]);
-    }
-    if (sqlite3_step(st) != SQLITE_DONE) rc = KH_EDB;
-    sqlite3_reset(st);
-  }
-  return rc;
-}
-
-/* Every KH__MERGE_EVERY articles while the worker assigns ahead: the LSH
-** rows buffered so far (sorted as the flush sorts the batch's: the table
-** gets the same rows, its pages are written a little more often), then a
-** merge slice if one is due.  Work taken out of the flush, which the
-** worker sleeps through once its ring is prepared. */
-static int write_ahead(corpus *c, kh_db *db) {
-  int rc = 0;
-  double t0 = c->timing ? thread_cpu() : 0;
-  if (c->nbands) {
-    sort_bands(c);
-    rc = put_lsh(c, db, c->bands, c->nbands, -1);
-    c->nbands = 0;
-  }
-  double t1 = c->timing ? thread_cpu() : 0;
-  if (!rc && c->mpending) rc = merge_slice(c, db, merge_slice_rows);
-  if (c->timing) {
-    c->cpu[1] += t1 - t0;
-    c->cpu[2] += thread_cpu() - t1;
-  }
-  return rc;
-}
-
-int kh__corpus_merge_slice(kh_db *db, size_t rows, int64_t *slices) {
-  corpus *c = db ? attached(db) : NULL;
-  if (!c) return KH_EINVAL;
-  if (rows) merge_slice_rows = rows;
-  if (slices) *slices = c->mslices;
-  return 0;
-}
-
-/* Write the batch's LSH rows in key order (few pages touched), then merge
-** the epochs that became complete (ahead: mark them due for merge_slice).
-** KH__LSH_ROWS rows a statement: the same rows in the same order as one a
-** statement, with a 64th of the statement overhead (64 rows an article). */
+/* Write the batch's LSH rows (lsh.c: the parts of their blocks), then
+** merge the groups of epochs that became complete. */
 static int flush_bands(corpus *c, kh_db *db) {
   int rc = 0;
-  int64_t top = c->top_rowid ? c->top_rowid >> KH__LSH_EPOCH_SHIFT : -1; /* rows this batch (some maybe written) */
+  int64_t top = c->top_rowid ? c->top_rowid >> KH__LSH_EPOCH_SHIFT : -1;
   if (c->nbands) {
     sort_bands(c);
-    rc = put_lsh(c, db, c->bands, c->nbands, -1);
+    rc = kh__lsh_put(db->sql, c->bands, c->nbands);
     c->nbands = 0;
   }
   c->top_rowid = 0;
   double t0 = c->timing ? thread_cpu() : 0;
-  if (!rc && c->ahead && !c->noslices && top >= KH__LSH_FANOUT) { /* due groups: merged in slices */
-    int64_t e;
-    rc = min_epoch(c, db, 0, top / KH__LSH_FANOUT * KH__LSH_FANOUT, &e);
-    if (!rc && e >= 0) {
-      c->mpending = 1;
-      if (top > c->mtop) c->mtop = top;
-    }
-  } else {
-    if (!rc && top >= 0) rc = merge_epochs(c, db, top);
-    if (!rc && c->mpending) rc = merge_epochs(c, db, c->mtop); /* what slices left */
-    if (!rc) c->mpending = 0;
-  }
+  if (!rc && top >= KH__LSH_FANOUT) rc = kh__lsh_merge(db->sql, top, NULL);
   if (c->timing) c->cpu[2] += thread_cpu() - t0;
   return rc;
 }
+
+static corpus *attached(kh_db *db);
 
 int kh__grow_buf(void **p, size_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return 0;
@@ -737,8 +396,6 @@ static void on_end(void *ctx, kh_db *db) {
     kh__stories_ahead_end(c->stories);
     c->ahead = 0;
   }
-  /* what slices left is merged by the ingest's last commit (flush_bands) */
-  if (c->mpending) kh__db_begin(db);
 }
 
 static int story_add(corpus *c, kh_db *db, int64_t rowid, const kh_article *a, kh__tv *tv, size_t ntv) {
@@ -765,10 +422,6 @@ static int on_put(void *ctx, kh_db *db, int64_t rowid, const kh_article *a) {
     if (!rc && !used) rc = sync_ready(c, db);
     if (!rc && !used) rc = story_add(c, db, rowid, a, p->tv, p->ntv);
     on_drop(c, p);
-    if (!rc && c->ahead && !c->noslices && ++c->msince >= KH__MERGE_EVERY) {
-      c->msince = 0;
-      rc = write_ahead(c, db);
-    }
     return rc;
   }
   if ((rc = sync_ready(c, db))) return rc;
@@ -822,12 +475,6 @@ static void on_discard(void *ctx) {
 static void on_release(void *ctx) {
   corpus *c = ctx;
   sqlite3_finalize(c->ins_fp);
-  sqlite3_finalize(c->ins_lsh1);
-  sqlite3_finalize(c->ins_lshn);
-  sqlite3_finalize(c->mq);
-  sqlite3_finalize(c->mdel);
-  sqlite3_finalize(c->mdel_all);
-  for (int i = 0; i < KH__LSH_FANOUT; i++) sqlite3_finalize(c->mrd[i]);
   kh__stories_free(c->stories);
   kh__story_log_free(c->log);
   if (c->amu_ok) pthread_mutex_destroy(&c->amu);
@@ -870,8 +517,6 @@ int kh_corpus_attach_opts(kh_db *db, const kh_story_opts *o) {
   corpus *c = kh__calloc(1, sizeof *c);
   if (!c) return KH_ENOMEM;
   int rc = kh__stories_new(o, &c->stories);
-  const char *sl = getenv("KHABAR_INGEST_SLICES");
-  c->noslices = sl && *sl == '0';
   c->amu_ok = pthread_mutex_init(&c->amu, NULL) == 0;
   if (!rc) rc = kh__db_on_put_ops(db, on_put, &corpus_ops, c);
   if (!rc) rc = kh__db_hook_order(db, on_put, &corpus_order);

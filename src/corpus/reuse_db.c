@@ -72,14 +72,6 @@ int kh__cmp_i64(const void *x, const void *y) {
   return a < b ? -1 : a > b;
 }
 
-/* Epoch values newest first: by first block, then the finer level first. */
-static int cmp_epoch_newest(const void *x, const void *y) {
-  int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-  int64_t ba = a & KH__LSH_BLOCK_MASK, bb = b & KH__LSH_BLOCK_MASK;
-  if (ba != bb) return ba > bb ? -1 : 1;
-  return a < b ? -1 : a > b;
-}
-
 /* Candidate rowids sharing the exact key or an LSH band with fp. */
 static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t **out, size_t *n,
                       size_t *nepochs) {
@@ -90,34 +82,13 @@ static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t
   int64_t *v = kh__malloc(cap * sizeof *v);
   if (!v) return KH_ENOMEM;
   sqlite3_stmt *sb = NULL, *se = NULL;
-  int rc = KH_EDB;
+  int rc;
   int64_t *ep = NULL; /* the epochs present, newest first */
-  size_t nep = 0, capep = 0;
-  /* the epochs present: one index seek each (a few dozen, see the header) */
-  if (sqlite3_prepare_v2(db->sql, "SELECT min(epoch) FROM corpus_lsh WHERE epoch > ?", -1, &sb, NULL) != SQLITE_OK)
-    goto out;
-  for (int64_t after = -1;;) {
-    sqlite3_bind_int64(sb, 1, after);
-    int r = sqlite3_step(sb);
-    int none = r != SQLITE_ROW || sqlite3_column_type(sb, 0) == SQLITE_NULL;
-    if (!none) after = sqlite3_column_int64(sb, 0);
-    sqlite3_reset(sb);
-    if (r != SQLITE_ROW) goto out;
-    if (none) break;
-    if (kh__grow_buf((void **)&ep, &capep, nep + 1, sizeof *ep)) {
-      rc = KH_ENOMEM;
-      goto out;
-    }
-    ep[nep++] = after;
-  }
-  sqlite3_finalize(sb);
-  sb = NULL;
-  qsort(ep, nep, sizeof *ep, cmp_epoch_newest);
+  size_t nep = 0;
+  if ((rc = kh__lsh_epochs(db->sql, &ep, &nep))) goto out;
+  rc = KH_EDB;
   if (nepochs) *nepochs = nep;
-  if (sqlite3_prepare_v2(db->sql,
-                         "SELECT rowid FROM corpus_lsh WHERE epoch = ? AND key = ? AND rowid <> ? "
-                         "ORDER BY rowid DESC LIMIT ?",
-                         -1, &sb, NULL) != SQLITE_OK ||
+  if (sqlite3_prepare_v2(db->sql, "SELECT data FROM corpus_lshp WHERE id = ?1", -1, &sb, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db->sql,
                          "SELECT rowid FROM corpus_fp WHERE exact = ? AND rowid <> ? "
                          "ORDER BY rowid DESC LIMIT ?",
@@ -127,19 +98,14 @@ static int candidates(kh_db *db, int64_t self, const kh_fingerprint *fp, int64_t
   kh_fingerprint_bands(fp, bands);
   size_t m = 0;
   /* each band: its most recent KH__BUCKET_CAP rows, newest epoch first
-  ** (one index probe per band and epoch) */
+  ** (one part read per band and epoch) */
   for (unsigned i = 0; i < KH_LSH_BANDS; i++) {
-    int got = 0;
-    for (size_t k = 0; k < nep && got < KH__BUCKET_CAP; k++) {
-      sqlite3_bind_int64(sb, 1, ep[k]);
-      sqlite3_bind_int64(sb, 2, (sqlite3_int64)bands[i]);
-      sqlite3_bind_int64(sb, 3, self);
-      sqlite3_bind_int(sb, 4, KH__BUCKET_CAP - got);
-      while (sqlite3_step(sb) == SQLITE_ROW && m < cap) {
-        v[m++] = sqlite3_column_int64(sb, 0);
-        got++;
-      }
-      sqlite3_reset(sb);
+    size_t got = 0;
+    for (size_t k = 0; k < nep && got < KH__BUCKET_CAP && m < cap; k++) {
+      size_t left = cap - m < KH__BUCKET_CAP - got ? cap - m : KH__BUCKET_CAP - got, nb;
+      if (kh__lsh_probe(sb, ep[k], bands[i], self, left, v + m, &nb)) goto out;
+      m += nb;
+      got += nb;
     }
   }
   sqlite3_bind_int64(se, 1, (sqlite3_int64)fp->exact);
@@ -283,6 +249,29 @@ static int load_sig(sqlite3_stmt *st, int64_t rowid, kh_fingerprint *fp) {
   return ok;
 }
 
+/* One bucket of kh_corpus_dups: its pairs of similar articles joined. */
+typedef struct dup_walk {
+  int64_t *parent, maxrow;
+  sqlite3_stmt *sg;
+  kh_fingerprint *fa, *fb;
+  double min_sim;
+} dup_walk;
+
+static int dup_bucket(void *ctx, const int64_t *ids, size_t n) {
+  dup_walk *w = ctx;
+  for (size_t i = 0; i < n; i++) {
+    if (ids[i] < 0 || ids[i] > w->maxrow || !load_sig(w->sg, ids[i], w->fa)) continue;
+    for (size_t j = i + 1; j < n; j++) {
+      if (ids[j] < 0 || ids[j] > w->maxrow) continue;
+      if (uf_find(w->parent, ids[i]) == uf_find(w->parent, ids[j])) continue;
+      if (!load_sig(w->sg, ids[j], w->fb)) continue;
+      if (kh_fingerprint_similarity(w->fa, w->fb) >= w->min_sim)
+        w->parent[uf_find(w->parent, ids[j])] = uf_find(w->parent, ids[i]);
+    }
+  }
+  return 0;
+}
+
 int kh_corpus_dups(kh_db *db, double min_sim, kh_dup_cb cb, void *ctx) {
   if (!db || !cb) return KH_EINVAL;
   if (min_sim <= 0) min_sim = 0.8;
@@ -298,12 +287,8 @@ int kh_corpus_dups(kh_db *db, double min_sim, kh_dup_cb cb, void *ctx) {
   int64_t *parent = kh__malloc(((size_t)maxrow + 1) * sizeof *parent);
   if (!parent) return KH_ENOMEM;
   for (int64_t i = 0; i <= maxrow; i++) parent[i] = i;
-  /* buckets with more than one article: exact keys and LSH bands */
-  if (sqlite3_prepare_v2(db->sql,
-                         "SELECT group_concat(rowid) FROM corpus_fp GROUP BY exact HAVING count(*) > 1 "
-                         "UNION ALL SELECT group_concat(rowid) FROM "
-                         "(SELECT key, rowid FROM corpus_lsh ORDER BY key, rowid) "
-                         "GROUP BY key HAVING count(*) > 1",
+  /* buckets with more than one article: exact keys, then LSH bands */
+  if (sqlite3_prepare_v2(db->sql, "SELECT group_concat(rowid) FROM corpus_fp GROUP BY exact HAVING count(*) > 1",
                          -1, &st, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db->sql, "SELECT ntokens, minhash FROM corpus_fp WHERE rowid = ?", -1, &sg,
                          NULL) != SQLITE_OK)
@@ -315,27 +300,21 @@ int kh_corpus_dups(kh_db *db, double min_sim, kh_dup_cb cb, void *ctx) {
     rc = KH_ENOMEM;
     goto out;
   }
+  dup_walk w = {parent, maxrow, sg, fa, fb, min_sim};
   while (sqlite3_step(st) == SQLITE_ROW) {
     const char *list = (const char *)sqlite3_column_text(st, 0);
     int64_t ids[KH__BUCKET_CAP];
-    int n = 0;
+    size_t n = 0;
     for (const char *p = list; p && *p && n < KH__BUCKET_CAP;) {
       ids[n++] = strtoll(p, (char **)&p, 10);
       if (*p == ',') p++;
     }
-    for (int i = 0; i < n; i++) {
-      if (ids[i] < 0 || ids[i] > maxrow || !load_sig(sg, ids[i], fa)) continue;
-      for (int j = i + 1; j < n; j++) {
-        if (ids[j] < 0 || ids[j] > maxrow) continue;
-        if (uf_find(parent, ids[i]) == uf_find(parent, ids[j])) continue;
-        if (!load_sig(sg, ids[j], fb)) continue;
-        if (kh_fingerprint_similarity(fa, fb) >= min_sim)
-          parent[uf_find(parent, ids[j])] = uf_find(parent, ids[i]);
-      }
-    }
+    dup_bucket(&w, ids, n);
   }
+  rc = kh__lsh_buckets(db->sql, dup_bucket, &w);
   kh__free(fa);
   kh__free(fb);
+  if (rc) goto out;
   /* emit groups in order of their smallest rowid: bucket the rows by root */
   rc = 0;
   int64_t *off = kh__calloc((size_t)maxrow + 2, sizeof *off);

@@ -182,7 +182,10 @@ static const step steps[] = {
      "CREATE TABLE IF NOT EXISTS search_bm_len(chunk INTEGER PRIMARY KEY, lens BLOB NOT NULL);\n", NULL},
     {10, "store: a new file's article_fts indexes a word's stem in place of the word (src/store/fts5.c, 'stemonly')",
      "", fts_stemonly},
-    /* append new steps here: {11, "layer: what", "SQL"}, */
+    {11, "corpus: LSH rows packed by epoch and key part (src/corpus/lsh.c)",
+     /* (epoch << 12 | the keys' top 12 bits) -> their (key, rowid) entries, sorted */
+     "CREATE TABLE IF NOT EXISTS corpus_lshp(id INTEGER PRIMARY KEY, data BLOB NOT NULL);\n", kh__lsh_pack_old},
+    /* append new steps here: {12, "layer: what", "SQL"}, */
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))

@@ -237,6 +237,9 @@ const char *kh__vfs_name(void);
 int kh__schema_migrate(sqlite3 *db, int *version);
 /* Number of the latest schema version. */
 int kh__schema_latest(void);
+/* Schema step 11 (src/corpus/lsh.c): corpus_lsh's rows packed into
+** corpus_lshp, then corpus_lsh dropped.  0 or a code. */
+int kh__lsh_pack_old(sqlite3 *db);
 
 /* ---- Interface to code in article.c ---- */
 
