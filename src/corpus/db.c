@@ -8,23 +8,20 @@
 **   kh_ingest_path(db, "news.jsonl", NULL, NULL);
 **   kh_corpus_reuse(db, "express-12", print_hit, NULL);
 **
-** Each new article gets one corpus_fp row and KH_LSH_BANDS corpus_lsh rows
-** (tables: schema steps 3 and 5 in src/store/schema.c).  LSH rows are keyed
-** (epoch, band key, rowid) and written once per batch in key order.  An
-** epoch is a run of article rowids, tiered like a log-structured merge
-** tree: a new row goes to the level-0 epoch of its block of 4,096 rowids
-** (epoch = rowid >> 12), so an ingest only touches the newest epoch's pages
-** however large the table is; when 16 blocks are complete their rows are
-** rewritten, once, into one level-1 epoch of 65,536 rowids, (1 << 48) | its
-** first block (KH__LSH_FANOUT, KH__LSH_LEVELS).  Looking up the articles a
-** text may share passages with costs one index probe per band and epoch,
-** each band capped at KH__BUCKET_CAP rows (the most recent): at most 16
-** level-0 epochs plus one level-1 epoch per 65,536 articles, i.e. 3 epochs
-** at 10k articles, 8 at 100k, 16-31 at 1M (one epoch per 1,024 rowids, as
-** before, gave 10, 98 and 977), and 153-168 at 10M: bounded up to the
-** millions, linear (1/65,536) beyond.  A third level would bound it for
-** good but rewrite 64M rows in one batch at 1M articles; not done.  The
-** rewrite costs about a microsecond a row (4M rows every 65,536 articles).
+** Each new article gets one corpus_fp row and KH_LSH_BANDS LSH rows, kept
+** packed in corpus_lshp (lsh.c; schema steps 3, 5 and 11 in
+** src/store/schema.c) and written once per batch.  LSH rows are grouped by
+** epoch, tiered like a log-structured merge tree: a new row goes to the
+** level-0 epoch of its block of 4,096 rowids (epoch = rowid >> 12), so an
+** ingest only rewrites the newest epoch's parts however large the table
+** is; when 16 blocks are complete their rows are rewritten, once, into one
+** level-1 epoch of 65,536 rowids, (1 << 48) | its first block
+** (KH__LSH_FANOUT, KH__LSH_LEVELS).  Looking up the articles a text may
+** share passages with reads one part per band and epoch, each band capped
+** at KH__BUCKET_CAP rows (the most recent): at most 16 level-0 epochs plus
+** one level-1 epoch per 65,536 articles, i.e. 3 epochs at 10k articles, 8
+** at 100k, 16-31 at 1M, and 153-168 at 10M: bounded up to the millions,
+** linear (1/65,536) beyond.  A third level would bound it for good.
 ** MinHash-LSH finds copies (high shingle resemblance) but misses
 ** rewrites, whose shingle resemblance is low (COUNTER's WD pairs: 0.75 of
 ** them share a band, PD 0.24), so the members of the article's story are
