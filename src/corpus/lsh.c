@@ -56,16 +56,17 @@ int kh__lsh_cmp(const void *x, const void *y) {
   return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
 }
 
-/* One entry unpacked, for merges. */
+/* One entry unpacked: `at` is its offset in the epoch (merges) or its
+** rowid (buckets). */
 typedef struct ent {
   uint64_t key;
-  uint32_t off;
+  int64_t at;
 } ent;
 
 static int cmp_ent(const void *x, const void *y) {
   const ent *a = x, *b = y;
   if (a->key != b->key) return a->key < b->key ? -1 : 1;
-  return a->off < b->off ? -1 : a->off > b->off;
+  return a->at < b->at ? -1 : a->at > b->at;
 }
 
 typedef struct lsh_io {
@@ -131,13 +132,13 @@ static int part_add(lsh_io *io, int64_t epoch, unsigned part, const kh__band_row
   while (i < nold || j < n) {
     ent a = {0}, b = {0};
     if (i < nold) a = (ent){ent_key(old + i * ENT), ent_off(old + i * ENT)};
-    if (j < n) b = (ent){(uint64_t)rows[j].key, (uint32_t)(rows[j].rowid - base)};
+    if (j < n) b = (ent){(uint64_t)rows[j].key, rows[j].rowid - base};
     int take_old = j >= n || (i < nold && cmp_ent(&a, &b) <= 0);
     ent e = take_old ? a : b;
     if (take_old) i++;
     else j++;
     if (m && !cmp_ent(&last, &e)) continue; /* there already */
-    ent_put(out + m++ * ENT, e.key, e.off);
+    ent_put(out + m++ * ENT, e.key, (uint32_t)e.at);
     last = e;
   }
   return io_set(io, id, out, m);
@@ -173,7 +174,7 @@ static int merge_group(lsh_io *io, int64_t g0) {
     int moved = 0;
     for (int64_t b = -1; b < KH__LSH_FANOUT && !rc; b++) { /* -1: the level-1 epoch itself */
       int64_t epoch = b < 0 ? target : g0 + b;
-      uint32_t shift = b < 0 ? 0 : (uint32_t)b << KH__LSH_EPOCH_SHIFT;
+      int64_t shift = b < 0 ? 0 : b << KH__LSH_EPOCH_SHIFT;
       if ((rc = io_get(io, part_id(epoch, p), &d, &n)) || !n) continue;
       moved |= b >= 0;
       if ((rc = kh__grow_buf((void **)&v, &cap, m + n, sizeof *v))) break;
@@ -184,7 +185,7 @@ static int merge_group(lsh_io *io, int64_t g0) {
     if ((rc = kh__grow_buf((void **)&io->buf, &io->cap, m * ENT, 1))) break;
     size_t k = 0;
     for (size_t i = 0; i < m; i++)
-      if (i == 0 || cmp_ent(&v[i - 1], &v[i])) ent_put(io->buf + k++ * ENT, v[i].key, v[i].off);
+      if (i == 0 || cmp_ent(&v[i - 1], &v[i])) ent_put(io->buf + k++ * ENT, v[i].key, (uint32_t)v[i].at);
     rc = io_set(io, part_id(target, p), io->buf, k);
   }
   kh__free(v);
@@ -289,24 +290,13 @@ int kh__lsh_probe(sqlite3_stmt *get, int64_t epoch, uint64_t key, int64_t self, 
   return 0;
 }
 
-typedef struct rowent {
-  uint64_t key;
-  int64_t rowid;
-} rowent;
-
-static int cmp_rowent(const void *x, const void *y) {
-  const rowent *a = x, *b = y;
-  if (a->key != b->key) return a->key < b->key ? -1 : 1;
-  return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
-}
-
 int kh__lsh_buckets(sqlite3 *sql, int (*cb)(void *ctx, const int64_t *rowids, size_t n), void *ctx) {
   int64_t *ep = NULL;
   size_t nep = 0;
   int rc = kh__lsh_epochs(sql, &ep, &nep);
   if (rc) return rc;
   lsh_io io;
-  rowent *v = NULL;
+  ent *v = NULL;
   size_t cap = 0;
   int64_t ids[KH__BUCKET_CAP];
   if (!(rc = io_open(&io, sql)))
@@ -317,14 +307,14 @@ int kh__lsh_buckets(sqlite3 *sql, int (*cb)(void *ctx, const int64_t *rowids, si
         if ((rc = io_get(&io, part_id(ep[e], p), &d, &n)) || !n) continue;
         if ((rc = kh__grow_buf((void **)&v, &cap, m + n, sizeof *v))) break;
         int64_t base = epoch_base(ep[e]);
-        for (size_t i = 0; i < n; i++) v[m++] = (rowent){ent_key(d + i * ENT), base + ent_off(d + i * ENT)};
+        for (size_t i = 0; i < n; i++) v[m++] = (ent){ent_key(d + i * ENT), base + ent_off(d + i * ENT)};
       }
       if (rc || m < 2) continue;
-      qsort(v, m, sizeof *v, cmp_rowent);
+      qsort(v, m, sizeof *v, cmp_ent);
       for (size_t i = 0; i < m && !rc;) {
         size_t j = i, k = 0;
         for (; j < m && v[j].key == v[i].key; j++)
-          if (k < KH__BUCKET_CAP && (k == 0 || ids[k - 1] != v[j].rowid)) ids[k++] = v[j].rowid;
+          if (k < KH__BUCKET_CAP && (k == 0 || ids[k - 1] != v[j].at)) ids[k++] = v[j].at;
         if (k > 1) rc = cb(ctx, ids, k);
         i = j;
       }
