@@ -15,8 +15,10 @@ OPT     ?= -O2 -g
 CSTD    := -std=c11 -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -Iinclude -DKH_BUILDING -fPIC \
-             -fvisibility=hidden -DKH_SOURCE_DIR='"$(CURDIR)"' $(SAN) $(CFLAGS)
-LIBS    := -lsqlite3 -ljansson -lm -lpthread
+             -fvisibility=hidden -DKH_SOURCE_DIR='"$(CURDIR)"' $(XML_CFLAGS) $(SAN) $(CFLAGS)
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+LIBS    := -lsqlite3 -ljansson -lxml2 -lcurl -lm -lpthread
+CLI_LIBS := -lmicrohttpd
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
@@ -47,7 +49,7 @@ $(BUILD)/libkhabar.so: $(LIB_OBJ)
 	$(CC) $(SAN) -shared -o $@ $^ $(LIBS)
 
 $(BUILD)/khabar: $(CLI_OBJ) $(BUILD)/libkhabar.a
-	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libkhabar.a $(LIBS)
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libkhabar.a $(LIBS) $(CLI_LIBS)
 
 # Loadable SQLite extension: .load build/khabar_fts5 -> sqlite3_khabarfts_init
 $(BUILD)/khabar_fts5.so: $(EXT_OBJ) $(LIB_OBJ)
@@ -81,7 +83,7 @@ bench-run: bench
 
 # Fuzzing (clang + libFuzzer).  Each fuzz/fuzz_NAME.c has fuzz/corpus/NAME/.
 FUZZ_CC    ?= clang
-FUZZ_FLAGS := $(CSTD) -g -O1 -Iinclude -DKH_BUILDING -fsanitize=fuzzer,address,undefined
+FUZZ_FLAGS := $(CSTD) -g -O1 -Iinclude -DKH_BUILDING $(XML_CFLAGS) -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS ?= 300
 
 # The library is compiled once for all fuzz targets (fuzzer-no-link), then
@@ -90,7 +92,7 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
 
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CSTD) -g -O1 -Iinclude -DKH_BUILDING -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+	$(FUZZ_CC) $(CSTD) -g -O1 -Iinclude -DKH_BUILDING $(XML_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
 
 $(BUILD)/libkhabar-fuzz.a: $(FUZZ_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^

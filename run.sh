@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages khabar builds and tests with.
-PKGS=(make gcc clang libclang-rt-14-dev libsqlite3-dev sqlite3 libjansson-dev pkg-config)
+PKGS=(make gcc clang libclang-rt-14-dev libsqlite3-dev sqlite3 libjansson-dev libxml2-dev libcurl4-openssl-dev libmicrohttpd-dev pkg-config)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -44,8 +44,8 @@ case "${1:-run}" in
     $K --help
     show "tokens --json  (پاکِستان کیلئے وزیراعظم ۲۰۲۴)"
     printf 'پاکِستان کیلئے وزیراعظم ۲۰۲۴' | $K tokens --json
-    show "ingest examples/*.jsonl  (database: $DB)"
-    $K ingest --db "$DB" examples/*.jsonl
+    show "ingest examples/*.jsonl examples/*.rss  (JSON Lines and an RSS feed; database: $DB)"
+    $K ingest --db "$DB" examples/*.jsonl examples/*.rss
     show "search پاکستان --limit 3"
     $K search --db "$DB" 'پاکستان' --limit 3
     show "search 'وزیر اعظم' --limit 2   (the fused spelling وزیراعظم is found too)"

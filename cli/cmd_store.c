@@ -49,7 +49,8 @@ static void on_error(void *ctx, const char *file, uint64_t line, const char *rea
   ing_ui *u = ctx;
   if (u->errors_shown++ < MAX_ERRORS_SHOWN) {
     if (u->tty) fputs("\r\033[K", stderr);
-    fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, reason);
+    if (line) fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, reason);
+    else fprintf(stderr, "%s: %s\n", file, reason); /* the input as a whole (a URL not fetched) */
   } else if (u->errors_shown == MAX_ERRORS_SHOWN + 1) {
     fprintf(stderr, "khabar: more bad records; only the first %d are shown\n", MAX_ERRORS_SHOWN);
   }
@@ -80,7 +81,7 @@ static void on_progress(void *ctx, const kh_ingest_stats *st) {
 
 int cmd_ingest(int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
-    puts("usage: khabar ingest [--db PATH] [--format jsonl|csv|txt] [--source S] [--window DAYS]\n"
+    puts("usage: khabar ingest [--db PATH] [--format jsonl|csv|txt|feed|html] [--source S] [--window DAYS]\n"
          "                     [--threads 1|2] [--quiet] FILE... | -\n\n"
          "Stores articles in the database (default ./khabar.db, or $KHABAR_DB) and\n"
          "indexes them for search.  Inputs:\n"
@@ -89,7 +90,15 @@ int cmd_ingest(int argc, char **argv) {
          "  FILE.csv    CSV with a header row naming the same columns (link = url,\n"
          "              date = published, headline = title)\n"
          "  FOLDER      .txt files, first line the title, file name the id\n"
-         "  -           JSON Lines on stdin (CSV with --format csv)\n"
+         "  FILE.xml    an RSS 2.0, RSS 1.0 or Atom feed (also .rss, .atom, or a\n"
+         "              file starting with '<'): one article an item, its HTML as\n"
+         "              text; source = the channel's site (www.express.pk -> express.pk)\n"
+         "  FILE.html   one news article's web page (also .htm): title, date and text\n"
+         "              from its JSON-LD, <meta> tags and main paragraphs\n"
+         "  URL         http:// or https://: fetched (redirects followed; at most 64 MiB,\n"
+         "              $KHABAR_FETCH_MAX; stalled after 60 s, $KHABAR_FETCH_TIMEOUT),\n"
+         "              then read as a file: a feed, a web page, JSON Lines or CSV\n"
+         "  -           JSON Lines on stdin (CSV with --format csv, a feed with --format feed)\n"
          "An article already stored (same id, or same normalized text) is skipped.\n"
          "Bad records are reported as FILE:LINE: reason and skipped.\n"
          "--source S  source for records that have none (default: the file name)\n"
@@ -113,9 +122,9 @@ int cmd_ingest(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *v;
     if ((v = opt_value(argc, argv, &i, "--format"))) {
-      if (strcmp(v, "jsonl") && strcmp(v, "csv") && strcmp(v, "txt")) {
+      if (strcmp(v, "jsonl") && strcmp(v, "csv") && strcmp(v, "txt") && strcmp(v, "feed") && strcmp(v, "html")) {
         free(inputs);
-        cli_error("ingest: unknown format '%s' (jsonl, csv or txt)", v);
+        cli_error("ingest: unknown format '%s' (jsonl, csv, txt, feed or html)", v);
         return 2;
       }
       o.format = v;

@@ -628,7 +628,8 @@ typedef struct kh_ingest_stats {
 } kh_ingest_stats;
 
 typedef struct kh_ingest_opts {
-  const char *format;  /* "jsonl", "csv", "txt" (folder or file), NULL = by name/content */
+  const char *format;  /* "jsonl", "csv", "txt" (folder or file), "feed" (RSS/Atom), "html" (one article's
+                          web page), NULL = by name/content */
   const char *source;  /* source for records without one, or NULL (file name stem) */
   /* A bad record: where (file name, 1-based line) and why.  May be NULL. */
   void (*on_error)(void *ctx, const char *file, uint64_t line, const char *reason);
@@ -647,7 +648,11 @@ typedef struct kh_ingest_opts {
 ** published, title, body|text|content; other fields kept as extra JSON), a
 ** CSV file with a header row (same column names, case-insensitive; "link"
 ** = url, "date" = published, "headline" = title), a folder of .txt files
-** (first line the title; id = file name), or "-" for JSON Lines on stdin.
+** (first line the title; id = file name), an RSS 2.0 / RSS 1.0 / Atom feed
+** (.xml, .rss, .atom, or a file starting with '<'; one article an item), an
+** http:// or https:// URL (fetched, then read by its content as a feed,
+** JSON Lines or CSV; a failed fetch is reported through on_error with line
+** 0 and returns KH_EIO), or "-" for JSON Lines on stdin.
 ** Bad records are reported and skipped; st accumulates (it may hold the
 ** counts of earlier inputs).  Returns 0 when the input could be read to the
 ** end (even with rejected records), KH_EIO if it could not be opened or

@@ -98,4 +98,13 @@ void test_rmdir(const char *dir);
 ** (tests/search_util.c). */
 int64_t test_sql_int(kh_db *db, const char *sql);
 
+/* Bad records an ingest reported (kh_ingest_opts.on_error = test_on_error,
+** .ctx = &errs): how many, and the first one's line and reason. */
+typedef struct test_errs {
+  int n;
+  uint64_t line;
+  char first[300];
+} test_errs;
+void test_on_error(void *ctx, const char *file, uint64_t line, const char *reason);
+
 #endif

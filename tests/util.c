@@ -162,3 +162,9 @@ int test_run_cmd(const char *cmd, char *out, size_t cap) {
   int st = pclose(p);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+void test_on_error(void *ctx, const char *file, uint64_t line, const char *reason) {
+  test_errs *e = ctx;
+  (void)file;
+  if (!e->n++) snprintf(e->first, sizeof e->first, "%s", reason), e->line = line;
+}

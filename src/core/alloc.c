@@ -68,3 +68,15 @@ char *kh__strndup(const char *s, size_t n) {
   p[n] = '\0';
   return p;
 }
+
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+const char *kh__stristr(const char *hay, const char *needle) {
+  size_t n = strlen(needle);
+  for (; *hay; hay++) {
+    size_t i = 0;
+    while (i < n && hay[i] && lower((unsigned char)hay[i]) == lower((unsigned char)needle[i])) i++;
+    if (i == n) return hay;
+  }
+  return n ? NULL : hay;
+}

@@ -29,6 +29,9 @@ void *kh__calloc(size_t count, size_t size);
 int kh__grow(void **p, size_t *cap, size_t need, size_t elem, size_t max, int *rc);
 /* strndup through the hook. */
 char *kh__strndup(const char *s, size_t n);
+/* The first place needle occurs in hay, ASCII letters in any case; NULL if
+** none (strcasestr without _GNU_SOURCE). */
+const char *kh__stristr(const char *hay, const char *needle);
 #define kh__free(p) kh_free(p)
 
 /* ---- Interface to code in buf.c ---- */

@@ -11,6 +11,7 @@
 */
 #include "store.h"
 
+#include <strings.h>
 #include <time.h>
 
 /* Two independent 64-bit FNV-1a lanes, finished with the MurmurHash3 mixer. */
@@ -153,10 +154,88 @@ static int fmt_time(time_t t, char *out) {
   return (int)strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The time y-mo-d hh:mi:ss, off seconds east of UTC, as UTC into out. */
+static int fmt_utc(int y, int mo, int d, int hh, int mi, int ss, long off, char *out) {
+  struct tm tm = {0};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = hh;
+  tm.tm_min = mi;
+  tm.tm_sec = ss;
+  return fmt_time(timegm(&tm) - off, out);
+}
+
+/* A zone of an RFC 822 date ("+0500", "GMT", "PKT", ...) in seconds east
+** of UTC in *off; 0 if it is not one. */
+static int rfc822_zone(const char *z, size_t n, long *off) {
+  static const struct {
+    const char *name;
+    int hours;
+  } zones[] = {{"GMT", 0}, {"UT", 0},  {"UTC", 0}, {"Z", 0},   {"EST", -5}, {"EDT", -4}, {"CST", -6},
+               {"CDT", -5}, {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}, {"PKT", 5}};
+  if (n == 5 && (z[0] == '+' || z[0] == '-')) {
+    size_t i = 1;
+    int hh = digits(z, n, &i, 2), mm = digits(z, n, &i, 2);
+    if (hh < 0 || hh > 14 || mm < 0 || mm > 59) return 0;
+    *off = (z[0] == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
+    return 1;
+  }
+  for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++)
+    if (strlen(zones[k].name) == n && !strncasecmp(z, zones[k].name, n)) {
+      *off = zones[k].hours * 3600L;
+      return 1;
+    }
+  return 0;
+}
+
+/* RFC 822 / 2822 as RSS writes it: "[Mon, ]25 Nov 2024 10:00[:00] [+0500]"
+** (a two-digit year is 19xx from 50 on, 20xx below; no zone is UTC). */
+static int rfc822(const char *s, size_t n, char *out) {
+  static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+  size_t i = 0;
+  if (n > 4 && s[3] == ',') { /* the day of the week is not checked */
+    i = 4;
+    while (i < n && s[i] == ' ') i++;
+  }
+  int d = 0, k = 0;
+  for (; i < n && s[i] >= '0' && s[i] <= '9' && k < 2; i++, k++) d = d * 10 + (s[i] - '0');
+  if (!k || i + 5 > n || s[i++] != ' ') return -1;
+  int mo = 0;
+  for (int m = 0; m < 12; m++)
+    if (!strncasecmp(s + i, months + 3 * m, 3)) mo = m + 1;
+  i += 3;
+  if (!mo || i >= n || s[i++] != ' ') return -1;
+  size_t y0 = i;
+  while (i < n && s[i] >= '0' && s[i] <= '9' && i - y0 < 4) i++;
+  int y = 0;
+  for (size_t j = y0; j < i; j++) y = y * 10 + (s[j] - '0');
+  if (i - y0 == 2) y += y >= 50 ? 1900 : 2000;
+  else if (i - y0 != 4) return -1;
+  if (d < 1 || d > days_in(y, mo)) return -1;
+  if (i == n) {
+    snprintf(out, 21, "%04d-%02d-%02d", y % 10000, mo % 100, d % 100);
+    return 10;
+  }
+  if (s[i++] != ' ') return -1;
+  int hh = digits(s, n, &i, 2), mi, ss = 0;
+  if (hh < 0 || hh > 23 || i >= n || s[i++] != ':' || (mi = digits(s, n, &i, 2)) < 0 || mi > 59) return -1;
+  if (i < n && s[i] == ':') {
+    i++;
+    if ((ss = digits(s, n, &i, 2)) < 0 || ss > 60) return -1;
+  }
+  long off = 0;
+  if (i < n) {
+    if (s[i++] != ' ' || !rfc822_zone(s + i, n - i, &off)) return -1;
+  }
+  return fmt_utc(y, mo, d, hh, mi, ss, off, out);
+}
+
 int kh__date_norm(const char *s, size_t n, char *out) {
   while (n && (*s == ' ' || *s == '\t')) s++, n--;
   while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
   if (n == 0 || n > 40) return -1;
+  if ((n > 4 && s[3] == ',') || (n > 2 && (s[1] == ' ' || s[2] == ' '))) return rfc822(s, n, out);
   size_t i = 0;
   /* unix seconds */
   while (i < n && s[i] >= '0' && s[i] <= '9') i++;
@@ -203,14 +282,7 @@ int kh__date_norm(const char *s, size_t n, char *out) {
     off = sign * (oh * 3600L + om * 60L);
   }
   if (i != n) return -1;
-  struct tm tm = {0};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = hh;
-  tm.tm_min = mi;
-  tm.tm_sec = ss;
-  return fmt_time(timegm(&tm) - off, out);
+  return fmt_utc(y, mo, d, hh, mi, ss, off, out);
 }
 
 int kh__utf8_valid(const char *s, size_t n, size_t *bad) {

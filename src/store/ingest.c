@@ -1,6 +1,6 @@
 /*
 ** ingest.c — kh_ingest_path: pick the reader for an input (JSON Lines,
-** CSV, a folder of .txt files, stdin), store every good record with
+** CSV, an RSS/Atom feed, a folder of .txt files, stdin, an http(s) URL), store every good record with
 ** kh_db_put_article, report bad ones with file:line and the reason, count
 ** stored / duplicate / rejected, and commit at the end.  Memory stays flat:
 ** one record at a time, writes batched KH_DB_BATCH to a transaction.
@@ -831,6 +831,17 @@ static int jsonl(ing *g, FILE *f) {
   return kh__jsonl_read(f, sink, g, &g->st->bytes);
 }
 
+/* After a first '<': "html" for a web page (a doctype or <html> in the
+** first KB), else "feed". */
+static const char *sniff_markup(FILE *f) {
+  char head[1025];
+  size_t n = fread(head, 1, sizeof head - 1, f);
+  head[n] = '\0';
+  for (size_t i = 0; i < n; i++)
+    if (head[i] == '\0') head[i] = ' ';
+  return kh__stristr(head, "<!doctype html") || kh__stristr(head, "<html") ? "html" : "feed";
+}
+
 /* "dir/geo_articles.csv" -> "geo_articles" in out. */
 static void stem(const char *path, char *out, size_t cap) {
   size_t n = strlen(path);
@@ -950,8 +961,32 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
   if (!strcmp(path, "-")) {
     g.file = "<stdin>";
     g.pp = pipe_start(db, o, g.default_source);
-    rc = fmt && !strcmp(fmt, "csv") ? kh__csv_read(stdin, o->source, sink, &g, &st->bytes) : jsonl(&g, stdin);
+    if (fmt && !strcmp(fmt, "csv")) rc = kh__csv_read(stdin, o->source, sink, &g, &st->bytes);
+    else if (fmt && !strcmp(fmt, "feed")) rc = kh__feed_read(stdin, o->source, NULL, sink, &g, &st->bytes);
+    else if (fmt && !strcmp(fmt, "html")) rc = kh__page_read(stdin, NULL, o->source, NULL, sink, &g, &st->bytes);
+    else rc = jsonl(&g, stdin);
     goto done;
+  }
+  kh__buf fetched = {0};
+  FILE *f;
+  if (kh__is_url(path)) { /* fetched whole (fetch.c), then read as a file */
+    char why[300];
+    int frc = kh__fetch(path, &fetched, why, sizeof why);
+    if (!frc && !fetched.len) snprintf(why, sizeof why, "empty response"), frc = KH_EIO;
+    if (frc) {
+      if (o->on_error) o->on_error(o->ctx, path, 0, why);
+      kh__buf_free(&fetched);
+      return frc == KH_ENOMEM ? KH_ENOMEM : KH_EIO;
+    }
+    st->total += fetched.len;
+    stem(path, src, sizeof src);
+    if (fmt && !strcmp(fmt, "txt")) fmt = NULL;
+    f = fmemopen(fetched.data, fetched.len, "rb");
+    if (!f) {
+      kh__buf_free(&fetched);
+      return KH_ENOMEM;
+    }
+    goto read;
   }
   struct stat sb;
   if (stat(path, &sb) != 0) return KH_EIO;
@@ -967,26 +1002,33 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
     if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") || ends_with(path, ".json")) fmt = "jsonl";
     else if (ends_with(path, ".csv")) fmt = "csv";
     else if (ends_with(path, ".txt")) fmt = "txt";
+    else if (ends_with(path, ".xml") || ends_with(path, ".rss") || ends_with(path, ".atom")) fmt = "feed";
+    else if (ends_with(path, ".html") || ends_with(path, ".htm")) fmt = "html";
   }
   if (fmt && !strcmp(fmt, "txt")) {
     rc = one_txt(&g, path, src);
     goto done;
   }
-  FILE *f = fopen(path, "rb");
+  f = fopen(path, "rb");
   if (!f) return KH_EIO;
-  if (!fmt) { /* by content: JSON Lines start with '{' */
+read:
+  if (!fmt) { /* by content: JSON Lines start with '{', feeds with '<' */
     int c;
     while ((c = getc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0xEF || c == 0xBB ||
            c == 0xBF) {
     }
-    fmt = c == '{' ? "jsonl" : "csv";
+    fmt = c == '{' ? "jsonl" : c == '<' ? sniff_markup(f) : "csv";
     rewind(f);
   }
   g.pp = pipe_start(db, o, g.default_source);
   if (!strcmp(fmt, "csv")) rc = kh__csv_read(f, o->source ? o->source : src, sink, &g, &st->bytes);
+  else if (!strcmp(fmt, "feed")) rc = kh__feed_read(f, o->source, src, sink, &g, &st->bytes);
+  else if (!strcmp(fmt, "html"))
+    rc = kh__page_read(f, kh__is_url(path) ? path : NULL, o->source, src, sink, &g, &st->bytes);
   else if (!strcmp(fmt, "jsonl")) rc = jsonl(&g, f);
   else rc = KH_EINVAL;
   fclose(f);
+  kh__buf_free(&fetched);
 done:
   rc = pipe_finish(&g, rc);
   if (rc == 0) rc = kh_db_commit(db);

@@ -257,7 +257,9 @@ void kh__content_hash_cached(const kh__tokcache *title, const kh__tokcache *body
 ** as 32 lowercase hex digits + NUL in out.  0 or a negative code. */
 int kh__content_hash(const char *title, size_t tlen, const char *body, size_t blen, char out[33]);
 /* Normalize a published time into out (>= 21 bytes): "YYYY-MM-DD" or
-** "YYYY-MM-DDTHH:MM:SSZ" (UTC).  Returns the length, or -1 if unreadable. */
+** "YYYY-MM-DDTHH:MM:SSZ" (UTC).  Reads ISO 8601 / RFC 3339, unix seconds
+** and RFC 822 as feeds write it ("Mon, 25 Nov 2024 10:00:00 +0500").
+** Returns the length, or -1 if unreadable. */
 int kh__date_norm(const char *s, size_t n, char *out);
 
 /* ---- Interface to code in fts5.c ---- */
@@ -414,6 +416,34 @@ int kh__jsonl_slot(const char *key, size_t n);
 ** a source column get default_source (may be NULL) as source, and their id
 ** is prefixed "SOURCE-" so row numbers of different files stay apart. */
 int kh__csv_read(FILE *f, const char *default_source, kh__rec_fn fn, void *ctx, uint64_t *bytes);
+/* Read an RSS 2.0 / RSS 1.0 / Atom feed from f (feed.c; streamed, one item
+** at a time); same contract as kh__csv_read, line = the item's first line.
+** Records get source, else the channel's link host or title, else
+** fallback.  A feed whose XML breaks is reported once, where it broke,
+** after the items before it went to fn. */
+int kh__feed_read(FILE *f, const char *source, const char *fallback, kh__rec_fn fn, void *ctx,
+                  uint64_t *bytes);
+/* Read one news article's HTML page from f (page.c): title, date, url and
+** body from JSON-LD, <meta> tags and the page's main paragraphs; url (may
+** be NULL) is where it came from.  One record or one bad record, line 1. */
+int kh__page_read(FILE *f, const char *url, const char *source, const char *fallback, kh__rec_fn fn,
+                  void *ctx, uint64_t *bytes);
+/* 1 if s is an http:// or https:// URL (fetch.c). */
+int kh__is_url(const char *s);
+/* The host of url, "www." dropped, appended to b ("https://www.express.pk/feed/"
+** -> "express.pk"; fetch.c).  Nothing for a string that is no URL. */
+void kh__url_host(const char *url, kh__buf *b, int *rc);
+/* Fetch url's body into out (fetch.c: http and https only, redirects
+** followed, size and time bounded).  0, or KH_EIO / KH_ETOOBIG /
+** KH_ENOMEM with the reason in why ("HTTP 404", "cannot fetch: ..."). */
+int kh__fetch(const char *url, kh__buf *out, char *why, size_t cap);
+/* The text of an HTML fragment appended to b (html.c): tags removed,
+** entities decoded, script/style dropped, block elements end lines, white
+** space runs one space.  0, KH_ENOMEM or KH_ETOOBIG. */
+int kh__html_text(const char *html, size_t n, kh__buf *b);
+/* The same for a parsed node's descendants (an Atom xhtml content). */
+struct _xmlNode;
+void kh__node_text(struct _xmlNode *top, kh__buf *b, int *rc);
 /* Split a .txt article (first non-blank line the title, the rest the body)
 ** into a (title and body point into text). */
 void kh__txt_article(const char *text, size_t len, kh_article *a);
