@@ -18,6 +18,10 @@ int cli_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* An option with a value at argv[*i]: --name VALUE (then *i moves to the
+** value) or --name=VALUE; NULL if argv[*i] is not that option.  A missing
+** value exits with a message (status 2). */
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name);
 /* 1 if argv contains --help or -h. */
 int cli_wants_help(int argc, char **argv);
 /* Write s[0..n) to stdout as a JSON string literal. */

@@ -77,6 +77,19 @@ int cli_error(const char *fmt, ...) {
   return 1;
 }
 
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (!strcmp(argv[*i], name)) {
+    if (*i + 1 >= argc) {
+      cli_error("%s needs a value", name);
+      exit(2);
+    }
+    return argv[++*i];
+  }
+  return NULL;
+}
+
 int cli_wants_help(int argc, char **argv) {
   for (int i = 1; i < argc; i++)
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;

@@ -625,6 +625,7 @@ typedef struct kh_ingest_stats {
   uint64_t rejected;   /* bad records, reported through on_error */
   uint64_t bytes;      /* input bytes consumed so far */
   uint64_t total;      /* input bytes in all, 0 if unknown (a pipe) */
+  uint64_t unchanged;  /* URLs the server said were not modified since the last fetch */
 } kh_ingest_stats;
 
 typedef struct kh_ingest_opts {
@@ -642,6 +643,10 @@ typedef struct kh_ingest_opts {
   ** either way.  With a worker, an allocator set by kh_set_allocator must
   ** be thread-safe.  on_error and on_progress run on the calling thread. */
   int threads;
+  /* URLs: 0 asks the server for the body only if it changed since the
+  ** last fetch into this database (its ETag / Last-Modified, kept in the
+  ** table fetch_state); 1 fetches it whatever it says. */
+  int refetch;
 } kh_ingest_opts;
 
 /* Ingest one input into db: a JSON Lines file (fields id, source, url,

@@ -16,6 +16,7 @@
 
 typedef struct server {
   int fd, port, stop;
+  int etag_full; /* /etag.rss answered whole (200), not 304 */
   char *feed, *jsonl;
   size_t feed_len, jsonl_len;
   pthread_t th;
@@ -54,7 +55,14 @@ static void *serve(void *arg) {
     req[n] = '\0';
     char path[256] = "";
     sscanf(req, "GET %255s", path);
-    if (!strcmp(path, "/roshni.rss")) {
+    if (!strcmp(path, "/etag.rss")) { /* a feed that says when it has not changed */
+      if (strstr(req, "If-None-Match: \"v1\"")) {
+        reply(c, "304 Not Modified", "ETag: \"v1\"\r\n", "", 0);
+      } else {
+        s->etag_full++;
+        reply(c, "200 OK", "Content-Type: application/rss+xml\r\nETag: \"v1\"\r\n", s->feed, s->feed_len);
+      }
+    } else if (!strcmp(path, "/roshni.rss")) {
       reply(c, "200 OK", "Content-Type: application/rss+xml\r\n", s->feed, s->feed_len);
     } else if (!strcmp(path, "/news")) { /* JSON Lines, no telling name */
       reply(c, "200 OK", "Content-Type: application/octet-stream\r\n", s->jsonl, s->jsonl_len);
@@ -184,8 +192,48 @@ TEST(fetch_ingest_from_url) {
   ASSERT(strstr(e.first, "cannot fetch") != NULL);
   unsetenv("KHABAR_FETCH_TIMEOUT");
   ASSERT_INT_EQ(kh_db_count(db), stored);
+  /* a feed with an ETag: fetched whole once, then 304 until --refetch */
+  ASSERT_INT_EQ(ingest(db, &s, "/etag.rss", &e, &st), 0);
+  ASSERT_INT_EQ(st.duplicates, 3);
+  ASSERT_INT_EQ(s.etag_full, 1);
+  ASSERT_INT_EQ(ingest(db, &s, "/etag.rss", &e, &st), 0);
+  ASSERT_INT_EQ(st.unchanged, 1);
+  ASSERT_INT_EQ(st.records, 0);
+  ASSERT_INT_EQ(s.etag_full, 1);
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM fetch_state WHERE url = 'http://127.0.0.1:%d/etag.rss' AND etag = '\"v1\"'",
+           s.port);
+  ASSERT_INT_EQ(test_sql_int(db, sql), 1);
+  kh_ingest_opts ro = {0};
+  ro.refetch = 1;
+  char url[128];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/etag.rss", s.port);
+  memset(&st, 0, sizeof st);
+  ASSERT_INT_EQ(kh_ingest_path(db, url, &ro, &st), 0);
+  ASSERT_INT_EQ(s.etag_full, 2);
+  ASSERT_INT_EQ(st.duplicates, 3);
+  /* the command line: a list of inputs, followed every 0.01 minutes until SIGTERM */
+  const char *bin = getenv("KHABAR_BIN");
+  if (bin) {
+    char list[512], cmd[2048], outp[8192];
+    snprintf(list, sizeof list, "%s/follow.txt", dir);
+    FILE *lf = fopen(list, "w");
+    ASSERT(lf != NULL);
+    fprintf(lf, "# the outlets we follow\nhttp://127.0.0.1:%d/etag.rss   # roshni\n\nhttp://127.0.0.1:%d/missing\n",
+            s.port, s.port);
+    fclose(lf);
+    kh_db_close(db);
+    snprintf(cmd, sizeof cmd, "timeout -s TERM 4 %s ingest --db %s --list %s --every 0.01 2>&1", bin, dbp, list);
+    int code = test_run_cmd(cmd, outp, sizeof outp);
+    ASSERT(code == 124 || code == 0);
+    ASSERT(strstr(outp, "round 1: 0 stored, 0 duplicates skipped, 0 rejected") != NULL);
+    ASSERT(strstr(outp, "1 URL(s) unchanged since the last fetch") != NULL);
+    ASSERT(strstr(outp, "round 2:") != NULL);
+    ASSERT(strstr(outp, "/missing: HTTP 404") != NULL);
+    ASSERT(strstr(outp, "in all: 0 stored") != NULL);
+    ASSERT_INT_EQ(s.etag_full, 2); /* never fetched whole again */
+    ASSERT_INT_EQ(kh_db_open(dbp, &db), 0);
+  }
   /* nobody listening */
-  char url[64];
   server_stop(&s);
   snprintf(url, sizeof url, "http://127.0.0.1:%d/roshni.rss", s.port);
   kh_ingest_opts o = {0};

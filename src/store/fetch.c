@@ -2,8 +2,8 @@
 ** fetch.c — an input given as an http:// or https:// URL (libcurl): the
 ** body is fetched into memory and read as a file of the same format.
 **
-**   kh__buf b = {0}; char why[256];
-**   if (kh__fetch("https://www.express.pk/feed/", &b, why, sizeof why)) ... why: "HTTP 404"
+**   kh__fetched f = {0}; char why[256];
+**   if (kh__fetch("https://www.express.pk/feed/", NULL, NULL, &f, why, sizeof why)) ... why: "HTTP 404"
 **
 ** What a hostile or broken server can do is bounded:
 ** - only http and https, for the URL and for every redirect (at most 5): a
@@ -15,6 +15,10 @@
 **   that in all, stops;
 ** - an HTTP status of 400 or more is an error ("HTTP 404"), whatever the
 **   body says.
+** A URL fetched before into the same database is asked for with the
+** validators its last answer gave (If-None-Match, If-Modified-Since, from
+** the table fetch_state); a 304 means nothing to read.  A validator is sent
+** back only if it is printable ASCII on one line.
 ** Compressed bodies (gzip, deflate, br as libcurl was built) are decoded.
 */
 #include "store.h"
@@ -46,7 +50,7 @@ static long env_long(const char *name, long def, long lo, long hi) {
 }
 
 typedef struct sink {
-  kh__buf *b;
+  kh__fetched *f;
   size_t max;
   int over, rc;
 } sink;
@@ -54,24 +58,65 @@ typedef struct sink {
 static size_t on_data(char *p, size_t size, size_t n, void *ctx) {
   sink *s = ctx;
   size_t len = size * n;
-  if (s->b->len + len > s->max) {
+  if (s->f->body.len + len > s->max) {
     s->over = 1;
     return 0; /* stops the transfer (CURLE_WRITE_ERROR) */
   }
-  kh__buf_append(s->b, p, len, &s->rc);
+  kh__buf_append(&s->f->body, p, len, &s->rc);
   return s->rc ? 0 : len;
 }
 
-int kh__fetch(const char *url, kh__buf *out, char *why, size_t cap) {
+/* "Name: value" of a header line into out (trimmed) when the name matches. */
+static void header_value(const char *line, size_t n, const char *name, char *out, size_t cap) {
+  size_t k = strlen(name);
+  if (n <= k || strncasecmp(line, name, k) || line[k] != ':') return;
+  const char *v = line + k + 1;
+  size_t vl = n - k - 1;
+  while (vl && (*v == ' ' || *v == '\t')) v++, vl--;
+  while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' ')) vl--;
+  if (vl < cap) memcpy(out, v, vl), out[vl] = '\0';
+  else out[0] = '\0'; /* too long to send back: not kept */
+}
+
+/* The headers of each response (a redirect starts a new one). */
+static size_t on_header(char *p, size_t size, size_t n, void *ctx) {
+  kh__fetched *f = ctx;
+  size_t len = size * n;
+  if (len >= 5 && !strncmp(p, "HTTP/", 5)) f->etag[0] = f->modified[0] = '\0';
+  header_value(p, len, "ETag", f->etag, sizeof f->etag);
+  header_value(p, len, "Last-Modified", f->modified, sizeof f->modified);
+  return len;
+}
+
+/* A validator is sent back only if it is one line of printable ASCII. */
+static int header_safe(const char *v) {
+  for (; *v; v++)
+    if ((unsigned char)*v < 0x20 || (unsigned char)*v > 0x7e) return 0;
+  return 1;
+}
+
+int kh__fetch(const char *url, const char *etag, const char *modified, kh__fetched *f, char *why, size_t cap) {
   long max_mb = env_long("KHABAR_FETCH_MAX", 64, 1, 4096);
   long slow = env_long("KHABAR_FETCH_TIMEOUT", 60, 1, 86400);
-  sink s = {out, (size_t)max_mb << 20, 0, 0};
-  out->max = s.max + 1;
+  sink s = {f, (size_t)max_mb << 20, 0, 0};
+  f->body.max = s.max + 1;
+  f->etag[0] = f->modified[0] = '\0';
+  f->not_modified = 0;
   char err[CURL_ERROR_SIZE] = "";
   CURL *c = curl_easy_init();
   if (!c) {
     snprintf(why, cap, "cannot start a transfer (libcurl)");
     return KH_ENOMEM;
+  }
+  struct curl_slist *hdrs = NULL;
+  char h[320];
+  if (etag && *etag && header_safe(etag)) {
+    snprintf(h, sizeof h, "If-None-Match: %s", etag);
+    hdrs = curl_slist_append(hdrs, h);
+  }
+  if (modified && *modified && header_safe(modified)) {
+    snprintf(h, sizeof h, "If-Modified-Since: %s", modified);
+    hdrs = curl_slist_append(hdrs, h);
   }
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -88,11 +133,15 @@ int kh__fetch(const char *url, kh__buf *out, char *why, size_t cap) {
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+  if (hdrs) curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
   CURLcode cc = curl_easy_perform(c);
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_cleanup(c);
+  curl_slist_free_all(hdrs);
   int rc = 0;
   if (s.rc) {
     snprintf(why, cap, "out of memory while fetching");
@@ -103,10 +152,41 @@ int kh__fetch(const char *url, kh__buf *out, char *why, size_t cap) {
   } else if (cc != CURLE_OK) {
     snprintf(why, cap, "cannot fetch: %s", err[0] ? err : curl_easy_strerror(cc));
     rc = KH_EIO;
+  } else if (status == 304) {
+    f->not_modified = 1;
   } else if (status >= 400) {
     snprintf(why, cap, "HTTP %ld", status);
     rc = KH_EIO;
   }
-  if (rc) out->len = 0;
+  if (rc || f->not_modified) f->body.len = 0;
+  return rc;
+}
+
+void kh__fetch_state_get(sqlite3 *db, const char *url, char etag[256], char modified[64]) {
+  sqlite3_stmt *st;
+  etag[0] = modified[0] = '\0';
+  if (sqlite3_prepare_v2(db, "SELECT etag, modified FROM fetch_state WHERE url = ?", -1, &st, NULL)) return;
+  sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const char *e = (const char *)sqlite3_column_text(st, 0), *m = (const char *)sqlite3_column_text(st, 1);
+    if (e && strlen(e) < 256) strcpy(etag, e);
+    if (m && strlen(m) < 64) strcpy(modified, m);
+  }
+  sqlite3_finalize(st);
+}
+
+int kh__fetch_state_put(sqlite3 *db, const char *url, const kh__fetched *f) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db,
+                         "INSERT OR REPLACE INTO fetch_state(url, etag, modified, fetched, bytes) "
+                         "VALUES (?, nullif(?, ''), nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?)",
+                         -1, &st, NULL))
+    return KH_EDB;
+  sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, f->etag, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, f->modified, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, (sqlite3_int64)f->body.len);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
+  sqlite3_finalize(st);
   return rc;
 }

@@ -958,6 +958,8 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
   ing g = {db, o, st, path, o->source, NULL, 0};
   const char *fmt = o->format;
   int rc;
+  kh__fetched fetched = {0}; /* before any goto done */
+  FILE *f;
   if (!strcmp(path, "-")) {
     g.file = "<stdin>";
     g.pp = pipe_start(db, o, g.default_source);
@@ -967,23 +969,27 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
     else rc = jsonl(&g, stdin);
     goto done;
   }
-  kh__buf fetched = {0};
-  FILE *f;
   if (kh__is_url(path)) { /* fetched whole (fetch.c), then read as a file */
-    char why[300];
-    int frc = kh__fetch(path, &fetched, why, sizeof why);
-    if (!frc && !fetched.len) snprintf(why, sizeof why, "empty response"), frc = KH_EIO;
+    char why[300], etag[256] = "", modified[64] = "";
+    if (!o->refetch) kh__fetch_state_get(db->sql, path, etag, modified);
+    int frc = kh__fetch(path, etag, modified, &fetched, why, sizeof why);
+    if (!frc && fetched.not_modified) {
+      st->unchanged++;
+      kh__buf_free(&fetched.body);
+      return 0;
+    }
+    if (!frc && !fetched.body.len) snprintf(why, sizeof why, "empty response"), frc = KH_EIO;
     if (frc) {
       if (o->on_error) o->on_error(o->ctx, path, 0, why);
-      kh__buf_free(&fetched);
+      kh__buf_free(&fetched.body);
       return frc == KH_ENOMEM ? KH_ENOMEM : KH_EIO;
     }
-    st->total += fetched.len;
+    st->total += fetched.body.len;
     stem(path, src, sizeof src);
     if (fmt && !strcmp(fmt, "txt")) fmt = NULL;
-    f = fmemopen(fetched.data, fetched.len, "rb");
+    f = fmemopen(fetched.body.data, fetched.body.len, "rb");
     if (!f) {
-      kh__buf_free(&fetched);
+      kh__buf_free(&fetched.body);
       return KH_ENOMEM;
     }
     goto read;
@@ -1028,11 +1034,13 @@ read:
   else if (!strcmp(fmt, "jsonl")) rc = jsonl(&g, f);
   else rc = KH_EINVAL;
   fclose(f);
-  kh__buf_free(&fetched);
 done:
   rc = pipe_finish(&g, rc);
   if (rc == 0) rc = kh_db_commit(db);
   else kh_db_commit(db); /* keep what was good */
+  /* a URL read to its end: its validators, for the next fetch */
+  if (rc == 0 && fetched.body.len) rc = kh__fetch_state_put(db->sql, path, &fetched);
+  kh__buf_free(&fetched.body);
   progress(&g);
   return rc;
 }

@@ -185,7 +185,10 @@ static const step steps[] = {
     {11, "corpus: LSH rows packed by epoch and key part (src/corpus/lsh.c)",
      /* (epoch << 12 | the keys' top 12 bits) -> their (key, rowid) entries, sorted */
      "CREATE TABLE IF NOT EXISTS corpus_lshp(id INTEGER PRIMARY KEY, data BLOB NOT NULL);\n", kh__lsh_pack_old},
-    /* append new steps here: {12, "layer: what", "SQL"}, */
+    {12, "store: what the last fetch of each URL input got (src/store/fetch.c)",
+     "CREATE TABLE IF NOT EXISTS fetch_state(url TEXT PRIMARY KEY, etag TEXT, modified TEXT,\n"
+     "  fetched TEXT NOT NULL, bytes INTEGER NOT NULL);\n", NULL},
+    /* append new steps here: {13, "layer: what", "SQL"}, */
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))

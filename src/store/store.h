@@ -433,10 +433,23 @@ int kh__is_url(const char *s);
 /* The host of url, "www." dropped, appended to b ("https://www.express.pk/feed/"
 ** -> "express.pk"; fetch.c).  Nothing for a string that is no URL. */
 void kh__url_host(const char *url, kh__buf *b, int *rc);
-/* Fetch url's body into out (fetch.c: http and https only, redirects
-** followed, size and time bounded).  0, or KH_EIO / KH_ETOOBIG /
-** KH_ENOMEM with the reason in why ("HTTP 404", "cannot fetch: ..."). */
-int kh__fetch(const char *url, kh__buf *out, char *why, size_t cap);
+/* A fetch (fetch.c): the body, and the validators of the response. */
+typedef struct kh__fetched {
+  kh__buf body;
+  char etag[256];     /* ETag, "" if none (or too long to keep) */
+  char modified[64];  /* Last-Modified, "" if none */
+  int not_modified;   /* 304: unchanged since the validators sent */
+} kh__fetched;
+/* Fetch url into f (http and https only, redirects followed, size and time
+** bounded); with etag / modified (may be NULL or "") the request is
+** conditional.  0, or KH_EIO / KH_ETOOBIG / KH_ENOMEM with the reason in
+** why ("HTTP 404", "cannot fetch: ..."). */
+int kh__fetch(const char *url, const char *etag, const char *modified, kh__fetched *f, char *why, size_t cap);
+/* The validators the last fetch of url into db got (fetch_state), into
+** etag / modified; "" when none. */
+void kh__fetch_state_get(sqlite3 *db, const char *url, char etag[256], char modified[64]);
+/* Remember a fetch of url (after its articles are committed). */
+int kh__fetch_state_put(sqlite3 *db, const char *url, const kh__fetched *f);
 /* The text of an HTML fragment appended to b (html.c): tags removed,
 ** entities decoded, script/style dropped, block elements end lines, white
 ** space runs one space.  0, KH_ENOMEM or KH_ETOOBIG. */
