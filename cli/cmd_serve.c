@@ -20,6 +20,9 @@
 **   POST /api/articles             a body of JSON Lines (at most 64 MiB) is
 **                                  ingested: {"stored", "duplicates",
 **                                  "rejected", "errors": ["<stdin>:2: ..."]}
+**   POST /api/articles?url=URL     the same for what khabar ingest URL reads
+**                                  (a feed, a web page, JSON Lines; http(s)
+**                                  only; 502 when it cannot be fetched)
 **
 ** Errors are JSON too: {"error": "..."} with 400 (a bad query or parameter),
 ** 404 (no such story, entity or route) or 500.  The server listens on
@@ -37,6 +40,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,10 +261,18 @@ static enum MHD_Result api_get(struct MHD_Connection *c, const char *url) {
 }
 
 static enum MHD_Result api_post(struct MHD_Connection *c, const out *body) {
-  char *argv[] = {"khabar", "ingest", "--format", "jsonl", "--db", (char *)db_path, "-", NULL};
+  /* ?url=: a feed, a page or a file of articles fetched by the server
+     (http and https only: anything else would name a local file) */
+  const char *url = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "url");
+  if (url && strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
+    return send_error(c, 400, "url: only http:// and https:// URLs", 35);
+  if (url && strlen(url) > 4000) return send_error(c, 400, "url too long", 12);
+  char *argv_body[] = {"khabar", "ingest", "--format", "jsonl", "--db", (char *)db_path, "-", NULL};
+  char *argv_url[] = {"khabar", "ingest", "--db", (char *)db_path, (char *)url, NULL};
+  char **argv = url ? argv_url : argv_body;
   out so = {0}, se = {0};
-  int code = run(argv, body->data ? body->data : "", body->len, &so, &se);
-  unsigned long long stored = 0, dups = 0, rejected = 0;
+  int code = run(argv, url ? NULL : body->data ? body->data : "", url ? 0 : body->len, &so, &se);
+  unsigned long long stored = 0, dups = 0, rejected = 0, unchanged = 0;
   out o = {0};
   int have = 0;
   out_add(&o, "{\"errors\":[", 11);
@@ -269,6 +281,8 @@ static enum MHD_Result api_post(struct MHD_Connection *c, const out *body) {
     size_t k = nl ? (size_t)(nl - l) : strlen(l);
     if (sscanf(l, "%llu stored, %llu duplicates skipped, %llu rejected", &stored, &dups, &rejected) == 3) {
       have = 1;
+      const char *u = strstr(l, "; ");
+      if (u && u < l + k) unchanged = strtoull(u + 2, NULL, 10);
     } else if (k) {
       if (o.data[o.len - 1] != '[') out_add(&o, ",", 1);
       json_str(&o, l, k);
@@ -276,9 +290,11 @@ static enum MHD_Result api_post(struct MHD_Connection *c, const out *body) {
     l = nl ? nl + 1 : NULL;
   }
   char tail[160];
-  snprintf(tail, sizeof tail, "],\"stored\":%llu,\"duplicates\":%llu,\"rejected\":%llu}\n", stored, dups, rejected);
+  snprintf(tail, sizeof tail, "],\"stored\":%llu,\"duplicates\":%llu,\"rejected\":%llu,\"unchanged\":%llu}\n",
+           stored, dups, rejected, unchanged);
   out_add(&o, tail, strlen(tail));
-  enum MHD_Result r = code == 0 && have ? send_text(c, 200, "application/json; charset=utf-8", o.data, o.len)
+  enum MHD_Result r = code == 0 && have  ? send_text(c, 200, "application/json; charset=utf-8", o.data, o.len)
+                     : code == 1 && url ? send_error(c, 502, se.data ? se.data : "cannot fetch", se.len ? se.len : 12)
                                         : send_error(c, 500, se.data ? se.data : "ingest failed", se.len ? se.len : 13);
   free(o.data);
   free(so.data);
@@ -332,6 +348,8 @@ int cmd_serve(int argc, char **argv) {
          "  GET  /api/reuse/ID                GET /api/dups\n"
          "  POST /api/articles                JSON Lines in the body: stored, duplicates,\n"
          "                                    rejected, errors\n"
+         "  POST /api/articles?url=URL        the same for a feed, page or file at an\n"
+         "                                    http(s) URL (fetched by the server)\n"
          "Answers are what the same command prints with --json, as one JSON array\n"
          "(one object for story and entity); errors are {\"error\": ...}.");
     return 0;
