@@ -16,7 +16,7 @@
 **   GET  /api/stories?since=&min=  GET /api/story/ID
 **   GET  /api/entities?type=&limit=   GET /api/entity/NAME
 **   GET  /api/quotes?who=&limit=   GET /api/events?who=&limit=
-**   GET  /api/reuse/ID             GET /api/dups
+**   GET  /api/reuse/ID             GET /api/dups      GET /api/sources
 **   POST /api/articles             a body of JSON Lines (at most 64 MiB) is
 **                                  ingested: {"stored", "duplicates",
 **                                  "rejected", "errors": ["<stdin>:2: ..."]}
@@ -220,6 +220,7 @@ static const route ROUTES[] = {
     {"/api/events", "events", 1, {{"who", "--who"}, {"limit", "--limit"}}},
     {"/api/reuse/", "reuse", 1, {{0}}},
     {"/api/dups", "dups", 1, {{0}}},
+    {"/api/sources", "sources", 1, {{0}}},
 };
 
 static enum MHD_Result api_get(struct MHD_Connection *c, const char *url) {
@@ -345,7 +346,7 @@ int cmd_serve(int argc, char **argv) {
          "  GET  /api/stories?since=&min=     GET /api/story/ID\n"
          "  GET  /api/entities?type=&limit=   GET /api/entity/NAME\n"
          "  GET  /api/quotes?who=&limit=      GET /api/events?who=&limit=\n"
-         "  GET  /api/reuse/ID                GET /api/dups\n"
+         "  GET  /api/reuse/ID                GET /api/dups      GET /api/sources\n"
          "  POST /api/articles                JSON Lines in the body: stored, duplicates,\n"
          "                                    rejected, errors\n"
          "  POST /api/articles?url=URL        the same for a feed, page or file at an\n"

@@ -180,3 +180,70 @@ int cmd_search(int argc, char **argv) {
   if (!ui.n && !ui.json) fprintf(stderr, "no articles match\n");
   return 0;
 }
+
+/* ---- sources ---- */
+
+static int print_source(void *ctx, const kh_source *s) {
+  if (*(int *)ctx) {
+    putchar('{');
+    cli_json_kv("source", s->source, 0);
+    printf(",\"articles\":%lld", (long long)s->articles);
+    cli_json_kv("first", s->first, 1);
+    cli_json_kv("last", s->last, 1);
+    cli_json_kv("last_ingested", s->last_ingested, 1);
+    puts("}");
+  } else {
+    printf("%8lld  %-28s %-10.10s .. %-10.10s  stored last %s\n", (long long)s->articles,
+           s->source ? s->source : "(none)", s->first ? s->first : "?", s->last ? s->last : "?",
+           s->last_ingested ? s->last_ingested : "?");
+  }
+  return 0;
+}
+
+static int print_fetch(void *ctx, const kh_fetch *f) {
+  if (*(int *)ctx) {
+    putchar('{');
+    cli_json_kv("url", f->url, 0);
+    cli_json_kv("fetched", f->fetched, 1);
+    cli_json_kv("etag", f->etag, 1);
+    cli_json_kv("modified", f->modified, 1);
+    printf(",\"bytes\":%lld}\n", (long long)f->bytes);
+  } else {
+    printf("%s  %10lld bytes  %s%s%s\n", f->fetched ? f->fetched : "?", (long long)f->bytes, f->url,
+           f->etag || f->modified ? "  (conditional next time: " : "",
+           f->etag ? "ETag)" : f->modified ? "Last-Modified)" : "");
+  }
+  return 0;
+}
+
+int cmd_sources(int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    puts("usage: khabar sources [--urls] [--json] [--db PATH]\n\n"
+         "The sources in the database, most articles first: articles, the first and\n"
+         "last published date, when one was last stored.\n"
+         "--urls  the URL inputs instead: when each was last fetched, its size, and\n"
+         "        whether the next fetch can be conditional (ETag / Last-Modified)\n"
+         "--json  one object a line: source, articles, first, last, last_ingested\n"
+         "        (--urls: url, fetched, etag, modified, bytes)");
+    return 0;
+  }
+  const char *db_path = cli_db_path(&argc, argv);
+  int json = 0, urls = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--json")) json = 1;
+    else if (!strcmp(argv[i], "--urls")) urls = 1;
+    else {
+      cli_error("sources: unknown argument '%s' (try --help)", argv[i]);
+      return 2;
+    }
+  }
+  struct stat sb;
+  if (strcmp(db_path, ":memory:") && stat(db_path, &sb) != 0)
+    return cli_error("no database at %s (khabar ingest FILE creates it)", db_path);
+  kh_db *db;
+  int rc = kh_db_open(db_path, &db);
+  if (rc) return cli_error("cannot open database %s: %s", db_path, kh_strerror(rc));
+  rc = urls ? kh_db_fetches(db, print_fetch, &json) : kh_db_sources(db, print_source, &json);
+  kh_db_close(db);
+  return rc ? cli_error("sources: %s", kh_strerror(rc)) : 0;
+}

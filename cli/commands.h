@@ -10,6 +10,7 @@ CMD("export", cmd_export, "write the stored articles as JSON Lines (ingest gives
 CMD("reindex", cmd_reindex, "rebuild the database with this khabar's tokenizer and layers")
 CMD("optimize", cmd_optimize, "merge the full-text index into one segment (faster searches)")
 CMD("search", cmd_search, "full-text search of the stored articles (--json)")
+CMD("sources", cmd_sources, "the outlets in the database, and the URLs it fetches (--urls, --json)")
 CMD("analyze", cmd_analyze, "add entities, quotes and events to JSONL articles (no database)")
 CMD("reuse", cmd_reuse, "articles sharing text with one (WD/PD/ND, passages); --pairs FILE")
 CMD("dups", cmd_dups, "groups of near-identical articles (--json)")

@@ -531,6 +531,26 @@ KH_API int kh_db_article_ref(kh_db *db, int64_t rowid, kh_copy_cb cb, void *ctx)
 /* The row ids of the stored articles that have copies, ascending. */
 KH_API int kh_db_copied(kh_db *db, int (*cb)(void *ctx, int64_t rowid), void *ctx);
 
+/* The sources in the store (src/store/sources.c): each with its number of
+** articles, the first and last published date (NULL when none has one)
+** and the last time one was stored; most articles first. */
+typedef struct kh_source {
+  const char *source; /* NULL: articles without a source */
+  int64_t articles;
+  const char *first, *last, *last_ingested;
+} kh_source;
+typedef int (*kh_source_cb)(void *ctx, const kh_source *s);
+KH_API int kh_db_sources(kh_db *db, kh_source_cb cb, void *ctx);
+/* The URL inputs fetched into this file, latest first: when the server
+** last answered (a 304 too), the validators of its last whole answer
+** (NULL when none) and that body's size. */
+typedef struct kh_fetch {
+  const char *url, *fetched, *etag, *modified;
+  int64_t bytes;
+} kh_fetch;
+typedef int (*kh_fetch_cb)(void *ctx, const kh_fetch *f);
+KH_API int kh_db_fetches(kh_db *db, kh_fetch_cb cb, void *ctx);
+
 /* ---- the tokenizer's version; export; reindex (src/store/reindex.c) ---- */
 
 /* The version of khabar's tokenizer (normalization, fused-word splits,

@@ -138,6 +138,28 @@ static int ingest(kh_db *db, const server *s, const char *path, test_errs *e, kh
   return kh_ingest_path(db, url, &o, st);
 }
 
+typedef struct srcs {
+  int n, roshni, fetches, with_etag;
+} srcs;
+
+static int on_source(void *ctx, const kh_source *s) {
+  srcs *c = ctx;
+  c->n++;
+  if (s->source && !strcmp(s->source, "roshni-news.example")) {
+    c->roshni = (int)s->articles;
+    if (!s->first || strcmp(s->first, "2024-10-16T13:45:00Z") || !s->last || strcmp(s->last, "2024-11-19T03:30:00Z"))
+      c->roshni = -1;
+  }
+  return 0;
+}
+
+static int on_fetch(void *ctx, const kh_fetch *f) {
+  srcs *c = ctx;
+  c->fetches++;
+  c->with_etag += f->etag && !strcmp(f->etag, "\"v1\"") && strstr(f->url, "/etag.rss") && f->bytes > 0;
+  return 0;
+}
+
 TEST(fetch_ingest_from_url) {
   server s;
   ASSERT_INT_EQ(server_start(&s), 0);
@@ -203,6 +225,15 @@ TEST(fetch_ingest_from_url) {
   snprintf(sql, sizeof sql, "SELECT count(*) FROM fetch_state WHERE url = 'http://127.0.0.1:%d/etag.rss' AND etag = '\"v1\"'",
            s.port);
   ASSERT_INT_EQ(test_sql_int(db, sql), 1);
+  /* what the store says of its sources and fetches */
+  srcs sc = {0};
+  ASSERT_INT_EQ(kh_db_sources(db, on_source, &sc), 0);
+  ASSERT_INT_EQ(sc.n, 5); /* the examples' 3 outlets, the feed's, the page's host */
+  ASSERT_INT_EQ(sc.roshni, 3);
+  ASSERT_INT_EQ(kh_db_fetches(db, on_fetch, &sc), 0);
+  ASSERT_INT_EQ(sc.fetches, 5); /* /moved (the URL asked for, not the redirect's), /roshni.rss, /news,
+                                   /karachi/5001, /etag.rss: the failed ones are not kept */
+  ASSERT_INT_EQ(sc.with_etag, 1);
   kh_ingest_opts ro = {0};
   ro.refetch = 1;
   char url[128];

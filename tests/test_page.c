@@ -79,7 +79,7 @@ TEST(page_fields_and_boilerplate) {
   /* JSON-LD wins; no canonical link: the URL it came from */
   static const char ld[] =
       "<html><head><script type=\"application/ld+json\">{\"@context\":\"https://schema.org\",\"@graph\":["
-      "{\"@type\":\"WebSite\",\"name\":\"x\"},{\"@type\":\"NewsArticle\",\"headline\":\"ملتان ٹیسٹ کا پہلا دن\","
+      "{\"@type\":\"WebSite\",\"name\":\"x\"},{\"@type\":[\"NewsArticle\",\"Article\"],\"headline\":\"ملتان ٹیسٹ کا پہلا دن\","
       "\"datePublished\":\"2024-10-15T18:00:00+05:00\",\"articleBody\":\"قومی ٹیم نے ٹاس جیت کر بیٹنگ کا فیصلہ کیا۔\"}]}"
       "</script></head><body><h1>سرخی</h1><p>کچھ اور متن جو مضمون نہیں</p></body></html>";
   ASSERT_INT_EQ(read_page(ld, sizeof ld - 1, "https://urdu.example.pk/sports/9?ref=rss", &g), 0);

@@ -139,6 +139,12 @@ static int checks(int port, const char *examples, size_t len) {
   ASSERT_INT_EQ(st, 200);
   ASSERT_STR_EQ(json_string_value(json_object_get(j, "id")), "loc:lahore");
   json_decref(j);
+  j = get_json(port, "/api/sources", &st);
+  ASSERT_INT_EQ(st, 200);
+  ASSERT_INT_EQ(json_array_size(j), 4); /* awaz-news, shaam-times, sahil-digital; q1 has none */
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(j, 0), "source")), "awaz-news");
+  ASSERT_INT_EQ(json_integer_value(json_object_get(json_array_get(j, 0), "articles")), 6);
+  json_decref(j);
   /* errors: JSON with a status */
   j = get_json(port, "/api/search?q=%22%D8%A8%D8%A7%D8%B1%D8%B4", &st); /* "بارش, never closed */
   ASSERT_INT_EQ(st, 400);

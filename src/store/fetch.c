@@ -175,6 +175,17 @@ void kh__fetch_state_get(sqlite3 *db, const char *url, char etag[256], char modi
   sqlite3_finalize(st);
 }
 
+int kh__fetch_state_touch(sqlite3 *db, const char *url) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "UPDATE fetch_state SET fetched = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE url = ?",
+                         -1, &st, NULL))
+    return KH_EDB;
+  sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KH_EDB;
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int kh__fetch_state_put(sqlite3 *db, const char *url, const kh__fetched *f) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db,

@@ -976,7 +976,7 @@ int kh_ingest_path(kh_db *db, const char *path, const kh_ingest_opts *opts, kh_i
     if (!frc && fetched.not_modified) {
       st->unchanged++;
       kh__buf_free(&fetched.body);
-      return 0;
+      return kh__fetch_state_touch(db->sql, path);
     }
     if (!frc && !fetched.body.len) snprintf(why, sizeof why, "empty response"), frc = KH_EIO;
     if (frc) {

@@ -108,6 +108,16 @@ static void paragraphs(xmlNode *top, kh__buf *b, int *rc) {
   }
 }
 
+/* "@type": "NewsArticle", or ["NewsArticle", "Article"]: any kind of Article. */
+static int ld_article(json_t *type) {
+  if (json_is_string(type)) return strstr(json_string_value(type), "Article") != NULL;
+  for (size_t i = 0; i < json_array_size(type); i++) {
+    json_t *t = json_array_get(type, i);
+    if (json_is_string(t) && strstr(json_string_value(t), "Article")) return 1;
+  }
+  return 0;
+}
+
 /* JSON-LD: the first object typed as an article. */
 static void json_ld(page *p, const char *text) {
   json_t *root = json_loads(text, 0, NULL);
@@ -123,8 +133,7 @@ static void json_ld(page *p, const char *text) {
     if (!json_is_object(o)) continue;
     json_t *graph = json_object_get(o, "@graph");
     if (graph && sp < 16) stack[sp++] = graph;
-    const char *type = json_string_value(json_object_get(o, "@type"));
-    if (!type || !strstr(type, "Article") || p->ld_body.len + p->title[T_LD].len) continue;
+    if (!ld_article(json_object_get(o, "@type")) || p->ld_body.len + p->title[T_LD].len) continue;
     const char *v;
     if ((v = json_string_value(json_object_get(o, "headline")))) kh__buf_appends(&p->title[T_LD], v, &p->rc);
     if ((v = json_string_value(json_object_get(o, "datePublished")))) kh__buf_appends(&p->pub[P_LD], v, &p->rc);

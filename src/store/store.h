@@ -450,6 +450,8 @@ int kh__fetch(const char *url, const char *etag, const char *modified, kh__fetch
 void kh__fetch_state_get(sqlite3 *db, const char *url, char etag[256], char modified[64]);
 /* Remember a fetch of url (after its articles are committed). */
 int kh__fetch_state_put(sqlite3 *db, const char *url, const kh__fetched *f);
+/* A 304 for url: the server answered now, nothing changed. */
+int kh__fetch_state_touch(sqlite3 *db, const char *url);
 /* The text of an HTML fragment appended to b (html.c): tags removed,
 ** entities decoded, script/style dropped, block elements end lines, white
 ** space runs one space.  0, KH_ENOMEM or KH_ETOOBIG. */
