@@ -1,6 +1,7 @@
 /*
 ** ingest.c — kh_ingest_path: pick the reader for an input (JSON Lines,
-** CSV, an RSS/Atom feed, a folder of .txt files, stdin, an http(s) URL), store every good record with
+** CSV, an RSS/Atom feed, a web page, a folder of .txt files, stdin, an
+** http(s) URL: fetch.c), store every good record with
 ** kh_db_put_article, report bad ones with file:line and the reason, count
 ** stored / duplicate / rejected, and commit at the end.  Memory stays flat:
 ** one record at a time, writes batched KH_DB_BATCH to a transaction.
