@@ -46,6 +46,8 @@ case "${1:-run}" in
     printf 'پاکِستان کیلئے وزیراعظم ۲۰۲۴' | $K tokens --json
     show "ingest examples/*.jsonl examples/*.rss  (JSON Lines and an RSS feed; database: $DB)"
     $K ingest --db "$DB" examples/*.jsonl examples/*.rss
+    show "sources   (articles, first and last date, when one was last stored)"
+    $K sources --db "$DB"
     show "search پاکستان --limit 3"
     $K search --db "$DB" 'پاکستان' --limit 3
     show "search 'وزیر اعظم' --limit 2   (the fused spelling وزیراعظم is found too)"
@@ -65,6 +67,8 @@ case "${1:-run}" in
       head -n 1 examples/articles.jsonl | $K analyze | head -c 1500
       echo
     fi
+    echo
+    echo "== next: $K serve --db $DB   (the HTTP API and the browser UI on http://127.0.0.1:8080/)"
     ;;
   *)
     echo "usage: ./run.sh [test]" >&2

@@ -32,6 +32,7 @@
 #include "cli.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -46,6 +47,38 @@
 #include <unistd.h>
 
 #include "serve_ui.h"
+
+/* libmicrohttpd (and the GnuTLS under it) is opened by `khabar serve`
+** alone, not linked: linked, it made every khabar command start slower.
+** The calls this file makes: */
+static struct mhd_api {
+  struct MHD_Daemon *(*start_daemon)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
+                                     MHD_AccessHandlerCallback, void *, ...);
+  void (*stop_daemon)(struct MHD_Daemon *);
+  const union MHD_DaemonInfo *(*get_daemon_info)(struct MHD_Daemon *, enum MHD_DaemonInfoType, ...);
+  const char *(*lookup_connection_value)(struct MHD_Connection *, enum MHD_ValueKind, const char *);
+  struct MHD_Response *(*create_response_from_buffer)(size_t, void *, enum MHD_ResponseMemoryMode);
+  enum MHD_Result (*add_response_header)(struct MHD_Response *, const char *, const char *);
+  enum MHD_Result (*queue_response)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+  void (*destroy_response)(struct MHD_Response *);
+} mhd;
+
+static int mhd_load(void) {
+  void *h = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
+  if (!h) return cli_error("serve: libmicrohttpd.so.12 not found (Debian: apt-get install libmicrohttpd12)");
+#define LOAD(member, name) \
+  if (!(*(void **)&mhd.member = dlsym(h, name))) return cli_error("serve: libmicrohttpd lacks %s", name)
+  LOAD(start_daemon, "MHD_start_daemon");
+  LOAD(stop_daemon, "MHD_stop_daemon");
+  LOAD(get_daemon_info, "MHD_get_daemon_info");
+  LOAD(lookup_connection_value, "MHD_lookup_connection_value");
+  LOAD(create_response_from_buffer, "MHD_create_response_from_buffer");
+  LOAD(add_response_header, "MHD_add_response_header");
+  LOAD(queue_response, "MHD_queue_response");
+  LOAD(destroy_response, "MHD_destroy_response");
+#undef LOAD
+  return 0;
+}
 
 #define MAX_BODY ((size_t)64 << 20)
 #define MAX_OUT ((size_t)256 << 20)
@@ -140,13 +173,13 @@ static int run(char **argv, const char *in, size_t in_len, out *so, out *se) {
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *type, const char *p,
                                  size_t n) {
-  struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)p, MHD_RESPMEM_MUST_COPY);
+  struct MHD_Response *r = mhd.create_response_from_buffer(n, (void *)p, MHD_RESPMEM_MUST_COPY);
   if (!r) return MHD_NO;
-  MHD_add_response_header(r, "Content-Type", type);
-  MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(r, "Cache-Control", "no-store");
-  enum MHD_Result ok = MHD_queue_response(c, status, r);
-  MHD_destroy_response(r);
+  mhd.add_response_header(r, "Content-Type", type);
+  mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
+  mhd.add_response_header(r, "Cache-Control", "no-store");
+  enum MHD_Result ok = mhd.queue_response(c, status, r);
+  mhd.destroy_response(r);
   return ok;
 }
 
@@ -236,7 +269,7 @@ static enum MHD_Result api_get(struct MHD_Connection *c, const char *url) {
     if (tail && url[pl] == '-') return send_error(c, 400, "an id may not start with -", 26);
     if (tail) argv[n++] = (char *)url + pl; /* MHD has %-decoded the path */
     for (int i = 0; i < 6 && rt->params[i][0]; i++) {
-      const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, rt->params[i][0]);
+      const char *v = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, rt->params[i][0]);
       if (!v || !*v) continue;
       if (strlen(v) > 2000) return send_error(c, 400, "parameter too long", 18);
       if (v[0] == '-' && v[1] == '-') return send_error(c, 400, "a parameter may not start with --", 33);
@@ -264,7 +297,7 @@ static enum MHD_Result api_get(struct MHD_Connection *c, const char *url) {
 static enum MHD_Result api_post(struct MHD_Connection *c, const out *body) {
   /* ?url=: a feed, a page or a file of articles fetched by the server
      (http and https only: anything else would name a local file) */
-  const char *url = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "url");
+  const char *url = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "url");
   if (url && strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
     return send_error(c, 400, "url: only http:// and https:// URLs", 35);
   if (url && strlen(url) > 4000) return send_error(c, 400, "url too long", 12);
@@ -381,20 +414,21 @@ int cmd_serve(int argc, char **argv) {
   sa.sin_family = AF_INET;
   sa.sin_port = htons((uint16_t)port);
   if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) return cli_error("serve: --host wants an IPv4 address");
+  if (mhd_load()) return 1;
   signal(SIGPIPE, SIG_IGN);
   struct MHD_Daemon *d =
-      MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle,
+      mhd.start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle,
                        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1 << 20), MHD_OPTION_END);
   if (!d) return cli_error("serve: cannot listen on %s:%ld (%s)", host, port, strerror(errno));
-  const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  const union MHD_DaemonInfo *info = mhd.get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   printf("khabar: serving %s on http://%s:%u/ (Ctrl-C stops)\n", db_path, host,
          info ? (unsigned)info->port : (unsigned)port);
   fflush(stdout);
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   while (!stop_asked) pause();
-  MHD_stop_daemon(d);
+  mhd.stop_daemon(d);
   return 0;
 }
