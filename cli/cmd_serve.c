@@ -97,6 +97,7 @@ static void on_signal(int sig) {
 typedef struct out {
   char *data;
   size_t len, cap;
+  int over; /* a POST body past MAX_BODY (or memory): not kept */
 } out;
 
 static int out_add(out *o, const char *p, size_t n) {
@@ -309,7 +310,11 @@ static enum MHD_Result api_post(struct MHD_Connection *c, const out *body) {
   unsigned long long stored = 0, dups = 0, rejected = 0, unchanged = 0;
   out o = {0};
   int have = 0;
-  out_add(&o, "{\"errors\":[", 11);
+  if (out_add(&o, "{\"errors\":[", 11)) {
+    free(so.data);
+    free(se.data);
+    return send_error(c, 500, "out of memory", 13);
+  }
   for (char *l = se.data; l && *l;) {
     char *nl = strchr(l, '\n');
     size_t k = nl ? (size_t)(nl - l) : strlen(l);
@@ -346,12 +351,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
       *state = body;
       return MHD_YES;
     }
-    if (*upload_size) {
-      if (body->len + *upload_size > MAX_BODY || out_add(body, upload, *upload_size)) body->cap = (size_t)-1;
+    if (*upload_size) { /* once too large, the rest is read and dropped */
+      if (!body->over && (body->len + *upload_size > MAX_BODY || out_add(body, upload, *upload_size))) body->over = 1;
       *upload_size = 0;
       return MHD_YES;
     }
-    if (body->cap == (size_t)-1) return send_error(c, 413, "the body is larger than 64 MiB", 30);
+    if (body->over) return send_error(c, 413, "the body is larger than 64 MiB", 30);
     return api_post(c, body);
   }
   if (strcmp(method, "GET") && strcmp(method, "HEAD")) return send_error(c, 405, "GET, or POST /api/articles", 26);

@@ -173,6 +173,15 @@ static int checks(int port, const char *examples, size_t len) {
   ASSERT_INT_EQ(http(port, "POST", "/api/articles?url=http://127.0.0.1:1/feed.xml", "", 0, &r), 502);
   ASSERT(r.data && strstr(r.data, "cannot fetch"));
   free(r.data);
+  /* a body over 64 MiB: 413, nothing stored */
+  size_t big = (size_t)65 << 20;
+  char *huge = malloc(big);
+  ASSERT(huge != NULL);
+  memset(huge, '{', big);
+  long hs = http(port, "POST", "/api/articles", huge, big, &r);
+  free(huge);
+  free(r.data);
+  ASSERT_INT_EQ(hs, 413);
   /* the browser UI */
   ASSERT_INT_EQ(http(port, "GET", "/", NULL, 0, &r), 200);
   ASSERT(r.data && strstr(r.data, "<html lang='ur' dir='rtl'>") && strstr(r.data, "/api/search"));
