@@ -107,4 +107,9 @@ typedef struct test_errs {
 } test_errs;
 void test_on_error(void *ctx, const char *file, uint64_t line, const char *reason);
 
+/* Append s to b with & < > " escaped for XML or HTML text (b a kh__buf;
+** *rc as its append functions set it). */
+struct kh__buf;
+void test_xml_escape(struct kh__buf *b, const char *s, int *rc);
+
 #endif

@@ -229,15 +229,6 @@ TEST(feed_hostile_xml) {
 
 /* ---- real articles through a feed ---- */
 
-static void xml_escape(kh__buf *b, const char *s, int *rc) {
-  for (; *s; s++) {
-    if (*s == '&') kh__buf_appends(b, "&amp;", rc);
-    else if (*s == '<') kh__buf_appends(b, "&lt;", rc);
-    else if (*s == '>') kh__buf_appends(b, "&gt;", rc);
-    else kh__buf_appendc(b, *s, rc);
-  }
-}
-
 /* n articles of pk-news-2024 as an RSS feed (bodies as <p> paragraphs,
 ** escaped HTML in description or CDATA in content:encoded, by turns) and as
 ** JSON Lines; *item_line[i] gets the line item i starts on. */
@@ -258,16 +249,16 @@ static int build_feed(int n, kh__buf *feed, kh__buf *jsonl, int *item_line) {
     if (id && title && body && *body && !strstr(body, "]]>")) {
       item_line[i] = ++line;
       kh__buf_appends(feed, "<item>\n<guid>", &rc);
-      xml_escape(feed, id, &rc);
+      test_xml_escape(feed, id, &rc);
       kh__buf_appends(feed, "</guid>\n<title>", &rc);
-      xml_escape(feed, title, &rc);
+      test_xml_escape(feed, title, &rc);
       kh__buf_appends(feed, "</title>\n", &rc);
       line += 2;
       kh__buf html = {0};
       kh__buf_appends(&html, "<p>", &rc);
       for (const char *c = body; *c; c++) {
         if (*c == '\n') kh__buf_appends(&html, "</p>\n<p>", &rc), line += i % 2 ? 0 : 1;
-        else if (i % 2 && (*c == '&' || *c == '<' || *c == '>')) xml_escape(&html, (char[]){*c, 0}, &rc);
+        else if (i % 2 && (*c == '&' || *c == '<' || *c == '>')) test_xml_escape(&html, (char[]){*c, 0}, &rc);
         else if (!(i % 2) && *c == '&') kh__buf_appends(&html, "&amp;", &rc);
         else if (!(i % 2) && *c == '<') kh__buf_appends(&html, "&lt;", &rc);
         else kh__buf_appendc(&html, *c, &rc);
@@ -277,7 +268,7 @@ static int build_feed(int n, kh__buf *feed, kh__buf *jsonl, int *item_line) {
         kh__buf_appends(feed, "<description>", &rc);
         for (size_t j = 0; j < html.len; j++)
           if (html.data[j] == '\n') kh__buf_appends(feed, "&#10;", &rc);
-          else xml_escape(feed, (char[]){html.data[j], 0}, &rc);
+          else test_xml_escape(feed, (char[]){html.data[j], 0}, &rc);
         kh__buf_appends(feed, "</description>\n</item>\n", &rc);
       } else {
         kh__buf_appends(feed, "<content:encoded><![CDATA[", &rc);

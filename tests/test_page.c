@@ -115,25 +115,15 @@ TEST(page_fields_and_boilerplate) {
 
 /* ---- real articles in three kinds of page ---- */
 
-static void esc(kh__buf *b, const char *s, int *rc) {
-  for (; *s; s++) {
-    if (*s == '&') kh__buf_appends(b, "&amp;", rc);
-    else if (*s == '<') kh__buf_appends(b, "&lt;", rc);
-    else if (*s == '>') kh__buf_appends(b, "&gt;", rc);
-    else if (*s == '"') kh__buf_appends(b, "&quot;", rc);
-    else kh__buf_appendc(b, *s, rc);
-  }
-}
-
 /* Article k as a news page: kind 0 JSON-LD articleBody (and a teaser
 ** paragraph), 1 an <article>, 2 paragraphs in a plain <div>; each with a
 ** menu, a related-stories block of other titles, comments and a footer. */
 static void make_page(kh__buf *b, int kind, const char *id, const char *title, const char *body,
                       const char *related, int *rc) {
   kh__buf_appends(b, "<!DOCTYPE html>\n<html lang=\"ur\"><head><meta charset=\"utf-8\"><title>", rc);
-  esc(b, title, rc);
+  test_xml_escape(b, title, rc);
   kh__buf_appends(b, " | خبریں</title>\n<meta property=\"og:title\" content=\"", rc);
-  esc(b, title, rc);
+  test_xml_escape(b, title, rc);
   kh__buf_printf(b, rc, "\">\n<link rel=\"canonical\" href=\"https://news.example.pk/%s\">\n", id);
   if (kind == 0) {
     json_t *o = json_pack("{s:s, s:s, s:s}", "@type", "NewsArticle", "headline", title, "articleBody", body);
@@ -149,25 +139,25 @@ static void make_page(kh__buf *b, int kind, const char *id, const char *title, c
   kh__buf_appends(b, "</head><body>\n<header><nav><ul><li>صفحہ اول</li><li>پاکستان</li><li>کھیل</li></ul></nav></header>\n",
                   rc);
   kh__buf_appends(b, kind == 1 ? "<main><article><h1>" : "<div class=\"content\"><div class=\"story\"><h1>", rc);
-  esc(b, title, rc);
+  test_xml_escape(b, title, rc);
   kh__buf_appends(b, "</h1>\n<p>", rc);
   if (kind == 0) { /* the page shows a teaser only; the text is in JSON-LD */
     kh__buf_appends(b, "مکمل خبر پڑھنے کے لیے ایپ ڈاؤن لوڈ کریں", rc);
   } else {
     for (const char *c = body; *c; c++)
       if (*c == '\n') kh__buf_appends(b, "</p>\n<p>", rc);
-      else esc(b, (char[]){*c, 0}, rc);
+      else test_xml_escape(b, (char[]){*c, 0}, rc);
   }
   kh__buf_appends(b, "</p>\n<div class=\"social-share\"><p>فیس بک</p><p>ٹوئٹر</p></div>\n", rc);
   kh__buf_appends(b, kind == 1 ? "</article>" : "</div>", rc);
   kh__buf_appends(b, "\n<div class=\"related-news\">", rc);
   for (int i = 0; i < 6; i++) {
     kh__buf_appends(b, "<p>", rc);
-    esc(b, related, rc);
+    test_xml_escape(b, related, rc);
     kh__buf_appends(b, "</p>", rc);
   }
   kh__buf_appends(b, "</div>\n<section id=\"comments\"><p>", rc);
-  esc(b, related, rc);
+  test_xml_escape(b, related, rc);
   kh__buf_appends(b, "</p></section>\n", rc);
   kh__buf_appends(b, kind == 1 ? "</main>" : "</div>", rc);
   kh__buf_appends(b, "\n<footer><p>جملہ حقوق محفوظ ہیں</p></footer></body></html>\n", rc);

@@ -3,6 +3,7 @@
 */
 
 #include "test.h"
+#include "../src/core/core.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -167,4 +168,14 @@ void test_on_error(void *ctx, const char *file, uint64_t line, const char *reaso
   test_errs *e = ctx;
   (void)file;
   if (!e->n++) snprintf(e->first, sizeof e->first, "%s", reason), e->line = line;
+}
+
+void test_xml_escape(kh__buf *b, const char *s, int *rc) {
+  for (; *s; s++) {
+    if (*s == '&') kh__buf_appends(b, "&amp;", rc);
+    else if (*s == '<') kh__buf_appends(b, "&lt;", rc);
+    else if (*s == '>') kh__buf_appends(b, "&gt;", rc);
+    else if (*s == '"') kh__buf_appends(b, "&quot;", rc);
+    else kh__buf_appendc(b, *s, rc);
+  }
 }

@@ -138,3 +138,14 @@ const unsigned char *kh__get_var(const unsigned char *p, const unsigned char *en
   }
   return NULL;
 }
+
+static int ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+void kh__buf_trim(kh__buf *b) {
+  size_t s = 0, e = b->len;
+  while (s < e && ws(b->data[s])) s++;
+  while (e > s && ws(b->data[e - 1])) e--;
+  if (s) memmove(b->data, b->data + s, e - s);
+  b->len = e - s;
+  if (b->data) b->data[b->len] = '\0';
+}

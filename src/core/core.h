@@ -64,6 +64,8 @@ void kh__buf_json_dumps_str(kh__buf *b, const char *s, size_t n, int *rc);
 /* Detach the data (NUL-terminated, owned by caller; never NULL on rc==0). */
 char *kh__buf_detach(kh__buf *b, size_t *len, int *rc);
 void kh__buf_free(kh__buf *b);
+/* Drop ASCII white space (space, tab, CR, LF) from both ends of b. */
+void kh__buf_trim(kh__buf *b);
 
 /* Varints (LEB128: 7 bits a byte, low first, high bit = more).  kh__put_var
 ** writes v at p (at most 5 bytes) and returns the bytes written;

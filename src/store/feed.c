@@ -89,15 +89,7 @@ static void field_text(xmlNode *n, int html, int one_line, kh__buf *b, int *rc) 
     xmlFree(t);
   }
   if (*rc) return;
-  /* trim; one line for a title */
-  size_t s = 0, e = b->len;
-  while (s < e && (b->data[s] == ' ' || b->data[s] == '\n' || b->data[s] == '\t' || b->data[s] == '\r')) s++;
-  while (e > s && (b->data[e - 1] == ' ' || b->data[e - 1] == '\n' || b->data[e - 1] == '\t' ||
-                   b->data[e - 1] == '\r'))
-    e--;
-  memmove(b->data, b->data + s, e - s);
-  b->len = e - s;
-  if (b->data) b->data[b->len] = '\0';
+  kh__buf_trim(b); /* and one line for a title */
   if (one_line)
     for (size_t i = 0; i < b->len; i++)
       if (b->data[i] == '\n' || b->data[i] == '\r' || b->data[i] == '\t') b->data[i] = ' ';

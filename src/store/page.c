@@ -226,15 +226,6 @@ static const kh__buf *first(const kh__buf *b, int n) {
   return &b[n - 1];
 }
 
-static void trim(kh__buf *b) {
-  size_t s = 0, e = b->len;
-  while (s < e && (b->data[s] == ' ' || b->data[s] == '\n')) s++;
-  while (e > s && (b->data[e - 1] == ' ' || b->data[e - 1] == '\n')) e--;
-  if (s) memmove(b->data, b->data + s, e - s);
-  b->len = e - s;
-  if (b->data) b->data[b->len] = '\0';
-}
-
 int kh__page_read(FILE *f, const char *url, const char *source, const char *fallback, kh__rec_fn fn,
                   void *ctx, uint64_t *bytes) {
   kh__buf in = {0};
@@ -278,8 +269,8 @@ int kh__page_read(FILE *f, const char *url, const char *source, const char *fall
     if (!src.len && p.site.len) kh__buf_append(&src, p.site.data, p.site.len, &p.rc);
     if (!src.len && fallback) kh__buf_appends(&src, fallback, &p.rc);
   }
-  for (int i = 0; i < 5; i++) trim(&p.title[i]);
-  trim(&p.body);
+  for (int i = 0; i < 5; i++) kh__buf_trim(&p.title[i]);
+  kh__buf_trim(&p.body);
   const kh__buf *check[] = {u, t, d, &p.body, &src};
   static const char *const what[] = {"url", "title", "date", "text", "source"};
   char why[160] = "";
